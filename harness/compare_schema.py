@@ -1,0 +1,109 @@
+"""The compare JSON contract (DESIGN.md, "Compare JSON"), with the keys this project adds.
+
+`compare` writes it and `report` reads it, and outside checks rely on it: keys may be added, never
+renamed. `validate_compare` checks a document's shape so a drift is caught by tests, not by readers.
+
+Shape (keys of DESIGN.md first; `+` marks keys this project adds). Percent = accuracy in percent,
+pp = percentage points, logits = latent scale (STATISTICS.md §1.3-1.4). An interval is `[lo, hi]`.
+
+    schema: "asymmetry.compare/1"      + harness_version, + alpha (0.05), + created_at
+    before, after: model labels        mode: "items" | "scores"        scale: "logit"
+    suites: [{
+        suite, category, n_items,                       + capability, + samples (k), + suite_version
+        before, after (percent),                        + before_ci, + after_ci (Wilson, percent)
+        gain_pp, gain_pp_ci,                            + gain_pp_method
+        gains, losses (int; null in scores mode),       + gain_ratio, + gain_ratio_ci
+        latent_gain, latent_gain_ci (logits),           + latent_gain_se, + latent_method
+        mcnemar_midp, p_holm (null in scores mode),     + error_rate_before, + error_rate_after (fractions)
+        + flags: [str]   (e.g. "ceiling", "few discordant", "exact interval", "hash mismatch")
+    }]
+    asymmetry: {latent|pp|normalized: {estimate, se, ci, p_value, + method, + note}}
+        + latent.pp_at_50: pp-equivalent of the latent asymmetry at a 50% starting level
+    + groups: {targeted|untargeted: {suites, gain_ratio, gain_ratio_ci, latent, latent_ci, gain_pp}}
+    generalisation: {hksj: {estimate, ci, p_value} | null, permutation: {p_value, n_labelings} | null,
+                     + hksj_modified, + testable (bool), + n_targeted, + n_untargeted, + note}
+    flatness: {margin_pp, ci90, equivalent, + pooled_gain_pp, + method}
+    + conjunction: {targeted_disproportionate, untargeted_flat, holds}
+    + gatekeeping: [{hypothesis, tested, p_value, rejected}]
+    triple_difference: null | {controls, excess, ci, t_p_value, rank_p_value,
+                               + suspect_asymmetry, + control_mean, + t_stat, + df}
+        controls: [{before, after, asymmetry, se}]
+    + contamination: null | {fresh, old, difference}   (each {estimate, se, ci, p_value, n_items})
+    + power: {mde_latent, mde_pp, design: {...}, curve: [{effect, power}]}
+    + diagnostics: {warnings: [str], unpaired: [...], hash_mismatch: [...], error_rates: [...],
+                    decoding: {before, after}, suite_versions: {...}, plan: {...}, error_rule}
+    + inputs: {kind, paths, sha256: {path: hex}}
+    + command: the command that reproduces this document
+    summary: "the citable sentence, with its caveat"           + caveat
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+SCHEMA: Final = "asymmetry.compare/1"
+
+_TOP: Final = ("schema", "before", "after", "mode", "scale", "suites", "asymmetry", "generalisation",
+               "flatness", "triple_difference", "summary")
+_SUITE: Final = ("suite", "category", "n_items", "before", "after", "gain_pp", "gain_pp_ci", "gains",
+                 "losses", "latent_gain", "latent_gain_ci", "mcnemar_midp", "p_holm")
+_ESTIMATE: Final = ("estimate", "se", "ci", "p_value")
+_TRIPLE: Final = ("controls", "excess", "ci", "t_p_value", "rank_p_value")
+
+
+def _interval(value: Any) -> bool:
+    return value is None or (isinstance(value, list | tuple) and len(value) == 2)
+
+
+def validate_compare(doc: dict[str, Any]) -> list[str]:
+    """Every way `doc` departs from the contract, as readable strings (empty when it conforms)."""
+    problems: list[str] = []
+
+    def need(obj: Any, keys: tuple[str, ...], where: str) -> None:
+        if not isinstance(obj, dict):
+            problems.append(f"{where}: expected an object")
+            return
+        problems.extend(f"{where}: missing {k!r}" for k in keys if k not in obj)
+
+    need(doc, _TOP, "compare")
+    if problems:
+        return problems
+    if doc["schema"] != SCHEMA:
+        problems.append(f"schema: expected {SCHEMA!r}, got {doc['schema']!r}")
+    if doc["mode"] not in ("items", "scores"):
+        problems.append(f"mode: expected 'items' or 'scores', got {doc['mode']!r}")
+    if doc["scale"] != "logit":
+        problems.append(f"scale: expected 'logit', got {doc['scale']!r}")
+    if not isinstance(doc["suites"], list) or not doc["suites"]:
+        problems.append("suites: expected a non-empty list")
+    else:
+        for i, suite in enumerate(doc["suites"]):
+            need(suite, _SUITE, f"suites[{i}]")
+            if isinstance(suite, dict):
+                for k in ("gain_pp_ci", "latent_gain_ci"):
+                    if k in suite and not _interval(suite[k]):
+                        problems.append(f"suites[{i}].{k}: expected [lo, hi]")
+                if suite.get("category") not in ("targeted", "untargeted"):
+                    problems.append(f"suites[{i}].category: expected targeted|untargeted")
+    for scale in ("latent", "pp", "normalized"):
+        need(doc["asymmetry"].get(scale) if isinstance(doc["asymmetry"], dict) else None, _ESTIMATE,
+             f"asymmetry.{scale}")
+    gen = doc["generalisation"]
+    need(gen, ("hksj", "permutation"), "generalisation")
+    if isinstance(gen, dict):
+        if gen.get("hksj") is not None:
+            need(gen["hksj"], ("estimate", "ci", "p_value"), "generalisation.hksj")
+        if gen.get("permutation") is not None:
+            need(gen["permutation"], ("p_value", "n_labelings"), "generalisation.permutation")
+    need(doc["flatness"], ("margin_pp", "ci90", "equivalent"), "flatness")
+    if doc["triple_difference"] is not None:
+        need(doc["triple_difference"], _TRIPLE, "triple_difference")
+        controls = doc["triple_difference"].get("controls") if isinstance(doc["triple_difference"], dict) else None
+        if isinstance(controls, list):
+            for i, c in enumerate(controls):
+                need(c, ("before", "after", "asymmetry", "se"), f"triple_difference.controls[{i}]")
+    if not isinstance(doc["summary"], str) or not doc["summary"].strip():
+        problems.append("summary: expected the citable sentence")
+    elif "proves" in doc["summary"].lower():
+        problems.append("summary: says 'proves'; reports say 'consistent with' (STATISTICS.md §1.13)")
+    return problems

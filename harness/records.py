@@ -1,0 +1,94 @@
+"""The item record and item table contracts of DESIGN.md, in one place.
+
+Every part that writes or reads per-item results (runner, importers, compare, report) uses these
+names, so a journal written by one part is read unchanged by every other.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+Category = Literal["targeted", "untargeted"]
+Capability = Literal["coding", "agentic", "math", "factual"]
+
+CATEGORIES: Final = ("targeted", "untargeted")
+CAPABILITIES: Final = ("coding", "agentic", "math", "factual")
+CAPABILITY_CATEGORY: Final = {
+    "coding": "targeted",
+    "agentic": "targeted",
+    "math": "untargeted",
+    "factual": "untargeted",
+}
+
+#: One JSON object per (model, suite, item, sample) in a run's append-only journal, in this order.
+RECORD_FIELDS: Final = (
+    "run_id",
+    "model",
+    "suite",
+    "suite_version",
+    "category",
+    "capability",
+    "item_id",
+    "item_hash",
+    "sample",
+    "score",
+    "correct",
+    "error",
+    "response",
+    "extracted",
+    "latency_s",
+    "usage",
+    "started_at",
+)
+
+#: Columns every item table has; compare pairs two releases on (suite, item_id).
+TABLE_REQUIRED: Final = ("model", "suite", "category", "item_id", "score")
+#: Columns an item table may have.
+TABLE_OPTIONAL: Final = ("sample", "cluster", "capability", "error", "item_hash", "suite_version", "release_date")
+
+#: Published-score table (score-level mode).
+SCORES_REQUIRED: Final = ("model", "suite", "category", "score", "n_items")
+SCORES_OPTIONAL: Final = ("source", "setting", "capability")
+
+# Error kinds. An error is never a wrong answer: compare reports error rates per release and applies one
+# pre-registered rule to both. Infrastructure errors say nothing about the model's ability (the item is
+# left out of the pairing by default); model errors are the model's own doing (scored as failures by
+# default, and still reported).
+INFRA_ERRORS: Final = frozenset(
+    {
+        "timeout",  # the endpoint did not answer within the request timeout, after all retries
+        "connection",  # refused, reset or dropped connection, after all retries
+        "http_429",  # still rate-limited after all retries
+        "http_4xx",  # a client error other than 429 (bad request, auth): usually a configuration problem
+        "http_5xx",  # server error after all retries
+        "malformed_response",  # the endpoint's body was not the protocol's JSON
+        "replay_missing",  # the replay adapter has no recorded answer for this request
+        "harness",  # a bug or unexpected exception inside the harness itself
+    }
+)
+MODEL_ERRORS: Final = frozenset(
+    {
+        "parse_failure",  # the answer could not be parsed in the suite's protocol (e.g. a tool call)
+        "refusal",  # the endpoint reported a refusal or content filter
+        "truncated",  # generation stopped at max_tokens before an answer appeared
+        "sandbox_timeout",  # model-written code ran past its wall-clock or CPU limit
+        "sandbox_crash",  # model-written code crashed the interpreter (signal, not a test failure)
+        "sandbox_memory",  # model-written code exceeded its address-space limit
+        "sandbox_output",  # model-written code printed past the output cap
+        "step_limit",  # an agent used up its step budget without finishing
+    }
+)
+ERROR_KINDS: Final = INFRA_ERRORS | MODEL_ERRORS
+
+
+def is_infra_error(kind: str | None) -> bool:
+    """True for errors of the harness or endpoint, which say nothing about the model's ability."""
+    return kind is not None and kind in INFRA_ERRORS
+
+
+def category_of(capability: str) -> str:
+    """The category (targeted|untargeted) a capability belongs to."""
+    try:
+        return CAPABILITY_CATEGORY[capability]
+    except KeyError:
+        raise ValueError(f"unknown capability {capability!r}; expected one of {', '.join(CAPABILITIES)}") from None

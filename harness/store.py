@@ -1,0 +1,95 @@
+"""Run directories: `results/<run_id>/manifest.json` + `items.jsonl` (DESIGN.md, "Run directory").
+
+Reading is shared by compare, report and the importers; the runner's resumable journal writer builds on
+the same files. Nothing here ever overwrites a completed result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from harness.errors import UserError
+from harness.records import RECORD_FIELDS
+
+MANIFEST = "manifest.json"
+JOURNAL = "items.jsonl"
+SCHEMA = "asymmetry.run/1"
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes, streamed."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    """The run's manifest, or a one-line error naming the file."""
+    path = Path(run_dir) / MANIFEST
+    if not path.is_file():
+        raise UserError(f"{path}: no manifest; is {run_dir} a run directory (results/<run_id>/)?")
+    try:
+        manifest = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as e:
+        raise UserError(f"{path}: not valid JSON ({e}); restore it from a backup or re-run") from None
+    if not isinstance(manifest, dict):
+        raise UserError(f"{path}: expected a JSON object")
+    return manifest
+
+
+def iter_records(run_dir: Path, *, allow_torn_tail: bool = True) -> Iterator[dict[str, Any]]:
+    """Yield the journal's records. A torn last line (a crash mid-write) is skipped when allowed; a bad
+    line anywhere else is an error naming the file and line."""
+    path = Path(run_dir) / JOURNAL
+    if not path.is_file():
+        raise UserError(f"{path}: no journal; is {run_dir} a run directory?")
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")
+    last = len(lines) - 1
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            if allow_torn_tail and number - 1 == last:
+                return  # a torn final line without its newline: the record was never completed
+            raise UserError(
+                f"{path}:{number}: corrupt journal line; re-run the same command to repair a torn "
+                "tail, or remove the line by hand"
+            ) from None
+        if not isinstance(record, dict):
+            raise UserError(f"{path}:{number}: expected a JSON object per line")
+        yield record
+
+
+def write_run(run_dir: Path, manifest: dict[str, Any], records: Iterable[dict[str, Any]]) -> Path:
+    """Write a complete run directory in one go (importers). Refuses to touch an existing run; writes
+    to a temporary directory and renames it, so a half-written run never appears as complete."""
+    run_dir = Path(run_dir)
+    if run_dir.exists():
+        raise UserError(f"{run_dir}: already exists; choose another --out or run id (results are never overwritten)")
+    tmp = run_dir.with_name(f".{run_dir.name}.tmp-{os.getpid()}")
+    tmp.mkdir(parents=True)
+    n = 0
+    with open(tmp / JOURNAL, "wb") as f:
+        for record in records:
+            missing = [k for k in RECORD_FIELDS if k not in record]
+            if missing:
+                raise ValueError(f"record {n + 1} lacks {', '.join(missing)}")
+            f.write(orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+            n += 1
+    manifest = {"schema": SCHEMA, **manifest}
+    manifest.setdefault("counts", {})["records"] = n
+    manifest["journal_sha256"] = sha256_file(tmp / JOURNAL)
+    (tmp / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    os.replace(tmp, run_dir)
+    return run_dir
