@@ -46,7 +46,8 @@ def _register_commands() -> None:
 
     modules = [importlib.import_module(f"harness.commands.{m.name}") for m in pkgutil.iter_modules(package.__path__)]
     for module in sorted(modules, key=lambda m: getattr(m, "ORDER", 100)):
-        module.register(app)
+        if hasattr(module, "register"):  # shared helpers (option types) live beside the commands
+            module.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
