@@ -220,6 +220,12 @@ def latent_power(design: Design, effect: float) -> float:
     return float(_two_sided_power(effect, latent_se(design), design.alpha))
 
 
+def _nct_upper(crit: float, df: int, ncp: float) -> float:
+    """P(T > crit) for a noncentral t; scipy returns NaN far in the tail, where the answer is 0 or 1."""
+    value = float(stats.nct.sf(crit, df, ncp))
+    return value if math.isfinite(value) else float(ncp > crit)
+
+
 def _mde(se: float, alpha: float, power: float) -> float:
     return (_z(1 - alpha / 2) + _z(power)) * se
 
@@ -233,7 +239,7 @@ def ddd_power(excess: float, controls: int, sd: float, alpha: float = 0.05) -> f
         raise UserError(f"power design: controls={controls}; the triple difference needs at least 2 controls")
     df = controls - 1
     ncp = excess / (sd * math.sqrt(1 + 1 / controls))
-    return float(stats.nct.sf(stats.t.ppf(1 - alpha / 2, df), df, ncp))
+    return _nct_upper(float(stats.t.ppf(1 - alpha / 2, df)), df, ncp)
 
 
 def ddd_mde(controls: int, sd: float, alpha: float = 0.05, power: float = 0.8) -> float:
@@ -250,8 +256,8 @@ def l2_power(design: Design, effect: float) -> float | None:
         return None
     df = design.n_suites - 2
     sd = math.sqrt((design.tau_suite**2 + suite_latent_var(design)) * design.group_factor)
-    crit = stats.t.ppf(1 - design.alpha / 2, df)
-    return float(stats.nct.sf(crit, df, effect / sd) + stats.nct.cdf(-crit, df, effect / sd))
+    crit = float(stats.t.ppf(1 - design.alpha / 2, df))
+    return _nct_upper(crit, df, effect / sd) + _nct_upper(crit, df, -effect / sd)
 
 
 def l2_mde(design: Design) -> float | None:
