@@ -1,0 +1,126 @@
+"""`asymmetry power`: what a design can detect, before any model is run (STATISTICS.md §1.10)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+ORDER = 60
+L3_CONTROLS = (3, 5, 8, 12, 19)
+_FLAGS = {"n_items": "items", "n_targeted": "targeted", "n_untargeted": "untargeted", "tau_f": "tau-f",
+          "tau_suite": "tau-suite", "item_noise": "item-noise", "power": "power"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "power",
+        help=(
+            "Minimum detectable asymmetry for a design: items per suite, samples per item, suites per group, "
+            "discordance and control transitions. Prints the latent (logit) and percentage-point MDEs, the "
+            "industry-trend (L3) excess detectable with C controls, a short power curve and what to change "
+            "first.\n\nExample: [bold]asymmetry power --items 300 --samples 3 --controls 8[/bold]"
+        ),
+    )(power)
+
+
+def power(
+    items: Annotated[int, typer.Option("--items", "-n", help="Items per suite.")] = 300,
+    samples: Annotated[int, typer.Option("--samples", "-k", help="Samples per item and release.")] = 1,
+    targeted: Annotated[int, typer.Option("--targeted", help="Targeted (coding/agentic) suites.")] = 2,
+    untargeted: Annotated[int, typer.Option("--untargeted", help="Untargeted (math/factual) suites.")] = 2,
+    discordance: Annotated[float, typer.Option(
+        "--discordance", help="Share of items whose outcome differs between the releases (π_d; typical "
+                              "0.15-0.35). Read it off a pilot run: (gains + losses) / items.")] = 0.25,
+    controls: Annotated[int, typer.Option(
+        "--controls", "--baselines", "-c", help="Control release transitions from other labs (L3).")] = 0,
+    tau_f: Annotated[float, typer.Option("--tau-f", help="Lab-to-lab SD of the asymmetry, logits (L3).")] = 0.3,
+    tau_suite: Annotated[float, typer.Option("--tau-suite", help="Suite-to-suite SD, logits (L2).")] = 0.3,
+    item_noise: Annotated[float, typer.Option(
+        "--item-noise", help="Item-specific change SD, logits: the part that more samples cannot average "
+                             "away.")] = 0.3,
+    alpha: Annotated[float, typer.Option("--alpha", help="Two-sided test level.")] = 0.05,
+    target_power: Annotated[float, typer.Option("--power", help="Wanted power.")] = 0.8,
+    margin_pp: Annotated[float, typer.Option("--margin-pp", help="Flatness margin, pp (TOST).")] = 3.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of tables.")] = False,
+) -> None:
+    """Print what the design can detect on each layer, with advice."""
+    import json
+
+    from harness.errors import UserError
+    from harness.stats.power import Design, ddd_mde, detectable, latent_se, pp_at
+
+    try:
+        design = Design(n_items=items, samples=samples, n_targeted=targeted, n_untargeted=untargeted,
+                        discordance=discordance, controls=controls, tau_f=tau_f, alpha=alpha,
+                        power=target_power, tau_suite=tau_suite, item_noise=item_noise, margin_pp=margin_pp)
+        result = detectable(design)
+    except UserError as e:  # name the command-line flag, not the Python field
+        message = str(e).replace("power design: ", "")
+        field = message.split("=", 1)[0]
+        if field.isidentifier():
+            message = f"--{_FLAGS.get(field, field.replace('_', '-'))} " + message[len(field) + 1:]
+        raise UserError(message) from None
+    ddd_sd = result["ddd_sd"]
+    result["l3_by_controls"] = [{"controls": c, "mde_ddd": round(ddd_mde(c, ddd_sd, alpha, target_power), 4)}
+                                for c in L3_CONTROLS]
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(
+        f"[bold]Design[/bold]: {targeted}+{untargeted} suites × {items} items, k={samples} sample(s), "
+        f"discordance {discordance:.2f}, {controls} control transition(s); "
+        f"{target_power:.0%} power, two-sided α={alpha}"
+    )
+    table = Table(title="Minimum detectable effect", title_justify="left")
+    table.add_column("Layer / test")
+    table.add_column("MDE", justify="right")
+    table.add_column("Reading")
+    table.add_row("L1 latent asymmetry (primary)", f"{result['mde_latent']:.2f} logits",
+                  f"≈ {result['mde_pp']:.1f} pp more targeted gain, for suites starting at 50%")
+    table.add_row("L1 pp asymmetry (ceiling-sensitive)", f"{result['mde_pp_test']:.1f} pp",
+                  "raw percentage points; biased when targeted suites start lower")
+    if result["mde_l2"] is None:
+        table.add_row("L2 generalisation (HKSJ)", "not testable", f"needs ≥3+3 suites (have {targeted}+{untargeted})")
+    else:
+        table.add_row("L2 generalisation (HKSJ)", f"{result['mde_l2']:.2f} logits",
+                      f"suite SD τ={tau_suite}; permutation floor p={result['permutation_floor']:.3g}")
+    if result["mde_ddd"] is None:
+        table.add_row("L3 excess vs industry trend", "no controls", "add --controls C (≥8 recommended)")
+    else:
+        table.add_row("L3 excess vs industry trend", f"{result['mde_ddd']:.2f} logits",
+                      f"{controls} controls, lab SD τ_f={tau_f}; rank floor p={result['rank_floor']:.2f}")
+    flat = result["flatness"]
+    flat_power = "power <1%" if flat["power"] < 0.01 else f"power {flat['power']:.0%}"
+    table.add_row(f"Flatness (TOST ±{margin_pp:g} pp)", flat_power,
+                  f"{flat['n_untargeted_items']} untargeted items; ~{flat['n_needed']} needed for "
+                  f"{target_power:.0%}")
+    console.print(table)
+
+    l3 = Table(title=f"L3: detectable excess by number of controls (τ_f={tau_f}, this design's SE)",
+               title_justify="left")
+    l3.add_column("Controls C", justify="right")
+    l3.add_column("Excess (logits)", justify="right")
+    l3.add_column("pp at 50%", justify="right")
+    for row in result["l3_by_controls"]:
+        l3.add_row(str(row["controls"]), f"{row['mde_ddd']:.2f}", f"{pp_at(row['mde_ddd']):.1f}")
+    console.print(l3)
+
+    curve = Table(title=f"L1 latent test: power curve (SE {latent_se(design):.3f} logits)", title_justify="left")
+    curve.add_column("Asymmetry (logits)", justify="right")
+    curve.add_column("pp at 50%", justify="right")
+    curve.add_column("Power", justify="right")
+    curve.add_column("")
+    for point in result["curve"][::2]:
+        bar = "█" * round(20 * point["power"])
+        curve.add_row(f"{point['effect']:.2f}", f"{pp_at(point['effect']):.1f}", f"{point['power']:.0%}", bar)
+    console.print(curve)
+    console.print("[bold]Advice[/bold]")
+    for line in result["advice"]:
+        console.print(f"  • {line}")
+    console.print(f"[dim]Method: {result['method']}[/dim]")
