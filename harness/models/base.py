@@ -70,11 +70,13 @@ class ChatResponse:
 
 
 class ModelError(Exception):
-    """A request that failed after all retries; `kind` is one of `harness.records.ERROR_KINDS`."""
+    """A request that failed after all retries; `kind` is one of `harness.records.ERROR_KINDS`.
+    `response` keeps whatever text the model did return (a filtered or unparseable reply)."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, *, response: str = "") -> None:
         super().__init__(message)
         self.kind = kind
+        self.response = response
 
 
 class Adapter(Protocol):

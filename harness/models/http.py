@@ -1,0 +1,216 @@
+"""The one HTTP code path under every hosted or local model: a pooled aiohttp session per model,
+replicas, adaptive concurrency, rate budgets, and retries with backoff.
+
+Providers differ only in their wire codec (`harness.models.openai`, `harness.models.anthropic`): pure
+request builders and response parsers. aiohttp is the transport because it is the fastest measured here
+(benchmarks/throughput/transport.py: about 2-4k requests/s per core against a loopback server, 3-20x
+httpx's async client) and lm-eval's `api` extra already depends on it.
+
+Failure policy: timeouts, dropped connections, 5xx and malformed bodies are retried with exponential
+backoff and jitter; 429 honours Retry-After, pauses new requests to that endpoint and halves its
+concurrency (recovering as requests succeed); other 4xx fail at once (a configuration problem). After
+the last retry a `ModelError` carries the error kind, so the runner journals it instead of scoring it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections import Counter
+from types import ModuleType
+from typing import Any
+
+import aiohttp
+import orjson
+
+from harness.models import anthropic, openai
+from harness.models.base import ChatRequest, ChatResponse, ModelError
+from harness.models.limits import AdaptiveLimit, RateBudget
+from harness.models.spec import ModelSpec, public_url
+
+MAX_RETRY_AFTER_S = 600.0
+
+
+class _Replica:
+    __slots__ = ("url", "public", "inflight", "served", "down_until", "failures")
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.public = public_url(url)
+        self.inflight = 0
+        self.served = 0
+        self.down_until = 0.0  # after a timeout or connection failure, others are preferred until then
+        self.failures = 0
+
+
+class HttpAdapter:
+    """A model behind an OpenAI-compatible or Anthropic endpoint (one or several replicas)."""
+
+    def __init__(self, spec: ModelSpec, *, concurrency: int = 32, timeout_s: float = 300.0, retries: int = 4,
+                 backoff_s: float = 0.5, max_backoff_s: float = 30.0, rpm: float | None = None,
+                 tpm: float | None = None, connect_timeout_s: float = 30.0) -> None:
+        self.spec = spec
+        self.label = spec.label
+        self.codec: ModuleType = anthropic if spec.api == "messages" else openai
+        key = spec.api_key()
+        self._headers = self.codec.headers(spec, key)
+        self._secret = key
+        self.timeout_s, self.retries = timeout_s, retries
+        self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
+        self.connect_timeout_s = connect_timeout_s
+        self.limit = AdaptiveLimit(concurrency)
+        self.rpm = RateBudget(rpm) if rpm else None
+        self.tpm = RateBudget(tpm) if tpm else None
+        self.replicas = [_Replica(url) for url in spec.base_urls]
+        self._turn = 0
+        self._paused_until = 0.0
+        self._session: aiohttp.ClientSession | None = None
+        self.retried: Counter[str] = Counter()  # retried attempts by error kind (reported after a run)
+        self.served_models: Counter[str] = Counter()
+
+    def _open(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(limit=self.limit.ceiling * len(self.replicas),
+                                         limit_per_host=self.limit.ceiling, keepalive_timeout=30)
+        timeout = aiohttp.ClientTimeout(total=self.timeout_s, sock_connect=min(self.connect_timeout_s, self.timeout_s))
+        return aiohttp.ClientSession(connector=connector, timeout=timeout, headers=self._headers,
+                                     auto_decompress=True, trust_env=False)
+
+    def _pick(self) -> _Replica:
+        replicas = self.replicas
+        if len(replicas) == 1:
+            return replicas[0]
+        self._turn += 1
+        n = len(replicas)
+        now = time.monotonic()
+        return min((replicas[(self._turn + i) % n] for i in range(n)),
+                   key=lambda r: (r.down_until > now, r.inflight))
+
+    def redact(self, text: str) -> str:
+        """`text` with this model's API key masked (servers sometimes echo keys in error bodies)."""
+        if self._secret and self._secret in text:
+            text = text.replace(self._secret, "***")
+        return text
+
+    async def chat(self, request: ChatRequest) -> ChatResponse:
+        path, payload = self.codec.build(self.spec, request)
+        body = orjson.dumps(payload)
+        if self._session is None:
+            self._session = self._open()
+        session = self._session
+        estimate = len(body) / 4 + request.decoding.max_tokens
+        attempt = 0
+        while True:
+            if self._paused_until:
+                wait = self._paused_until - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+            if self.rpm:
+                await self.rpm.take(1)
+            if self.tpm:
+                await self.tpm.take(estimate)
+            await self.limit.acquire()
+            replica = self._pick()
+            replica.inflight += 1
+            kind = detail = ""
+            status, retry_after, raw = 0, None, b""
+            started = time.perf_counter()
+            try:
+                async with session.post(replica.url + path, data=body) as resp:
+                    status = resp.status
+                    raw = await resp.read()
+                    if status == 429:
+                        retry_after = resp.headers.get("Retry-After")
+            except TimeoutError:
+                kind, detail = "timeout", f"no complete answer within {self.timeout_s:g}s"
+            except aiohttp.ClientError as e:
+                kind, detail = "connection", f"{type(e).__name__}: {e}"
+            finally:
+                replica.inflight -= 1
+                self.limit.release()
+            latency = time.perf_counter() - started
+            if kind and len(self.replicas) > 1:
+                replica.failures += 1
+                replica.down_until = time.monotonic() + min(30.0, 0.5 * 2 ** min(replica.failures, 6))
+            if not kind:
+                if status == 200:
+                    try:
+                        response = self.codec.parse(self.spec, request, orjson.loads(raw))
+                    except (orjson.JSONDecodeError, KeyError, TypeError, IndexError, AttributeError) as e:
+                        kind, detail = "malformed_response", f"the body is not the protocol's JSON ({type(e).__name__})"
+                    else:
+                        self.limit.succeeded()
+                        replica.served += 1
+                        replica.failures = 0
+                        if response.served_model:
+                            self.served_models[response.served_model] += 1
+                        if self.tpm and response.usage.completion_tokens is not None:
+                            used = (response.usage.prompt_tokens or 0) + response.usage.completion_tokens
+                            self.tpm.refund(max(0.0, estimate - used))
+                        return _with_latency(response, latency)
+                elif status == 429:
+                    kind, detail = "http_429", "rate limited"
+                    self.limit.throttled()
+                elif status >= 500:
+                    kind, detail = "http_5xx", f"HTTP {status}: {_snippet(raw)}"
+                else:
+                    raise ModelError("http_4xx", self.redact(
+                        f"{self.label}: HTTP {status} from {replica.public}{path}: {_snippet(raw)}{self._hint(status)}"))
+            if attempt >= self.retries:
+                raise ModelError(kind, self.redact(
+                    f"{self.label}: {kind} from {replica.public}{path} after {attempt + 1} attempt(s): {detail}"))
+            self.retried[kind] += 1
+            delay = min(self.max_backoff_s, self.backoff_s * 2**attempt) * random.uniform(0.5, 1.0)
+            if kind == "http_429":
+                honoured = _retry_after_s(retry_after)
+                if honoured is not None:
+                    delay = max(delay, honoured)
+                self._paused_until = max(self._paused_until, time.monotonic() + delay)
+            attempt += 1
+            await asyncio.sleep(delay)
+
+    def _hint(self, status: int) -> str:
+        if status in (401, 403):
+            var = self.spec.key_env or "the provider's API-key variable"
+            return f" (check {var} in the environment)"
+        if status == 404:
+            return f" (is model {self.spec.model!r} served there? try `asymmetry models check`)"
+        return ""
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def _with_latency(response: ChatResponse, latency: float) -> ChatResponse:
+    return ChatResponse(response.text, response.tool_calls, response.finish_reason, response.usage, latency,
+                        response.served_model)
+
+
+def _snippet(raw: bytes, n: int = 200) -> str:
+    try:
+        data: Any = orjson.loads(raw)
+        error = data.get("error") if isinstance(data, dict) else None
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])[:n]
+    except orjson.JSONDecodeError:
+        pass
+    text = raw[:n].decode("utf-8", "replace")
+    return " ".join(text.split()) or "(empty body)"
+
+
+def _retry_after_s(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), capped; None if absent/bad."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - time.time()
+    return min(MAX_RETRY_AFTER_S, max(0.0, seconds))
