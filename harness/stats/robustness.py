@@ -72,12 +72,12 @@ def crve_suite(values: np.ndarray, targeted: np.ndarray, *, level: float = 0.95)
                     "not primary: over-rejects with few suites (STATISTICS.md §1.6)", level)
 
 
-def weight_patterns(g: int, kind: str = "webb", *, n_boot: int = 9_999,
-                    rng: np.random.Generator | None = None) -> tuple[np.ndarray, bool]:
-    """(patterns, exhaustive): every weight pattern for G clusters when there are at most MAX_ENUMERATE
+def weight_patterns(g: int, kind: str = "webb", *, n_boot: int = 9_999, rng: np.random.Generator | None = None,
+                    max_enumerate: int = MAX_ENUMERATE) -> tuple[np.ndarray, bool]:
+    """(patterns, exhaustive): every weight pattern for G clusters when there are at most `max_enumerate`
     of them, else `n_boot` random draws."""
     points = WEIGHTS[kind]
-    if len(points) ** g <= MAX_ENUMERATE:
+    if len(points) ** g <= max_enumerate:
         return np.array(list(itertools.product(points, repeat=g))), True
     rng = np.random.default_rng(0) if rng is None else rng
     return points[rng.integers(0, len(points), size=(n_boot, g))], False
