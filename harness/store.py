@@ -93,3 +93,92 @@ def write_run(run_dir: Path, manifest: dict[str, Any], records: Iterable[dict[st
     (tmp / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     os.replace(tmp, run_dir)
     return run_dir
+
+
+# -- the runner's resumable journal ----------------------------------------------------------------------
+
+
+def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:
+    """Replace the manifest atomically (write a temporary file, then rename): a crash never leaves half
+    of one."""
+    path = Path(run_dir) / MANIFEST
+    tmp = path.with_name(f".{MANIFEST}.tmp-{os.getpid()}")
+    tmp.write_bytes(orjson.dumps({"schema": SCHEMA, **manifest}, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS,
+                                 default=str))
+    os.replace(tmp, path)
+
+
+def repair_torn_tail(path: Path) -> int:
+    """Truncate a journal's torn last line (a crash mid-write leaves bytes after the last newline);
+    returns how many bytes were removed. Complete lines are never touched."""
+    path = Path(path)
+    if not path.exists():
+        return 0
+    size = path.stat().st_size
+    if size == 0:
+        return 0
+    with open(path, "r+b") as f:
+        position = size
+        block = 1 << 16
+        while position > 0:
+            start = max(0, position - block)
+            f.seek(start)
+            chunk = f.read(position - start)
+            if start + len(chunk) == size and chunk.endswith(b"\n"):
+                return 0
+            newline = chunk.rfind(b"\n")
+            if newline >= 0:
+                keep = start + newline + 1
+                break
+            position = start
+        else:
+            keep = 0
+        f.truncate(keep)
+        f.flush()
+        os.fsync(f.fileno())
+    return size - keep
+
+
+class Journal:
+    """Append-only writer of `items.jsonl`: records are encoded at once and written in batches (every
+    `batch` records or `interval_s` seconds), so a crash loses at most the unflushed tail, which resume
+    redoes. Holds an exclusive lock: two processes never write the same run."""
+
+    def __init__(self, run_dir: Path, *, batch: int = 512, interval_s: float = 0.5) -> None:
+        import fcntl
+        import time
+
+        self.path = Path(run_dir) / JOURNAL
+        self._clock = time.monotonic
+        self._file = open(self.path, "ab")  # closed in close()
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.close()
+            raise UserError(f"{self.path}: another asymmetry process is writing this run; wait for it to finish "
+                            "or stop it first") from None
+        self._buffer: list[bytes] = []
+        self._batch, self._interval = batch, interval_s
+        self._last = self._clock()
+        self.written = 0
+
+    def append(self, record: dict[str, Any]) -> None:
+        self._buffer.append(orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY, default=str) + b"\n")
+        if len(self._buffer) >= self._batch or self._clock() - self._last >= self._interval:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._file.write(b"".join(self._buffer))
+            self.written += len(self._buffer)
+            self._buffer.clear()
+        self._file.flush()
+        self._last = self._clock()
+
+    def close(self) -> None:
+        """Flush, fsync and release the lock."""
+        if self._file.closed:
+            return
+        self.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()

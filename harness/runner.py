@@ -1,0 +1,448 @@
+"""The run engine: every (model, suite, item, sample) through its suite's solver, concurrently, into a
+resumable journal with a manifest a skeptic can check.
+
+    result = await execute(RunConfig(models=[spec], suites=load_suites(["default"]), samples=1))
+
+A run directory is identified by its configuration (models, suites and versions, decoding, samples, plan):
+the default run id is a readable slug plus a hash of it, so re-running the same command resumes, and a
+changed configuration under an explicit `--run-id` is refused. Completed records are never redone or
+overwritten; a torn last line after a crash is repaired; Ctrl-C flushes what finished and says how to
+resume. Errors are journaled with their kind (never scored as wrong answers), and API keys never reach
+the run directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import signal
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness.errors import UserError
+from harness.models import ChatRequest, ChatResponse, Decoding, ModelError, ModelSpec, open_adapter
+from harness.models.replay import request_key, turn_record
+from harness.records import ERROR_KINDS, is_infra_error
+from harness.store import (
+    JOURNAL,
+    Journal,
+    iter_records,
+    read_manifest,
+    repair_torn_tail,
+    sha256_file,
+    write_manifest,
+)
+from harness.suites import Item, Outcome, Suite, canonical_json
+
+#: Model ids that think before answering; a small max_tokens cuts their reasoning short.
+REASONING_MODEL = re.compile(
+    r"qwen3|qwq|deepseek-r1|deepseek-reasoner|r1-distill|(^|[/:_-])o[134](-|$)|gpt-oss|thinking|reasoner|magistral",
+    re.IGNORECASE)
+REASONING_MIN_TOKENS = 8192
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that defines a run. `models`, `suites`, `samples`, `decoding` and the plan's hash make
+    its identity; the rest (concurrency, limits, timeouts) only says how fast it goes."""
+
+    models: Sequence[ModelSpec]
+    suites: Sequence[Suite]
+    samples: int = 1
+    decoding: Decoding = field(default_factory=Decoding)
+    out: Path = Path("results")
+    run_id: str | None = None
+    limit: int | None = None
+    concurrency: int = 32
+    adapter_options: Mapping[str, Any] = field(default_factory=dict)  # timeout_s, retries, rpm, tpm …
+    plan: Path | None = None
+    suite_request: Sequence[str] = ()  # the --suites words as typed (for the readable slug)
+    command: str = ""  # how to resume, as printed on Ctrl-C and kept in the manifest
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    run_id: str
+    status: str  # complete | interrupted
+    written: int  # records written this session
+    skipped: int  # found complete from earlier sessions
+    rows: list[dict[str, Any]]  # the closing table, per model and suite
+    warnings: list[str]
+    resumed: bool
+    elapsed_s: float
+
+
+def identity(config: RunConfig) -> dict[str, Any]:
+    """The configuration a run id stands for (no URLs, keys, concurrency or limits)."""
+    labels = [m.label for m in config.models]
+    if len(set(labels)) != len(labels):
+        raise UserError(f"--model labels must be distinct (got {', '.join(labels)})")
+    return {
+        "models": [m.identity() for m in config.models],
+        "suites": [{"name": s.name, "version": s.version} for s in config.suites],
+        "samples": config.samples,
+        "decoding": _decoding_dict(config.decoding),
+        "plan_sha256": _plan_sha(config.plan),
+    }
+
+
+def default_run_id(config: RunConfig) -> str:
+    """A readable slug (models, suites) plus 10 hex digits of the configuration hash."""
+    digest = hashlib.sha256(canonical_json(identity(config))).hexdigest()[:10]
+    suites = list(config.suite_request) or [s.name for s in config.suites]
+    slug = "_".join(["-".join(m.label for m in config.models), "-".join(suites)])
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", slug).strip("-.")[:60] or "run"
+    return f"{slug}-{digest}"
+
+
+def units(suites: Sequence[Suite], samples: int) -> Iterator[tuple[Suite, Item, int]]:
+    """The work in order: suite by suite, item by item, sample by sample."""
+    for suite in suites:
+        for item in suite.items:
+            for sample in range(samples):
+                yield suite, item, sample
+
+
+async def execute(config: RunConfig, *, show_progress: bool = True, console: Any = None) -> RunResult:
+    """Run (or resume) `config`; returns when every unit is journaled or the run was interrupted."""
+    if config.samples < 1:
+        raise UserError(f"--samples must be at least 1, not {config.samples}")
+    if config.concurrency < 1:
+        raise UserError(f"--concurrency must be at least 1, not {config.concurrency}")
+    if not config.models:
+        raise UserError("no --model given; e.g. --model qwen3-8b=vllm:Qwen/Qwen3-8B@http://127.0.0.1:8000/v1")
+    if not config.suites:
+        raise UserError("no suites to run; pass --suites default, builtin or suite names")
+    ident = identity(config)
+    config_hash = hashlib.sha256(canonical_json(ident)).hexdigest()
+    run_id = config.run_id or default_run_id(config)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", run_id):
+        raise UserError(f"--run-id {run_id!r}: use letters, digits, '.', '_' and '-' only")
+    run_dir = Path(config.out) / run_id
+    adapters = {m.label: open_adapter(m, concurrency=config.concurrency, **config.adapter_options)
+                for m in config.models}  # before touching the run dir: a missing key fails first
+
+    resumed = (run_dir / "manifest.json").exists()
+    if resumed:
+        manifest = read_manifest(run_dir)
+        if manifest.get("config_sha256") != config_hash:
+            changed = [k for k in ident if manifest.get("config", {}).get(k) != ident[k]] or ["configuration"]
+            raise UserError(
+                f"{run_dir}: this run was made with a different configuration ({', '.join(changed)} changed); "
+                "repeat its original options to resume it, or start a new run with another --run-id "
+                "(or none: the default id follows the configuration)")
+        repaired = repair_torn_tail(run_dir / JOURNAL)
+    else:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / JOURNAL).touch()
+        manifest = {"run_id": run_id, "created_at": _now(), "config_sha256": config_hash, "config": ident,
+                    "sessions": []}
+        repaired = 0
+
+    journal = Journal(run_dir)  # the exclusive lock: one writer per run
+    try:
+        done: set[tuple[str, str, str, int]] = set()
+        if resumed:
+            for record in iter_records(run_dir, allow_torn_tail=False):
+                done.add((record["model"], record["suite"], record["item_id"], int(record["sample"])))
+        expected = {(s.name): len(s.items) * config.samples for s in config.suites}
+        warnings = _start_warnings(config)
+        session = {"started_at": _now(), "limit": config.limit, "harness_version": __version__,
+                   "command": redact_command(config.command), "repaired_bytes": repaired}
+        manifest.update(_describe(config, run_id, config_hash, adapters))
+        manifest["status"] = "running"
+        manifest["sessions"] = [*manifest.get("sessions", []), session]
+        write_manifest(run_dir, manifest)
+
+        totals = []
+        for m in config.models:
+            for s in config.suites:
+                already = sum(1 for it in s.items for k in range(config.samples) if (m.label, s.name, it.id, k) in done)
+                totals.append((m.label, s.name, expected[s.name], already))
+        skipped = sum(t[3] for t in totals)
+
+        from harness.progress import RunProgress
+
+        stop = asyncio.Event()
+        started = time.perf_counter()
+        interrupted = False
+        progress = RunProgress(totals, console=console, enabled=show_progress)
+        async with progress:
+            workers: list[asyncio.Task[None]] = []
+            for m in config.models:
+                todo = ((s, it, k) for s, it, k in units(config.suites, config.samples)
+                        if (m.label, s.name, it.id, k) not in done)
+                runner = _ModelRunner(run_id, m, adapters[m.label], config.decoding, journal, progress, stop)
+                workers += [asyncio.create_task(runner.work(todo)) for _ in range(config.concurrency)]
+            interrupted = await _wait(workers, stop)
+        journal.close()
+        for adapter in adapters.values():
+            await adapter.aclose()
+        if "harness.sandbox" in sys.modules:
+            await sys.modules["harness.sandbox"].close_shared()
+
+        elapsed = time.perf_counter() - started
+        rows, counts, finish_lengths = _tally(run_dir, config)
+        complete = not interrupted and all(r["records"] >= r["expected"] for r in rows)
+        warnings += _end_warnings(config, finish_lengths)
+        session.update(ended_at=_now(), status="complete" if complete else "interrupted", written=journal.written,
+                       elapsed_s=round(elapsed, 3))
+        manifest.update(status="complete" if complete else ("interrupted" if interrupted else "partial"),
+                        ended_at=session["ended_at"], counts=counts, journal_sha256=sha256_file(run_dir / JOURNAL),
+                        warnings=warnings)
+        _served_models(manifest, rows)
+        write_manifest(run_dir, manifest)
+        return RunResult(run_dir, run_id, manifest["status"], journal.written, skipped, rows, warnings, resumed,
+                         elapsed)
+    finally:
+        journal.close()
+
+
+async def _wait(workers: list[asyncio.Task[None]], stop: asyncio.Event) -> bool:
+    """Wait for the workers; the first Ctrl-C (or SIGTERM) stops them and returns True so the journal is
+    flushed and the manifest says how to resume. A second Ctrl-C interrupts at once."""
+    loop = asyncio.get_running_loop()
+    interrupted = False
+
+    def on_signal() -> None:
+        nonlocal interrupted
+        interrupted = True
+        stop.set()
+        for task in workers:
+            task.cancel()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, on_signal)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+            pass
+    try:
+        results = await asyncio.gather(*workers, return_exceptions=True)
+    finally:
+        if not interrupted:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+            raise result
+    return interrupted
+
+
+class _ModelRunner:
+    """Turns (suite, item, sample) units of one model into journal records."""
+
+    def __init__(self, run_id: str, spec: ModelSpec, adapter: Any, decoding: Decoding, journal: Journal,
+                 progress: Any, stop: asyncio.Event) -> None:
+        self.run_id, self.spec, self.adapter, self.journal = run_id, spec, adapter, journal
+        self.progress, self.stop = progress, stop
+        self.decodings: dict[int, Decoding] = {}
+        self.base = decoding
+        self.redact = getattr(adapter, "redact", lambda text: text)
+
+    async def work(self, todo: Iterator[tuple[Suite, Item, int]]) -> None:
+        for suite, item, sample in todo:
+            if self.stop.is_set():
+                return
+            record = await self.one(suite, item, sample)
+            self.journal.append(record)
+            self.progress.advance(self.spec.label, suite.name, record["error"] is not None)
+
+    async def one(self, suite: Suite, item: Item, sample: int) -> dict[str, Any]:
+        decoding = self.decodings.get(sample)
+        if decoding is None:
+            decoding = self.decodings[sample] = self.base.for_sample(sample)
+        turns: list[dict[str, Any]] = []
+        responses: list[ChatResponse] = []
+        adapter = self.adapter
+
+        async def generate(request: ChatRequest) -> ChatResponse:
+            request = ChatRequest(request.messages, request.tools, decoding, sample)
+            key = request_key(request)
+            try:
+                response = await adapter.chat(request)
+            except ModelError as e:
+                turns.append(turn_record(key, error=e))
+                raise
+            turns.append(turn_record(key, response))
+            responses.append(response)
+            return response
+
+        started_at = _now()
+        message = None
+        try:
+            outcome = await suite.solve(item, generate)
+            error = outcome.error
+            if error is not None and error not in ERROR_KINDS:
+                message = f"the suite reported an unknown error kind {error!r}"
+                error = "harness"
+            score = float(outcome.score)
+            if not 0.0 <= score <= 1.0:  # also catches NaN
+                message, error, score = f"the suite returned score {score!r} outside 0..1", "harness", 0.0
+        except ModelError as e:
+            outcome = Outcome(0.0, False, e.kind, e.response)
+            error, score, message = e.kind, 0.0, str(e)
+        except Exception as e:  # a bug in a suite or scorer: journaled, the run goes on
+            outcome = Outcome(0.0, False, "harness", "")
+            error, score, message = "harness", 0.0, f"{type(e).__name__}: {e}"
+        last = responses[-1] if responses else None
+        if error is None and not outcome.correct and last is not None and last.finish_reason == "length":
+            error = "truncated"  # stopped at max_tokens without a correct answer
+        prompt_tokens = completion_tokens = 0
+        for r in responses:
+            prompt_tokens += r.usage.prompt_tokens or 0
+            completion_tokens += r.usage.completion_tokens or 0
+        record = {
+            "run_id": self.run_id, "model": self.spec.label, "suite": suite.name, "suite_version": suite.version,
+            "category": suite.category, "capability": suite.capability, "item_id": item.id,
+            "item_hash": item.hash, "sample": sample, "score": score,
+            "correct": bool(outcome.correct) and error is None, "error": error,
+            "response": outcome.response if outcome.response or last is None else last.text,
+            "extracted": outcome.extracted, "latency_s": round(sum(r.latency_s for r in responses), 6),
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "calls": len(turns)},
+            "started_at": started_at,
+            "served_model": last.served_model if last else None,
+            "finish_reason": last.finish_reason if last else None,
+            "seed": decoding.seed, "cluster": item.cluster, "turns": turns,
+        }
+        if message:
+            record["error_message"] = self.redact(message)
+        return record
+
+
+def _tally(run_dir: Path, config: RunConfig) -> tuple[list[dict[str, Any]], dict[str, Any], Counter[str]]:
+    """The closing table and the manifest's counts, read back from the journal (the one source of truth)."""
+    expected = {s.name: len(s.items) * config.samples for s in config.suites}
+    rows: dict[tuple[str, str], dict[str, Any]] = {
+        (m.label, s.name): {"model": m.label, "suite": s.name, "records": 0, "expected": expected[s.name],
+                            "scored": 0, "score_sum": 0.0, "errors": Counter(), "served": Counter()}
+        for m in config.models for s in config.suites}
+    errors: Counter[str] = Counter()
+    finish_lengths: Counter[str] = Counter()
+    total = 0
+    for record in iter_records(run_dir, allow_torn_tail=False):
+        total += 1
+        row = rows.get((record["model"], record["suite"]))
+        if row is None:
+            continue
+        row["records"] += 1
+        kind = record.get("error")
+        if kind:
+            row["errors"][kind] += 1
+            errors[kind] += 1
+        if not is_infra_error(kind):
+            row["scored"] += 1
+            row["score_sum"] += record["score"]
+        if record.get("served_model"):
+            row["served"][record["served_model"]] += 1
+        if record.get("finish_reason") == "length":
+            finish_lengths[record["model"]] += 1
+    out = []
+    for row in rows.values():
+        row["errors"] = dict(row["errors"])
+        row["served"] = [name for name, _ in row["served"].most_common()]
+        out.append(row)
+    counts = {"records": total, "expected": sum(expected.values()) * len(config.models), "errors": dict(errors),
+              "by_model_suite": [{k: r[k] for k in ("model", "suite", "records", "expected", "scored", "errors")}
+                                 | {"accuracy": (r["score_sum"] / r["scored"]) if r["scored"] else None}
+                                 for r in out]}
+    return out, counts, finish_lengths
+
+
+def _describe(config: RunConfig, run_id: str, config_hash: str, adapters: Mapping[str, Any]) -> dict[str, Any]:
+    models = []
+    for m in config.models:
+        entry = m.describe()
+        source = getattr(adapters[m.label], "source", None)
+        if source:
+            entry["replay_source"] = source
+        models.append(entry)
+    return {
+        "run_id": run_id, "config_sha256": config_hash, "harness_version": __version__,
+        "models": models,
+        "decoding": _decoding_dict(config.decoding), "samples": config.samples,
+        "seeds": [config.decoding.for_sample(k).seed for k in range(config.samples)],
+        "suites": [{"name": s.name, "version": s.version, "content_sha256": s.content_hash or None,
+                    "category": s.category, "capability": s.capability, "n_items": len(s.items),
+                    "source": s.source, "provenance": dict(s.provenance)} for s in config.suites],
+        "limit": config.limit,
+        "plan": {"path": str(config.plan), "sha256": _plan_sha(config.plan)} if config.plan else None,
+        "concurrency": config.concurrency,
+        "adapter_options": dict(config.adapter_options),
+    }
+
+
+def _served_models(manifest: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    served: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        for name in row["served"]:
+            if name not in served[row["model"]]:
+                served[row["model"]].append(name)
+    for entry in manifest["models"]:
+        entry["served_models"] = served.get(entry["label"], [])
+
+
+def _start_warnings(config: RunConfig) -> list[str]:
+    warnings = []
+    max_tokens = config.decoding.max_tokens
+    for m in config.models:
+        thinking_off = _thinking_disabled({**config.decoding.extra, **m.extra})
+        if REASONING_MODEL.search(m.model) and max_tokens < REASONING_MIN_TOKENS and not thinking_off:
+            warnings.append(
+                f"{m.label}: {m.model} looks like a reasoning model and --max-tokens is {max_tokens}; its "
+                f"reasoning may be cut off (finish_reason 'length'). Consider --max-tokens {REASONING_MIN_TOKENS * 4} "
+                "or turn thinking off explicitly (e.g. --extra '{\"chat_template_kwargs\": {\"enable_thinking\": false}}')")
+    return warnings
+
+
+def _end_warnings(config: RunConfig, finish_lengths: Counter[str]) -> list[str]:
+    return [f"{label}: {n} record(s) stopped at max_tokens={config.decoding.max_tokens} (finish_reason 'length'); "
+            "wrong ones are journaled as error 'truncated'. Raise --max-tokens if answers were cut off"
+            for label, n in sorted(finish_lengths.items())]
+
+
+def _thinking_disabled(extra: Mapping[str, Any]) -> bool:
+    kwargs = extra.get("chat_template_kwargs") or {}
+    return extra.get("enable_thinking") is False or (isinstance(kwargs, Mapping) and kwargs.get("enable_thinking") is False)
+
+
+def _decoding_dict(decoding: Decoding) -> dict[str, Any]:
+    d = asdict(decoding)
+    d["stop"] = list(decoding.stop)
+    d["extra"] = dict(decoding.extra)
+    return d
+
+
+def _plan_sha(plan: Path | None) -> str | None:
+    if plan is None:
+        return None
+    if not Path(plan).is_file():
+        raise UserError(f"--plan {plan}: no such file; pass the pre-registration plan written by `asymmetry plan`")
+    return sha256_file(Path(plan))
+
+
+def redact_command(command: str) -> str:
+    """A command line with URL credentials masked (keys belong in the environment, but people paste)."""
+    return re.sub(r"://[^/@\s]+@", "://***@", command)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def env_flag_unsandboxed() -> None:
+    """`--allow-unsandboxed-code`: let the sandbox run model code without bubblewrap (loudly warned)."""
+    os.environ["ASYMMETRY_ALLOW_UNSANDBOXED"] = "1"
