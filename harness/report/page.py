@@ -1,0 +1,419 @@
+"""The self-contained index.html: headline, for policy, for researchers.
+
+Everything from the compare document, the run journals or the score table is untrusted text and enters
+the page only through `e()` (html.escape). The page loads nothing: charts are inline SVG, styles are
+inline, fonts are the reader's system fonts, and a Content-Security-Policy forbids scripts and every
+network request. The only URLs are source links, written as plain anchors and only when they are http(s).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from html import escape
+from importlib import resources
+from typing import Any
+
+from harness.report import fmt, wording
+from harness.report.charts import Chart
+from harness.report.examples import Example
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
+_URL = re.compile(r"^https?://[^\s\"'<>`]+$")
+
+
+def e(value: Any) -> str:
+    """Escape any value for HTML text or a quoted attribute."""
+    return escape("" if value is None else str(value), quote=True)
+
+
+def link(url: Any, text: Any | None = None) -> str:
+    """A plain anchor for an http(s) URL; anything else (javascript:, data:, prose) is shown as text."""
+    label = e(text if text is not None else url)
+    if isinstance(url, str) and _URL.match(url.strip()):
+        return f'<a href="{e(url.strip())}" rel="noopener noreferrer">{label}</a>'
+    return label
+
+
+def _css() -> str:
+    return resources.files("harness.report").joinpath("page.css").read_text(encoding="utf-8")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return fmt.count(value)
+    if isinstance(value, float):
+        return fmt.num(value, 3) if abs(value) < 1000 else fmt.num(value, 0)
+    if value is None:
+        return "-"
+    if isinstance(value, Mapping) or (isinstance(value, Sequence) and not isinstance(value, str)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return str(value)
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric: Sequence[int] = (),
+          row_classes: Sequence[str] | None = None, raw: bool = False) -> str:
+    """A scrollable table. Cells are escaped unless `raw` (cells already built from escaped parts)."""
+    head = "".join(f'<th class="n">{e(h)}</th>' if i in numeric else f"<th>{e(h)}</th>"
+                   for i, h in enumerate(headers))
+    body = []
+    for r, row in enumerate(rows):
+        cls = f' class="{e(row_classes[r])}"' if row_classes and row_classes[r] else ""
+        cells = "".join(
+            f'<td class="n">{c if raw else e(_cell(c))}</td>' if i in numeric else f"<td>{c if raw else e(_cell(c))}</td>"
+            for i, c in enumerate(row))
+        body.append(f"<tr{cls}>{cells}</tr>")
+    if not body:
+        return '<p class="small">None.</p>'
+    return f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+
+
+def dict_table(rows: Sequence[Mapping[str, Any]]) -> str:
+    """A table of records with whatever keys they have (diagnostics are open-ended)."""
+    rows = [r for r in rows if isinstance(r, Mapping)]
+    if not rows:
+        return '<p class="small">None.</p>'
+    keys: list[str] = []
+    for r in rows:
+        keys.extend(k for k in r if k not in keys)
+    return table(keys, ([r.get(k) for k in keys] for r in rows))
+
+
+def figure(chart: Chart) -> str:
+    if chart.missing:
+        return f'<p class="missing">Chart not drawn ({e(chart.title.lower())}): {e(chart.missing)}.</p>'
+    return (f'<figure id="chart-{e(chart.name)}">{chart.inline_svg}<figcaption>{e(chart.caption)} '
+            f'Files: <a href="charts/{e(chart.name)}.png">PNG</a> · <a href="charts/{e(chart.name)}.svg">SVG</a> · '
+            f'<a href="charts/{e(chart.name)}.csv">data (CSV)</a>.</figcaption></figure>')
+
+
+def _ci_cell(value: Any, ci: Any, digits: int = 2, unit: str = "") -> str:
+    if not fmt.is_num(value):
+        return "n/a"
+    return f"{fmt.num(value, digits)}{unit} {fmt.bracket(ci, digits)}"
+
+
+# ---------------------------------------------------------------------------------------------- sections
+
+_VERDICT = {
+    "targeted": "Consistent with gains concentrated in targeted capabilities",
+    "untargeted": "Opposite pattern: untargeted gains were larger",
+    "inconclusive": "No disproportionate targeted gain shown",
+    "unavailable": "Asymmetry not estimable",
+}
+
+
+def _headline(doc: Mapping[str, Any], charts: Mapping[str, Chart]) -> str:
+    v = wording.verdict(doc)
+    sentences = "".join(f"<p>{e(s)}</p>" for s in wording.headline(doc))
+    note = f'<div class="note"><strong>Kind of evidence.</strong> {e(wording.evidence_note(doc))}</div>'
+    shows = "".join(f"<li>{e(s)}</li>" for s in wording.shows(doc))
+    not_shows = "".join(f"<li>{e(s)}</li>" for s in wording.does_not_show(doc))
+    return (f'<section id="headline"><h2>Headline</h2><p><span class="verdict {e(v)}">{e(_VERDICT[v])}</span></p>'
+            f"{figure(charts['slopes'])}<div class=\"lede\">{sentences}</div>{note}"
+            f'<div class="cols"><div><h3>What this shows</h3><ul>{shows}</ul></div>'
+            f"<div><h3>What this does not show</h3><ul>{not_shows}</ul></div></div></section>")
+
+
+def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
+    """(estimand, scale, estimate, 95% interval, p-value, method) for the policy table and summary.md."""
+    rows: list[tuple[str, str, str, str, str, str]] = []
+    asym = doc.get("asymmetry") or {}
+    lat = asym.get("latent") or {}
+    rows.append(("Asymmetry: targeted minus untargeted gain (primary)", "logits", fmt.signed(lat.get("estimate")),
+                 fmt.interval(lat.get("ci")), fmt.p_value(lat.get("p_value")), str(lat.get("method") or "")))
+    if fmt.is_num(lat.get("pp_at_50")):
+        ci = lat.get("pp_at_50_ci")
+        rows.append(("Same asymmetry for a benchmark starting at 50%", "pp", fmt.signed(lat["pp_at_50"], 1),
+                     fmt.interval(ci, 1) if ci else "see the logit row", "",
+                     "latent asymmetry translated at a 50% starting level (STATISTICS.md §1.3)"))
+    for key, label, unit, digits in (("pp", "Asymmetry in raw percentage points (ceiling-sensitive)", "pp", 1),
+                                     ("normalized", "Asymmetry in normalized gain (sensitivity only)", "normalized", 3)):
+        est = asym.get(key) or {}
+        rows.append((label, unit, fmt.signed(est.get("estimate"), digits), fmt.interval(est.get("ci"), digits),
+                     fmt.p_value(est.get("p_value")), str(est.get("method") or "")))
+    groups = doc.get("groups") or {}
+    for cat in ("targeted", "untargeted"):
+        g = groups.get(cat) or {}
+        if fmt.is_num(g.get("gain_ratio")):
+            rows.append((f"{cat.capitalize()}: items newly solved per item newly failed", "ratio",
+                         fmt.ratio(g["gain_ratio"]), fmt.interval(g.get("gain_ratio_ci"), 1), "",
+                         "pooled gain/loss ratio over the group's discordant items"))
+        if fmt.is_num(g.get("latent")):
+            rows.append((f"{cat.capitalize()}: mean latent gain", "logits", fmt.signed(g["latent"]),
+                         fmt.interval(g.get("latent_ci")), "", "equal-weight mean of the group's suites"))
+        mean, ci = wording.group_pp(doc, cat)
+        rows.append((f"{cat.capitalize()}: mean accuracy change", "pp", fmt.signed(mean, 1), fmt.interval(ci, 1), "",
+                     wording.GROUP_PP_METHOD))
+    flat = doc.get("flatness") or {}
+    if flat:
+        verdict = "inside" if flat.get("equivalent") else "not inside"
+        rows.append((f"Untargeted pooled change vs the ±{fmt.num(flat.get('margin_pp'), 1)} pp equivalence margin",
+                     "pp", fmt.signed(flat.get("pooled_gain_pp"), 1), "90% CI " + fmt.interval(flat.get("ci90"), 1),
+                     "", f"{flat.get('method') or 'TOST'}; the 90% interval is {verdict} the margin"))
+    td = doc.get("triple_difference")
+    if isinstance(td, Mapping):
+        rows.append(("Excess asymmetry over other developers' transitions", "logits", fmt.signed(td.get("excess")),
+                     fmt.interval(td.get("ci")), fmt.p_value(td.get("t_p_value")),
+                     f"prediction-interval t-test against {len(td.get('controls') or [])} controls (df "
+                     f"{fmt.num(td.get('df'), 0)}); placebo rank p = {fmt.p_value(td.get('rank_p_value'))}"))
+    return rows
+
+
+def _policy(doc: Mapping[str, Any], charts: Mapping[str, Chart]) -> str:
+    rows = estimand_rows(doc)
+    est_table = table(["Estimand", "Scale", "Estimate", "95% interval", "p-value", "Method"], rows, numeric=(2, 3, 4))
+    citation = (f"<blockquote><p>{e(wording.citation_paragraph(doc))}</p><p><em>{e(wording.caveat(doc))}</em></p>"
+                "</blockquote><p class=\"small\">The same text, with the numbers, method, data hashes and the command "
+                "that reproduces it, is in <a href=\"citation.txt\">citation.txt</a>.</p>")
+    return (f'<section id="policy"><h2>For policy</h2><h3>Estimates, each with its interval and scale</h3>{est_table}'
+            f"<p class=\"small\">Logits are changes in log-odds of success (STATISTICS.md §1.3): they do not shrink near "
+            f"0% or 100% as percentage points do. Percentage points (pp) are absolute differences between "
+            f"accuracies, never relative changes.</p><h3>Citation</h3>{citation}"
+            f"<h3>Pre-registration</h3><p>{e(wording.preregistration(doc))}</p>"
+            f"{figure(charts['asymmetry'])}<h3>Other developers' release transitions</h3>{figure(charts['controls'])}"
+            "</section>")
+
+
+def _suite_table(doc: Mapping[str, Any]) -> str:
+    rows, classes = [], []
+    for s in doc.get("suites") or []:
+        rows.append([s.get("suite"), s.get("category"), s.get("capability", ""), fmt.count(s.get("n_items")),
+                     s.get("samples") if s.get("samples") is not None else "-",
+                     _ci_cell(s.get("before"), s.get("before_ci"), 1), _ci_cell(s.get("after"), s.get("after_ci"), 1),
+                     f"{fmt.signed(s.get('gain_pp'), 1)} {fmt.bracket(s.get('gain_pp_ci'), 1)}",
+                     fmt.count(s.get("gains")), fmt.count(s.get("losses")),
+                     _ci_cell(s.get("gain_ratio"), s.get("gain_ratio_ci"), 2),
+                     f"{fmt.signed(s.get('latent_gain'))} {fmt.bracket(s.get('latent_gain_ci'))}",
+                     fmt.p_value(s.get("mcnemar_midp")), fmt.p_value(s.get("p_holm")),
+                     ", ".join(map(str, s.get("flags") or [])) or "-"])
+        classes.append(str(s.get("category")))
+    return table(["Suite", "Group", "Capability", "Items", "Samples", "Before % [95% CI]", "After % [95% CI]",
+                  "Change pp [95% CI]", "Gains", "Losses", "Gain/loss ratio [95% CI]", "Latent gain, logits [95% CI]",
+                  "McNemar mid-p", "Holm p", "Flags"], rows, numeric=tuple(range(3, 14)), row_classes=classes)
+
+
+def _methods(doc: Mapping[str, Any]) -> str:
+    asym = doc.get("asymmetry") or {}
+    gen = doc.get("generalisation") or {}
+    diag = doc.get("diagnostics") or {}
+    suite_methods = sorted({str(s.get("latent_method")) for s in doc.get("suites") or [] if s.get("latent_method")})
+    pp_methods = sorted({str(s.get("gain_pp_method")) for s in doc.get("suites") or [] if s.get("gain_pp_method")})
+    items = [
+        f"Mode: {doc.get('mode')} ({wording.evidence_note(doc)})",
+        f"Primary scale: {doc.get('scale')} (log-odds). Per-suite latent gains: {'; '.join(suite_methods) or 'n/a'}.",
+        f"Per-suite percentage-point intervals: {'; '.join(pp_methods) or 'n/a'}.",
+    ]
+    for key in ("latent", "pp", "normalized"):
+        est = asym.get(key) or {}
+        if est.get("method"):
+            note = f" ({est['note']})" if est.get("note") else ""
+            items.append(f"Asymmetry, {key} scale: {est['method']}{note}.")
+    if gen.get("note"):
+        items.append(f"Generalisation beyond these suites: {gen['note']}")
+    flat = doc.get("flatness") or {}
+    if flat.get("method"):
+        items.append(f"Equivalence of untargeted gains: {flat['method']}, margin ±{fmt.num(flat.get('margin_pp'), 1)} "
+                     "pp, 90% interval.")
+    items.append(f"Significance level: {fmt.num(doc.get('alpha', 0.05), 2)}; per-suite p-values Holm-adjusted; "
+                 "hypotheses tested in a fixed sequence (gatekeeping, STATISTICS.md §1.9).")
+    if diag.get("error_rule"):
+        items.append(f"Errors (timeouts, refusals, parse failures) handled by the rule '{diag['error_rule']}', applied "
+                     "identically to both releases.")
+    items.append(f"{wording.GROUP_PP_METHOD[0].upper()}{wording.GROUP_PP_METHOD[1:]} (the group means in the headline).")
+    return "<ul>" + "".join(f"<li>{e(i)}</li>" for i in items) + "</ul>"
+
+
+def _generalisation(doc: Mapping[str, Any]) -> str:
+    gen = doc.get("generalisation") or {}
+    rows = []
+    for key, label in (("hksj", "Random-effects meta-regression, HKSJ"),
+                       ("hksj_modified", "Same, modified HKSJ (q >= 1)")):
+        g = gen.get(key)
+        if isinstance(g, Mapping):
+            rows.append([label, fmt.signed(g.get("estimate")), fmt.interval(g.get("ci")), fmt.p_value(g.get("p_value"))])
+        else:
+            rows.append([label, "not run", "", ""])
+    perm = gen.get("permutation")
+    if isinstance(perm, Mapping):
+        rows.append([f"Exact suite-label permutation ({fmt.count(perm.get('n_labelings'))} labelings)", "", "",
+                     fmt.p_value(perm.get("p_value"))])
+    status = ("testable" if gen.get("testable") else "not testable with fewer than 4 + 4 suites")
+    return (f"<p>{e(gen.get('n_targeted', '?'))} targeted and {e(gen.get('n_untargeted', '?'))} untargeted suites: "
+            f"generalisation is {e(status)}.</p>"
+            + table(["Test", "Estimate (logits)", "95% interval", "p-value"], rows, numeric=(1, 2, 3)))
+
+
+def _controls_table(doc: Mapping[str, Any]) -> str:
+    td = doc.get("triple_difference")
+    if not isinstance(td, Mapping):
+        return "<p>No control transitions were compared.</p>"
+    rows = [[f"{c.get('before')} -> {c.get('after')}", fmt.signed(c.get("asymmetry")), fmt.num(c.get("se"))]
+            for c in td.get("controls") or []]
+    summary = [["Suspect asymmetry", fmt.signed(td.get("suspect_asymmetry"))],
+               ["Control mean", fmt.signed(td.get("control_mean"))],
+               ["Excess [95% CI]", f"{fmt.signed(td.get('excess'))} {fmt.bracket(td.get('ci'))}"],
+               ["t statistic (df)", f"{fmt.num(td.get('t_stat'))} ({fmt.num(td.get('df'), 0)})"],
+               ["Prediction-interval p (one-sided)", fmt.p_value(td.get("t_p_value"))],
+               ["Placebo rank p", fmt.p_value(td.get("rank_p_value"))]]
+    return (table(["Control transition", "Asymmetry (logits)", "SE"], rows, numeric=(1, 2))
+            + table(["Triple difference", "Value"], summary, numeric=(1,)))
+
+
+def _power_block(doc: Mapping[str, Any], charts: Mapping[str, Chart]) -> str:
+    power = doc.get("power")
+    if not isinstance(power, Mapping):
+        return figure(charts["power"])
+    design = power.get("design") or {}
+    rows = [["Minimum detectable latent asymmetry (80% power)", fmt.logits(power.get("mde_latent"))],
+            ["Same, in pp at a 50% starting level", fmt.pp(power.get("mde_pp"))]]
+    if fmt.is_num(power.get("mde_ddd")):
+        rows.append(["Minimum detectable excess over controls", fmt.logits(power.get("mde_ddd"))])
+    rows += [[f"Design: {k}", _cell(v)] for k, v in design.items()] if isinstance(design, Mapping) else []
+    return figure(charts["power"]) + table(["Power analysis", "Value"], rows, numeric=(1,))
+
+
+def _diagnostics(doc: Mapping[str, Any]) -> str:
+    diag = doc.get("diagnostics") or {}
+    out = []
+    warnings = diag.get("warnings") or []
+    out.append("<h4>Warnings</h4>" + ("<ul>" + "".join(f"<li>{e(w)}</li>" for w in warnings) + "</ul>"
+                                      if warnings else '<p class="small">None.</p>'))
+    err_rows = [[s.get("suite"), fmt.num(100 * s["error_rate_before"], 1) if fmt.is_num(s.get("error_rate_before")) else "-",
+                 fmt.num(100 * s["error_rate_after"], 1) if fmt.is_num(s.get("error_rate_after")) else "-"]
+                for s in doc.get("suites") or []]
+    out.append(f"<h4>Error rates per release (% of records)</h4>"
+               f"{table(['Suite', str(doc.get('before')), str(doc.get('after'))], err_rows, numeric=(1, 2))}")
+    if diag.get("error_rates"):
+        out.append(dict_table(diag["error_rates"]))
+    out.append(f"<h4>Unpaired items</h4>{dict_table(diag.get('unpaired') or [])}")
+    disc = []
+    for s in doc.get("suites") or []:
+        g, loss, n = s.get("gains"), s.get("losses"), s.get("n_items")
+        rate = (g + loss) / n if fmt.is_num(g) and fmt.is_num(loss) and fmt.is_num(n) and n else None
+        disc.append([s.get("suite"), fmt.count(g), fmt.count(loss),
+                     fmt.count(g + loss) if fmt.is_num(g) and fmt.is_num(loss) else "n/a",
+                     fmt.num(rate, 3) if rate is not None else "n/a"])
+    out.append("<h4>Discordance counts</h4>"
+               + table(["Suite", "Gains (0 to 1)", "Losses (1 to 0)", "Discordant", "Discordance rate"], disc,
+                       numeric=(1, 2, 3, 4)))
+    versions = diag.get("suite_versions") or {s.get("suite"): s.get("suite_version") for s in doc.get("suites") or []
+                                              if s.get("suite_version")}
+    out.append("<h4>Suite versions</h4>" + table(["Suite", "Version"], sorted(
+        ([k, v if not isinstance(v, Mapping) else _cell(v)] for k, v in versions.items()), key=lambda r: str(r[0]))))
+    decoding = diag.get("decoding") or {}
+    if isinstance(decoding, Mapping) and decoding:
+        keys: list[str] = []
+        for settings in decoding.values():
+            if isinstance(settings, Mapping):
+                keys.extend(k for k in settings if k not in keys)
+        rows = [[model, *[(settings or {}).get(k) if isinstance(settings, Mapping) else settings for k in keys]]
+                for model, settings in decoding.items()]
+        out.append("<h4>Decoding settings</h4>" + table(["Release", *keys], rows))
+    else:
+        out.append('<h4>Decoding settings</h4><p class="small">Not recorded (score-level inputs).</p>')
+    if diag.get("hash_mismatch"):
+        out.append("<h4>Item hash mismatches</h4>" + dict_table(diag["hash_mismatch"])
+                   if isinstance(diag["hash_mismatch"][0], Mapping)
+                   else "<h4>Item hash mismatches</h4><ul>" + "".join(f"<li>{e(h)}</li>" for h in diag["hash_mismatch"])
+                   + "</ul>")
+    inputs = doc.get("inputs") or {}
+    hashes = inputs.get("sha256") or {}
+    out.append("<h4>Data hashes (sha256)</h4>" + table(["Input", "sha256"], sorted(hashes.items()))
+               if hashes else '<h4>Data hashes</h4><p class="small">None recorded.</p>')
+    command = doc.get("command") or "(not recorded)"
+    out.append(f"<h4>Reproduce</h4><pre><code>{e(command)}</code></pre>")
+    return "".join(out)
+
+
+def _examples(examples: Sequence[Example], doc: Mapping[str, Any]) -> str:
+    if not examples:
+        reason = ("published scores have no item-level outputs" if doc.get("mode") == "scores"
+                  else "no run journals with model outputs were given (pass --results)")
+        return f'<p class="small">No examples: {e(reason)}.</p>'
+    parts = []
+    for ex in examples:
+        what = "newly solved" if ex.kind == "gain" else "newly failed"
+        parts.append(
+            f"<details><summary>{e(ex.suite)} · item {e(ex.item_id)} · {e(what)} "
+            f"({fmt.num(ex.before_score, 2)} to {fmt.num(ex.after_score, 2)})</summary><div class=\"resp\">"
+            f"<div><h4>{e(doc.get('before'))} (score {fmt.num(ex.before_score, 2)})</h4>"
+            f"<pre>{e(ex.before_output)}</pre></div>"
+            f"<div><h4>{e(doc.get('after'))} (score {fmt.num(ex.after_score, 2)})</h4>"
+            f"<pre>{e(ex.after_output)}</pre></div></div></details>")
+    return ("<p class=\"small\">Chosen by item id, not by how they read; model output is shown as plain text.</p>"
+            + "".join(parts))
+
+
+def _sources(sources: Sequence[Mapping[str, Any]] | None) -> str:
+    if not sources:
+        return ""
+    rows = [[e(s.get("model")), e(s.get("suite")), e(s.get("score")), e(s.get("setting") or ""),
+             e(s.get("n_items")), link(s.get("source"))] for s in sources]
+    return ("<h3>Sources of the published scores</h3>"
+            + table(["Release", "Suite", "Reported score (%)", "Setting", "Items", "Source"], rows, numeric=(2, 4),
+                    raw=True))
+
+
+def _research(doc: Mapping[str, Any], charts: Mapping[str, Chart], examples: Sequence[Example],
+              sources: Sequence[Mapping[str, Any]] | None) -> str:
+    conj = doc.get("conjunction") or {}
+    conj_rows = [["Targeted gains disproportionate (latent, one-sided)", conj.get("targeted_disproportionate")],
+                 ["Untargeted gains within the equivalence margin", conj.get("untargeted_flat")],
+                 ["Both (intersection-union test)", conj.get("holds")]] if conj else []
+    gate = [[g.get("hypothesis"), g.get("tested"), fmt.p_value(g.get("p_value")), g.get("rejected")]
+            for g in doc.get("gatekeeping") or []]
+    contamination = doc.get("contamination")
+    if isinstance(contamination, Mapping):
+        cont = table(["Items", "Estimate (logits)", "95% interval", "p-value", "n items"], [
+            [k, fmt.signed((contamination.get(k) or {}).get("estimate")), fmt.interval((contamination.get(k) or {}).get("ci")),
+             fmt.p_value((contamination.get(k) or {}).get("p_value")), fmt.count((contamination.get(k) or {}).get("n_items"))]
+            for k in ("fresh", "old", "difference")], numeric=(1, 2, 3, 4))
+    else:
+        cont = '<p class="small">No fresh/old split: the inputs carry no item release dates and cutoffs.</p>'
+    return (f'<section id="research"><h2>For researchers</h2><h3>Methods</h3>{_methods(doc)}'
+            f"<h3>Per-suite results</h3>{_suite_table(doc)}{figure(charts['forest'])}"
+            f"<h3>Generalisation beyond these suites (L2)</h3>{_generalisation(doc)}"
+            f"<h3>Equivalence and the conjunction claim</h3>"
+            f"{table(['Component', 'Holds'], conj_rows) if conj_rows else '<p class=small>Not computed.</p>'}"
+            f"<h3>Hypotheses in their fixed order (gatekeeping)</h3>"
+            f"{table(['Hypothesis', 'Tested', 'p-value', 'Rejected'], gate, numeric=(2,))}"
+            f"<h3>Triple difference against other developers (L3)</h3>{_controls_table(doc)}"
+            f"<h3>Contamination split</h3>{cont}<h3>Power</h3>{_power_block(doc, charts)}"
+            f"<h3>Diagnostics</h3>{_diagnostics(doc)}"
+            f"<h3>Examples of discordant items</h3>{_examples(examples, doc)}{_sources(sources)}</section>")
+
+
+def _files(charts: Sequence[Chart], extra: Sequence[str]) -> str:
+    names = ["compare.json", "summary.md", "citation.txt", *extra]
+    for c in charts:
+        if not c.missing:
+            names += [f"charts/{c.name}.png", f"charts/{c.name}.svg", f"charts/{c.name}.csv"]
+    items = "".join(f'<li><a href="{e(n)}">{e(n)}</a></li>' for n in names)
+    return f'<section id="files" class="files"><h2>Files</h2><ul>{items}</ul></section>'
+
+
+def render_page(doc: Mapping[str, Any], charts: Sequence[Chart], *, examples: Sequence[Example] = (),
+                sources: Sequence[Mapping[str, Any]] | None = None, extra_files: Sequence[str] = ()) -> str:
+    """The whole index.html as a string."""
+    by_name = {c.name: c for c in charts}
+    mode = "published scores (score-level)" if doc.get("mode") == "scores" else "item-level runs"
+    sub = (f"{e(doc.get('before'))} &rarr; {e(doc.get('after'))} · {e(mode)} · generated {e(doc.get('created_at', ''))} "
+           f"· asymmetry {e(doc.get('harness_version', ''))}")
+    nav = ('<nav><a href="#headline">Headline</a><a href="#policy">For policy</a>'
+           '<a href="#research">For researchers</a><a href="#files">Files</a></nav>')
+    body = (_headline(doc, by_name) + _policy(doc, by_name) + _research(doc, by_name, examples, sources)
+            + _files(charts, extra_files))
+    footer = (f"<footer><p>{e(wording.caveat(doc))}</p><p>Made with asymmetry {e(doc.get('harness_version', ''))} "
+              f"from the compare document <a href=\"compare.json\">compare.json</a> (schema {e(doc.get('schema'))}).</p>"
+              "</footer>")
+    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
+            "<meta name=\"referrer\" content=\"no-referrer\">"
+            f"<title>{e(wording.title(doc))}</title><style>{_css()}</style></head><body>"
+            f"<header><h1>{e(wording.title(doc))}</h1><p class=\"sub\">{sub}</p>"
+            f"<p class=\"sub\">{e(wording.one_line(doc))}</p>{nav}</header><main>{body}</main>{footer}</body></html>\n")

@@ -1,0 +1,76 @@
+"""The report's plain-text files: summary.md (for editors and notebooks) and citation.txt (for citing)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import PurePath
+from typing import Any
+
+from harness.report import fmt, wording
+from harness.report.page import estimand_rows
+
+
+def source_line(doc: Mapping[str, Any]) -> str:
+    """The one-line source printed on every chart."""
+    inputs = doc.get("inputs") or {}
+    paths = [PurePath(str(p)).name for p in inputs.get("paths") or []]
+    hashes = list((inputs.get("sha256") or {}).values())
+    what = ("published scores (vendor-reported, score-level)" if doc.get("mode") == "scores"
+            else "item-level runs")
+    where = f" in {', '.join(paths[:3])}{' …' if len(paths) > 3 else ''}" if paths else ""
+    digest = f"; sha256 {str(hashes[0])[:12]}…" if hashes else ""
+    return f"Source: {what}{where}{digest}. Chart: asymmetry {doc.get('harness_version', '')}."
+
+
+def _md_escape(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def summary_markdown(doc: Mapping[str, Any]) -> str:
+    """summary.md: the headline, the estimates, the per-suite table and the caveats."""
+    lines = [f"# {wording.title(doc)}", "", f"**{doc.get('before')} -> {doc.get('after')}** "
+             f"({'published scores, score-level' if doc.get('mode') == 'scores' else 'item-level runs'}).", ""]
+    lines += [" ".join(wording.headline(doc)), "", f"> {wording.evidence_note(doc)}", "", "## Estimates", "",
+              "| Estimand | Scale | Estimate | 95% interval | p-value | Method |", "|---|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in estimand_rows(doc)]
+    lines += ["", "## Per suite", "", "| Suite | Group | Items | Before % | After % | Change pp [95% CI] | "
+              "Latent gain, logits [95% CI] |", "|---|---|---|---|---|---|---|"]
+    for s in doc.get("suites") or []:
+        lines.append(f"| {_md_escape(s.get('suite'))} | {s.get('category')} | {fmt.count(s.get('n_items'))} | "
+                     f"{fmt.num(s.get('before'), 1)} | {fmt.num(s.get('after'), 1)} | "
+                     f"{fmt.signed(s.get('gain_pp'), 1)} {fmt.bracket(s.get('gain_pp_ci'), 1)} | "
+                     f"{fmt.signed(s.get('latent_gain'))} {fmt.bracket(s.get('latent_gain_ci'))} |")
+    td = doc.get("triple_difference")
+    if isinstance(td, Mapping) and td.get("controls"):
+        lines += ["", "## Other developers' transitions (controls)", "", "| Transition | Asymmetry (logits) | SE |",
+                  "|---|---|---|"]
+        lines += [f"| {_md_escape(c.get('before'))} -> {_md_escape(c.get('after'))} | {fmt.signed(c.get('asymmetry'))} | "
+                  f"{fmt.num(c.get('se'))} |" for c in td["controls"]]
+    lines += ["", "## What this shows", ""] + [f"- {s}" for s in wording.shows(doc)]
+    lines += ["", "## What this does not show", ""] + [f"- {s}" for s in wording.does_not_show(doc)]
+    lines += ["", "## Citation", "", wording.citation_paragraph(doc), "", f"*{wording.caveat(doc)}*", "",
+              "## Pre-registration", "", wording.preregistration(doc), "", "## Reproduce", "", "```sh",
+              str(doc.get("command") or "(not recorded)"), "```", ""]
+    return "\n".join(lines)
+
+
+def citation_text(doc: Mapping[str, Any]) -> str:
+    """citation.txt: the paragraph, the numbers with intervals and methods, version, hashes, command."""
+    lines = ["CITATION", "", wording.citation_paragraph(doc), "", wording.caveat(doc), "",
+             "NUMBERS (95% intervals unless stated; logits = log-odds scale, STATISTICS.md §1.3; pp = percentage "
+             "points)", ""]
+    for estimand, scale, est, ci, p, method in estimand_rows(doc):
+        p_text = f"; p = {p}" if p and not p.startswith("<") else (f"; p {p}" if p else "")
+        lines.append(f"- {estimand}: {est} {scale} ({ci}{p_text}). Method: {method or 'n/a'}.")
+    lines += ["", "EVIDENCE", "", wording.evidence_note(doc), "", "PRE-REGISTRATION", "", wording.preregistration(doc),
+              "", "PROVENANCE", "",
+              f"- Harness: asymmetry {doc.get('harness_version', 'unknown')} (compare schema {doc.get('schema')})",
+              f"- Generated: {doc.get('created_at', 'unknown')}",
+              f"- Releases: before = {doc.get('before')}, after = {doc.get('after')}"]
+    inputs = doc.get("inputs") or {}
+    for path, digest in sorted((inputs.get("sha256") or {}).items()):
+        lines.append(f"- Data: {path} sha256 {digest}")
+    if not inputs.get("sha256"):
+        lines.append("- Data: no input hashes recorded")
+    lines += ["", "REPRODUCE", "", str(doc.get("command") or "(not recorded)"), ""]
+    return "\n".join(lines)

@@ -1,0 +1,337 @@
+"""The words of a report, built only from the compare document (STATISTICS.md §1.13).
+
+Rules kept here, in one place, so every output (page, summary.md, citation.txt, the demo's console) says
+the same thing: "consistent with", never "proves"; "flat" only after a passed equivalence test; changes in
+percentage points (pp), never bare "%"; every citable number with its interval, scale and method; the
+verdict follows the data whichever way they point.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from harness.report import fmt
+
+Doc = Mapping[str, Any]
+
+CAVEAT = ("Disproportionate gains are consistent with targeted distillation, but also with other targeted "
+          "investments (coding-focused reinforcement learning, synthetic data, tool-use training) and with "
+          "benchmark contamination. This analysis does not identify the source of the improvement.")
+
+SCORE_LEVEL = ("Published scores are score-level, unpaired evidence: each release's reported accuracy per "
+               "benchmark, not item-level results, so the releases cannot be paired item by item, intervals "
+               "rest on binomial approximations with documented item counts, and the benchmarks were chosen, "
+               "run and reported by the vendors.")
+
+ITEM_LEVEL = ("Item-level evidence: both releases answered the same items through the same harness, so each "
+              "item pairs with itself and the intervals come from paired statistics.")
+
+TARGETED_DESC = "targeted benchmarks (coding, agentic)"
+UNTARGETED_DESC = "untargeted benchmarks (math, factual recall)"
+
+
+def _get(doc: Doc, *path: str) -> Any:
+    node: Any = doc
+    for key in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
+
+
+def suites_of(doc: Doc, category: str) -> list[Mapping[str, Any]]:
+    """The per-suite entries of one category, in document order."""
+    return [s for s in doc.get("suites") or [] if s.get("category") == category]
+
+
+def group_pp(doc: Doc, category: str) -> tuple[float | None, list[float | None]]:
+    """Equal-weight mean of the category's per-suite pp changes, with a 95% interval that treats suites as
+    independent and reads each suite's standard error off its own 95% interval."""
+    gains, ses = [], []
+    for s in suites_of(doc, category):
+        g, ci = s.get("gain_pp"), s.get("gain_pp_ci")
+        if not fmt.is_num(g):
+            continue
+        gains.append(g)
+        if ci and fmt.is_num(ci[0]) and fmt.is_num(ci[1]):
+            ses.append((ci[1] - ci[0]) / (2 * 1.959964))
+    if not gains:
+        return None, [None, None]
+    mean = sum(gains) / len(gains)
+    if len(ses) != len(gains):
+        return mean, [None, None]
+    se = math.sqrt(sum(v * v for v in ses)) / len(gains)
+    return mean, [mean - 1.959964 * se, mean + 1.959964 * se]
+
+
+GROUP_PP_METHOD = ("equal-weight mean of the suites' percentage-point changes; its 95% interval treats suites as "
+                   "independent and takes each suite's standard error from the suite's own 95% interval")
+
+
+def verdict(doc: Doc) -> str:
+    """`targeted` (lower 95% bound of the latent asymmetry above 0), `untargeted` (upper bound below 0),
+    `inconclusive` (interval includes 0), or `unavailable`."""
+    ci = _get(doc, "asymmetry", "latent", "ci") or [None, None]
+    lo, hi = ci if len(ci) == 2 else (None, None)
+    if fmt.is_num(lo) and lo > 0:
+        return "targeted"
+    if fmt.is_num(hi) and hi < 0:
+        return "untargeted"
+    if fmt.is_num(_get(doc, "asymmetry", "latent", "estimate")):
+        return "inconclusive"
+    return "unavailable"
+
+
+def flat(doc: Doc) -> bool:
+    """Untargeted scores may be called flat only when the equivalence test passed."""
+    return _get(doc, "flatness", "equivalent") is True
+
+
+def evidence_note(doc: Doc) -> str:
+    """What kind of evidence this is, in one or two sentences."""
+    return SCORE_LEVEL if doc.get("mode") == "scores" else ITEM_LEVEL
+
+
+def caveat(doc: Doc) -> str:
+    """The caveat that travels with every citable sentence."""
+    return CAVEAT
+
+
+def title(doc: Doc) -> str:
+    return f"Were {doc.get('after')}'s gains concentrated in targeted capabilities?"
+
+
+def _n_suites(doc: Doc, category: str) -> int:
+    return len(suites_of(doc, category))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def sentence_changes(doc: Doc) -> str:
+    """Sentence 1: what changed, per group, in percentage points."""
+    n_t, n_u = _n_suites(doc, "targeted"), _n_suites(doc, "untargeted")
+    t_mean, t_ci = group_pp(doc, "targeted")
+    u_mean, u_ci = group_pp(doc, "untargeted")
+    before, after = doc.get("before"), doc.get("after")
+    targeted = (f"average accuracy changed by {fmt.pp(t_mean)} (95% CI {fmt.interval(t_ci, 1, signed_=True)} pp) "
+                f"on the {_plural(n_t, 'targeted benchmark')} (coding, agentic)")
+    if flat(doc):
+        margin = _get(doc, "flatness", "margin_pp")
+        untargeted = (f"stayed flat on the {_plural(n_u, 'untargeted benchmark')} (math, factual recall): "
+                      f"the 90% interval of the pooled change, {fmt.interval(_get(doc, 'flatness', 'ci90'), 1)} pp, "
+                      f"lies inside the ±{fmt.num(margin, 1)} pp equivalence margin")
+    else:
+        untargeted = (f"by {fmt.pp(u_mean)} (95% CI {fmt.interval(u_ci, 1, signed_=True)} pp) on the "
+                      f"{_plural(n_u, 'untargeted benchmark')} (math, factual recall)")
+    return f"From {before} to {after}, {targeted}, and {untargeted}."
+
+
+def _latent_clause(doc: Doc) -> str:
+    lat = _get(doc, "asymmetry", "latent") or {}
+    est, ci = lat.get("estimate"), lat.get("ci")
+    at50 = lat.get("pp_at_50")
+    if not fmt.is_num(est):
+        return "the latent-scale asymmetry could not be estimated"
+    size = abs(est)
+    direction = "exceeded" if est > 0 else "fell short of" if est < 0 else "matched"
+    clause = (f"on the log-odds (latent) scale, which corrects for benchmarks that start near 0% or 100%, "
+              f"targeted gains {direction} untargeted gains by {fmt.num(size)} logits "
+              f"(95% CI {fmt.interval(ci)} for targeted minus untargeted)")
+    if fmt.is_num(at50):
+        clause += f", about {fmt.num(abs(at50), 1)} percentage points for a benchmark starting at 50%"
+    return clause
+
+
+def controls_clause(doc: Doc) -> str:
+    """How the asymmetry compares with other developers' transitions ('' when no controls)."""
+    td = doc.get("triple_difference")
+    if not isinstance(td, Mapping) or not td.get("controls"):
+        return ""
+    controls = td["controls"]
+    suspect = td.get("suspect_asymmetry", _get(doc, "asymmetry", "latent", "estimate"))
+    values = [c.get("asymmetry") for c in controls if fmt.is_num(c.get("asymmetry"))]
+    n = len(controls)
+    if fmt.is_num(suspect) and values:
+        larger = sum(1 for v in values if suspect > v)
+        rank = f"larger than {larger} of them"
+    else:
+        rank = "not comparable with them"
+    return (f"compared with {_plural(n, 'release transition')} by other developers, this asymmetry was {rank} "
+            f"(placebo rank {fmt.p_phrase(td.get('rank_p_value'))}; prediction-interval "
+            f"{fmt.p_phrase(td.get('t_p_value'))}; excess over their mean {fmt.signed(td.get('excess'))} logits, "
+            f"95% CI {fmt.interval(td.get('ci'))})")
+
+
+def sentence_test(doc: Doc) -> str:
+    """Sentence 2: the primary test and what it means, whichever way it points."""
+    lead = {
+        "targeted": "That pattern is consistent with gains concentrated in the targeted capabilities on these "
+                    "benchmarks",
+        "untargeted": "Gains were concentrated in the untargeted capabilities instead, the opposite of the "
+                      "targeted pattern",
+        "inconclusive": "These data do not show gains concentrated in the targeted capabilities, nor rule out a "
+                        "difference of this size",
+        "unavailable": "The asymmetry could not be estimated from these data",
+    }[verdict(doc)]
+    text = f"{lead}: {_latent_clause(doc)}"
+    ctrl = controls_clause(doc)
+    if ctrl:
+        text += f"; {ctrl}"
+    return text + "."
+
+
+def sentence_caveat(doc: Doc) -> str:
+    """Sentence 3: what the result cannot tell."""
+    return ("Such a pattern would be consistent with targeted distillation but equally with coding-focused "
+            "reinforcement learning, synthetic data, tool-use training or benchmark contamination; this "
+            "analysis does not identify the source of any improvement.")
+
+
+def headline(doc: Doc) -> list[str]:
+    """The three plain sentences of the headline."""
+    return [sentence_changes(doc), sentence_test(doc), sentence_caveat(doc)]
+
+
+def one_line(doc: Doc) -> str:
+    """The shortest faithful summary (console output, page subtitle)."""
+    lat = _get(doc, "asymmetry", "latent") or {}
+    word = {"targeted": "consistent with gains concentrated in targeted capabilities",
+            "untargeted": "gains concentrated in untargeted capabilities (the opposite pattern)",
+            "inconclusive": "no disproportionate targeted gain shown (interval includes 0)",
+            "unavailable": "asymmetry not estimable"}[verdict(doc)]
+    return (f"{doc.get('before')} -> {doc.get('after')}: latent asymmetry {fmt.signed(lat.get('estimate'))} logits "
+            f"(95% CI {fmt.interval(lat.get('ci'))}): {word}.")
+
+
+def shows(doc: Doc) -> list[str]:
+    """What the result does show (bullets)."""
+    out = [f"How the {_n_suites(doc, 'targeted')} targeted and {_n_suites(doc, 'untargeted')} untargeted "
+           f"benchmarks compared between {doc.get('before')} and {doc.get('after')}, with 95% intervals on "
+           "each scale."]
+    v = verdict(doc)
+    if v == "targeted":
+        out.append("A targeted-minus-untargeted gain whose 95% interval excludes zero on the primary (latent) "
+                   "scale, on these benchmarks.")
+    elif v == "untargeted":
+        out.append("Larger gains on the untargeted benchmarks than on the targeted ones, with a 95% interval "
+                   "that excludes zero.")
+    if flat(doc):
+        out.append(f"Untargeted scores flat within ±{fmt.num(_get(doc, 'flatness', 'margin_pp'), 1)} pp "
+                   "(equivalence test passed).")
+    if controls_clause(doc):
+        out.append("Where this transition sits among other developers' release transitions.")
+    return out
+
+
+def does_not_show(doc: Doc) -> list[str]:
+    """What the result does not show (bullets): the honest limits."""
+    out = ["Why the gains happened: distillation, coding-focused training, synthetic data, tool-use training "
+           "and contamination all predict the same pattern."]
+    if verdict(doc) == "inconclusive":
+        out.append("That the gains were even: an interval that includes zero is not evidence of equal gains.")
+    if not flat(doc):
+        margin = fmt.num(_get(doc, "flatness", "margin_pp"), 1)
+        out.append(f"That untargeted scores stayed unchanged: the equivalence test (±{margin} pp) was not passed, "
+                   "so a change of that size is not ruled out.")
+    gen = doc.get("generalisation") or {}
+    n = len(doc.get("suites") or [])
+    if not gen.get("testable"):
+        out.append(f"Anything about benchmarks beyond these {n}: with fewer than 4 + 4 suites no inference beyond "
+                   "them is statistically supported.")
+    if not doc.get("triple_difference"):
+        out.append("Whether this is unusual for the industry: no other developers' transitions were compared.")
+    if doc.get("mode") == "scores":
+        out.append("Item-level pairing: these are published, score-level figures, so the releases cannot be "
+                   "paired item by item, and the vendors chose, ran and reported the benchmarks.")
+    return out
+
+
+def group_sentence(doc: Doc) -> str:
+    """Items mode: the gain/loss ratio sentence of §1.13; scores mode: group latent gains."""
+    groups = doc.get("groups") or {}
+    t, u = groups.get("targeted") or {}, groups.get("untargeted") or {}
+    after = doc.get("after")
+    if fmt.is_num(t.get("gain_ratio")) and fmt.is_num(u.get("gain_ratio")):
+        return (f"{after} newly solved {fmt.ratio(t['gain_ratio'])} targeted items for each targeted item it newly "
+                f"failed (95% CI {fmt.interval(t.get('gain_ratio_ci'), 1)}). On untargeted benchmarks the ratio "
+                f"was {fmt.ratio(u['gain_ratio'])} ({fmt.interval(u.get('gain_ratio_ci'), 1)}).")
+    if fmt.is_num(t.get("latent")) and fmt.is_num(u.get("latent")):
+        return (f"{after}'s scores rose by {fmt.signed(t['latent'])} logits on targeted benchmarks (95% CI "
+                f"{fmt.interval(t.get('latent_ci'))}) and by {fmt.signed(u['latent'])} logits on untargeted ones "
+                f"({fmt.interval(u.get('latent_ci'))}).")
+    return ""
+
+
+def _names(doc: Doc, category: str) -> str:
+    return ", ".join(str(s.get("suite")) for s in suites_of(doc, category)) or "none"
+
+
+def citation_paragraph(doc: Doc) -> str:
+    """The citable paragraph of STATISTICS.md §1.13, filled in from the document."""
+    n_t, n_u = _n_suites(doc, "targeted"), _n_suites(doc, "untargeted")
+    plan = "pre-registered" if preregistered(doc) else "compared (not pre-registered)"
+    evidence = "published scores, compared score by score" if doc.get("mode") == "scores" else "item-level results"
+    parts = [f"On the {n_t + n_u} {plan} benchmarks ({n_t} coding/agentic: {_names(doc, 'targeted')}; {n_u} "
+             f"math/factual: {_names(doc, 'untargeted')}; {evidence}), comparing {doc.get('before')} with "
+             f"{doc.get('after')}:"]
+    g = group_sentence(doc)
+    if g:
+        parts.append(g)
+    lat = _get(doc, "asymmetry", "latent") or {}
+    if fmt.is_num(lat.get("estimate")):
+        parts.append(f"The difference corresponds to {fmt.signed(lat['estimate'])} logits (95% CI "
+                     f"{fmt.interval(lat.get('ci'))}; {fmt.p_phrase(lat.get('p_value'))}, two-sided).")
+        at50 = lat.get("pp_at_50")
+        if fmt.is_num(at50):
+            bigger = "larger" if at50 >= 0 else "smaller"
+            parts.append(f"For a benchmark starting at 50%, that is a targeted gain about {fmt.num(abs(at50), 1)} "
+                         f"percentage points {bigger} than the untargeted gain.")
+    ctrl = controls_clause(doc)
+    if ctrl:
+        parts.append(ctrl[0].upper() + ctrl[1:] + ".")
+    gen = doc.get("generalisation") or {}
+    if not gen.get("testable"):
+        parts.append(f"No inference beyond these {n_t + n_u} benchmarks is statistically supported.")
+    return " ".join(parts)
+
+
+def preregistered(doc: Doc) -> bool:
+    plan = _get(doc, "diagnostics", "plan")
+    return bool(plan)
+
+
+def preregistration(doc: Doc) -> str:
+    """The pre-registration status, plainly."""
+    plan = _get(doc, "diagnostics", "plan")
+    if not plan:
+        reason = (" The published scores compared here were chosen, run and reported by the vendors."
+                  if doc.get("mode") == "scores" else "")
+        return ("Not pre-registered: the suites, scale, margins and controls were not frozen in a plan before the "
+                "data were seen, so p-values are descriptive rather than confirmatory (STATISTICS.md §1.9)." + reason)
+    if not isinstance(plan, Mapping):
+        return f"Pre-registered: {plan}."
+    bits = []
+    for key in ("path", "name", "sha256", "hash", "created_at", "frozen_at"):
+        if plan.get(key):
+            value = str(plan[key])
+            bits.append(f"{key} {value[:16] + '…' if key in ('sha256', 'hash') and len(value) > 16 else value}")
+    text = "Pre-registered plan" + (f" ({'; '.join(bits)})" if bits else "") + "."
+    deviations = plan.get("deviations")
+    if isinstance(deviations, Sequence) and not isinstance(deviations, str) and deviations:
+        text += " Deviations from the plan: " + "; ".join(map(str, deviations)) + "."
+    elif plan.get("matches") is False:
+        text += " The analysis does not match the plan: treat its p-values as exploratory."
+    return text
+
+
+FORBIDDEN = ("proves", "proof of", "statistically significant")
+
+
+def check_wording(text: str) -> list[str]:
+    """Phrases a report must never print (§1.13); used by tests and as a last guard before writing."""
+    low = text.lower()
+    return [w for w in FORBIDDEN if w in low]
