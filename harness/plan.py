@@ -1,0 +1,142 @@
+"""Pre-registration (STATISTICS.md §1.9.6): freeze the suites and their categories, the scale, margins,
+alpha, controls, error rule and reference level before the new release's results are seen.
+
+`asymmetry plan` writes the file; `asymmetry compare --plan FILE` follows it and records whether a plan
+was used, whether it predates the runs, whether it was edited after it was written, and every deviation.
+A post-hoc choice of "targeted" suites invalidates every p-value; this is how a reader can check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from harness.errors import UserError
+from harness.records import CATEGORIES
+
+SCHEMA = "asymmetry.plan/1"
+ERROR_RULES = ("default", "exclude", "fail")
+ERROR_RULE_TEXT = {
+    "default": "infrastructure errors (timeouts, HTTP and connection failures, harness bugs) drop the sample "
+               "and an item left without samples is unpaired; model errors (refusals, parse failures, "
+               "truncation, sandbox limits) count as failures",
+    "exclude": "every errored sample is dropped; an item left without samples is unpaired",
+    "fail": "every errored sample counts as a failure",
+}
+#: The settings a plan fixes, with compare's defaults.
+DEFAULTS: dict[str, Any] = {"scale": "logit", "margin_pp": 3.0, "margin_logit": 0.15, "alpha": 0.05,
+                            "error_rule": "default", "p_ref": 0.5, "n_boot": 10_000, "seed": 0}
+
+
+def _canonical(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def content_hash(plan: Mapping[str, Any]) -> str:
+    """sha256 of the plan's canonical JSON without its own `content_sha256` field."""
+    body = {k: v for k, v in plan.items() if k != "content_sha256"}
+    return hashlib.sha256(_canonical(body)).hexdigest()
+
+
+def make_plan(suites: Mapping[str, str], *, before: str | None = None, after: str | None = None,
+              controls: Sequence[str] = (), scale: str = "logit", margin_pp: float = 3.0,
+              margin_logit: float = 0.15, alpha: float = 0.05, error_rule: str = "default", p_ref: float = 0.5,
+              n_boot: int = 10_000, seed: int = 0, notes: str = "") -> dict[str, Any]:
+    """A plan document: `suites` maps each suite name to its category (targeted|untargeted)."""
+    if not suites:
+        raise UserError("a plan needs suites: pass --targeted and --untargeted (or --suites NAMES)")
+    for name, category in suites.items():
+        if category not in CATEGORIES:
+            raise UserError(f"suite {name!r}: category {category!r} is not one of {', '.join(CATEGORIES)}")
+    groups = {c: sorted(s for s, cat in suites.items() if cat == c) for c in CATEGORIES}
+    if not groups["targeted"] or not groups["untargeted"]:
+        raise UserError("a plan needs at least one targeted and one untargeted suite")
+    if scale != "logit":
+        raise UserError(f"scale {scale!r}: the primary scale is 'logit' (pp and normalised are always reported "
+                        "as sensitivity analyses)")
+    if error_rule not in ERROR_RULES:
+        raise UserError(f"error rule {error_rule!r} is not one of {', '.join(ERROR_RULES)}")
+    if not 0 < alpha < 0.5:
+        raise UserError(f"alpha {alpha} must be between 0 and 0.5")
+    if not 0 < p_ref < 1:
+        raise UserError(f"reference level {p_ref} must be between 0 and 1")
+    if margin_pp <= 0 or margin_logit <= 0:
+        raise UserError("equivalence margins must be positive")
+    for c in controls:
+        parse_control(c)
+    plan = {
+        "schema": SCHEMA,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "before": before, "after": after,
+        "suites": dict(sorted(suites.items())),
+        "targeted": groups["targeted"], "untargeted": groups["untargeted"],
+        "scale": scale, "margin_pp": float(margin_pp), "margin_logit": float(margin_logit), "alpha": float(alpha),
+        "controls": list(controls), "error_rule": error_rule, "error_rule_text": ERROR_RULE_TEXT[error_rule],
+        "p_ref": float(p_ref), "n_boot": int(n_boot), "seed": int(seed),
+        "decision_rules": [
+            "H1 (layer 1): disproportionate targeted gain if the 95% interval of the latent asymmetry A^L lies "
+            "above 0 (one-sided alpha/2)",
+            "gatekeeping H1 -> H2 (triple difference vs controls) -> H3 (generalisation, only with >= 4+4 suites)",
+            "untargeted 'flat' only if the 90% interval of the pooled untargeted gain lies within +-margin_pp",
+            "suites starting above 90% or below 10% enter layer 1 only with >= 30 discordant items",
+        ],
+        "notes": notes,
+    }
+    plan["content_sha256"] = content_hash(plan)
+    return plan
+
+
+def parse_control(text: str) -> tuple[str, str]:
+    """`BEFORE:AFTER` → (before, after), with a one-line error naming the flag."""
+    parts = str(text).split(":")
+    if len(parts) != 2 or not all(p.strip() for p in parts):
+        raise UserError(f"--control {text!r}: expected BEFORE:AFTER (two model labels), e.g. llama3:llama3.1")
+    return parts[0].strip(), parts[1].strip()
+
+
+def write_plan(path: Path, plan: Mapping[str, Any]) -> str:
+    """Write the plan (never over an existing file) and return the file's sha256."""
+    path = Path(path)
+    if path.exists():
+        raise UserError(f"{path}: already exists; a pre-registration is never overwritten (choose another --out)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = orjson.dumps(dict(plan), option=orjson.OPT_INDENT_2) + b"\n"
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_plan(path: Path) -> dict[str, Any]:
+    """Read a plan file. Adds `path`, `file_sha256` and `content_ok` (false when the plan was edited after
+    `asymmetry plan` wrote it); bad files get a one-line error naming the file and field."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such plan file; write one with `asymmetry plan`")
+    data = path.read_bytes()
+    try:
+        plan = orjson.loads(data)
+    except orjson.JSONDecodeError as e:
+        raise UserError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(plan, dict) or plan.get("schema") != SCHEMA:
+        raise UserError(f"{path}: not an asymmetry plan (expected \"schema\": \"{SCHEMA}\")")
+    suites = plan.get("suites")
+    if not isinstance(suites, dict) or not suites:
+        raise UserError(f"{path}: field 'suites' must map suite names to targeted|untargeted")
+    for name, category in suites.items():
+        if category not in CATEGORIES:
+            raise UserError(f"{path}: suites.{name}: {category!r} is not one of {', '.join(CATEGORIES)}")
+    for key in ("margin_pp", "alpha", "p_ref"):
+        if key in plan and not isinstance(plan[key], int | float):
+            raise UserError(f"{path}: field {key!r} must be a number")
+    if plan.get("error_rule", "default") not in ERROR_RULES:
+        raise UserError(f"{path}: error_rule must be one of {', '.join(ERROR_RULES)}")
+    content_ok = plan.get("content_sha256") == content_hash(plan)
+    return {**DEFAULTS, **plan, "path": str(path), "file_sha256": hashlib.sha256(data).hexdigest(),
+            "content_ok": content_ok}

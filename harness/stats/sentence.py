@@ -1,0 +1,136 @@
+"""The citable sentence of STATISTICS.md §1.13, written from a compare document's numbers.
+
+Rules kept here, in one place: every number with its interval, its scale and its method; "consistent
+with", never "proves"; "flat" only after a passed TOST; percentage points never confused with relative
+change; "on these benchmarks" unless generalisation (layer 2) was testable and significant; and the
+caveat always attached.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+CAVEAT = ("Disproportionate gains are consistent with targeted distillation, but also with other targeted "
+          "investments (coding-focused reinforcement learning, synthetic data, tool-use training) and with "
+          "benchmark contamination. This analysis does not identify the source of the improvement.")
+
+
+def _p(p: float | None) -> str:
+    if p is None or not math.isfinite(p):
+        return "p n/a"
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
+
+
+def _num(x: float | None, digits: int = 2) -> str:
+    if x is None or not math.isfinite(x):
+        return "unbounded"
+    return f"{x:.{digits}f}".replace("-", "−")
+
+
+def _ci(ci: list[float | None] | None, digits: int = 2, unit: str = "") -> str:
+    if not ci:
+        return "n/a"
+    return f"{_num(ci[0], digits)}{unit} to {_num(ci[1], digits)}{unit}"
+
+
+def _names(suites: list[str]) -> str:
+    return ", ".join(suites)
+
+
+def caveat_for(doc: dict[str, Any]) -> str:
+    """The caveat that travels with every summary (mode-specific additions first)."""
+    parts = []
+    if doc.get("mode") == "scores":
+        parts.append("These figures come from published scores: the releases are not paired item by item and no "
+                     "item-level check (item content, errors, decoding settings) was possible, so this is weaker "
+                     "evidence than an item-level comparison.")
+    parts.append("Percentage-point figures are ceiling-sensitive; the latent (logit) scale is primary.")
+    parts.append(CAVEAT)
+    return " ".join(parts)
+
+
+def summary_for(doc: dict[str, Any]) -> str:
+    """The §1.13 sentence for a compare document, followed by its caveat."""
+    before, after = doc["before"], doc["after"]
+    groups = doc["groups"]
+    tg, ug = groups["targeted"], groups["untargeted"]
+    n = len(tg["suites"]) + len(ug["suites"])
+    cont = doc.get("contamination") or {}
+    fresh = "; items published after both models' training cutoffs" if cont.get("primary") == "fresh" else ""
+    scope = (f"On these {n} benchmarks ({len(tg['suites'])} targeted: {_names(tg['suites'])}; "
+             f"{len(ug['suites'])} untargeted: {_names(ug['suites'])}{fresh})")
+    out = []
+    samples = {s.get("samples", 1) for s in doc["suites"]}
+    if doc["mode"] == "scores":
+        out.append(f"From published scores only (unpaired; weaker evidence). {scope}, targeted accuracy went from "
+                   f"{tg['before']:.1f}% ({before}) to {tg['after']:.1f}% ({after}) on average, and untargeted "
+                   f"accuracy from {ug['before']:.1f}% to {ug['after']:.1f}%.")
+    elif samples == {1}:
+        out.append(f"{scope}, {after} newly solved {_num(tg['gain_ratio'], 1)} targeted items for each targeted item "
+                   f"it newly failed, relative to {before} (95% CI {_ci(tg['gain_ratio_ci'], 1)}); on untargeted "
+                   f"benchmarks the ratio was {_num(ug['gain_ratio'], 1)} ({_ci(ug['gain_ratio_ci'], 1)}).")
+    else:
+        k = max(samples)
+        out.append(f"{scope}, {after}'s odds of solving a targeted item rose {_num(tg['gain_ratio'], 2)}-fold over "
+                   f"{before} (95% CI {_ci(tg['gain_ratio_ci'], 2)}; Mantel-Haenszel over items, {k} samples each), "
+                   f"and {_num(ug['gain_ratio'], 2)}-fold on untargeted items ({_ci(ug['gain_ratio_ci'], 2)}).")
+    lat = doc["asymmetry"]["latent"]
+    pp50 = lat.get("pp_at_50")
+    direction = "larger" if (pp50 or 0) >= 0 else "smaller"
+    out.append(f"The difference is {_num(lat['estimate'])} logits (95% CI {_ci(lat['ci'])}; {lat.get('method', 'A^L')}, "
+               f"two-sided {_p(lat['p_value'])}): for a benchmark starting at 50%, a targeted gain about "
+               f"{abs(pp50 or 0):.0f} percentage points {direction} than the untargeted gain.")
+    lo, hi = lat["ci"]
+    if lo is not None and lo > 0:
+        out.append("This is consistent with a disproportionate targeted gain on these benchmarks.")
+    elif hi is not None and hi < 0:
+        out.append("On these benchmarks the untargeted suites gained more than the targeted ones.")
+    else:
+        out.append("The interval includes 0, so these data do not show a disproportionate targeted gain on these "
+                   "benchmarks (which does not show that there is none).")
+    big_k = min((s.get("samples", 1) for s in doc["suites"]), default=1) >= 5
+    big_n = min((s["n_items"] for s in doc["suites"]), default=0) >= 300
+    if big_k and big_n and lat["estimate"] is not None and abs(lat["estimate"]) < 0.15:
+        out.append("An asymmetry below 0.15 logits is within the model-dependence of the latent scale.")
+
+    gen = doc["generalisation"]
+    hk = gen.get("hksj")
+    if gen.get("testable") and hk and hk.get("p_value") is not None:
+        perm = gen.get("permutation") or {}
+        if hk["p_value"] < doc.get("alpha", 0.05) and hk["estimate"] > 0:
+            out.append(f"Treating the benchmarks as draws from their domains, the pattern generalises beyond them "
+                       f"(HKSJ meta-regression {_num(hk['estimate'])} logits, 95% CI {_ci(hk['ci'])}, {_p(hk['p_value'])}; "
+                       f"suite-label permutation {_p(perm.get('p_value'))}).")
+        else:
+            out.append(f"Treating the benchmarks as draws from their domains, generalisation was not shown "
+                       f"(HKSJ {_p(hk['p_value'])}; permutation {_p(perm.get('p_value'))}), so the finding is limited "
+                       "to these benchmarks.")
+    else:
+        out.append(f"No inference beyond these {n} benchmarks is statistically supported.")
+
+    td = doc.get("triple_difference")
+    if td and td.get("excess") is not None:
+        c = len(td["controls"])
+        out.append(f"Compared with {c} release transitions by other developers, this asymmetry was larger than "
+                   f"{td.get('n_above', '?')} of {c} (placebo rank p = {td['rank_p_value']:.2f}; prediction-interval "
+                   f"{_p(td['t_p_value'])}), an excess of {_num(td['excess'])} logits over their mean "
+                   f"(95% CI {_ci(td['ci'])}).")
+    elif td:
+        out.append("With a single control transition only a rank comparison is possible "
+                   f"(placebo rank p = {td['rank_p_value']:.2f}); the industry trend is not controlled for.")
+    else:
+        out.append("No control transitions were given, so the industry-wide trend is not controlled for.")
+
+    flat = doc["flatness"]
+    if flat.get("pooled_gain_pp") is not None:
+        gain = f"pooled gain {flat['pooled_gain_pp']:+.1f} pp, 90% CI {_ci(flat['ci90'], 1, ' pp')}".replace("-", "−")
+        if flat["equivalent"]:
+            out.append(f"Untargeted gains were flat within ±{flat['margin_pp']:g} percentage points ({gain}; TOST).")
+        else:
+            out.append(f"Untargeted gains were not shown to lie within ±{flat['margin_pp']:g} percentage points "
+                       f"({gain}), so no claim that they were unchanged is made.")
+    out.append(caveat_for(doc))
+    return " ".join(out)
