@@ -103,7 +103,11 @@ def _errorbar(ax: Any, x: float | None, y: float, ci: tuple[float | None, float 
     if x is None:
         return
     if lo is not None and hi is not None:
-        ax.errorbar([x], [y], xerr=[[x - lo], [hi - x]], fmt=kw.pop("marker", "o"), capsize=2.5, **kw)
+        # an estimate may sit outside its own interval (exact or bootstrap intervals): never a negative bar
+        ax.errorbar([x], [y], xerr=[[max(0.0, x - lo)], [max(0.0, hi - x)]], fmt=kw.pop("marker", "o"), capsize=2.5,
+                    **kw)
+        if not lo <= x <= hi:
+            ax.plot([lo, hi], [y, y], color=kw.get("color"), linewidth=kw.get("elinewidth", 1.3))
     else:
         ax.plot([x], [y], kw.pop("marker", "o"), color=kw.get("color"), markersize=kw.get("markersize", 6))
 
