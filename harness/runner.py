@@ -64,6 +64,7 @@ class RunConfig:
     limit: int | None = None
     concurrency: int = 32
     adapter_options: Mapping[str, Any] = field(default_factory=dict)  # timeout_s, retries, rpm, tpm …
+    model_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # per label, over the above
     plan: Path | None = None
     suite_request: Sequence[str] = ()  # the --suites words as typed (for the readable slug)
     command: str = ""  # how to resume, as printed on Ctrl-C and kept in the manifest
@@ -129,8 +130,10 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", run_id):
         raise UserError(f"--run-id {run_id!r}: use letters, digits, '.', '_' and '-' only")
     run_dir = Path(config.out) / run_id
-    adapters = {m.label: open_adapter(m, concurrency=config.concurrency, **config.adapter_options)
-                for m in config.models}  # before touching the run dir: a missing key fails first
+    options = {m.label: {"concurrency": config.concurrency, **config.adapter_options,
+                         **config.model_options.get(m.label, {})} for m in config.models}
+    # adapters first: a missing API key fails before the run directory is touched
+    adapters = {m.label: open_adapter(m, **options[m.label]) for m in config.models}
 
     resumed = (run_dir / "manifest.json").exists()
     if resumed:
@@ -159,7 +162,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
         warnings = _start_warnings(config)
         session = {"started_at": _now(), "limit": config.limit, "harness_version": __version__,
                    "command": redact_command(config.command), "repaired_bytes": repaired}
-        manifest.update(_describe(config, run_id, config_hash, adapters))
+        manifest.update(_describe(config, run_id, config_hash, adapters, options))
         manifest["status"] = "running"
         manifest["sessions"] = [*manifest.get("sessions", []), session]
         write_manifest(run_dir, manifest)
@@ -180,10 +183,9 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
         async with progress:
             workers: list[asyncio.Task[None]] = []
             for m in config.models:
-                todo = ((s, it, k) for s, it, k in units(config.suites, config.samples)
-                        if (m.label, s.name, it.id, k) not in done)
+                todo = _todo(m.label, config, done)
                 runner = _ModelRunner(run_id, m, adapters[m.label], config.decoding, journal, progress, stop)
-                workers += [asyncio.create_task(runner.work(todo)) for _ in range(config.concurrency)]
+                workers += [asyncio.create_task(runner.work(todo)) for _ in range(options[m.label]["concurrency"])]
             interrupted = await _wait(workers, stop)
         journal.close()
         for adapter in adapters.values():
@@ -206,6 +208,13 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
                          elapsed)
     finally:
         journal.close()
+
+
+def _todo(label: str, config: RunConfig, done: set[tuple[str, str, str, int]]) -> Iterator[tuple[Suite, Item, int]]:
+    """Units of model `label` not journaled yet (one generator shared by that model's workers)."""
+    for suite, item, sample in units(config.suites, config.samples):
+        if (label, suite.name, item.id, sample) not in done:
+            yield suite, item, sample
 
 
 async def _wait(workers: list[asyncio.Task[None]], stop: asyncio.Event) -> bool:
@@ -362,10 +371,12 @@ def _tally(run_dir: Path, config: RunConfig) -> tuple[list[dict[str, Any]], dict
     return out, counts, finish_lengths
 
 
-def _describe(config: RunConfig, run_id: str, config_hash: str, adapters: Mapping[str, Any]) -> dict[str, Any]:
+def _describe(config: RunConfig, run_id: str, config_hash: str, adapters: Mapping[str, Any],
+              options: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     models = []
     for m in config.models:
         entry = m.describe()
+        entry["options"] = dict(options[m.label])
         source = getattr(adapters[m.label], "source", None)
         if source:
             entry["replay_source"] = source
@@ -380,8 +391,6 @@ def _describe(config: RunConfig, run_id: str, config_hash: str, adapters: Mappin
                     "source": s.source, "provenance": dict(s.provenance)} for s in config.suites],
         "limit": config.limit,
         "plan": {"path": str(config.plan), "sha256": _plan_sha(config.plan)} if config.plan else None,
-        "concurrency": config.concurrency,
-        "adapter_options": dict(config.adapter_options),
     }
 
 

@@ -235,3 +235,18 @@ def test_plan_hash_is_recorded_and_part_of_the_identity(tmp_path):
     assert read_manifest(with_plan.run_dir)["plan"]["sha256"] == sha256_file(plan)
     with pytest.raises(UserError, match="no such file"):
         run(tmp_path, [spec("http://127.0.0.1:9/v1")], [exact_suite("s", 2)], plan=tmp_path / "missing.json")
+
+
+def test_resume_tracks_each_model_separately(tmp_path):
+    with serve() as srv:
+        first = run(tmp_path, [spec(srv.base_url, "a"), spec(srv.base_url, "b")], [exact_suite("s", 8)])
+        journal = first.run_dir / "items.jsonl"
+        lines = journal.read_bytes().splitlines(keepends=True)
+        kept = [line for line in lines if b'"model":"b"' not in line or b'"item_id":"7"' not in line]
+        kept = [line for line in kept if b'"model":"a"' not in line or b'"item_id":"2"' not in line]
+        journal.write_bytes(b"".join(kept))
+        before = len(srv.generation_requests())
+        run(tmp_path, [spec(srv.base_url, "a"), spec(srv.base_url, "b")], [exact_suite("s", 8)])
+        asked = sorted(e.request.prompt for e in srv.generation_requests()[before:])
+    assert asked == ["s q-2", "s q-7"] and sorted(keys(first.run_dir)) == sorted(
+        (m, "s", str(i), 0) for m in "ab" for i in range(8))

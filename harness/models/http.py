@@ -26,7 +26,7 @@ import aiohttp
 import orjson
 
 from harness.models import anthropic, openai
-from harness.models.base import ChatRequest, ChatResponse, ModelError
+from harness.models.base import ChatRequest, ChatResponse, ModelError, ToolCall
 from harness.models.limits import AdaptiveLimit, RateBudget
 from harness.models.spec import ModelSpec, public_url
 
@@ -57,6 +57,7 @@ class HttpAdapter:
         key = spec.api_key()
         self._headers = self.codec.headers(spec, key)
         self._secret = key
+        self._secret_bytes = key.encode() if key else None
         self.timeout_s, self.retries = timeout_s, retries
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.connect_timeout_s = connect_timeout_s
@@ -148,6 +149,8 @@ class HttpAdapter:
                         if self.tpm and response.usage.completion_tokens is not None:
                             used = (response.usage.prompt_tokens or 0) + response.usage.completion_tokens
                             self.tpm.refund(max(0.0, estimate - used))
+                        if self._secret_bytes and self._secret_bytes in raw:
+                            response = self._scrub(response)  # an endpoint echoed the key: never keep it
                         return _with_latency(response, latency)
                 elif status == 429:
                     kind, detail = "http_429", "rate limited"
@@ -169,6 +172,12 @@ class HttpAdapter:
                 self._paused_until = max(self._paused_until, time.monotonic() + delay)
             attempt += 1
             await asyncio.sleep(delay)
+
+    def _scrub(self, response: ChatResponse) -> ChatResponse:
+        calls = tuple(ToolCall(c.name, orjson.loads(self.redact(orjson.dumps(c.arguments).decode())), c.id)
+                      for c in response.tool_calls)
+        return ChatResponse(self.redact(response.text), calls, response.finish_reason, response.usage,
+                            response.latency_s, self.redact(response.served_model or "") or None)
 
     def _hint(self, status: int) -> str:
         if status in (401, 403):
