@@ -16,7 +16,7 @@ from harness.records import CATEGORIES, TABLE_OPTIONAL, TABLE_REQUIRED
 from harness.store import iter_records, read_manifest
 
 _RUN_COLUMNS = ("model", "suite", "suite_version", "category", "capability", "item_id", "item_hash",
-                "sample", "score", "error")
+                "sample", "score", "error", "cluster", "release_date")
 
 
 def items_from_runs(run_dirs: Sequence[Path]) -> pd.DataFrame:
@@ -86,6 +86,15 @@ def validate_items(frame: pd.DataFrame, *, source: str) -> pd.DataFrame:
             "(NaN scores are refused: mark the record's error kind instead)"
         )
     frame["score"] = score.astype(float)
+    if "release_date" in frame.columns:
+        given = frame["release_date"].notna() & (frame["release_date"].astype(str).str.strip() != "")
+        dates = pd.to_datetime(frame["release_date"].where(given), errors="coerce", format="mixed")
+        bad_date = given & dates.isna()
+        if bad_date.any():
+            row = int(frame.index[bad_date][0])
+            raise UserError(f"{source}: row {row + 1}: release_date {frame['release_date'].iloc[row]!r} is not a "
+                            "date (use YYYY-MM-DD)")
+        frame["release_date"] = dates.dt.strftime("%Y-%m-%d").where(given, None)
     if "sample" not in frame.columns:
         frame["sample"] = frame.groupby(["model", "suite", "item_id"]).cumcount()
     frame["sample"] = pd.to_numeric(frame["sample"], errors="coerce").fillna(0).astype(int)
