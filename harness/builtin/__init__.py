@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from harness.builtin import code_tasks, math_problems
+from harness.builtin import code_tasks, facts, math_problems, tool_tasks
 from harness.suites import Item
 
 GENERATORS: dict[str, Callable[[int, int], list[Item]]] = {
     "math": math_problems.generate,
     "code": code_tasks.generate,
+    "tools": tool_tasks.generate,
+    "facts": facts.generate,
 }
 
 __all__ = ["GENERATORS"]

@@ -24,6 +24,7 @@ from typing import Any
 
 from harness.builtin.code_families import FAMILIES, Family
 from harness.builtin.common import item_id, item_rng
+from harness.errors import UserError
 from harness.suites import Item
 
 SUITE = "builtin-code"
@@ -127,7 +128,7 @@ def generate_tasks(seed: int, n: int) -> list[CodeTask]:
             turn += 1
             if family.name in exhausted:
                 if len(exhausted) == len(FAMILIES):
-                    raise ValueError(f"{SUITE}: only {i} distinct tasks exist; ask for fewer items")
+                    raise UserError(f"{SUITE}: only {i} distinct tasks exist; set source.n to at most {i}")
                 continue
             for attempt in range(60):
                 rng = item_rng("code", seed, i, attempt)
