@@ -114,8 +114,9 @@ def units(suites: Sequence[Suite], samples: int) -> Iterator[tuple[Suite, Item, 
                 yield suite, item, sample
 
 
-async def execute(config: RunConfig, *, show_progress: bool = True, console: Any = None) -> RunResult:
-    """Run (or resume) `config`; returns when every unit is journaled or the run was interrupted."""
+def check_config(config: RunConfig) -> tuple[dict[str, Any], str]:
+    """Refuse a configuration that cannot run (one-line errors), before anything is written; returns its
+    identity and run id."""
     if config.samples < 1:
         raise UserError(f"--samples must be at least 1, not {config.samples}")
     if config.concurrency < 1:
@@ -125,10 +126,18 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
     if not config.suites:
         raise UserError("no suites to run; pass --suites default, builtin or suite names")
     ident = identity(config)
-    config_hash = hashlib.sha256(canonical_json(ident)).hexdigest()
     run_id = config.run_id or default_run_id(config)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", run_id):
         raise UserError(f"--run-id {run_id!r}: use letters, digits, '.', '_' and '-' only")
+    for spec in config.models:
+        spec.api_key()  # a hosted API without its key fails here, naming the variable
+    return ident, run_id
+
+
+async def execute(config: RunConfig, *, show_progress: bool = True, console: Any = None) -> RunResult:
+    """Run (or resume) `config`; returns when every unit is journaled or the run was interrupted."""
+    ident, run_id = check_config(config)
+    config_hash = hashlib.sha256(canonical_json(ident)).hexdigest()
     run_dir = Path(config.out) / run_id
     options = {m.label: {"concurrency": config.concurrency, **config.adapter_options,
                          **config.model_options.get(m.label, {})} for m in config.models}

@@ -112,10 +112,10 @@ def run(
     from harness.errors import UserError
     from harness.models import Decoding, parse_model_spec
     from harness.progress import summary_table
-    from harness.runner import RunConfig, env_flag_unsandboxed, execute, redact_command
+    from harness.runner import RunConfig, check_config, env_flag_unsandboxed, execute, redact_command
     from harness.suites import load_suites
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # messages and paths stay whole lines (copyable)
     specs = [parse_model_spec(text) for text in model]
     specs, adapter_options = _apply_model_config(specs, model_config, tool_mode)
     decoding = Decoding(temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed,
@@ -136,9 +136,7 @@ def run(
     config = RunConfig(models=specs, suites=loaded, samples=samples, decoding=decoding, out=out, run_id=run_id,
                        limit=limit, concurrency=concurrency, adapter_options=options, plan=plan,
                        suite_request=names, model_options=adapter_options)
-    from harness.runner import default_run_id
-
-    resolved_id = run_id or default_run_id(config)
+    _, resolved_id = check_config(config)
     command = redact_command(_resume_command(ctx, resolved_id))
     config = dataclasses.replace(config, command=command)
     err.print(f"run [bold]{resolved_id}[/] → {out / resolved_id}/  ({len(specs)} model(s) × "
