@@ -21,17 +21,23 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import json
 import math
 import os
+import queue
 import re
+import select
 import shutil
 import signal
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -239,100 +245,120 @@ class _WorkerLost(Exception):
 
 
 class _Worker:
-    """One sandboxed interpreter process speaking the framed JSON protocol of harness.sandbox_worker."""
+    """One sandboxed interpreter process speaking harness.sandbox_worker's framed JSON protocol.
+
+    Plain blocking I/O with deadlines; the pool drives it from its own threads, so nothing here belongs
+    to an event loop and a pool outlives any one `asyncio.run`.
+    """
 
     def __init__(self, argv: list[str], max_frame: int) -> None:
         self.argv = argv
         self.max_frame = max_frame
-        self.proc: asyncio.subprocess.Process | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.ready: dict[str, Any] = {}
 
-    async def start(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {}
+    def spawn(self) -> None:
+        drop: dict[str, Any] = {}
         if _drops_privileges():
-            kwargs.update(user=SANDBOX_UID, group=SANDBOX_UID, extra_groups=[])
-        self.proc = await asyncio.create_subprocess_exec(
-            *self.argv,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+            drop = {"user": SANDBOX_UID, "group": SANDBOX_UID, "extra_groups": []}
+        self.proc = subprocess.Popen(
+            self.argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             env={"PATH": _SYSTEM_PATH, "LANG": "C.UTF-8"},  # no secret ever reaches the sandbox process
-            start_new_session=True,
             cwd="/",
-            **kwargs,
+            start_new_session=True,
+            close_fds=True,
+            **drop,
         )
         _live_workers.add(self)
+
+    def wait_ready(self) -> dict[str, Any]:
         try:
-            self.ready = await asyncio.wait_for(self._recv(), _START_TIMEOUT_S)
-        except (TimeoutError, _WorkerLost) as exc:
-            detail = await self._stderr_tail() or str(exc) or "no answer"
+            self.ready = self._recv(time.monotonic() + _START_TIMEOUT_S)
+        except _WorkerLost as exc:
+            detail = self._stderr_tail() or str(exc)
             self.kill()
             raise _WorkerLost(detail) from None
         return self.ready
 
-    async def request(self, req: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+    def request(self, req: dict[str, Any], timeout_s: float) -> dict[str, Any]:
         assert self.proc is not None and self.proc.stdin is not None
         body = json.dumps(req).encode()
         try:
             self.proc.stdin.write(_FRAME.pack(len(body)) + body)
-            await self.proc.stdin.drain()
-            return await asyncio.wait_for(self._recv(), timeout_s)
-        except (OSError, _WorkerLost) as exc:
-            detail = await self._stderr_tail() or str(exc) or "the worker exited"
+            self.proc.stdin.flush()
+            return self._recv(time.monotonic() + timeout_s)
+        except (OSError, ValueError, _WorkerLost) as exc:
+            detail = self._stderr_tail() or str(exc) or "the worker exited"
             self.kill()
             raise _WorkerLost(detail) from None
-        except TimeoutError:
-            self.kill()
-            raise _WorkerLost(f"no answer within {timeout_s:.0f}s") from None
 
-    async def _recv(self) -> dict[str, Any]:
+    def _recv(self, deadline: float) -> dict[str, Any]:
+        (size,) = _FRAME.unpack(self._read_exact(_FRAME.size, deadline))
+        if size > self.max_frame:
+            raise _WorkerLost(f"answer of {size} bytes exceeds {self.max_frame}")
+        return json.loads(self._read_exact(size, deadline))
+
+    def _read_exact(self, n: int, deadline: float) -> bytes:
         assert self.proc is not None and self.proc.stdout is not None
-        try:
-            (size,) = _FRAME.unpack(await self.proc.stdout.readexactly(_FRAME.size))
-            if size > self.max_frame:
-                raise _WorkerLost(f"answer of {size} bytes exceeds {self.max_frame}")
-            return json.loads(await self.proc.stdout.readexactly(size))
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError) as exc:
-            raise _WorkerLost(f"the worker exited ({type(exc).__name__})") from None
+        fd = self.proc.stdout.fileno()
+        chunks: list[bytes] = []
+        while n:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise _WorkerLost("no answer in time")
+            data = os.read(fd, min(n, 1 << 20))
+            if not data:
+                raise _WorkerLost("the worker exited")
+            chunks.append(data)
+            n -= len(data)
+        return b"".join(chunks)
 
-    async def _stderr_tail(self) -> str:
+    def _stderr_tail(self) -> str:
         if self.proc is None or self.proc.stderr is None:
             return ""
-        try:
-            data = await asyncio.wait_for(self.proc.stderr.read(4096), 2.0)
-        except (TimeoutError, OSError):
+        fd = self.proc.stderr.fileno()
+        if not select.select([fd], [], [], 1.0)[0]:
             return ""
-        lines = [line for line in data.decode(errors="replace").splitlines() if line.strip()]
+        lines = [line for line in os.read(fd, 8192).decode(errors="replace").splitlines() if line.strip()]
         return lines[-1].strip() if lines else ""
 
     @property
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.returncode is None
+        return self.proc is not None and self.proc.poll() is None
 
     def kill(self) -> None:
         """SIGKILL the worker's process group; bwrap's --die-with-parent takes the sandbox down with it."""
         if self.proc is not None and self.proc.returncode is None:
-            for fn, target in ((os.killpg, self.proc.pid), (os.kill, self.proc.pid)):
+            for fn in (os.killpg, os.kill):
                 try:
-                    fn(target, signal.SIGKILL)
+                    fn(self.proc.pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.proc is not None:
+            for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+                if pipe is not None:
+                    try:
+                        pipe.close()
+                    except OSError:
+                        pass
         _live_workers.discard(self)
 
-    async def close(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.returncode is None and self.proc.stdin is not None:
+    def close(self) -> None:
+        """End of input lets the worker exit by itself; kill it if it does not."""
+        if self.proc is not None and self.proc.returncode is None and self.proc.stdin is not None:
             try:
                 self.proc.stdin.close()
-                await asyncio.wait_for(self.proc.wait(), 2.0)
-            except (TimeoutError, OSError):
+                self.proc.wait(2)
+            except (OSError, subprocess.TimeoutExpired):
                 pass
         self.kill()
-        try:
-            await asyncio.wait_for(self.proc.wait(), 5.0)
-        except TimeoutError:
-            pass
 
 
 @atexit.register
@@ -344,7 +370,8 @@ def _kill_all_workers() -> None:
 # ------------------------------------------------------------------------------------------- the pool
 @dataclass
 class Sandbox:
-    """A pool of sandboxed workers. `run` is safe to call concurrently; `workers` programs run at once."""
+    """A pool of sandboxed workers. `run` is safe to call concurrently, from any event loop; `workers`
+    programs run at once, the rest wait their turn."""
 
     workers: int = 0  # 0: one per CPU
     limits: Limits = field(default_factory=Limits)
@@ -357,180 +384,202 @@ class Sandbox:
             self.workers = (
                 len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
             )
-        self._lock: asyncio.Lock | None = None
+        self._lock = threading.Lock()
         self._started = False
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._idle: asyncio.Queue[_Worker | None] | None = None
-        self._slots: asyncio.Semaphore | None = None
-        self._pool: list[_Worker] = []
+        self._closed = False
+        self._threads: ThreadPoolExecutor | None = None
+        self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
+        self._pool: set[_Worker] = set()  # every live worker, idle or busy
         self._bwrap: str | None = None
         self._python = ""
+        self._python_version = ""
         self._unsandboxed = False
         self._note = ""
-        self._python_version = ""
 
     # ---- lifecycle
     async def start(self) -> Sandbox:
-        """Find bubblewrap, start the workers and check a trivial program runs; idempotent."""
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            if not self._started:
-                await self._start()
-                self._started = True
+        """Find bubblewrap, start the workers and check that a trivial program runs; idempotent."""
+        if not self._started:
+            await asyncio.get_running_loop().run_in_executor(None, self._start)
         return self
 
-    async def _start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._bwrap = find_bwrap()
-        if self._bwrap is None:
-            if os.environ.get(ALLOW_UNSANDBOXED_ENV) != "1":
-                raise SandboxUnavailable(
-                    "bubblewrap (bwrap) is not installed, so model-written code cannot run safely: install it "
-                    "(Debian/Ubuntu: apt-get install bubblewrap), or pass --allow-unsandboxed-code to run it "
-                    "without a sandbox at your own risk"
-                )
-            _warn_unsandboxed()
-            self._unsandboxed = True
-            self.mode = "plain"
-        self._python = sandbox_python()
-        self._slots = asyncio.Semaphore(self.workers)
-        if self.mode in ("auto", "fork"):
-            try:
-                await self._start_pool()
-                self.mode = "fork"
+    def _start(self) -> None:
+        with self._lock:
+            if self._started:
                 return
-            except _WorkerLost as exc:
-                await self._stop_pool()
-                if self.mode == "fork":
+            self._closed = False
+            self._bwrap = find_bwrap()
+            if self._bwrap is None:
+                if os.environ.get(ALLOW_UNSANDBOXED_ENV) != "1":
                     raise SandboxUnavailable(
-                        f"bubblewrap could not start a forking sandbox here: {exc}"
-                    ) from None
-                self._note = f"fork mode unavailable ({exc}); one bwrap per program"
+                        "bubblewrap (bwrap) is not installed, so model-written code cannot run safely: install "
+                        "it (Debian/Ubuntu: apt-get install bubblewrap), or pass --allow-unsandboxed-code to "
+                        "run it without a sandbox at your own risk"
+                    )
+                _warn_unsandboxed()
+                self._unsandboxed = True
                 self.mode = "plain"
+            self._python = sandbox_python()
+            if self.mode in ("auto", "fork"):
+                try:
+                    self._start_pool()
+                    self.mode = "fork"
+                except _WorkerLost as exc:
+                    self._stop_pool()
+                    if self.mode == "fork":
+                        raise SandboxUnavailable(
+                            f"bubblewrap could not start a forking sandbox here: {exc}"
+                        ) from None
+                    self._note = f"fork mode unavailable ({exc}); one bwrap per program"
+                    self.mode = "plain"
+            if self.mode == "plain":
+                self._check_plain()
+            self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="sandbox")
+            self._started = True
+
+    def _start_pool(self) -> None:
+        workers = [self._new_worker("serve", wait=False) for _ in range(self.workers)]
         try:
-            raw = await self._run_once({**self._request("pass", 10.0), "isolate": False}, 10.0)
-        except _WorkerLost as exc:
-            raise SandboxUnavailable(
-                f"bubblewrap is installed but could not start a sandbox here: {exc} "
-                f"(try {SANDBOX_PYTHON_ENV}=/usr/bin/python3, or check that user namespaces are enabled)"
-            ) from None
+            for worker in workers:
+                self._python_version = str(worker.wait_ready().get("python", ""))
+            raw = workers[0].request({**self._request("pass", 10.0), "isolate": True}, 10.0 + _ANSWER_GRACE_S)
+        except _WorkerLost:
+            for worker in workers:
+                worker.kill()
+            raise
         if raw.get("setup_error") or raw.get("exit_code") != 0:
+            for worker in workers:
+                worker.kill()
+            raise _WorkerLost(raw.get("setup_error") or f"probe program did not exit cleanly: {raw}")
+        for worker in workers:
+            self._idle.put(worker)
+
+    def _check_plain(self) -> None:
+        raw = self._run_once({**self._request("pass", 10.0), "isolate": False}, 10.0 + _ANSWER_GRACE_S)
+        if raw.get("setup_error") or raw.get("exit_code") != 0:
+            detail = raw.get("setup_error") or raw.get("stderr") or raw
             raise SandboxUnavailable(
-                f"the sandbox cannot run a trivial program here: {raw.get('setup_error') or raw}"
+                f"bubblewrap is installed but could not run a trivial program here ({detail}); try "
+                f"{SANDBOX_PYTHON_ENV}=/usr/bin/python3, or check that user namespaces are enabled"
             )
 
-    async def _start_pool(self) -> None:
-        self._idle = asyncio.Queue()
-        self._pool = list(await asyncio.gather(*(self._new_worker("serve") for _ in range(self.workers))))
-        raw = await self._pool[0].request(
-            {**self._request("pass", 10.0), "isolate": True}, 10.0 + _ANSWER_GRACE_S
-        )
-        if raw.get("setup_error") or raw.get("exit_code") != 0:
-            raise _WorkerLost(raw.get("setup_error") or f"probe program did not exit cleanly: {raw}")
-        for worker in self._pool:
-            self._idle.put_nowait(worker)
-
-    async def _stop_pool(self) -> None:
-        await asyncio.gather(*(w.close() for w in self._pool), return_exceptions=True)
-        self._pool = []
+    def _stop_pool(self) -> None:
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            if worker is not None:
+                worker.close()
+        for worker in list(self._pool):
+            worker.kill()
+        self._pool.clear()
 
     async def aclose(self) -> None:
         """Stop every worker (the runner calls this through close_shared at the end of a run)."""
-        await self._stop_pool()
-        self._started = False
+        await asyncio.get_running_loop().run_in_executor(None, self.close)
 
-    def kill_now(self) -> None:
-        """Synchronously SIGKILL every worker (for a pool whose event loop is gone)."""
-        for worker in self._pool:
-            worker.kill()
-        self._pool = []
-        self._started = False
+    def close(self) -> None:
+        """Synchronous aclose: programs still running are killed (their callers get SandboxError)."""
+        with self._lock:
+            self._closed = True
+            self._started = False
+            self._stop_pool()
+            if self._threads is not None:
+                self._threads.shutdown(wait=False, cancel_futures=True)
+                self._threads = None
 
     # ---- running programs
     def _request(self, program: str, timeout_s: float) -> dict[str, Any]:
         return {"program": program, "timeout_s": timeout_s, "limits": asdict(self.limits), "workdir": None}
 
     async def run(self, program: str, *, timeout_s: float = 10.0) -> ExecResult:
-        """Run `program` (Python source) as a fresh `python main.py` would, contained; never raises for
-        anything the program does. Raises SandboxError only if the sandbox itself keeps failing."""
+        """Run `program` (Python source) as a fresh `python main.py` would, contained. Never raises for
+        anything the program does; raises SandboxError only if the sandbox itself keeps failing."""
         if not isinstance(program, str):
             raise TypeError(f"program must be str, not {type(program).__name__}")
-        if not (isinstance(timeout_s, int | float) and 0 < timeout_s <= 3600):
-            raise ValueError(f"timeout_s must be in (0, 3600], got {timeout_s!r}")
+        if isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float) or not 0 < timeout_s <= 3600:
+            raise ValueError(f"timeout_s must be a number of seconds in (0, 3600], got {timeout_s!r}")
         await self.start()
-        req = self._request(program, float(timeout_s))
+        assert self._threads is not None
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._threads, self.run_sync, program, float(timeout_s))
+
+    def run_sync(self, program: str, timeout_s: float) -> ExecResult:
+        """`run` for callers without an event loop (blocks)."""
+        if not self._started:
+            self._start()
+        req = self._request(program, timeout_s)
         if self.mode == "fork":
-            raw = await self._run_pooled({**req, "isolate": True}, timeout_s + _ANSWER_GRACE_S)
+            raw = self._run_pooled({**req, "isolate": True}, timeout_s + _ANSWER_GRACE_S)
         else:
-            raw = await self._run_once({**req, "isolate": False}, timeout_s + _ANSWER_GRACE_S)
+            raw = self._run_once({**req, "isolate": False}, timeout_s + _ANSWER_GRACE_S)
         if raw.get("setup_error"):
             raise SandboxError(f"the sandbox failed to set up a program: {raw['setup_error']}")
         return classify(raw, timeout_s)
 
-    async def _run_pooled(self, req: dict[str, Any], wait_s: float) -> dict[str, Any]:
-        assert self._idle is not None
-        worker = await self._idle.get()
+    def _run_pooled(self, req: dict[str, Any], wait_s: float) -> dict[str, Any]:
+        worker = self._idle.get()
         try:
             lost = ""
             for _attempt in range(2):  # a worker that dies is replaced, and the program retried once
+                if self._closed:
+                    raise SandboxError("the sandbox was closed while a program waited to run")
                 if worker is None or not worker.alive:
                     if worker is not None:
-                        self._forget(worker)
+                        self._discard(worker)
                     worker = None
                     try:
-                        worker = await self._new_worker("serve")
+                        worker = self._new_worker("serve")
                     except _WorkerLost as exc:
                         raise SandboxError(f"could not restart a sandbox worker: {exc}") from None
-                    self._pool.append(worker)
                 try:
-                    return await worker.request(req, wait_s)
+                    return worker.request(req, wait_s)
                 except _WorkerLost as exc:
-                    self._forget(worker)
+                    self._discard(worker)
                     worker, lost = None, str(exc)
             raise SandboxError(f"sandbox worker lost twice running one program: {lost}")
-        except BaseException:
-            if worker is not None:  # cancelled mid-request: its answer may still come; never reuse it
-                self._forget(worker)
-                worker = None
-            raise
         finally:
-            self._idle.put_nowait(worker)
+            if self._closed and worker is not None:
+                self._discard(worker)
+                worker = None
+            self._idle.put(worker)
 
-    def _forget(self, worker: _Worker) -> None:
+    def _discard(self, worker: _Worker) -> None:
         worker.kill()
-        if worker in self._pool:
-            self._pool.remove(worker)
+        self._pool.discard(worker)
 
-    async def _run_once(self, req: dict[str, Any], wait_s: float) -> dict[str, Any]:
+    def _run_once(self, req: dict[str, Any], wait_s: float) -> dict[str, Any]:
         """One fresh worker for one program (plain and unsandboxed modes)."""
-        assert self._slots is not None
-        async with self._slots:
-            workdir = None
-            if self._unsandboxed:
-                workdir = tempfile.mkdtemp(prefix="asymmetry-sandbox-")
-                if _drops_privileges():
-                    os.chown(workdir, SANDBOX_UID, SANDBOX_UID)
-                req = {**req, "workdir": workdir}
-            worker = await self._new_worker("once")
-            try:
-                raw = await worker.request(req, wait_s)
-            except _WorkerLost as exc:
-                raw = {"exit_code": None, "signal": None, "stderr": f"sandbox worker lost: {exc}"}
-            finally:
-                await worker.close()
-                if workdir:
-                    _remove_tree(workdir)
-            return raw
+        workdir = None
+        if self._unsandboxed:
+            workdir = tempfile.mkdtemp(prefix="asymmetry-sandbox-")
+            if _drops_privileges():
+                os.chown(workdir, SANDBOX_UID, SANDBOX_UID)
+            req = {**req, "workdir": workdir}
+        worker = None
+        try:
+            worker = self._new_worker("once")
+            return worker.request(req, wait_s)
+        except _WorkerLost as exc:
+            return {"exit_code": None, "signal": None, "stderr": f"sandbox worker lost: {exc}"}
+        finally:
+            if worker is not None:
+                worker.close()
+                self._pool.discard(worker)
+            if workdir:
+                _remove_tree(workdir)
 
-    async def _new_worker(self, mode: str) -> _Worker:
+    def _new_worker(self, mode: str, *, wait: bool = True) -> _Worker:
         argv = [self._python, "-I", "-S", "-c", _worker_source(), mode]
         if not self._unsandboxed:
             assert self._bwrap is not None
             argv = bwrap_args(self._bwrap, self._python, self.limits) + argv
         worker = _Worker(argv, max_frame=8 * self.limits.output_bytes + (1 << 20))
-        ready = await worker.start()
-        self._python_version = str(ready.get("python", ""))
+        worker.spawn()
+        self._pool.add(worker)
+        if wait:
+            self._python_version = str(worker.wait_ready().get("python", ""))
         return worker
 
     # ---- provenance
@@ -560,34 +609,30 @@ def _remove_tree(path: str) -> None:
     shutil.rmtree(path, onerror=make_writable_and_retry)
 
 
-_source_cache: list[str] = []
-
-
+@functools.cache
 def _worker_source() -> str:
-    if not _source_cache:
-        _source_cache.append(Path(sandbox_worker.__file__).read_text(encoding="utf-8"))
-    return _source_cache[0]
+    return Path(sandbox_worker.__file__).read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------ the shared pool
 _shared: Sandbox | None = None
+_shared_lock = threading.Lock()
 
 
 async def shared_sandbox() -> Sandbox:
-    """The process-wide pool, started on first use (a new event loop gets a new pool)."""
+    """The process-wide pool, started on first use (any event loop may use it)."""
     global _shared
-    loop = asyncio.get_running_loop()
-    if _shared is not None and _shared._loop is not None and _shared._loop is not loop:
-        _shared.kill_now()
-        _shared = None
-    if _shared is None:
-        _shared = Sandbox()
-    return await _shared.start()
+    with _shared_lock:
+        if _shared is None:
+            _shared = Sandbox()
+        sandbox = _shared
+    return await sandbox.start()
 
 
 async def close_shared() -> None:
     """Stop the shared pool; the runner calls this at the end of a run. Safe to call when none exists."""
     global _shared
-    if _shared is not None:
+    with _shared_lock:
         sandbox, _shared = _shared, None
+    if sandbox is not None:
         await sandbox.aclose()

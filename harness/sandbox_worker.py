@@ -415,14 +415,19 @@ def run_item(req: dict) -> dict:
     sel.close()
     for fd in open_fds:
         os.close(fd)
-    _kill(kill_pid, supervisor)  # stragglers of a non-isolated run (isolated ones are already gone)
-    os.waitpid(supervisor, 0)
-    while True:  # as subreaper we inherit orphans of a killed supervisor: reap them all
+    # Kill whatever is left of this program (all we may signal but ourselves and init) and reap it all:
+    # as subreaper we inherit every orphan, so no process of this program outlives its request.
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    while True:
         try:
-            if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                break
+            os.waitpid(-1, 0)
         except ChildProcessError:
             break
+        except InterruptedError:
+            continue
     end = finished_at if finished_at is not None else time.monotonic()
     return {
         "exit_code": report.get("exit_code"),
