@@ -70,9 +70,7 @@ doc_to_text: "Question {{{{id}}}}: {{{{question}}}}\\nAnswer:"
 doc_to_target: "{{{{answer}}}}"
 generation_kwargs:
   until: ["\\n\\n"]
-  do_sample: false
-  max_gen_toks: 64
-metric_list:
+{generation}metric_list:
   - metric: exact_match
     aggregation: mean
     higher_is_better: true
@@ -88,17 +86,19 @@ filter_list:
         group_select: -1
         regex_pattern: "(-?[0-9]+)"
       - function: take_first
-metadata:
+{extra}metadata:
   version: 1.0
 """
 
 
-def write_task(folder: Path, name: str, rows: list[dict], cache: Path) -> None:
+def write_task(folder: Path, name: str, rows: list[dict], cache: Path, *,
+               generation: str = "  do_sample: false\n  max_gen_toks: 64\n", extra: str = "") -> None:
     """A local-data generate-until task with two filters (strict first, so it is the default)."""
     folder.mkdir(parents=True, exist_ok=True)
     data = folder / f"{name}.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    (folder / f"{name}.yaml").write_text(TASK_YAML.format(name=name, data=data, cache=cache))
+    (folder / f"{name}.yaml").write_text(TASK_YAML.format(name=name, data=data, cache=cache, generation=generation,
+                                                          extra=extra))
 
 
 def write_group(folder: Path, cache: Path) -> None:
@@ -109,7 +109,7 @@ def write_group(folder: Path, cache: Path) -> None:
         "  - metric: exact_match\n    weight_by_size: true\nmetadata:\n  version: 1\n")
 
 
-def run_lmeval(model: str, include: Path, tasks: list[str], out: Path, *, lm: str = "local-chat-completions",
+def run_lmeval(include: Path, tasks: list[str], out: Path, *, lm: str = "local-chat-completions",
                model_args: dict | None = None) -> dict:
     """Run lm-eval through its Python API and save exactly what `lm_eval --log_samples --output_path` saves."""
     import lm_eval
@@ -119,7 +119,7 @@ def run_lmeval(model: str, include: Path, tasks: list[str], out: Path, *, lm: st
     manager = TaskManager(include_path=str(include), include_defaults=False)
     tracker = EvaluationTracker(output_path=str(out))
     results = lm_eval.simple_evaluate(model=lm, model_args=model_args, tasks=tasks, task_manager=manager,
-                                      apply_chat_template=lm == "local-chat-completions", log_samples=True,
+                                      apply_chat_template=True, log_samples=True,
                                       evaluation_tracker=tracker, bootstrap_iters=0)
     samples = results.pop("samples")
     tracker.save_results_aggregated(results=results, samples=samples)
@@ -140,10 +140,10 @@ def runs(tmp_path_factory):
     write_task(root / "tasks_after", TASK, shuffled, cache)
     with serve(answer=server_answer, models=("before-model", "after-model")) as server:
         url = server.base_url + "/chat/completions"
-        run_lmeval("before-model", root / "tasks_before", [TASK, GROUP], root / "out_before",
+        run_lmeval(root / "tasks_before", [TASK, GROUP], root / "out_before",
                    model_args={"model": "before-model", "base_url": url, "num_concurrent": 2, "max_retries": 1,
                                "auth_token": SECRET})
-        run_lmeval("after-model", root / "tasks_after", [TASK], root / "out_after",
+        run_lmeval(root / "tasks_after", [TASK], root / "out_after",
                    model_args={"model": "after-model", "base_url": url, "num_concurrent": 2, "max_retries": 1})
         requests = len(server.generation_requests())
     (root / "map.toml").write_text(f'[tasks.{TASK}]\ncapability = "math"\nlabel = "arithmetic"\n')

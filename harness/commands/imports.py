@@ -1,4 +1,5 @@
-"""`asymmetry import lm-eval|inspect`: bring existing lm-eval or Inspect AI logs in as run directories."""
+"""Interop commands: `asymmetry import lm-eval|inspect` brings existing lm-eval or Inspect AI logs in as run
+directories; `asymmetry lm-eval …` is lm-eval's own command line with `--model asymmetry` registered."""
 
 from __future__ import annotations
 
@@ -36,6 +37,22 @@ def register(app: typer.Typer) -> None:
     group.command("lm-eval")(lm_eval)
     group.command("inspect")(inspect)
     app.add_typer(group)
+    app.command(
+        "lm-eval",
+        help=("lm-eval's own command line (all arguments pass through) with [bold]--model asymmetry[/bold] "
+              "registered: its generate-until tasks run through our adapters (concurrency, retries, per-model "
+              "journal).\n\nExample: [bold]asymmetry lm-eval run --model asymmetry --model_args "
+              "spec=q=vllm:Qwen/Qwen3-8B@http://127.0.0.1:8000/v1 --tasks gsm8k --apply_chat_template "
+              "--log_samples --output_path out/[/bold] (then [bold]asymmetry import lm-eval out/ --model q[/bold])"),
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
+        add_help_option=False,
+    )(lm_eval_engine)
+
+
+def lm_eval_engine(ctx: typer.Context) -> None:
+    from harness.lmeval.cli import run
+
+    run(ctx.args)
 
 
 def parse_choices(values: list[str] | None, flag: str) -> dict[str, str]:

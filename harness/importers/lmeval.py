@@ -195,7 +195,7 @@ def _discover(path: Path) -> tuple[list[_Task], dict[str, str], dict[str, Any], 
     for file in files:
         data = _load_results(file)
         date = _date_id(file)
-        models.setdefault(str(data.get("model_name") or (data.get("config") or {}).get("model") or "?"), file)
+        models.setdefault(_model_identity(data), file)
         for group, children in (data.get("group_subtasks") or {}).items():
             for child in children:
                 parents[child] = group
@@ -214,6 +214,24 @@ def _discover(path: Path) -> tuple[list[_Task], dict[str, str], dict[str, Any], 
         raise UserError(f"{path}: results from several models ({listed}); import one model's directory or file "
                         "at a time")
     return list(tasks.values()), parents, header, files
+
+
+def _model_identity(results: Mapping[str, Any]) -> str:
+    """Which model a results file is from: the spec label of an `--model asymmetry` run (lm-eval names
+    those folders at random), else lm-eval's model name, else its backend."""
+    config = results.get("config") or {}
+    spec = config.get("asymmetry_spec") or {}
+    return str(spec.get("label") or results.get("model_name") or config.get("model") or "?")
+
+
+def _model_entry(label: str, header: Mapping[str, Any]) -> dict[str, Any]:
+    config = header.get("config") or {}
+    spec = config.get("asymmetry_spec")
+    if spec:  # run through our lm-eval model class: the adapter's spec, without secrets
+        return {"label": label, "spec": f"lm-eval:asymmetry:{spec.get('provider')}:{spec.get('model')}",
+                "served_model": spec.get("model"), "asymmetry_spec": scrub(spec)}
+    return {"label": label, "spec": f"lm-eval:{header.get('model_source') or '?'}",
+            "served_model": header.get("model_name")}
 
 
 def _warnings(tasks: list[_Task], header: Mapping[str, Any]) -> list[str]:
@@ -264,6 +282,10 @@ def import_lmeval(path: Path, label: str, *, out: Path = Path("results"), task_m
             raise UserError(f"{task.samples_file}: missing; lm-eval writes per-document samples only with "
                             "--log_samples (re-run it with that flag)")
         sources.append(SourceFile(task.samples_file, "samples", task.name))
+    config = header.get("config") or {}
+    journal = Path(config["asymmetry_journal"]) if config.get("asymmetry_journal") else None
+    # an `--model asymmetry` run's request journal: every raw response, served model id and latency
+    extra_sources = [SourceFile(journal, "journal")] if journal is not None and journal.is_file() else []
 
     suites: dict[str, SuiteSummary] = {}
     for task in tasks:
@@ -342,13 +364,12 @@ def import_lmeval(path: Path, label: str, *, out: Path = Path("results"), task_m
 
     manifest = {
         "kind": "import",
-        "models": [{"label": label, "spec": f"lm-eval:{header.get('model_source') or '?'}",
-                    "served_model": header.get("model_name")}],
+        "models": [_model_entry(label, header)],
         "source": {
             "format": "lm-eval",
             "lm_eval_version": header.get("lm_eval_version"),
             "git_hash": header.get("git_hash"),
-            "files": [s.to_dict() for s in sources],
+            "files": [s.to_dict() for s in sources + extra_sources],
             "config": scrub(header.get("config")),
             "model_source": header.get("model_source"),
             "model_name": header.get("model_name"),

@@ -1,0 +1,102 @@
+"""The lm-eval model class's request journal: every request it sent and what came back, one file per model.
+
+It doubles as the cache, and unlike lm-eval's `--use_cache` (a sqlite file keyed on the request alone,
+so pointing two models at one cache file serves one model's answers to the other) every entry is keyed
+by the model's identity (provider, model name, api, extras) together with the messages and decoding.
+Appends are flushed line by line, so a crash loses at most the request in flight; a torn last line is
+cut off before the next append. Errors are journaled too but never served: re-running retries them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from harness.errors import UserError
+from harness.models.base import Decoding
+from harness.suites import canonical_json
+
+#: Where journals go unless the model_args say `cache_dir=`.
+CACHE_ENV = "ASYMMETRY_LMEVAL_CACHE"
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "asymmetry" / "lm-eval")
+
+
+def decoding_dict(decoding: Decoding) -> dict[str, Any]:
+    d = asdict(decoding)
+    d["stop"] = list(decoding.stop)
+    d["extra"] = dict(decoding.extra)
+    return d
+
+
+class RequestJournal:
+    """Append-only JSONL at `<dir>/<label>-<identity hash>.jsonl`, loaded into memory as the cache."""
+
+    def __init__(self, directory: Path, label: str, identity: Mapping[str, Any]) -> None:
+        self.identity = dict(identity)
+        self.identity_hash = hashlib.sha256(canonical_json(self.identity)).hexdigest()
+        directory = Path(directory).expanduser()
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UserError(f"cache_dir {directory}: cannot create it ({e.strerror})") from None
+        self.path = directory / f"{label}-{self.identity_hash[:12]}.jsonl"
+        self._answers: dict[str, dict[str, Any]] = {}
+        self.hits = 0
+        self.appended = 0
+        self._load()
+        self._file = open(self.path, "ab")  # noqa: SIM115 - kept open for the model's lifetime
+
+    def key(self, messages: Sequence[Mapping[str, Any]], decoding: Decoding) -> str:
+        """The cache key: this model's identity, the conversation and the decoding (seed included)."""
+        return hashlib.sha256(canonical_json(
+            {"model": self.identity_hash, "messages": messages, "decoding": decoding_dict(decoding)})).hexdigest()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        entry = self._answers.get(key)
+        if entry is not None:
+            self.hits += 1
+        return entry
+
+    def append(self, entry: dict[str, Any]) -> None:
+        entry = {"at": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"), "model": self.identity_hash,
+                 **entry}
+        self._file.write(orjson.dumps(entry) + b"\n")
+        self._file.flush()
+        self.appended += 1
+        if entry.get("error") is None:
+            self._answers[entry["key"]] = entry
+
+    def close(self) -> None:
+        if not self._file.closed:
+            os.fsync(self._file.fileno())
+            self._file.close()
+
+    def _load(self) -> None:
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):  # a torn last line: the request never completed
+            cut = data.rfind(b"\n") + 1
+            with open(self.path, "r+b") as f:
+                f.truncate(cut)
+            data = data[:cut]
+        for number, line in enumerate(data.split(b"\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                raise UserError(f"{self.path}:{number}: corrupt journal line; remove that line (the request "
+                                "will be sent again)") from None
+            if entry.get("model") == self.identity_hash and entry.get("error") is None and "key" in entry:
+                self._answers[entry["key"]] = entry
