@@ -164,9 +164,11 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
     journal = Journal(run_dir)  # the exclusive lock: one writer per run
     try:
         done: set[tuple[str, str, str, int]] = set()
+        tally = _Tally(config)
         if resumed:
             for record in iter_records(run_dir, allow_torn_tail=False):
                 done.add((record["model"], record["suite"], record["item_id"], int(record["sample"])))
+                tally.add(record)
         expected = {(s.name): len(s.items) * config.samples for s in config.suites}
         warnings = _start_warnings(config)
         session = {"started_at": _now(), "limit": config.limit, "harness_version": __version__,
@@ -193,7 +195,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
             workers: list[asyncio.Task[None]] = []
             for m in config.models:
                 todo = _todo(m.label, config, done)
-                runner = _ModelRunner(run_id, m, adapters[m.label], config.decoding, journal, progress, stop)
+                runner = _ModelRunner(run_id, m, adapters[m.label], config.decoding, journal, progress, stop, tally)
                 workers += [asyncio.create_task(runner.work(todo)) for _ in range(options[m.label]["concurrency"])]
             interrupted = await _wait(workers, stop)
         journal.close()
@@ -203,7 +205,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
             await sys.modules["harness.sandbox"].close_shared()
 
         elapsed = time.perf_counter() - started
-        rows, counts, finish_lengths = _tally(run_dir, config)
+        rows, counts, finish_lengths = tally.result()
         complete = not interrupted and all(r["records"] >= r["expected"] for r in rows)
         warnings += _end_warnings(config, finish_lengths)
         session.update(ended_at=_now(), status="complete" if complete else "interrupted", written=journal.written,
@@ -264,8 +266,8 @@ class _ModelRunner:
     """Turns (suite, item, sample) units of one model into journal records."""
 
     def __init__(self, run_id: str, spec: ModelSpec, adapter: Any, decoding: Decoding, journal: Journal,
-                 progress: Any, stop: asyncio.Event) -> None:
-        self.run_id, self.spec, self.adapter, self.journal = run_id, spec, adapter, journal
+                 progress: Any, stop: asyncio.Event, tally: _Tally) -> None:
+        self.run_id, self.spec, self.adapter, self.journal, self.tally = run_id, spec, adapter, journal, tally
         self.progress, self.stop = progress, stop
         self.decodings: dict[int, Decoding] = {}
         self.base = decoding
@@ -277,6 +279,7 @@ class _ModelRunner:
                 return
             record = await self.one(suite, item, sample)
             self.journal.append(record)
+            self.tally.add(record)
             self.progress.advance(self.spec.label, suite.name, record["error"] is not None)
 
     async def one(self, suite: Suite, item: Item, sample: int) -> dict[str, Any]:
@@ -341,43 +344,51 @@ class _ModelRunner:
         return record
 
 
-def _tally(run_dir: Path, config: RunConfig) -> tuple[list[dict[str, Any]], dict[str, Any], Counter[str]]:
-    """The closing table and the manifest's counts, read back from the journal (the one source of truth)."""
-    expected = {s.name: len(s.items) * config.samples for s in config.suites}
-    rows: dict[tuple[str, str], dict[str, Any]] = {
-        (m.label, s.name): {"model": m.label, "suite": s.name, "records": 0, "expected": expected[s.name],
-                            "scored": 0, "score_sum": 0.0, "errors": Counter(), "served": Counter()}
-        for m in config.models for s in config.suites}
-    errors: Counter[str] = Counter()
-    finish_lengths: Counter[str] = Counter()
-    total = 0
-    for record in iter_records(run_dir, allow_torn_tail=False):
-        total += 1
-        row = rows.get((record["model"], record["suite"]))
+class _Tally:
+    """The closing table and the manifest's counts, fed every record of the journal: those found on
+    resume, then each one as it is appended (so the journal is never re-read at the end)."""
+
+    def __init__(self, config: RunConfig) -> None:
+        self.models = len(config.models)
+        self.expected = {s.name: len(s.items) * config.samples for s in config.suites}
+        self.rows: dict[tuple[str, str], dict[str, Any]] = {
+            (m.label, s.name): {"model": m.label, "suite": s.name, "records": 0, "expected": self.expected[s.name],
+                                "scored": 0, "score_sum": 0.0, "errors": Counter(), "served": Counter()}
+            for m in config.models for s in config.suites}
+        self.errors: Counter[str] = Counter()
+        self.finish_lengths: Counter[str] = Counter()
+        self.total = 0
+
+    def add(self, record: Mapping[str, Any]) -> None:
+        self.total += 1
+        row = self.rows.get((record["model"], record["suite"]))
         if row is None:
-            continue
+            return
         row["records"] += 1
         kind = record.get("error")
         if kind:
             row["errors"][kind] += 1
-            errors[kind] += 1
+            self.errors[kind] += 1
         if not is_infra_error(kind):
             row["scored"] += 1
             row["score_sum"] += record["score"]
-        if record.get("served_model"):
-            row["served"][record["served_model"]] += 1
+        served = record.get("served_model")
+        if served:
+            row["served"][served] += 1
         if record.get("finish_reason") == "length":
-            finish_lengths[record["model"]] += 1
-    out = []
-    for row in rows.values():
-        row["errors"] = dict(row["errors"])
-        row["served"] = [name for name, _ in row["served"].most_common()]
-        out.append(row)
-    counts = {"records": total, "expected": sum(expected.values()) * len(config.models), "errors": dict(errors),
-              "by_model_suite": [{k: r[k] for k in ("model", "suite", "records", "expected", "scored", "errors")}
-                                 | {"accuracy": (r["score_sum"] / r["scored"]) if r["scored"] else None}
-                                 for r in out]}
-    return out, counts, finish_lengths
+            self.finish_lengths[record["model"]] += 1
+
+    def result(self) -> tuple[list[dict[str, Any]], dict[str, Any], Counter[str]]:
+        out = []
+        for row in self.rows.values():
+            out.append({**row, "errors": dict(row["errors"]),
+                        "served": [name for name, _ in row["served"].most_common()]})
+        counts = {"records": self.total, "expected": sum(self.expected.values()) * self.models,
+                  "errors": dict(self.errors),
+                  "by_model_suite": [{k: r[k] for k in ("model", "suite", "records", "expected", "scored", "errors")}
+                                     | {"accuracy": (r["score_sum"] / r["scored"]) if r["scored"] else None}
+                                     for r in out]}
+        return out, counts, self.finish_lengths
 
 
 def _describe(config: RunConfig, run_id: str, config_hash: str, adapters: Mapping[str, Any],

@@ -250,3 +250,41 @@ def test_resume_tracks_each_model_separately(tmp_path):
         asked = sorted(e.request.prompt for e in srv.generation_requests()[before:])
     assert asked == ["s q-2", "s q-7"] and sorted(keys(first.run_dir)) == sorted(
         (m, "s", str(i), 0) for m in "ab" for i in range(8))
+
+
+def test_the_shared_sandbox_is_closed_at_the_end_of_a_run(tmp_path):
+    sandbox = pytest.importorskip("harness.sandbox")
+
+    async def solve(item, generate):
+        response = await generate(ChatRequest(messages=[{"role": "user", "content": f"print({item.id} * 2)"}]))
+        try:
+            result = await (await sandbox.shared_sandbox()).run(response.text, timeout_s=10)
+        except sandbox.SandboxUnavailable as e:
+            pytest.skip(f"no sandbox here: {e}")
+        ok = result.stdout.strip() == str(int(item.id) * 2)
+        return Outcome(float(ok), ok, result.error_kind, response.text, result.stdout.strip())
+
+    suite = Suite("code", "v1", "targeted", "coding", tuple(Item(id=str(i), input=i) for i in range(3)), solve)
+    with serve() as srv:
+        result = run(tmp_path, [spec(srv.base_url)], [suite])
+    assert [r["correct"] for r in iter_records(result.run_dir)] == [True, True, True]
+    assert sandbox._shared is None  # the runner closed the process-wide pool
+
+
+def test_progress_shows_each_model_and_suite_with_counts_and_errors(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=150, force_terminal=False)
+    faults = Faults(when=lambda r: "500" if r.prompt == "s2 q-1" else None)
+    with serve(faults=faults) as srv:
+        config = RunConfig(models=[spec(srv.base_url, "a"), spec(srv.base_url, "b")],
+                           suites=[exact_suite("s1", 5), exact_suite("s2", 4)], out=tmp_path / "results",
+                           adapter_options={"retries": 0})
+        asyncio.run(execute(config, show_progress=True, console=console))
+    lines = [line for line in buffer.getvalue().splitlines() if "·" in line]
+    assert len(lines) == 4
+    assert any("a · s1" in line and "5/5" in line for line in lines)
+    assert any("b · s2" in line and "4/4" in line and "1 errors" in line for line in lines)
