@@ -199,6 +199,7 @@ class Pairing:
     hash_mismatch: list[dict[str, Any]]
     warnings: list[str]
     suite_versions: dict[str, Any]
+    categories: dict[str, str] = field(default_factory=dict)  # as the results label them (before a plan)
 
 
 def pair_items(agg: pd.DataFrame, all_items: pd.DataFrame, before: str, after: str, *,
@@ -210,7 +211,7 @@ def pair_items(agg: pd.DataFrame, all_items: pd.DataFrame, before: str, after: s
             if c in agg]
     b = agg[agg["model"] == before].set_index(["suite", "item_id"])[cols]
     a = agg[agg["model"] == after].set_index(["suite", "item_id"])[cols]
-    joined = b.join(a, how="outer", lsuffix="_0", rsuffix="_1")
+    joined = b.add_suffix("_0").join(a.add_suffix("_1"), how="outer")
     in0, in1 = joined["x_0"].notna(), joined["x_1"].notna()
     mismatch = pd.Series(False, index=joined.index)
     if "item_hash_0" in joined:
@@ -264,8 +265,10 @@ def pair_items(agg: pd.DataFrame, all_items: pd.DataFrame, before: str, after: s
     cat0 = paired["category_0"].groupby(level=0).agg(lambda s: sorted(set(s)))
     cat1 = paired["category_1"].groupby(level=0).agg(lambda s: sorted(set(s)))
     suite_category: dict[str, str] = {}
+    data_categories: dict[str, str] = {}
     for suite in cat0.index:
         found = sorted(set(cat0[suite]) | set(cat1[suite]))
+        data_categories[suite] = "/".join(found)
         if categories is not None and suite in categories:
             suite_category[suite] = categories[suite]
         elif len(found) != 1:
@@ -274,13 +277,10 @@ def pair_items(agg: pd.DataFrame, all_items: pd.DataFrame, before: str, after: s
         else:
             suite_category[suite] = found[0]
     if categories is not None:
-        dropped = sorted(s for s in suite_category if s not in categories)
-        for s in dropped:
-            warnings.append(f"suite {s} is not in the plan: left out of the analysis (a deviation)")
         suite_category = {s: c for s, c in suite_category.items() if s in categories}
     order = sorted(suite_category, key=lambda s: (CATEGORIES.index(suite_category[s]), s))
     if not order:
-        return Pairing(None, unpaired, hash_rows, warnings, versions)
+        return Pairing(None, unpaired, hash_rows, warnings, versions, data_categories)
     keep = suites_idx.isin(order)
     paired = paired[keep]
     code = pd.Categorical(paired.index.get_level_values(0), categories=order).codes.astype(np.intp)
@@ -301,7 +301,7 @@ def pair_items(agg: pd.DataFrame, all_items: pd.DataFrame, before: str, after: s
                 paired["x_1"].to_numpy(float), paired["x_0"].to_numpy(float), paired["k_1"].to_numpy(float),
                 paired["k_0"].to_numpy(float), cluster, release, capability,
                 {s: (versions.get(s, {}).get("before") or [None])[0] for s in order})
-    return Pairing(pair, unpaired, hash_rows, warnings, versions)
+    return Pairing(pair, unpaired, hash_rows, warnings, versions, data_categories)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -454,7 +454,7 @@ def _plan_block(plan: Mapping[str, Any] | None, suites_seen: Mapping[str, str], 
     planned = plan.get("suites", {})
     for suite, category in sorted(suites_seen.items()):
         if suite not in planned:
-            deviations.append(f"suite {suite} is in the results but not in the plan")
+            deviations.append(f"suite {suite} is in the results but not in the plan: left out of the analysis")
         elif planned[suite] != category:
             deviations.append(f"suite {suite} is {category} in the results but {planned[suite]} in the plan "
                               "(the plan's category is used)")
@@ -830,8 +830,7 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     power = _power(ss.n_items[inc], int(np.median(pair.k1)), st, su, ss.discordance, float(np.mean(y_l)),
                    len(control_pairs), alpha, margin_pp, warnings)
 
-    suites_seen = {r["suite"]: r["category"] for r in ss.rows}
-    plan_block = _plan_block(plan, suites_seen, deviations, run_times)
+    plan_block = _plan_block(plan, pairing.categories, deviations, run_times)
     if not plan:
         warnings.append(plan_block["note"])
     elif plan_block.get("predates_runs") is False:
