@@ -931,11 +931,11 @@ def load_scores(path: Path) -> pd.DataFrame:
                         f"{', '.join(SCORES_REQUIRED)} (optional: {', '.join(SCORES_OPTIONAL)})")
     for col in ("model", "suite", "category"):
         if frame[col].isna().any():
-            raise UserError(f"{path}: row {int(np.flatnonzero(frame[col].isna())[0]) + 2}: empty {col!r}")
+            raise UserError(f"{path}: line {int(np.flatnonzero(frame[col].isna())[0]) + 2}: empty {col!r}")
     bad = ~frame["category"].isin(CATEGORIES)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise UserError(f"{path}: row {i + 2}: category {frame['category'].iloc[i]!r} is not one of "
+        raise UserError(f"{path}: line {i + 2}: category {frame['category'].iloc[i]!r} is not one of "
                         f"{', '.join(CATEGORIES)}")
     score = pd.to_numeric(frame["score"], errors="coerce")
     n = pd.to_numeric(frame["n_items"], errors="coerce")
@@ -943,13 +943,20 @@ def load_scores(path: Path) -> pd.DataFrame:
         if (~ok | values.isna()).any():
             i = int(np.flatnonzero(~ok | values.isna())[0])
             what = "a percentage in [0, 100]" if name == "score" else "a whole number of items >= 1"
-            raise UserError(f"{path}: row {i + 2}: {name} {frame[name].iloc[i]!r} is not {what}")
+            raise UserError(f"{path}: line {i + 2}: {name} {str(frame[name].iloc[i])!r} is not {what}")
     frame = frame.assign(score=score.astype(float), n_items=n.astype(int))
-    dup = frame.duplicated(["model", "suite"], keep=False)
+    # the same score reported in two source tables is one score; two different scores are a conflict
+    key = ["model", "suite"]
+    dup = frame.duplicated(key, keep=False)
     if dup.any():
-        r = frame[dup].iloc[0]
-        raise UserError(f"{path}: several rows for model {r['model']!r}, suite {r['suite']!r}; keep one setting per "
-                        "(model, suite)")
+        values = frame[dup].groupby(key)[["score", "n_items", "category"]].nunique()
+        conflict = values[(values > 1).any(axis=1)]
+        if not conflict.empty:
+            model, suite = conflict.index[0]
+            lines = [str(i + 2) for i in np.flatnonzero((frame["model"] == model) & (frame["suite"] == suite))]
+            raise UserError(f"{path}: lines {', '.join(lines)}: different scores for model {model!r}, suite "
+                            f"{suite!r}; keep one row per (model, suite) (one setting, one source)")
+        frame = frame.drop_duplicates(key, keep="first").reset_index(drop=True)
     return frame
 
 
