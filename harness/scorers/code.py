@@ -1,0 +1,113 @@
+"""The `code` scorer: extract the model's program, run it with the item's tests in the sandbox.
+
+Programs are assembled here and executed only by `harness.sandbox` (bubblewrap, no network, resource
+limits); nothing model-written runs in the harness process. A run passes when the program exits 0 *and*
+prints a per-run random token after the last test, so code that calls `exit(0)` early cannot pass.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from harness.models.base import ChatResponse
+from harness.scorers.stdio_check import contest_program
+from harness.scorers.text import visible_text
+from harness.suites import Item, Outcome
+
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+_PYTHON_LABELS = {"python", "py", "python3", "py3", ""}
+_MAIN_GUARD = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:")
+
+
+def extract_code(text: str, entry_point: str | None = None) -> str | None:
+    """The program in a response: among fenced blocks (Python-labelled ones preferred), the last that
+    defines `entry_point` (a function or class), else the last; without fences, the whole reply when
+    it looks like code (a completion from a base model). None when there is no code."""
+    text = visible_text(text)
+    blocks = [(label.lower(), body) for label, body in _FENCE.findall(text) if body.strip()]
+    if blocks:
+        python = [body for label, body in blocks if label in _PYTHON_LABELS] or [body for _, body in blocks]
+        if entry_point:
+            defining = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(entry_point)}\b", re.MULTILINE)
+            chosen = [body for body in python if defining.search(body)]
+            if chosen:
+                return chosen[-1].rstrip() + "\n"
+        return python[-1].rstrip() + "\n"
+    if re.search(r"^\s*(?:def |class |import |from \w+ import |return\b|for |while |if |print\()", text, re.MULTILINE):
+        return text.rstrip() + "\n"
+    return None
+
+
+def drop_main_guard(code: str) -> str:
+    """Remove top-level `if __name__ == "__main__":` blocks: demo code there would read stdin or run
+    slow examples after the tests have already been set up."""
+    out: list[str] = []
+    skipping = False
+    for line in code.splitlines():
+        if _MAIN_GUARD.match(line):
+            skipping = True
+            continue
+        if skipping and line.strip() and not line[0].isspace():
+            skipping = False
+        if not skipping:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def assemble(item: Item, code: str, settings: Mapping[str, Any], token: str) -> str:
+    """The program the sandbox runs: [prompt] + solution + tests + the pass token."""
+    target = item.target
+    code = drop_main_guard(code)
+    if target.get("mode") in ("stdio", "functional"):
+        body = contest_program(code, target)
+    else:
+        prefix = ""
+        if settings.get("prepend_prompt") and isinstance(item.input, Mapping) and item.input.get("prompt"):
+            prefix = str(item.input["prompt"])
+            first = next((ln for ln in code.splitlines() if ln.strip()), "")
+            # A body completion (indented) continues the prompt's stub; a full solution follows it and
+            # redefines the function, keeping the prompt's imports and helpers available.
+            prefix = prefix if first[:1] in (" ", "\t") else prefix.rstrip() + "\n\n\n"
+        body = f"{prefix}{code}\n\n{target['test']}\n"
+    return f"{body}\nimport os as _asym_os\n_asym_os.write(1, b'\\n{token}\\n')\n"
+
+
+async def run_program(program: str, timeout_s: float) -> Any:
+    """Run a program in the shared sandbox (the one place model code executes)."""
+    from harness.sandbox import shared_sandbox
+
+    sandbox = await shared_sandbox()
+    return await sandbox.run(program, timeout_s=timeout_s)
+
+
+async def score_code(item: Item, response: ChatResponse, settings: Mapping[str, Any]) -> Outcome:
+    """Code generation (HumanEval(+), MBPP(+), LiveCodeBench, built-in tasks). The program is the last
+    fenced code block that defines the entry point (else the last block; a bare completion from a base
+    model is taken whole); no code is a parse failure. It runs with the item's tests in the sandbox:
+    exit 0 after all tests is a pass, a non-zero exit a wrong answer; timeouts, memory, crashes and
+    runaway output are errors of their own kind (sandbox_timeout, sandbox_memory, sandbox_crash,
+    sandbox_output). pass@k over samples is computed by the statistics, not here.
+
+    Settings: `timeout_s` (default 10) wall-clock seconds per program; `prepend_prompt` (default false)
+    puts the item's prompt (a function stub with its imports) before the solution, HumanEval-style.
+    """
+    target = item.target or {}
+    code = extract_code(response.text, target.get("entry_point"))
+    if code is None:
+        return Outcome(score=0.0, correct=False, error="parse_failure", extracted=None)
+    token = f"asymmetry-pass-{secrets.token_hex(8)}"
+    program = assemble(item, code, settings, token)
+    result = await run_program(program, float(settings.get("timeout_s", 10.0)))
+    passed = result.status == "ok" and token in result.stdout
+    error = result.error_kind if result.status not in ("ok", "failed") else None
+    detail = _last_line(result.stderr) if not passed else ""
+    extracted = {"code": code, "status": result.status if not (result.status == "ok" and not passed) else "no_pass_token", "detail": detail}
+    return Outcome(score=1.0 if passed else 0.0, correct=passed, error=error, extracted=extracted)
+
+
+def _last_line(text: str) -> str:
+    lines = [ln for ln in (text or "").splitlines() if ln.strip()]
+    return lines[-1][:300] if lines else ""
