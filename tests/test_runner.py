@@ -94,7 +94,7 @@ def test_faults_end_as_error_kinds_never_as_wrong_answers_and_nothing_is_lost(tm
     faults = Faults(when=lambda r: permanent.get(r.prompt), rate={"503": 0.15, "429": 0.05}, seed=3, hang_s=5)
     with serve(faults=faults) as srv:
         result = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 40)], concurrency=8,
-                     adapter_options={"backoff_s": 0.005, "max_backoff_s": 0.02, "timeout_s": 0.5, "retries": 6})
+                     adapter_options={"backoff_s": 0.005, "max_backoff_s": 0.02, "timeout_s": 0.25, "retries": 6})
     records = {r["item_id"]: r for r in iter_records(result.run_dir)}
     assert sorted(records, key=int) == [str(i) for i in range(40)] and len(keys(result.run_dir)) == 40
     assert {k: records[k]["error"] for k in ("1", "2", "4", "5")} == {

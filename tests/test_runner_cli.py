@@ -63,23 +63,23 @@ def run_args(url: str, out: Path, *extra: str) -> list[str]:
 @pytest.mark.slow
 def test_sigkill_mid_run_then_rerun_gives_exactly_the_uninterrupted_records(tmp_path):
     with serve(latency_s=0.004) as srv:
-        killed = child(150, *run_args(srv.base_url, tmp_path / "killed"))
+        killed = child(100, *run_args(srv.base_url, tmp_path / "killed"))
         journal = tmp_path / "killed" / "r" / "items.jsonl"
-        wait_for_lines(journal, 150, killed)
+        wait_for_lines(journal, 100, killed)
         killed.send_signal(signal.SIGKILL)
         killed.wait(10)
         n_before = journal.read_bytes().count(b"\n")
         with open(journal, "ab") as f:  # make sure the torn-tail path is exercised too
             f.write(b'{"run_id": "r", "model": "a", "suite": "s1", "item_')
         asked_before = len(srv.generation_requests())
-        code, _, err = finish(child(150, *run_args(srv.base_url, tmp_path / "killed")))
+        code, _, err = finish(child(100, *run_args(srv.base_url, tmp_path / "killed")))
         assert code == 0, err
         asked_total = len(srv.generation_requests())
-        code, _, err = finish(child(150, *run_args(srv.base_url, tmp_path / "clean")))
+        code, _, err = finish(child(100, *run_args(srv.base_url, tmp_path / "clean")))
         assert code == 0, err
 
-    total = 2 * 2 * 150 * 2  # models x suites x items x samples
-    assert 150 <= n_before < total
+    total = 2 * 2 * 100 * 2  # models x suites x items x samples
+    assert 100 <= n_before < total
     resumed, clean = tmp_path / "killed" / "r", tmp_path / "clean" / "r"
     assert stable(resumed) == stable(clean) and len(stable(clean)) == total
     # only what was not journaled before the kill was asked again (at most the in-flight requests + 1 batch)
@@ -127,9 +127,6 @@ def test_api_keys_never_reach_the_run_directory_or_output(tmp_path):
     assert code == 0, err2
     refused = list(iter_records(tmp_path / "refused" / "r"))
     assert {r["error"] for r in refused} == {"http_4xx"} and "VLLM_API_KEY" in refused[0]["error_message"]
-    with serve() as srv:  # a failure before any request: an unknown suite option value
-        code, out3, err3 = finish(child(6, *run_args(srv.base_url, tmp_path / "bad", "--extra", "{oops"), env=env))
-    assert code == 2 and err3.startswith("error: --extra") and "Traceback" not in err3
     ok = list(iter_records(tmp_path / "ok" / "r"))
     assert any("***" in r["response"] for r in ok)  # the echo was masked
     assert {r["error"] for r in ok if r["item_id"] == "1" and r["suite"] == "s1"} == {"http_5xx"}
@@ -137,7 +134,7 @@ def test_api_keys_never_reach_the_run_directory_or_output(tmp_path):
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes(), path
-    for text in (out1, err1, out2, err2, out3, err3):
+    for text in (out1, err1, out2, err2):
         assert SECRET not in text
 
 

@@ -89,8 +89,10 @@ def test_reasoning_model_with_small_budget_is_warned(tmp_path, capsys):
 ])
 def test_bad_input_is_one_line_and_leaves_no_run_directory(tmp_path, capsys, monkeypatch, argv, message):
     monkeypatch.delenv("DASHSCOPE_API_KEY", raising=False)
-    code, _, err = cli(capsys, "run", *argv, "--out", str(tmp_path / "r"), "-q")
+    monkeypatch.setenv("VLLM_API_KEY", "sk-fake-in-env-123")
+    code, out, err = cli(capsys, "run", *argv, "--out", str(tmp_path / "r"), "-q")
     assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert "sk-fake-in-env-123" not in out + err
     assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir())
 
 
