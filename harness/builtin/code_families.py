@@ -35,7 +35,8 @@ class Family:
 _WORDS = (
     "apple river stone cloud lamp tiger quiet orbit maple delta cedar ember frost globe harbor ivory "
     "jungle kettle lemon meadow noble opal pepper quartz raven silver tundra umber velvet willow yonder "
-    "zephyr arc bay cab den elm fig gap hut ink jam kit log mud nap oak pin rug sun top urn van web"
+    "zephyr arc bay cab den elm fig gap hut ink jam kit log mud nap oak pin rug sun top urn van web "
+    "a an to of is it by we"
 ).split()
 
 
@@ -909,19 +910,29 @@ def _tally_text(rng, p):
 
 
 def _commands(rng, p):
-    ops = ["push"] * 3 + list(p["ops"])
-    return [f"push {rng.randint(-9, 9)}" if op == "push" else op for op in (rng.choice(ops) for _ in range(rng.randint(0, 9)))]
+    """Half the sequences never run short of values (so 'fail' variants do not always give None)."""
+    need = {"push": 0, "pop": 1, "dup": 1, "add": 2, "mul": 2, "sub": 2, "swap": 2}
+    effect = {"push": 1, "pop": -1, "dup": 1, "add": -1, "mul": -1, "sub": -1, "swap": 0}
+    safe, depth, out = rng.random() < 0.5, 0, []
+    for _ in range(rng.randint(1, 9)):
+        op = rng.choice(["push", "push"] + [o for o in p["ops"] if not safe or need[o] <= depth])
+        out.append(f"push {rng.randint(-9, 9)}" if op == "push" else op)
+        if need[op] <= depth:
+            depth += effect[op]
+    return out
 
 
-def _bracket_text(rng, p):
-    chars = "".join(p["pairs"]) + "ab "
-    if rng.random() < 0.5:  # build a balanced string, then maybe damage it
-        out = ""
-        for _ in range(rng.randint(0, 5)):
-            pair = rng.choice(p["pairs"])
-            out = rng.choice([pair[0] + out + pair[1], out + pair, rng.choice("ab ") + out])
-        return out
-    return "".join(rng.choice(chars) for _ in range(rng.randint(1, 10)))
+def _bracket_text(rng, p, damaged):
+    """A balanced string with 1-5 bracket pairs; `damaged` removes one bracket, which always unbalances it."""
+    out = ""
+    for _ in range(rng.randint(1, 5)):
+        pair = rng.choice(p["pairs"])
+        out = rng.choice([pair[0] + out + pair[1], out + pair, rng.choice("ab ") + out + pair])
+    if damaged:
+        spots = [i for i, ch in enumerate(out) if ch not in "ab "]
+        cut = rng.choice(spots)
+        out = out[:cut] + out[cut + 1 :]
+    return out
 
 
 def _interval_inputs(rng, p):
@@ -975,7 +986,7 @@ FAMILIES: tuple[Family, ...] = (
                    "ignore_case": r.random() < 0.5},
         _describe_count_in_set,
         lambda r, p: [("",), (p["letters"].upper() + p["letters"],)]
-        + [(_text(r, 1, 30, string.ascii_letters + " "),) for _ in range(10)],
+        + [(_text(r, 1, 30, (p["letters"] + p["letters"].upper()) * 3 + string.ascii_letters + " "),) for _ in range(10)],
         _count_in_set,
     ),
     Family(
@@ -1057,7 +1068,8 @@ FAMILIES: tuple[Family, ...] = (
         "digit_stat", "digit_stat", _N, "int",
         lambda r: {"base": r.randint(2, 16), "stat": r.choice(["sum", "nonzero", "max"])},
         _describe_digit_stat,
-        lambda r, p: [(0,), (1,), (p["base"],), (p["base"] ** 3 - 1,)] + [(r.randint(2, 10**6),) for _ in range(8)],
+        lambda r, p: [(0,), (1,), (p["base"],), (p["base"] ** 3 - 1,)]
+        + [(r.randint(2, p["base"] ** r.randint(1, 6)),) for _ in range(8)],
         _digit_stat,
     ),
     Family(
@@ -1176,14 +1188,14 @@ FAMILIES: tuple[Family, ...] = (
         "brackets_balanced", "is_balanced", _S, "bool",
         lambda r: {"pairs": tuple(sorted(r.sample(["()", "[]", "{}", "<>"], r.randint(1, 4)))), "want": "balanced"},
         _describe_brackets,
-        lambda r, p: [("",), ("a b",), (p["pairs"][0][1] + p["pairs"][0][0],)] + [(_bracket_text(r, p),) for _ in range(9)],
+        lambda r, p: [("",), ("a b",), (p["pairs"][0][1] + p["pairs"][0][0],)] + [(_bracket_text(r, p, k % 2 == 1),) for k in range(10)],
         _brackets,
     ),
     Family(
         "brackets_depth", "bracket_depth", _S, "int",
         lambda r: {"pairs": tuple(sorted(r.sample(["()", "[]", "{}", "<>"], r.randint(1, 4)))), "want": "depth"},
         _describe_brackets,
-        lambda r, p: [("",), ("a b",), (p["pairs"][0][1] + p["pairs"][0][0],)] + [(_bracket_text(r, p),) for _ in range(9)],
+        lambda r, p: [("",), ("a b",), (p["pairs"][0][1] + p["pairs"][0][0],)] + [(_bracket_text(r, p, k % 2 == 1),) for k in range(10)],
         _brackets,
     ),
     Family(
