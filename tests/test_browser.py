@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from harness.commands.compare import resolve_compare
 from harness.report import write_report
 from harness.report.examples import discordant_examples
 from harness.store import write_run
+from tests.test_report import _parse
 from tests.test_report_samples import items_doc
 
 CHROMIUM = "/usr/bin/chromium"
@@ -27,23 +29,28 @@ PAYLOADS = (
 )
 
 
+SUITES = {"humaneval<img src=x onerror=alert(1)>": ("targeted", "coding"), "bfcl-simple": ("targeted", "agentic"),
+          "math500": ("untargeted", "math"), "nq-open": ("untargeted", "factual")}
+
+
 def _record(model: str, suite: str, item: int, score: float, response: str) -> dict[str, Any]:
+    category, capability = SUITES[suite]
     return {"run_id": f"run-{model}", "model": model, "suite": suite, "suite_version": "1.0.0",
-            "category": "targeted" if suite in ("humaneval", "bfcl-simple") else "untargeted",
-            "capability": {"humaneval": "coding", "bfcl-simple": "agentic", "math500": "math"}.get(suite, "factual"),
-            "item_id": f"{suite}-{item}", "item_hash": f"h{item}", "sample": 0, "score": score,
-            "correct": score == 1.0, "error": None, "response": response, "extracted": None, "latency_s": 0.1,
-            "usage": {}, "started_at": "2025-06-01T12:00:00Z"}
+            "category": category, "capability": capability, "item_id": f"item-{item}", "item_hash": f"h{item}",
+            "sample": 0, "score": score, "correct": score == 1.0, "error": None, "response": response,
+            "extracted": None, "latency_s": 0.1, "usage": {}, "started_at": "2025-06-01T12:00:00Z"}
 
 
 def _runs(tmp_path: Path, before: str, after: str) -> list[Path]:
-    """Two real run directories whose discordant items' outputs are attack payloads."""
+    """Two real run directories (one per release) whose model outputs are attack payloads."""
     dirs = []
-    for model, flip in ((before, 0), (after, 1)):
+    for model, release in ((before, 0), (after, 1)):
         records = []
-        for suite in ("humaneval", "bfcl-simple", "math500", "nq-open"):
-            for i in range(6):
-                score = float((i + flip) % 2)  # every item is discordant between the two releases
+        for s, suite in enumerate(SUITES):
+            for i in range(60):
+                # items 0-9 flip one way, 10-19 the other (more gains in targeted suites), the rest alternate
+                flip = (i < 10 + 8 * (s < 2)) if release else (10 + 8 * (s < 2) <= i < 30)
+                score = float(flip if i < 30 else i % 2)
                 records.append(_record(model, suite, i, score, f"answer {i}: {PAYLOADS[i % len(PAYLOADS)]}"))
         dirs.append(write_run(tmp_path / f"run-{model}", {"models": [model]}, records))
     return dirs
@@ -72,10 +79,14 @@ def test_hostile_model_output_is_inert_text_in_a_real_browser(tmp_path: Path, ch
     examples = discordant_examples(runs, before, after, per_suite=3)
     assert {ex.kind for ex in examples} == {"gain", "loss"}
     assert any("<script>" in ex.after_output or "<script>" in ex.before_output for ex in examples)
+    doc = resolve_compare(before, after, results=runs)  # the real compare, as `asymmetry report` calls it
+    assert any("<img src=x" in s["suite"] for s in doc["suites"])
     out = tmp_path / "report"
-    write_report(items_doc(before=before, after=after), out, examples=examples)
+    write_report(doc, out, examples=examples)
     html = (out / "index.html").read_text()
-    assert "<script" not in html.lower() and "onerror=" not in html.replace("onerror=&quot;", "")
+    tags = _parse(html).tags
+    assert not {t for t, _ in tags} & {"script", "img", "iframe"}
+    assert not [(t, k) for t, attrs in tags for k in attrs if k.lower().startswith("on")]  # no event handlers
 
     page = chromium_page.new_page()
     requests: list[str] = []
@@ -100,6 +111,7 @@ def test_hostile_model_output_is_inert_text_in_a_real_browser(tmp_path: Path, ch
     body = page.inner_text("body")
     assert "<script>window.__pwned = 'script'; alert('script')</script>" in body  # shown, as text
     assert "<img src=x onerror=" in body
+    assert "humaneval<img src=x onerror=alert(1)>" in body  # a hostile suite name, in tables and charts
     assert requests == [url], requests  # the page itself, nothing else
     assert console_errors == [] and page_errors == []
 

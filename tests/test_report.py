@@ -67,7 +67,7 @@ def test_report_has_every_file_and_section(items_report: tuple[Path, dict[str, A
         assert anchor in html
     for heading in ("Headline", "For policy", "For researchers", "What this shows", "What this does not show",
                     "Estimates, each with its interval and scale", "Citation", "Pre-registration", "Methods",
-                    "Per-suite results", "Diagnostics", "Error rates per release (% of records)", "Unpaired items",
+                    "Per-suite results", "Diagnostics", "Error rates per release (% of samples)", "Unpaired items",
                     "Discordance counts", "Suite versions", "Decoding settings", "Data hashes (sha256)", "Reproduce",
                     "Examples of discordant items"):
         assert f">{heading}<" in html, heading
@@ -116,49 +116,65 @@ def test_charts_are_real_images_with_labelled_axes_and_a_source_line(items_repor
         root = ET.parse(out / "charts" / f"{chart}.svg").getroot()
         texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
         assert "Source: item-level runs" in texts, chart
-        assert "asymmetry 0.1.0" in texts
+        assert "Chart: asymmetry " in texts
     svg = (out / "charts" / "forest.svg").read_text()
     assert "logits" in svg and "humaneval" in svg
     assert "Accuracy (%)" in (out / "charts" / "slopes.svg").read_text()
     assert "Power to detect it (%)" in (out / "charts" / "power.svg").read_text()
 
 
-def test_page_requests_nothing_and_links_only_to_sources(tmp_path: Path) -> None:
-    sources = [
-        {"model": "Qwen2.5-72B-Instruct", "suite": "humaneval", "score": "30.7", "n_items": 186,
-         "source": "https://github.com/QwenLM/Qwen3/blob/7a2f61f/Qwen3_Technical_Report.pdf"},
-        {"model": "Qwen3-235B-A22B", "suite": "humaneval", "score": "35.3", "n_items": 186,
-         "source": "javascript:alert(1)"},
-        {"model": "Qwen3-235B-A22B", "suite": "math500", "score": "91.2", "n_items": 500,
-         "source": "HF model card Qwen/Qwen3 (copy in the GitHub index)"},
-    ]
-    write_report(scores_doc(), tmp_path / "r", sources=sources)
-    html = (tmp_path / "r" / "index.html").read_text()
+SOURCES = [
+    {"model": "Qwen2.5-72B-Instruct", "suite": "LiveCodeBench", "score": "30.7", "n_items": 186,
+     "source": "https://github.com/QwenLM/Qwen3/blob/7a2f61f/Qwen3_Technical_Report.pdf (Table 12)"},
+    {"model": "Qwen3-235B-A22B", "suite": "LiveCodeBench", "score": "35.3", "n_items": 186,
+     "source": "javascript:alert(1)"},
+    {"model": "Qwen3-235B-A22B", "suite": "MATH-500", "score": "91.2", "n_items": 500,
+     "source": "HF model card Qwen/Qwen3 (copy in the GitHub index)"},
+]
+
+
+@pytest.fixture(scope="module")
+def scores_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("s") / "scores"
+    write_report(scores_doc(), out, sources=SOURCES)
+    return out
+
+
+def test_page_requests_nothing_and_links_only_to_sources(scores_report: Path) -> None:
+    url = "https://github.com/QwenLM/Qwen3/blob/7a2f61f/Qwen3_Technical_Report.pdf"
+    html = (scores_report / "index.html").read_text()
     tags = _parse(html).tags
     names = {t for t, _ in tags}
     assert not names & {"script", "link", "img", "iframe", "object", "embed", "base", "form", "audio", "video"}
     assert not any(a.get("src") for _, a in tags)
     hrefs = [a["href"] for t, a in tags if t == "a" and a.get("href")]
     external = [h for h in hrefs if not (h.startswith("#") or re.fullmatch(r"[\w./-]+", h))]
-    assert external == [sources[0]["source"]]
+    assert external == [url]
     assert not any(h.lower().startswith("javascript:") for h in hrefs)
     assert "javascript:alert(1)" in html  # shown as text, not a link
     assert not re.search(r"url\((?!#)", html)  # only in-page references (SVG clip paths)
     assert "@import" not in html and "@font-face" not in html
-    # outside the one source anchor, no URL of any kind appears in the page
-    assert re.findall(r"https?://[^\s\"'<>]+", html) == [sources[0]["source"]] * 2
+    # outside the one source anchor (its href and its text), no URL of any kind appears in the page
+    assert re.findall(r"https?://[^\s\"'<>]+", html) == [url, url]
     csp = [a for t, a in tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
     assert csp and "default-src 'none'" in (csp[0]["content"] or "")
-    assert (tmp_path / "r" / "sources.csv").is_file()
+    assert _csv(scores_report / "sources.csv")[1]["source"] == "javascript:alert(1)"
+
+
+def _texts(doc: dict[str, Any]) -> list[str]:
+    """index.html (without charts), summary.md and citation.txt for a document: the words only."""
+    from harness.report.page import render_page
+    from harness.report.text import citation_text, summary_markdown
+
+    return [render_page(doc, []), summary_markdown(doc), citation_text(doc)]
 
 
 @pytest.mark.parametrize("latent", [(0.9, [0.3, 1.5]), (-0.9, [-1.5, -0.3]), (0.1, [-0.4, 0.6])])
-def test_wording_follows_the_data_and_never_says_proves(tmp_path: Path, latent: tuple[float, list[float]]) -> None:
+def test_wording_follows_the_data_and_never_says_proves(latent: tuple[float, list[float]]) -> None:
     doc = items_doc()
     doc["asymmetry"]["latent"].update(estimate=latent[0], ci=latent[1])
     doc["triple_difference"]["suspect_asymmetry"] = latent[0]
-    write_report(doc, tmp_path / "r")
-    outputs = [(tmp_path / "r" / n).read_text() for n in ("index.html", "summary.md", "citation.txt")]
+    outputs = _texts(doc)
     for text in outputs:
         assert "proves" not in text.lower() and "statistically significant" not in text.lower()
     html = outputs[0]
@@ -173,30 +189,36 @@ def test_wording_follows_the_data_and_never_says_proves(tmp_path: Path, latent: 
         assert "not evidence of equal gains" in html
 
 
-def test_flat_is_said_only_after_a_passed_equivalence_test(tmp_path: Path) -> None:
-    not_flat = items_doc()
-    write_report(not_flat, tmp_path / "a")
-    for name in ("index.html", "summary.md", "citation.txt"):
-        assert not re.search(r"\bflat\b", (tmp_path / "a" / name).read_text(), re.I), name
+def test_flat_is_said_only_after_a_passed_equivalence_test() -> None:
+    for text in _texts(items_doc()):
+        assert not re.search(r"\bflat\b", text, re.I)
     flat = items_doc()
     flat["flatness"].update(ci90=[-1.0, 1.5], equivalent=True)
-    write_report(flat, tmp_path / "b")
-    summary = (tmp_path / "b" / "summary.md").read_text()
+    summary = _texts(flat)[1]
     assert "stayed flat on the 2 untargeted benchmarks" in summary
     assert "inside the ±3.0 pp equivalence margin" in summary
+
+
+def test_a_single_control_allows_only_a_rank_comparison_and_the_words_say_so() -> None:
+    doc = items_doc()
+    td = doc["triple_difference"]
+    doc["triple_difference"] = {"controls": td["controls"][:1], "excess": None, "ci": [None, None], "t_p_value": None,
+                                "rank_p_value": 0.5, "note": "the prediction-interval t-test needs at least 2 controls"}
+    html = _texts(doc)[0]
+    assert "only a rank comparison is possible: this asymmetry was larger than 1 of it (placebo rank p = 0.50)" in html
+    assert "industry-wide trend is not controlled for" in html
 
 
 def test_changes_are_percentage_points_never_bare_percent(items_report: tuple[Path, Any]) -> None:
     out, _ = items_report
     summary = (out / "summary.md").read_text()
     headline = summary.split("## Estimates")[0]
-    assert "+23.9 pp" in headline
+    assert "+9.0 pp" in headline  # (14 + 4) / 2
     assert not re.search(r"[+-]\d+(\.\d+)?%", headline)  # a signed percent would read as a relative change
 
 
-def test_absent_controls_and_power_are_said_plainly_not_drawn(tmp_path: Path) -> None:
-    write_report(scores_doc(), tmp_path / "r")
-    out = tmp_path / "r"
+def test_absent_controls_and_power_are_said_plainly_not_drawn(scores_report: Path) -> None:
+    out = scores_report
     assert not (out / "charts" / "controls.png").exists() and not (out / "charts" / "power.csv").exists()
     html = (out / "index.html").read_text()
     assert "Chart not drawn (this transition among other developers&#x27; transitions): no control transitions" in html
@@ -204,16 +226,17 @@ def test_absent_controls_and_power_are_said_plainly_not_drawn(tmp_path: Path) ->
     assert "Published scores are score-level, unpaired evidence" in html
     assert "No examples: published scores have no item-level outputs" in html
     citation = (out / "citation.txt").read_text()
-    assert "published scores, compared score by score" in citation
+    assert "From published scores only (unpaired; weaker evidence)" in citation
 
 
 def test_citation_txt_has_numbers_method_version_hashes_and_command(items_report: tuple[Path, Any]) -> None:
     out, doc = items_report
     text = (out / "citation.txt").read_text()
     assert "+0.88 logits (0.28 to 1.47; p = 0.004)" in text
-    assert "Method: latent MH difference-in-differences" in text
-    assert "asymmetry 0.1.0 (compare schema asymmetry.compare/1)" in text
-    assert f"results/run-a/items.jsonl sha256 {'ab' * 32}" in text
+    assert "Method: latent asymmetry A^L (Mantel-Haenszel difference-in-differences, RBG variance)" in text
+    assert f"asymmetry {doc['harness_version']} (compare schema asymmetry.compare/1)" in text
+    assert f"items.csv sha256 {'ab' * 32}" in text
+    assert doc["summary"] in text  # compare's own citable paragraph, verbatim
     assert doc["command"] in text
     assert "does not identify the source" in text
 
@@ -250,8 +273,10 @@ def test_a_document_off_the_contract_is_a_one_line_error(tmp_path: Path) -> None
     assert not (tmp_path / "r").exists()
 
 
-def test_same_document_gives_the_same_files(tmp_path: Path) -> None:
-    write_report(items_doc(), tmp_path / "a")
-    write_report(items_doc(), tmp_path / "b")
-    for name in ("index.html", "summary.md", "citation.txt", "charts/forest.svg", "charts/slopes.csv"):
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+def test_same_document_gives_the_same_charts_and_words() -> None:
+    from harness.report.charts import render
+
+    doc = items_doc()
+    assert _texts(doc) == _texts(items_doc())
+    first, second = render(doc, "forest", source="s"), render(doc, "forest", source="s")
+    assert first.svg == second.svg and first.png == second.png

@@ -1,125 +1,101 @@
-"""Complete compare documents for report tests, shaped exactly as harness/compare_schema.py describes.
+"""Compare documents for report tests, made by the real `harness.compare` from item tables whose
+gain/loss counts are known (STATISTICS.md KA8), so the report is tested on what compare really writes.
 
-The report must render whatever a valid document holds (items or scores mode, with or without controls,
-power, plan), so tests build documents here and check them against the contract first; end-to-end tests
-elsewhere use the real `compare`.
+`items_doc()` has 2 + 2 suites, three control transitions and a power analysis; `scores_doc()` is
+score-level (published accuracies). Tests that need another state (a passed equivalence test, a given
+interval) change a copy of these documents.
 """
 
 from __future__ import annotations
 
 import copy
-import math
+from functools import lru_cache
 from typing import Any
 
-from harness.compare_schema import SCHEMA, validate_compare
+import pandas as pd
+import pytest
+
+from harness.compare import compare, compare_scores
+from harness.compare_schema import validate_compare
+from harness.table import validate_items
+
+SUITES = {"humaneval": ("targeted", "coding"), "bfcl-simple": ("targeted", "agentic"),
+          "math500": ("untargeted", "math"), "nq-open": ("untargeted", "factual")}
+N_ITEMS = 500
+#: (gains 0->1, losses 1->0, both right) per suite; the rest of the 500 items are wrong in both releases.
+SUSPECT = {"humaneval": (90, 20, 200), "bfcl-simple": (30, 10, 250), "math500": (35, 25, 380), "nq-open": (25, 15, 330)}
+CONTROLS = {
+    ("lab-b-1", "lab-b-2"): {"humaneval": (40, 30, 200), "bfcl-simple": (20, 16, 250), "math500": (30, 25, 380),
+                             "nq-open": (22, 18, 330)},
+    ("lab-c-1", "lab-c-2"): {"humaneval": (45, 28, 200), "bfcl-simple": (22, 15, 250), "math500": (28, 26, 380),
+                             "nq-open": (20, 19, 330)},
+    ("lab-d-1", "lab-d-2"): {"humaneval": (35, 33, 200), "bfcl-simple": (18, 17, 250), "math500": (33, 24, 380),
+                             "nq-open": (26, 17, 330)},
+}
 
 
-def _est(estimate: float, se: float, p: float, method: str, note: str = "") -> dict[str, Any]:
-    return {"estimate": estimate, "se": se, "ci": [estimate - 1.96 * se, estimate + 1.96 * se], "p_value": p,
-            "method": method, "note": note}
+def transition_rows(before: str, after: str, counts: dict[str, tuple[int, int, int]]) -> list[dict[str, Any]]:
+    """Item-table rows for one release pair with exactly the given gain/loss/both-right counts."""
+    rows = []
+    for suite, (gains, losses, right) in counts.items():
+        category, capability = SUITES[suite]
+        pattern = [(0, 1)] * gains + [(1, 0)] * losses + [(1, 1)] * right
+        pattern += [(0, 0)] * (N_ITEMS - len(pattern))
+        for i, (b, a) in enumerate(pattern):
+            for model, score in ((before, b), (after, a)):
+                rows.append({"model": model, "suite": suite, "category": category, "capability": capability,
+                             "item_id": f"{suite}-{i}", "score": float(score)})
+    return rows
+
+
+def item_table(before: str = "old-release", after: str = "new-release") -> pd.DataFrame:
+    rows = transition_rows(before, after, SUSPECT)
+    for (b, a), counts in CONTROLS.items():
+        rows += transition_rows(b, a, counts)
+    return validate_items(pd.DataFrame(rows), source="test item table")
+
+
+@lru_cache(maxsize=4)
+def _items_doc(before: str, after: str) -> dict[str, Any]:
+    doc = compare(item_table(before, after), before, after, controls=[f"{b}:{a}" for b, a in CONTROLS], n_boot=0,
+                  inputs={"kind": "items", "paths": ["items.csv"], "sha256": {"items.csv": "ab" * 32}},
+                  command=f"asymmetry compare --before {before} --after {after} --items items.csv")
+    assert validate_compare(doc) == [], validate_compare(doc)
+    return doc
 
 
 def items_doc(*, before: str = "old-release", after: str = "new-release") -> dict[str, Any]:
-    """Items mode, 2 + 2 suites (KA8's gain/loss counts), three controls, power, a plan."""
-    suites = []
-    for suite, cat, cap, g, loss, b, a in (
-        ("humaneval", "targeted", "coding", 90, 20, 40.0, 82.7),
-        ("bfcl-simple", "targeted", "agentic", 30, 10, 55.0, 60.0),
-        ("math500", "untargeted", "math", 35, 25, 80.0, 82.0),
-        ("nq-open", "untargeted", "factual", 25, 15, 70.0, 72.0),
-    ):
-        delta, se = math.log(g / loss), math.sqrt(1 / g + 1 / loss)
-        suites.append({
-            "suite": suite, "category": cat, "capability": cap, "n_items": 500, "samples": 1,
-            "suite_version": "1.0.0", "before": b, "after": a, "before_ci": [b - 4, b + 4],
-            "after_ci": [a - 4, a + 4], "gain_pp": a - b, "gain_pp_ci": [a - b - 3, a - b + 3],
-            "gain_pp_method": "Tango score interval (paired)", "gains": g, "losses": loss,
-            "gain_ratio": g / loss, "gain_ratio_ci": [g / loss * 0.7, g / loss * 1.4],
-            "latent_gain": delta, "latent_gain_ci": [delta - 1.96 * se, delta + 1.96 * se],
-            "latent_gain_se": se, "latent_method": "Mantel-Haenszel over items (RBG variance)",
-            "mcnemar_midp": 0.001, "p_holm": 0.004, "error_rate_before": 0.01, "error_rate_after": 0.0,
-            "flags": [],
-        })
-    curve = [{"effect": e / 10, "power": min(0.999, 0.05 + 0.9 * (e / 10) ** 2)} for e in range(0, 11)]
-    doc: dict[str, Any] = {
-        "schema": SCHEMA, "harness_version": "0.1.0", "alpha": 0.05, "created_at": "2025-06-01T12:00:00Z",
-        "before": before, "after": after, "mode": "items", "scale": "logit", "suites": suites,
-        "asymmetry": {
-            "latent": {**_est(0.877696, 0.304008, 0.0039, "latent MH difference-in-differences"),
-                       "pp_at_50": 18.2},
-            "pp": _est(10.35, 3.1, 0.0008, "paired pp difference-in-differences", "ceiling-sensitive"),
-            "normalized": _est(0.55, 0.12, 0.0001, "normalized gain difference (Hake)", "matches no null"),
-        },
-        "groups": {
-            "targeted": {"suites": ["humaneval", "bfcl-simple"], "gain_ratio": 3.674, "gain_ratio_ci": [2.39, 5.66],
-                         "latent": 1.301, "latent_ci": [0.93, 1.67], "gain_pp": 23.85},
-            "untargeted": {"suites": ["math500", "nq-open"], "gain_ratio": 1.528, "gain_ratio_ci": [1.01, 2.30],
-                           "latent": 0.424, "latent_ci": [0.01, 0.84], "gain_pp": 2.0},
-        },
-        "generalisation": {"hksj": None, "permutation": {"p_value": 0.1667, "n_labelings": 6},
-                           "hksj_modified": None, "testable": False, "n_targeted": 2, "n_untargeted": 2,
-                           "note": "No inference beyond these four benchmarks is statistically supported."},
-        "flatness": {"margin_pp": 3.0, "ci90": [-0.5, 4.5], "equivalent": False, "pooled_gain_pp": 2.0,
-                     "method": "TOST on the pooled untargeted paired gain"},
-        "conjunction": {"targeted_disproportionate": True, "untargeted_flat": False, "holds": False},
-        "gatekeeping": [
-            {"hypothesis": "H1 latent asymmetry > 0", "tested": True, "p_value": 0.0039, "rejected": True},
-            {"hypothesis": "H2 excess over controls", "tested": True, "p_value": 0.02, "rejected": True},
-            {"hypothesis": "H3 generalisation (L2)", "tested": False, "p_value": None, "rejected": False},
-        ],
-        "triple_difference": {
-            "controls": [
-                {"before": "lab-b-1", "after": "lab-b-2", "asymmetry": 0.1, "se": 0.2},
-                {"before": "lab-c-1", "after": "lab-c-2", "asymmetry": 0.3, "se": 0.25},
-                {"before": "lab-d-1", "after": "lab-d-2", "asymmetry": -0.05, "se": 0.3},
-            ],
-            "excess": 0.76, "ci": [0.1, 1.42], "t_p_value": 0.02, "rank_p_value": 0.25,
-            "suspect_asymmetry": 0.877696, "control_mean": 0.1167, "t_stat": 5.2, "df": 2,
-        },
-        "contamination": None,
-        "power": {"mde_latent": 0.67, "mde_pp": 16.1, "design": {"n_items": 500, "samples": 1}, "curve": curve},
-        "diagnostics": {
-            "warnings": ["suite nq-open: 12 items unpaired (present for one release only)"],
-            "unpaired": [{"suite": "nq-open", "model": before, "n_items": 12}],
-            "hash_mismatch": [],
-            "error_rates": [{"model": before, "suite": "humaneval", "rate": 0.01, "kinds": {"timeout": 5}},
-                            {"model": after, "suite": "humaneval", "rate": 0.0, "kinds": {}}],
-            "decoding": {before: {"temperature": 0.0, "max_tokens": 2048},
-                         after: {"temperature": 0.0, "max_tokens": 2048}},
-            "suite_versions": {"humaneval": "1.0.0", "bfcl-simple": "1.0.0", "math500": "1.0.0", "nq-open": "1.0.0"},
-            "plan": None, "error_rule": "default",
-        },
-        "inputs": {"kind": "results", "paths": ["results/run-a", "results/run-b"],
-                   "sha256": {"results/run-a/items.jsonl": "ab" * 32, "results/run-b/items.jsonl": "cd" * 32}},
-        "command": f"asymmetry compare --before {before} --after {after} --results results/run-a --results results/run-b",
-        "summary": "Targeted gains exceeded untargeted gains by 0.88 logits (95% CI 0.28 to 1.47); consistent with "
-                   "targeted investment, which does not identify its source.",
-        "caveat": "Disproportionate gains are consistent with targeted distillation, but also with other targeted "
-                  "investments and with benchmark contamination.",
-    }
+    """Items mode from the real compare: A^L = 0.8777 logits, 95% CI 0.28 to 1.47 (KA8), three controls."""
+    return copy.deepcopy(_items_doc(before, after))
+
+
+PUBLISHED = [  # model, suite, category, score (%), n_items
+    ("Qwen2.5-72B-Instruct", "LiveCodeBench", "targeted", 30.7, 186),
+    ("Qwen2.5-72B-Instruct", "BFCL v3", "targeted", 63.4, 4441),
+    ("Qwen2.5-72B-Instruct", "MATH-500", "untargeted", 83.6, 500),
+    ("Qwen2.5-72B-Instruct", "GPQA Diamond", "untargeted", 49.0, 198),
+    ("Qwen3-235B-A22B", "LiveCodeBench", "targeted", 35.3, 186),
+    ("Qwen3-235B-A22B", "BFCL v3", "targeted", 68.0, 4441),
+    ("Qwen3-235B-A22B", "MATH-500", "untargeted", 91.2, 500),
+    ("Qwen3-235B-A22B", "GPQA Diamond", "untargeted", 62.9, 198),
+]
+
+
+@lru_cache(maxsize=1)
+def _scores_doc() -> dict[str, Any]:
+    frame = pd.DataFrame(PUBLISHED, columns=["model", "suite", "category", "score", "n_items"])
+    frame["source"] = "https://github.com/QwenLM/Qwen3/blob/7a2f61f/Qwen3_Technical_Report.pdf (Table 12)"
+    doc = compare_scores(frame, "Qwen2.5-72B-Instruct", "Qwen3-235B-A22B",
+                         inputs={"kind": "scores", "paths": ["scores.csv"], "sha256": {"scores.csv": "ef" * 32}},
+                         command="asymmetry compare --before Qwen2.5-72B-Instruct --after Qwen3-235B-A22B "
+                                 "--scores scores.csv")
     assert validate_compare(doc) == [], validate_compare(doc)
     return doc
 
 
 def scores_doc() -> dict[str, Any]:
-    """Scores mode: no gain/loss counts, no McNemar, no power, no controls, untargeted gains larger."""
-    doc = items_doc(before="Qwen2.5-72B-Instruct", after="Qwen3-235B-A22B")
-    doc["mode"] = "scores"
-    for s in doc["suites"]:
-        s.update(gains=None, losses=None, gain_ratio=None, gain_ratio_ci=None, mcnemar_midp=None, p_holm=None,
-                 error_rate_before=None, error_rate_after=None, samples=None)
-    doc["asymmetry"]["latent"].update(estimate=-0.2, ci=[-0.6, 0.2], p_value=0.33, pp_at_50=-5.0)
-    doc["groups"]["targeted"].update(gain_ratio=None, gain_ratio_ci=None)
-    doc["groups"]["untargeted"].update(gain_ratio=None, gain_ratio_ci=None)
-    doc["triple_difference"] = None
-    doc["gatekeeping"] = [{"hypothesis": "H1 latent asymmetry > 0", "tested": True, "p_value": 0.33,
-                           "rejected": False}]
-    doc.pop("power")
-    doc["inputs"] = {"kind": "scores", "paths": ["harness/data/published_scores.csv"],
-                     "sha256": {"harness/data/published_scores.csv": "ef" * 32}}
-    doc["command"] = "asymmetry demo"
-    assert validate_compare(doc) == [], validate_compare(doc)
-    return doc
+    """Score-level mode from the real compare_scores: no gain/loss counts, no controls, no power."""
+    return copy.deepcopy(_scores_doc())
 
 
 def with_changes(doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -129,11 +105,10 @@ def with_changes(doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return out
 
 
-def test_sample_documents_follow_the_compare_contract() -> None:
-    assert validate_compare(items_doc()) == []
-    assert validate_compare(scores_doc()) == []
-
-
-def test_the_contract_validator_catches_a_document_that_says_proves() -> None:
-    doc = with_changes(items_doc(), summary="This proves distillation.")
-    assert any("proves" in p for p in validate_compare(doc))
+def test_sample_documents_carry_the_known_answers() -> None:
+    doc = items_doc()
+    lat = doc["asymmetry"]["latent"]
+    assert lat["estimate"] == pytest.approx(0.877696, abs=1e-6)
+    assert lat["ci"][0] == pytest.approx(0.28184, abs=1e-4)
+    assert len(doc["triple_difference"]["controls"]) == 3 and doc["power"]["curve"]
+    assert scores_doc()["mode"] == "scores" and scores_doc()["triple_difference"] is None

@@ -27,7 +27,7 @@ from typing import Any
 
 from harness.errors import UserError
 
-__all__ = ["Report", "write_report", "REPORT_MARKERS"]
+__all__ = ["Report", "write_report", "check_target", "REPORT_MARKERS"]
 
 #: Files whose presence marks a directory as an asymmetry report (and so replaceable with --overwrite).
 REPORT_MARKERS = ("index.html", "compare.json")
@@ -42,7 +42,8 @@ class Report:
     charts: dict[str, str | None]  # name -> None when drawn, else the reason it was not
 
 
-def _check_target(out: Path, overwrite: bool) -> None:
+def check_target(out: Path, overwrite: bool) -> None:
+    """Refuse an existing `out` unless `overwrite`, and never replace a directory that is not a report."""
     if not out.exists():
         return
     if not overwrite:
@@ -67,8 +68,13 @@ def _sources_csv(sources: Sequence[Mapping[str, Any]]) -> str:
 
 
 def write_report(doc: Mapping[str, Any], out: Path, *, overwrite: bool = False, examples: Sequence[Any] = (),
-                 sources: Sequence[Mapping[str, Any]] | None = None) -> Report:
-    """Write the full report for `doc` to the directory `out` (see the module docstring)."""
+                 sources: Sequence[Mapping[str, Any]] | None = None,
+                 extra_files: Mapping[str, bytes] | None = None) -> Report:
+    """Write the full report for `doc` to the directory `out` (see the module docstring).
+
+    `examples`: discordant items with model output (harness.report.examples); `sources`: rows with a
+    `source` link per published score (default: the document's own diagnostics.sources); `extra_files`:
+    more files to ship in the report (name -> bytes), e.g. the demo's input table."""
     import orjson
 
     from harness.compare_schema import validate_compare
@@ -81,10 +87,12 @@ def write_report(doc: Mapping[str, Any], out: Path, *, overwrite: bool = False, 
         raise UserError(f"the compare document does not follow the contract: {problems[0]}"
                         + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
     out = Path(out)
-    _check_target(out, overwrite)
+    check_target(out, overwrite)
 
+    if sources is None:
+        sources = (doc.get("diagnostics") or {}).get("sources") or None
     drawn = charts_mod.render_all(doc, source=text.source_line(doc))
-    extra = ["sources.csv"] if sources else []
+    extra = [*(extra_files or {}), *(["sources.csv"] if sources else [])]
     files: dict[str, bytes] = {
         "index.html": render_page(doc, drawn, examples=examples, sources=sources, extra_files=extra).encode(),
         "compare.json": orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY
@@ -100,6 +108,8 @@ def write_report(doc: Mapping[str, Any], out: Path, *, overwrite: bool = False, 
         files[f"charts/{chart.name}.csv"] = charts_mod.to_csv(chart).encode()
     if sources:
         files["sources.csv"] = _sources_csv(sources).encode()
+    for name, data in (extra_files or {}).items():
+        files[name] = data
     ours = " ".join([*wording.headline(doc), wording.citation_paragraph(doc), *wording.shows(doc),
                      *wording.does_not_show(doc)])
     bad = wording.check_wording(ours)

@@ -16,11 +16,11 @@ from importlib import resources
 from typing import Any
 
 from harness.report import fmt, wording
-from harness.report.charts import Chart
+from harness.report.charts import NAMES, Chart
 from harness.report.examples import Example
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
-_URL = re.compile(r"^https?://[^\s\"'<>`]+$")
+_URL = re.compile(r"https?://[^\s\"'<>`]+")
 
 
 def e(value: Any) -> str:
@@ -28,12 +28,15 @@ def e(value: Any) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
-def link(url: Any, text: Any | None = None) -> str:
-    """A plain anchor for an http(s) URL; anything else (javascript:, data:, prose) is shown as text."""
-    label = e(text if text is not None else url)
-    if isinstance(url, str) and _URL.match(url.strip()):
-        return f'<a href="{e(url.strip())}" rel="noopener noreferrer">{label}</a>'
-    return label
+def link(source: Any) -> str:
+    """A source as text, its leading http(s) URL (if any) as a plain anchor; anything else (javascript:,
+    data:, prose) stays text."""
+    text = "" if source is None else str(source).strip()
+    m = _URL.match(text)
+    if not m:
+        return e(text)
+    url = m.group(0)
+    return f'<a href="{e(url)}" rel="noopener noreferrer">{e(url)}</a>{e(text[m.end():])}'
 
 
 def _css() -> str:
@@ -130,6 +133,10 @@ def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str,
         rows.append(("Same asymmetry for a benchmark starting at 50%", "pp", fmt.signed(lat["pp_at_50"], 1),
                      fmt.interval(ci, 1) if ci else "see the logit row", "",
                      "latent asymmetry translated at a 50% starting level (STATISTICS.md §1.3)"))
+    exact = asym.get("latent_exact")
+    if isinstance(exact, Mapping):
+        rows.append(("Exact test of the pooled gain/loss odds, targeted vs untargeted", "odds", "", "",
+                     fmt.p_value(exact.get("p_value")), str(exact.get("method") or "")))
     for key, label, unit, digits in (("pp", "Asymmetry in raw percentage points (ceiling-sensitive)", "pp", 1),
                                      ("normalized", "Asymmetry in normalized gain (sensitivity only)", "normalized", 3)):
         est = asym.get(key) or {}
@@ -166,9 +173,9 @@ def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str,
 def _policy(doc: Mapping[str, Any], charts: Mapping[str, Chart]) -> str:
     rows = estimand_rows(doc)
     est_table = table(["Estimand", "Scale", "Estimate", "95% interval", "p-value", "Method"], rows, numeric=(2, 3, 4))
-    citation = (f"<blockquote><p>{e(wording.citation_paragraph(doc))}</p><p><em>{e(wording.caveat(doc))}</em></p>"
-                "</blockquote><p class=\"small\">The same text, with the numbers, method, data hashes and the command "
-                "that reproduces it, is in <a href=\"citation.txt\">citation.txt</a>.</p>")
+    citation = (f"<blockquote><p>{e(wording.citation_paragraph(doc))}</p></blockquote><p class=\"small\">This "
+                "paragraph is the compare document's own summary, caveat included. With the numbers, methods, data "
+                "hashes and the command that reproduces it, it is in <a href=\"citation.txt\">citation.txt</a>.</p>")
     return (f'<section id="policy"><h2>For policy</h2><h3>Estimates, each with its interval and scale</h3>{est_table}'
             f"<p class=\"small\">Logits are changes in log-odds of success (STATISTICS.md §1.3): they do not shrink near "
             f"0% or 100% as percentage points do. Percentage points (pp) are absolute differences between "
@@ -220,9 +227,15 @@ def _methods(doc: Mapping[str, Any]) -> str:
                      "pp, 90% interval.")
     items.append(f"Significance level: {fmt.num(doc.get('alpha', 0.05), 2)}; per-suite p-values Holm-adjusted; "
                  "hypotheses tested in a fixed sequence (gatekeeping, STATISTICS.md §1.9).")
-    if diag.get("error_rule"):
-        items.append(f"Errors (timeouts, refusals, parse failures) handled by the rule '{diag['error_rule']}', applied "
-                     "identically to both releases.")
+    rule = diag.get("error_rule")
+    if isinstance(rule, Mapping):
+        items.append(f"Errored records (rule '{rule.get('rule')}'): {rule.get('text')}")
+    elif rule:
+        items.append(f"Errored records: rule '{rule}', applied identically to both releases.")
+    boot = diag.get("bootstrap")
+    if isinstance(boot, Mapping):
+        items.append(f"Item-cluster bootstrap: {boot.get('n_boot')} resamples, seed {boot.get('seed')}, "
+                     f"{boot.get('interval')}.")
     items.append(f"{wording.GROUP_PP_METHOD[0].upper()}{wording.GROUP_PP_METHOD[1:]} (the group means in the headline).")
     return "<ul>" + "".join(f"<li>{e(i)}</li>" for i in items) + "</ul>"
 
@@ -251,7 +264,8 @@ def _controls_table(doc: Mapping[str, Any]) -> str:
     td = doc.get("triple_difference")
     if not isinstance(td, Mapping):
         return "<p>No control transitions were compared.</p>"
-    rows = [[f"{c.get('before')} -> {c.get('after')}", fmt.signed(c.get("asymmetry")), fmt.num(c.get("se"))]
+    rows = [[f"{c.get('before')} -> {c.get('after')}", fmt.signed(c.get("asymmetry")), fmt.num(c.get("se")),
+             fmt.bracket(c.get("ci")), ", ".join(map(str, c.get("suites") or [])) or fmt.count(c.get("n_items"))]
             for c in td.get("controls") or []]
     summary = [["Suspect asymmetry", fmt.signed(td.get("suspect_asymmetry"))],
                ["Control mean", fmt.signed(td.get("control_mean"))],
@@ -259,8 +273,10 @@ def _controls_table(doc: Mapping[str, Any]) -> str:
                ["t statistic (df)", f"{fmt.num(td.get('t_stat'))} ({fmt.num(td.get('df'), 0)})"],
                ["Prediction-interval p (one-sided)", fmt.p_value(td.get("t_p_value"))],
                ["Placebo rank p", fmt.p_value(td.get("rank_p_value"))]]
-    return (table(["Control transition", "Asymmetry (logits)", "SE"], rows, numeric=(1, 2))
-            + table(["Triple difference", "Value"], summary, numeric=(1,)))
+    note = f'<p class="small">{e(td["note"])}</p>' if td.get("note") else ""
+    return (table(["Control transition", "Asymmetry (logits)", "SE", "95% interval", "Suites (or paired items)"], rows,
+                  numeric=(1, 2, 3))
+            + table(["Triple difference", "Value"], summary, numeric=(1,)) + note)
 
 
 def _power_block(doc: Mapping[str, Any], charts: Mapping[str, Chart]) -> str:
@@ -276,54 +292,86 @@ def _power_block(doc: Mapping[str, Any], charts: Mapping[str, Chart]) -> str:
     return figure(charts["power"]) + table(["Power analysis", "Value"], rows, numeric=(1,))
 
 
+def _rate(entry: Any) -> str:
+    if not isinstance(entry, Mapping) or not fmt.is_num(entry.get("rate")):
+        return "-"
+    return f"{fmt.num(100 * entry['rate'], 1)} ({fmt.count(entry.get('errors'))}/{fmt.count(entry.get('samples'))})"
+
+
+def _error_rates(doc: Mapping[str, Any]) -> str:
+    rates = (doc.get("diagnostics") or {}).get("error_rates") or []
+    before, after = str(doc.get("before")), str(doc.get("after"))
+    if rates and all(isinstance(r, Mapping) and "suite" in r for r in rates):
+        rows = [[r.get("suite"), _rate(r.get("before")), _rate(r.get("after")), fmt.p_value(r.get("fisher_p")),
+                 "yes" if r.get("flagged") else "no"] for r in rates]
+        return table(["Suite", f"{before}: % (errors/samples)", f"{after}: % (errors/samples)", "Fisher p",
+                      "Flagged"], rows, numeric=(1, 2, 3))
+    rows = [[s.get("suite"), fmt.num(100 * s["error_rate_before"], 1) if fmt.is_num(s.get("error_rate_before")) else "-",
+             fmt.num(100 * s["error_rate_after"], 1) if fmt.is_num(s.get("error_rate_after")) else "-"]
+            for s in doc.get("suites") or []]
+    if all(r[1] == "-" and r[2] == "-" for r in rows):
+        return '<p class="small">Not available (published scores carry no error records).</p>'
+    return table(["Suite", f"{before} (%)", f"{after} (%)"], rows, numeric=(1, 2))
+
+
+def _decoding(doc: Mapping[str, Any]) -> str:
+    decoding = (doc.get("diagnostics") or {}).get("decoding")
+    if not isinstance(decoding, Mapping) or not decoding:
+        return '<p class="small">Not recorded.</p>'
+    sides = {label: decoding.get(key) for key, label in (("before", doc.get("before")), ("after", doc.get("after")))
+             if key in decoding}
+    note = f'<p class="small">{e(decoding["note"])}</p>' if decoding.get("note") else ""
+    if not sides:
+        return note or '<p class="small">Not recorded.</p>'
+    keys: list[str] = []
+    for settings in sides.values():
+        if isinstance(settings, Mapping):
+            keys.extend(k for k in settings if k not in keys)
+    rows = [[label, *[(settings.get(k) if isinstance(settings, Mapping) else settings) for k in keys]]
+            for label, settings in sides.items()]
+    checked = "checked: identical in both releases" if decoding.get("checked") else "not checked"
+    return table(["Release", *keys], rows) + f'<p class="small">{e(checked)}</p>' + note
+
+
 def _diagnostics(doc: Mapping[str, Any]) -> str:
     diag = doc.get("diagnostics") or {}
     out = []
     warnings = diag.get("warnings") or []
     out.append("<h4>Warnings</h4>" + ("<ul>" + "".join(f"<li>{e(w)}</li>" for w in warnings) + "</ul>"
                                       if warnings else '<p class="small">None.</p>'))
-    err_rows = [[s.get("suite"), fmt.num(100 * s["error_rate_before"], 1) if fmt.is_num(s.get("error_rate_before")) else "-",
-                 fmt.num(100 * s["error_rate_after"], 1) if fmt.is_num(s.get("error_rate_after")) else "-"]
-                for s in doc.get("suites") or []]
-    out.append(f"<h4>Error rates per release (% of records)</h4>"
-               f"{table(['Suite', str(doc.get('before')), str(doc.get('after'))], err_rows, numeric=(1, 2))}")
-    if diag.get("error_rates"):
-        out.append(dict_table(diag["error_rates"]))
+    out.append(f"<h4>Error rates per release (% of samples)</h4>{_error_rates(doc)}")
     out.append(f"<h4>Unpaired items</h4>{dict_table(diag.get('unpaired') or [])}")
     disc = []
     for s in doc.get("suites") or []:
         g, loss, n = s.get("gains"), s.get("losses"), s.get("n_items")
-        rate = (g + loss) / n if fmt.is_num(g) and fmt.is_num(loss) and fmt.is_num(n) and n else None
-        disc.append([s.get("suite"), fmt.count(g), fmt.count(loss),
-                     fmt.count(g + loss) if fmt.is_num(g) and fmt.is_num(loss) else "n/a",
+        known = fmt.is_num(g) and fmt.is_num(loss)
+        rate = (g + loss) / n if known and fmt.is_num(n) and n else None
+        disc.append([s.get("suite"), fmt.count(g), fmt.count(loss), fmt.count(g + loss) if known else "n/a",
                      fmt.num(rate, 3) if rate is not None else "n/a"])
     out.append("<h4>Discordance counts</h4>"
                + table(["Suite", "Gains (0 to 1)", "Losses (1 to 0)", "Discordant", "Discordance rate"], disc,
                        numeric=(1, 2, 3, 4)))
-    versions = diag.get("suite_versions") or {s.get("suite"): s.get("suite_version") for s in doc.get("suites") or []
-                                              if s.get("suite_version")}
-    out.append("<h4>Suite versions</h4>" + table(["Suite", "Version"], sorted(
-        ([k, v if not isinstance(v, Mapping) else _cell(v)] for k, v in versions.items()), key=lambda r: str(r[0]))))
-    decoding = diag.get("decoding") or {}
-    if isinstance(decoding, Mapping) and decoding:
-        keys: list[str] = []
-        for settings in decoding.values():
-            if isinstance(settings, Mapping):
-                keys.extend(k for k in settings if k not in keys)
-        rows = [[model, *[(settings or {}).get(k) if isinstance(settings, Mapping) else settings for k in keys]]
-                for model, settings in decoding.items()]
-        out.append("<h4>Decoding settings</h4>" + table(["Release", *keys], rows))
-    else:
-        out.append('<h4>Decoding settings</h4><p class="small">Not recorded (score-level inputs).</p>')
+    if all(r[3] == "n/a" for r in disc):
+        out.append('<p class="small">Unavailable for published scores: which items flipped is unknown.</p>')
+    versions = diag.get("suite_versions") or {}
+    if not versions:
+        versions = {s.get("suite"): s.get("suite_version") for s in doc.get("suites") or [] if s.get("suite_version")}
+    out.append("<h4>Suite versions</h4>" + (table(["Suite", "Version"], sorted(
+        ([k, v] for k, v in versions.items()), key=lambda r: str(r[0]))) if versions
+        else '<p class="small">Not recorded.</p>'))
+    out.append(f"<h4>Decoding settings</h4>{_decoding(doc)}")
     if diag.get("hash_mismatch"):
-        out.append("<h4>Item hash mismatches</h4>" + dict_table(diag["hash_mismatch"])
-                   if isinstance(diag["hash_mismatch"][0], Mapping)
-                   else "<h4>Item hash mismatches</h4><ul>" + "".join(f"<li>{e(h)}</li>" for h in diag["hash_mismatch"])
-                   + "</ul>")
+        out.append("<h4>Item hash mismatches</h4>" + dict_table(
+            [h if isinstance(h, Mapping) else {"item": h} for h in diag["hash_mismatch"]]))
+    other = [[label, diag.get(key)] for key, label in (
+        ("samples_per_item", "Samples per item"), ("clusters", "Item clusters"), ("discordance", "Discordance"),
+        ("bootstrap", "Bootstrap")) if diag.get(key) is not None]
+    if other:
+        out.append("<h4>Design</h4>" + table(["Quantity", "Value"], other))
     inputs = doc.get("inputs") or {}
     hashes = inputs.get("sha256") or {}
-    out.append("<h4>Data hashes (sha256)</h4>" + table(["Input", "sha256"], sorted(hashes.items()))
-               if hashes else '<h4>Data hashes</h4><p class="small">None recorded.</p>')
+    out.append("<h4>Data hashes (sha256)</h4>" + (table(["Input", "sha256"], sorted(hashes.items())) if hashes
+                                                   else '<p class="small">None recorded.</p>'))
     command = doc.get("command") or "(not recorded)"
     out.append(f"<h4>Reproduce</h4><pre><code>{e(command)}</code></pre>")
     return "".join(out)
@@ -364,8 +412,8 @@ def _research(doc: Mapping[str, Any], charts: Mapping[str, Chart], examples: Seq
     conj_rows = [["Targeted gains disproportionate (latent, one-sided)", conj.get("targeted_disproportionate")],
                  ["Untargeted gains within the equivalence margin", conj.get("untargeted_flat")],
                  ["Both (intersection-union test)", conj.get("holds")]] if conj else []
-    gate = [[g.get("hypothesis"), g.get("tested"), fmt.p_value(g.get("p_value")), g.get("rejected")]
-            for g in doc.get("gatekeeping") or []]
+    gate = [[g.get("hypothesis"), g.get("tested"), fmt.p_value(g.get("p_value")), g.get("rejected"),
+             g.get("reason") or ""] for g in doc.get("gatekeeping") or []]
     contamination = doc.get("contamination")
     if isinstance(contamination, Mapping):
         cont = table(["Items", "Estimate (logits)", "95% interval", "p-value", "n items"], [
@@ -380,7 +428,7 @@ def _research(doc: Mapping[str, Any], charts: Mapping[str, Chart], examples: Seq
             f"<h3>Equivalence and the conjunction claim</h3>"
             f"{table(['Component', 'Holds'], conj_rows) if conj_rows else '<p class=small>Not computed.</p>'}"
             f"<h3>Hypotheses in their fixed order (gatekeeping)</h3>"
-            f"{table(['Hypothesis', 'Tested', 'p-value', 'Rejected'], gate, numeric=(2,))}"
+            f"{table(['Hypothesis', 'Tested', 'p-value (one-sided)', 'Rejected', 'Note'], gate, numeric=(2,))}"
             f"<h3>Triple difference against other developers (L3)</h3>{_controls_table(doc)}"
             f"<h3>Contamination split</h3>{cont}<h3>Power</h3>{_power_block(doc, charts)}"
             f"<h3>Diagnostics</h3>{_diagnostics(doc)}"
@@ -400,6 +448,8 @@ def render_page(doc: Mapping[str, Any], charts: Sequence[Chart], *, examples: Se
                 sources: Sequence[Mapping[str, Any]] | None = None, extra_files: Sequence[str] = ()) -> str:
     """The whole index.html as a string."""
     by_name = {c.name: c for c in charts}
+    for name in NAMES:  # a chart not rendered at all is reported as missing, never silently dropped
+        by_name.setdefault(name, Chart(name=name, title=name, caption="", missing="not rendered"))
     mode = "published scores (score-level)" if doc.get("mode") == "scores" else "item-level runs"
     sub = (f"{e(doc.get('before'))} &rarr; {e(doc.get('after'))} · {e(mode)} · generated {e(doc.get('created_at', ''))} "
            f"· asymmetry {e(doc.get('harness_version', ''))}")

@@ -9,7 +9,7 @@ verdict follows the data whichever way they point.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from harness.report import fmt
@@ -95,8 +95,10 @@ def evidence_note(doc: Doc) -> str:
 
 
 def caveat(doc: Doc) -> str:
-    """The caveat that travels with every citable sentence."""
-    return CAVEAT
+    """The caveat that travels with every citable sentence (compare's own, which adds mode-specific
+    limits, when the document carries one)."""
+    text = doc.get("caveat")
+    return text if isinstance(text, str) and text.strip() else CAVEAT
 
 
 def title(doc: Doc) -> str:
@@ -152,14 +154,17 @@ def controls_clause(doc: Doc) -> str:
     if not isinstance(td, Mapping) or not td.get("controls"):
         return ""
     controls = td["controls"]
-    suspect = td.get("suspect_asymmetry", _get(doc, "asymmetry", "latent", "estimate"))
+    suspect = td.get("suspect_asymmetry")
+    if not fmt.is_num(suspect):
+        suspect = _get(doc, "asymmetry", "latent", "estimate")
     values = [c.get("asymmetry") for c in controls if fmt.is_num(c.get("asymmetry"))]
     n = len(controls)
-    if fmt.is_num(suspect) and values:
-        larger = sum(1 for v in values if suspect > v)
-        rank = f"larger than {larger} of them"
-    else:
-        rank = "not comparable with them"
+    larger = sum(1 for v in values if fmt.is_num(suspect) and suspect > v)
+    rank = f"larger than {larger} of {'them' if n > 1 else 'it'}"
+    if not fmt.is_num(td.get("excess")):
+        return (f"against {_plural(n, 'release transition')} by another developer only a rank comparison is "
+                f"possible: this asymmetry was {rank} (placebo rank {fmt.p_phrase(td.get('rank_p_value'))}), so the "
+                "industry-wide trend is not controlled for")
     return (f"compared with {_plural(n, 'release transition')} by other developers, this asymmetry was {rank} "
             f"(placebo rank {fmt.p_phrase(td.get('rank_p_value'))}; prediction-interval "
             f"{fmt.p_phrase(td.get('t_p_value'))}; excess over their mean {fmt.signed(td.get('excess'))} logits, "
@@ -242,89 +247,53 @@ def does_not_show(doc: Doc) -> list[str]:
     if not gen.get("testable"):
         out.append(f"Anything about benchmarks beyond these {n}: with fewer than 4 + 4 suites no inference beyond "
                    "them is statistically supported.")
-    if not doc.get("triple_difference"):
+    td = doc.get("triple_difference")
+    if not td:
         out.append("Whether this is unusual for the industry: no other developers' transitions were compared.")
+    elif not fmt.is_num(td.get("excess")):
+        out.append("Whether this is unusual for the industry: with fewer than two comparable transitions by other "
+                   "developers only a rank comparison is possible.")
     if doc.get("mode") == "scores":
         out.append("Item-level pairing: these are published, score-level figures, so the releases cannot be "
                    "paired item by item, and the vendors chose, ran and reported the benchmarks.")
     return out
 
 
-def group_sentence(doc: Doc) -> str:
-    """Items mode: the gain/loss ratio sentence of §1.13; scores mode: group latent gains."""
-    groups = doc.get("groups") or {}
-    t, u = groups.get("targeted") or {}, groups.get("untargeted") or {}
-    after = doc.get("after")
-    if fmt.is_num(t.get("gain_ratio")) and fmt.is_num(u.get("gain_ratio")):
-        return (f"{after} newly solved {fmt.ratio(t['gain_ratio'])} targeted items for each targeted item it newly "
-                f"failed (95% CI {fmt.interval(t.get('gain_ratio_ci'), 1)}). On untargeted benchmarks the ratio "
-                f"was {fmt.ratio(u['gain_ratio'])} ({fmt.interval(u.get('gain_ratio_ci'), 1)}).")
-    if fmt.is_num(t.get("latent")) and fmt.is_num(u.get("latent")):
-        return (f"{after}'s scores rose by {fmt.signed(t['latent'])} logits on targeted benchmarks (95% CI "
-                f"{fmt.interval(t.get('latent_ci'))}) and by {fmt.signed(u['latent'])} logits on untargeted ones "
-                f"({fmt.interval(u.get('latent_ci'))}).")
-    return ""
-
-
-def _names(doc: Doc, category: str) -> str:
-    return ", ".join(str(s.get("suite")) for s in suites_of(doc, category)) or "none"
-
-
 def citation_paragraph(doc: Doc) -> str:
-    """The citable paragraph of STATISTICS.md §1.13, filled in from the document."""
-    n_t, n_u = _n_suites(doc, "targeted"), _n_suites(doc, "untargeted")
-    plan = "pre-registered" if preregistered(doc) else "compared (not pre-registered)"
-    evidence = "published scores, compared score by score" if doc.get("mode") == "scores" else "item-level results"
-    parts = [f"On the {n_t + n_u} {plan} benchmarks ({n_t} coding/agentic: {_names(doc, 'targeted')}; {n_u} "
-             f"math/factual: {_names(doc, 'untargeted')}; {evidence}), comparing {doc.get('before')} with "
-             f"{doc.get('after')}:"]
-    g = group_sentence(doc)
-    if g:
-        parts.append(g)
-    lat = _get(doc, "asymmetry", "latent") or {}
-    if fmt.is_num(lat.get("estimate")):
-        parts.append(f"The difference corresponds to {fmt.signed(lat['estimate'])} logits (95% CI "
-                     f"{fmt.interval(lat.get('ci'))}; {fmt.p_phrase(lat.get('p_value'))}, two-sided).")
-        at50 = lat.get("pp_at_50")
-        if fmt.is_num(at50):
-            bigger = "larger" if at50 >= 0 else "smaller"
-            parts.append(f"For a benchmark starting at 50%, that is a targeted gain about {fmt.num(abs(at50), 1)} "
-                         f"percentage points {bigger} than the untargeted gain.")
-    ctrl = controls_clause(doc)
-    if ctrl:
-        parts.append(ctrl[0].upper() + ctrl[1:] + ".")
-    gen = doc.get("generalisation") or {}
-    if not gen.get("testable"):
-        parts.append(f"No inference beyond these {n_t + n_u} benchmarks is statistically supported.")
-    return " ".join(parts)
+    """The citable paragraph of STATISTICS.md §1.13: compare's own `summary`, so the report and
+    `asymmetry compare` never cite different words (it already ends with the caveat)."""
+    return str(doc.get("summary") or "")
 
 
 def preregistered(doc: Doc) -> bool:
     plan = _get(doc, "diagnostics", "plan")
-    return bool(plan)
+    return isinstance(plan, Mapping) and bool(plan.get("used"))
 
 
 def preregistration(doc: Doc) -> str:
     """The pre-registration status, plainly."""
     plan = _get(doc, "diagnostics", "plan")
-    if not plan:
+    if not preregistered(doc):
         reason = (" The published scores compared here were chosen, run and reported by the vendors."
                   if doc.get("mode") == "scores" else "")
         return ("Not pre-registered: the suites, scale, margins and controls were not frozen in a plan before the "
                 "data were seen, so p-values are descriptive rather than confirmatory (STATISTICS.md §1.9)." + reason)
-    if not isinstance(plan, Mapping):
-        return f"Pre-registered: {plan}."
-    bits = []
-    for key in ("path", "name", "sha256", "hash", "created_at", "frozen_at"):
-        if plan.get(key):
-            value = str(plan[key])
-            bits.append(f"{key} {value[:16] + '…' if key in ('sha256', 'hash') and len(value) > 16 else value}")
-    text = "Pre-registered plan" + (f" ({'; '.join(bits)})" if bits else "") + "."
-    deviations = plan.get("deviations")
-    if isinstance(deviations, Sequence) and not isinstance(deviations, str) and deviations:
+    assert isinstance(plan, Mapping)
+    bits = [f"plan file {plan['path']}" if plan.get("path") else "",
+            f"sha256 {str(plan['sha256'])[:16]}…" if plan.get("sha256") else "",
+            f"written {plan['created_at']}" if plan.get("created_at") else ""]
+    text = "Pre-registered (" + "; ".join(b for b in bits if b) + ")."
+    if plan.get("content_ok") is False:
+        text += " The plan file was edited after it was written (content hash mismatch)."
+    if plan.get("predates_runs") is True:
+        text += " The plan predates the first run."
+    elif plan.get("predates_runs") is False:
+        text += " The plan was written after the runs started, so categories may have been chosen after the results."
+    deviations = plan.get("deviations") or []
+    if deviations:
         text += " Deviations from the plan: " + "; ".join(map(str, deviations)) + "."
-    elif plan.get("matches") is False:
-        text += " The analysis does not match the plan: treat its p-values as exploratory."
+    else:
+        text += " No deviations from the plan."
     return text
 
 
