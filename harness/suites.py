@@ -326,7 +326,7 @@ def load_suites(
 
     if limit is not None and limit <= 0:
         raise UserError(f"--limit must be a positive number of items, not {limit}")
-    data_dir = _data_dir(data_dir)
+    data_dir = resolve_data_dir(data_dir)
     wanted = resolve_names(names, list_specs())
     if not wanted:
         raise UserError("no suites named; pass --suites default, builtin or suite names (asymmetry suites list)")
@@ -358,7 +358,7 @@ def build_suite(spec: SuiteSpec, data_dir: Path | None = None, *, limit: int | N
     from harness.loaders import items_for_spec
     from harness.solvers import SOLVERS, check_template
 
-    items, provenance = items_for_spec(spec, _data_dir(data_dir))
+    items, provenance = items_for_spec(spec, resolve_data_dir(data_dir))
     if spec.n_items is not None and len(items) != spec.n_items:
         raise UserError(
             f"{spec.path}: n_items = {spec.n_items} but {provenance.get('from', spec.source_label())} gave "
@@ -408,7 +408,8 @@ def _load_lmeval(entry: str, data_dir: Path | None, limit: int | None) -> Suite:
     return suite
 
 
-def _data_dir(data_dir: Path | None) -> Path | None:
+def resolve_data_dir(data_dir: Path | None) -> Path | None:
+    """`--data-dir`, else $ASYMMETRY_DATA_DIR, checked to be a folder."""
     if data_dir is None and os.environ.get("ASYMMETRY_DATA_DIR"):
         data_dir = Path(os.environ["ASYMMETRY_DATA_DIR"])
     if data_dir is not None and not Path(data_dir).is_dir():
