@@ -86,7 +86,7 @@ def weight_patterns(g: int, kind: str = "webb", *, n_boot: int = 9_999, rng: np.
 def wild_cluster_bootstrap_batch(values: np.ndarray, targeted: np.ndarray, patterns: np.ndarray, *,
                                  chunk: int = 256) -> np.ndarray:
     """Two-sided WCR p-values for every row of per-suite estimates (clusters = suites), given weight
-    patterns (B, G) from `weight_patterns`.
+    patterns (B, G) from `weight_patterns`, shared by all rows, or (rows, B, G), one set per row.
 
     Null imposed: ẽ = y − ȳ; y* = ȳ + w·ẽ; t* = β1*/SE*_CR1; p = mean(|t*| ≥ |t|)."""
     y = np.atleast_2d(np.asarray(values, float))
@@ -99,7 +99,8 @@ def wild_cluster_bootstrap_batch(values: np.ndarray, targeted: np.ndarray, patte
         rows = slice(start, start + chunk)
         centre = y[rows].mean(axis=1, keepdims=True)
         resid = y[rows] - centre
-        ystar = centre[:, None, :] + patterns[None, :, :] * resid[:, None, :]  # (rows, B, G)
+        w = patterns[None, :, :] if patterns.ndim == 2 else patterns[rows]
+        ystar = centre[:, None, :] + w * resid[:, None, :]  # (rows, B, G)
         b_est, b_se = _crve_parts(ystar, x)
         with np.errstate(divide="ignore", invalid="ignore"):
             t_star = np.abs(b_est / b_se)

@@ -215,6 +215,25 @@ def _draw(rng: np.random.Generator, k: int, p: np.ndarray) -> np.ndarray:
     return rng.binomial(k, p).astype(np.int8)
 
 
+def expected_discordance(scenario: Scenario, draws: int = 400_000) -> float:
+    """E[p0(1 − p1) + p1(1 − p0)]: the share of (one-sample) items whose outcome differs between releases,
+    averaged over suites (Monte Carlo over the item population with a fixed seed; ±0.001)."""
+    rng = np.random.default_rng(scenario.seed)
+    theta0 = suite_offsets(scenario)
+    shifts = (equal_pp_shifts(scenario, theta0) if scenario.equal_pp is not None
+              else scenario.shift + scenario.delta_t * scenario.targeted)
+    b = rng.normal(0.0, np.sqrt(scenario.item_sd**2 + scenario.cluster_sd**2), draws)
+    a = np.exp(rng.normal(0.0, scenario.discrimination_sd, draws)) if scenario.discrimination_sd > 0 else 1.0
+    sd_e = np.sqrt(scenario.noise_sd**2 + scenario.cluster_change_sd**2)
+    e0, e1 = rng.normal(0.0, sd_e, draws), rng.normal(0.0, sd_e, draws)
+    out = []
+    for theta, delta in zip(theta0, shifts, strict=True):
+        p0 = special.expit(a * (theta - b) + e0)
+        p1 = special.expit(a * (theta + delta - b) + e1)
+        out.append(np.mean(p0 * (1 - p1) + p1 * (1 - p0)))
+    return float(np.mean(out))
+
+
 # --- Layer 3: release transitions of several labs ------------------------------------------------------
 
 ETA_DISTRIBUTIONS = ("normal", "t3", "skewed")
@@ -234,14 +253,15 @@ def draw_eta(rng: np.random.Generator, size: tuple[int, ...], tau_f: float, dist
 
 def simulate_transitions(reps: int, controls: int, *, tau_f: float, sampling_var: float,
                          dist: str = "normal", excess: float = 0.0, mu: float = 0.2,
-                         rng: np.random.Generator) -> np.ndarray:
+                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Summary-level L3 draws (§3.1 "Families"): A_m = μ + η_m + ε_m for the suspect (column 0, plus the
-    excess) and C controls, with ε ~ N(0, sampling_var). Returns (reps, C + 1)."""
+    excess) and C controls, with ε ~ N(0, sampling_var). Returns A (reps, C + 1) and the suspect's realised
+    excess over the trend, η_0 + excess (what the excess interval should cover)."""
     eta = draw_eta(rng, (reps, controls + 1), tau_f, dist)
     eps = rng.normal(0.0, np.sqrt(sampling_var), (reps, controls + 1))
     out = mu + eta + eps
     out[:, 0] += excess
-    return out
+    return out, eta[:, 0] + excess
 
 
 def simulate_families(scenario: Scenario, reps: int, controls: int, *, tau_f: float, rng: np.random.Generator,
@@ -262,3 +282,29 @@ def simulate_families(scenario: Scenario, reps: int, controls: int, *, tau_f: fl
         batches.append(simulate(scenario, reps, rng, offsets=offsets, delta_t=dt, difficulty=difficulty,
                                 contaminate=memorised))
     return batches
+
+
+def item_table(batch: Batch, rep: int, *, before: str = "old", after: str = "new"):  # -> pandas.DataFrame
+    """One replication as a long item table (DESIGN.md "Item table": model, suite, category, item_id,
+    score, sample [, cluster]): k rows per (model, item), so `harness.compare.compare` can run on it."""
+    import pandas as pd
+
+    sc = batch.scenario
+    k = sc.samples
+    n_items = batch.x0.shape[1]
+    frames = []
+    for model, counts in ((before, batch.x0[rep]), (after, batch.x1[rep])):
+        # sample j of an item is a success when j < its success count (order is immaterial to every statistic)
+        success = (np.arange(k)[None, :] < counts[:, None]).astype(float)
+        frame = pd.DataFrame({
+            "model": model,
+            "suite": np.repeat([f"s{j}" for j in batch.suite], k),
+            "category": np.repeat(np.where(sc.targeted[batch.suite], "targeted", "untargeted"), k),
+            "item_id": np.repeat([f"i{i}" for i in range(n_items)], k),
+            "sample": np.tile(np.arange(k), n_items),
+            "score": success.ravel(),
+        })
+        if batch.cluster is not None:
+            frame["cluster"] = np.repeat(batch.cluster, k).astype(str)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
