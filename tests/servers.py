@@ -397,8 +397,8 @@ def serve_process(*args: str) -> Iterator[str]:
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    proc = subprocess.Popen([sys.executable, "-m", "tests.servers", *args], cwd=root, stdout=subprocess.PIPE,
-                            stdin=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "tests.servers", "--exit-with-stdin", *args], cwd=root,
+                            stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline().strip() if proc.stdout else ""
         if not line.startswith("http://"):
@@ -413,8 +413,14 @@ def serve_process(*args: str) -> Iterator[str]:
             proc.wait()
 
 
+def _drain(stream: Any) -> None:
+    while stream.read1(4096) if hasattr(stream, "read1") else stream.read(4096):
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Standalone: serve until stdin closes or the process is terminated; print the base URL first."""
+    """Standalone: print the base URL, then serve until interrupted (or until stdin closes, with
+    --exit-with-stdin)."""
     parser = argparse.ArgumentParser(prog="python -m tests.servers", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--model", action="append", default=None, help="model id to serve (repeatable)")
@@ -423,6 +429,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault-rate", action="append", default=[], metavar="KIND=P",
                         help="inject a fault kind with probability P per request (repeatable)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--exit-with-stdin", action="store_true", help="stop when stdin is closed")
     args = parser.parse_args(argv)
     rate = {kind: float(p) for kind, p in (spec.split("=", 1) for spec in args.fault_rate)}
 
@@ -431,9 +438,10 @@ def main(argv: list[str] | None = None) -> None:
                                       models=tuple(args.model or ("test-model",)), api_key=args.api_key,
                                       latency_s=args.latency, keep_log=False, port=args.port)
         print(running.base_url, flush=True)
-        loop = asyncio.get_running_loop()
-        stdin_closed = loop.run_in_executor(None, sys.stdin.read)
-        await stdin_closed
+        if args.exit_with_stdin:  # the parent holds our stdin open; its end (even by a crash) ends us
+            await asyncio.get_running_loop().run_in_executor(None, _drain, sys.stdin.buffer)
+        else:
+            await asyncio.Event().wait()  # until SIGINT/SIGTERM
         server.close()
 
     with contextlib.suppress(KeyboardInterrupt):

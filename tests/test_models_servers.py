@@ -88,3 +88,20 @@ def test_standalone_process_serves_until_terminated():
         port = int(base_url.rsplit(":", 1)[1].split("/")[0])
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
         pass
+
+
+def test_standalone_server_keeps_serving_with_stdin_at_eof():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    proc = subprocess.Popen([sys.executable, "-m", "tests.servers"], cwd=Path(__file__).resolve().parents[1],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+    try:
+        base_url = proc.stdout.readline().strip()
+        with httpx.Client() as client:
+            assert client.post(f"{base_url}/chat/completions", json=_chat("up")).status_code == 200
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(10)
