@@ -190,33 +190,40 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
         stop = asyncio.Event()
         started = time.perf_counter()
         interrupted = False
+        failure: UserError | None = None
         progress = RunProgress(totals, console=console, enabled=show_progress)
-        async with progress:
-            workers: list[asyncio.Task[None]] = []
-            for m in config.models:
-                todo = _todo(m.label, config, done)
-                runner = _ModelRunner(run_id, m, adapters[m.label], config.decoding, journal, progress, stop, tally)
-                workers += [asyncio.create_task(runner.work(todo)) for _ in range(options[m.label]["concurrency"])]
-            interrupted = await _wait(workers, stop)
-        journal.close()
-        for adapter in adapters.values():
-            await adapter.aclose()
-        if "harness.sandbox" in sys.modules:
-            await sys.modules["harness.sandbox"].close_shared()
+        try:
+            async with progress:
+                workers: list[asyncio.Task[None]] = []
+                for m in config.models:
+                    todo = _todo(m.label, config, done)
+                    runner = _ModelRunner(run_id, m, adapters[m.label], config.decoding, journal, progress, stop, tally)
+                    workers += [asyncio.create_task(runner.work(todo)) for _ in range(options[m.label]["concurrency"])]
+                interrupted = await _wait(workers, stop)
+        except UserError as e:  # a configuration problem a suite ran into (e.g. no sandbox): stop, keep the rest
+            failure = e
+        finally:
+            journal.close()
+            for adapter in adapters.values():
+                await adapter.aclose()
+            if "harness.sandbox" in sys.modules:
+                await sys.modules["harness.sandbox"].close_shared()
 
         elapsed = time.perf_counter() - started
         rows, counts, finish_lengths = tally.result()
-        complete = not interrupted and all(r["records"] >= r["expected"] for r in rows)
+        complete = not interrupted and failure is None and all(r["records"] >= r["expected"] for r in rows)
+        status = "complete" if complete else "interrupted" if interrupted else "stopped" if failure else "partial"
         warnings += _end_warnings(config, finish_lengths)
-        session.update(ended_at=_now(), status="complete" if complete else "interrupted", written=journal.written,
-                       elapsed_s=round(elapsed, 3))
-        manifest.update(status="complete" if complete else ("interrupted" if interrupted else "partial"),
-                        ended_at=session["ended_at"], counts=counts, journal_sha256=sha256_file(run_dir / JOURNAL),
-                        warnings=warnings)
+        session.update(ended_at=_now(), status=status, written=journal.written, elapsed_s=round(elapsed, 3))
+        if failure is not None:
+            session["error"] = str(failure)
+        manifest.update(status=status, ended_at=session["ended_at"], counts=counts,
+                        journal_sha256=sha256_file(run_dir / JOURNAL), warnings=warnings)
         _served_models(manifest, rows)
         write_manifest(run_dir, manifest)
-        return RunResult(run_dir, run_id, manifest["status"], journal.written, skipped, rows, warnings, resumed,
-                         elapsed)
+        if failure is not None:
+            raise failure
+        return RunResult(run_dir, run_id, status, journal.written, skipped, rows, warnings, resumed, elapsed)
     finally:
         journal.close()
 
@@ -251,14 +258,20 @@ async def _wait(workers: list[asyncio.Task[None]], stop: asyncio.Event) -> bool:
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
             pass
     try:
-        results = await asyncio.gather(*workers, return_exceptions=True)
+        finished, pending = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+        failed = [t for t in finished if not t.cancelled() and t.exception() is not None]
+        if failed:  # a worker raised (a UserError from a suite, or a harness bug): stop the others
+            stop.set()
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            raise failed[0].exception()  # type: ignore[misc]
+        if pending:  # only when interrupted: the cancelled workers
+            await asyncio.gather(*pending, return_exceptions=True)
     finally:
         if not interrupted:
             for sig in installed:
                 loop.remove_signal_handler(sig)
-    for result in results:
-        if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
-            raise result
     return interrupted
 
 
@@ -316,6 +329,8 @@ class _ModelRunner:
         except ModelError as e:
             outcome = Outcome(0.0, False, e.kind, e.response)
             error, score, message = e.kind, 0.0, str(e)
+        except UserError:
+            raise  # a configuration problem (e.g. no sandbox): the run stops with its one-line message
         except Exception as e:  # a bug in a suite or scorer: journaled, the run goes on
             outcome = Outcome(0.0, False, "harness", "")
             error, score, message = "harness", 0.0, f"{type(e).__name__}: {e}"

@@ -288,3 +288,26 @@ def test_progress_shows_each_model_and_suite_with_counts_and_errors(tmp_path):
     assert len(lines) == 4
     assert any("a · s1" in line and "5/5" in line for line in lines)
     assert any("b · s2" in line and "4/4" in line and "1 errors" in line for line in lines)
+
+
+def test_a_configuration_problem_inside_a_suite_stops_the_run_and_keeps_what_finished(tmp_path):
+    suite = exact_suite("s", 30)
+    broken = {"on": True}
+
+    async def solve(item, generate):
+        if broken["on"] and item.id == "20":
+            raise UserError("no sandbox: install bubblewrap or pass --allow-unsandboxed-code")
+        return await suite.solve(item, generate)
+
+    flaky = Suite("s", "v1", "targeted", "coding", suite.items, solve)
+    with serve() as srv:
+        with pytest.raises(UserError, match="install bubblewrap"):
+            run(tmp_path, [spec(srv.base_url)], [flaky], concurrency=2)
+        run_dir = next((tmp_path / "results").iterdir())
+        manifest = read_manifest(run_dir)
+        kept = len(keys(run_dir))
+        assert manifest["status"] == "stopped" and "install bubblewrap" in manifest["sessions"][-1]["error"]
+        assert 0 < kept < 30 and manifest["counts"]["records"] == kept and "harness" not in manifest["counts"]["errors"]
+        broken["on"] = False
+        again = run(tmp_path, [spec(srv.base_url)], [flaky], concurrency=2)
+    assert again.status == "complete" and again.skipped == kept and len(set(keys(run_dir))) == 30 == len(keys(run_dir))
