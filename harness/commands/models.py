@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
 
 
 def check(
-    spec: Annotated[str, typer.Argument(help="LABEL=PROVIDER:MODEL[@BASE_URL…], as for `asymmetry run --model`. "
+    spec: Annotated[str, typer.Argument(help="LABEL=PROVIDER:MODEL\\[@BASE_URL…], as for `asymmetry run --model`. "
                                         "The LABEL= part may be left out.", show_default=False)],
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each request.")] = 30.0,
 ) -> None:
@@ -139,7 +139,7 @@ def presets() -> None:
 
     from harness.models import PRESETS
 
-    table = Table(title="Providers (LABEL=PROVIDER:MODEL[@BASE_URL])", title_justify="left")
+    table = Table(title="Providers (LABEL=PROVIDER:MODEL\\[@BASE_URL])", title_justify="left")
     for column in ("provider", "default base URL", "API key variable", "protocol", "note"):
         table.add_column(column)
     for name, preset in PRESETS.items():

@@ -29,7 +29,7 @@ Re-running the same command resumes: finished items are kept, only the rest is a
 cleanly and prints the command that resumes. Per-model settings go in [bold]--model-config FILE[/bold] (TOML, one
 table per label):
 
-  [qwen3-8b]
+  \\[qwen3-8b]
   extra = { chat_template_kwargs = { enable_thinking = false } }   # merged into each request body
   tool_mode = "json"      # tools described in the prompt instead of the API's tools field
   api = "completions"     # plain completions, for base models
@@ -43,7 +43,7 @@ _ADAPTER_KEYS = {"rpm": "rpm", "tpm": "tpm", "concurrency": "concurrency", "time
 
 Models = Annotated[list[str], typer.Option(
     "--model", "-m", show_default=False,
-    help="LABEL=PROVIDER:MODEL[@BASE_URL] (repeat for each release). Providers: openai, vllm, sglang, ollama, "
+    help="LABEL=PROVIDER:MODEL\\[@BASE_URL] (repeat for each release). Providers: openai, vllm, sglang, ollama, "
          "llamacpp, lmstudio, dashscope, openrouter, together, anthropic, replay (see `asymmetry models presets`). "
          "Several @URLs = load-balanced replicas.")]
 
@@ -85,7 +85,7 @@ def run(
                         "false}}' for Qwen3 on vLLM/SGLang; per-model extras go in --model-config.",
         rich_help_panel="Decoding")] = None,
     model_config: Annotated[Path | None, typer.Option("--model-config", help="TOML file of per-model settings "
-                                                      "(tables named by label; see below).",
+                                                      "(one table per label; see the example above).",
                                                       rich_help_panel="Endpoints")] = None,
     tool_mode: Annotated[str | None, typer.Option("--tool-mode", help="native (the API's tools field) or json (tools "
                                                   "described in the prompt, for servers without tool calling).",
