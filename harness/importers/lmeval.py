@@ -135,7 +135,7 @@ def _choose(task: _Task, placement: Placement, filters: Mapping[str, str], metri
     task.filter, task.metric = filt, metric
 
 
-def _suite_config(config: Mapping[str, Any]) -> dict[str, Any]:
+def suite_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The parts of a task config that define what is asked and how it is scored (not where the data
     files sit on disk, nor which model ran): the basis of the suite version."""
     keep = {k: v for k, v in config.items() if k not in ("metadata", "dataset_kwargs")}
@@ -296,7 +296,7 @@ def import_lmeval(path: Path, label: str, *, out: Path = Path("results"), task_m
         s.tasks.append(task.name)
     for s in suites.values():
         members = [t for t in tasks if t.name in s.tasks]
-        s.version = content_hash({t.name: {"config": _suite_config(t.config), "filter": t.filter,
+        s.version = content_hash({t.name: {"config": suite_config(t.config), "filter": t.filter,
                                            "metric": t.metric} for t in members})
         pairs = sorted({f"{t.filter} / {t.metric}" for t in members})
         s.selection = pairs[0] if len(pairs) == 1 else "mixed: " + "; ".join(pairs)

@@ -24,6 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+# lm-eval fills its model registry lazily, and only while it is empty: fill it before registering
+# "asymmetry" below, or every built-in model (hf, vllm, local-chat-completions...) would disappear.
+import lm_eval.models  # noqa: F401
 import orjson
 from lm_eval.api.model import LM
 from lm_eval.api.registry import register_model
