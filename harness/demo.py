@@ -181,10 +181,11 @@ def run_demo(out: Path = DEFAULT_OUT, transition: str = DEFAULT_TRANSITION) -> D
 
     An earlier report at `out` is replaced (built beside it and swapped in); any other existing
     directory is refused."""
-    from harness.report import write_report
+    from harness.report import check_target, write_report
 
-    inputs = demo_inputs(transition)
     out = Path(out)
+    check_target(out, overwrite=True)  # an earlier report may go; anything else is refused before the work
+    inputs = demo_inputs(transition)
     data = scores_csv(inputs.rows)
     doc = compare_demo(inputs, scores_path=out / "scores.csv", scores_bytes=data)
     replaced = out.exists()

@@ -160,7 +160,10 @@ def controls_clause(doc: Doc) -> str:
     values = [c.get("asymmetry") for c in controls if fmt.is_num(c.get("asymmetry"))]
     n = len(controls)
     larger = sum(1 for v in values if fmt.is_num(suspect) and suspect > v)
-    rank = f"larger than {larger} of {'them' if n > 1 else 'it'}"
+    if n == 1:
+        rank = "larger than its" if larger else "not larger than its"
+    else:
+        rank = f"larger than {larger} of them"
     if not fmt.is_num(td.get("excess")):
         return (f"against {_plural(n, 'release transition')} by another developer only a rank comparison is "
                 f"possible: this asymmetry was {rank} (placebo rank {fmt.p_phrase(td.get('rank_p_value'))}), so the "

@@ -1,0 +1,89 @@
+"""`asymmetry demo`: the whole pipeline offline, on real published Qwen scores (harness/data/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ORDER = 5
+
+HELP = (
+    "Run the whole pipeline offline (no model, no network) on real published scores: a Qwen release step "
+    "(default Qwen2.5-72B-Instruct → Qwen3-235B-A22B, both from one table of the Qwen3 technical report) "
+    "against the Llama and DeepSeek release steps of the same period that share its benchmarks. Writes a "
+    "complete report to [bold]--out[/bold] and prints its headline.\n\n"
+    "Published scores are score-level, unpaired evidence, weaker than the item-level runs of "
+    "[bold]asymmetry run[/bold]; the demo shows the method on real numbers, not a finding about any lab.\n\n"
+    "An earlier report at --out is replaced: the new one is built beside it and swapped in. A directory "
+    "that is not an asymmetry report is never replaced.\n\n"
+    "[bold]Examples[/bold]\n\n"
+    "  asymmetry demo\n\n"
+    "  asymmetry demo --list\n\n"
+    "  asymmetry demo --transition 'qwen3-235b>qwen3-235b-2507' --out reports/qwen3-2507/"
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo", help=HELP)(demo_cmd)
+
+
+def demo_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Report directory.")] = Path("reports/demo"),
+    transition: Annotated[str, typer.Option(
+        "--transition", "-t", help="Which Qwen step is the suspect (see --list).")] = "qwen2.5-72b>qwen3-235b",
+    list_: Annotated[bool, typer.Option("--list", help="List the curated release steps and exit.")] = False,
+) -> None:
+    """Compare a Qwen release step with other labs' steps on published scores; write the report."""
+    import time
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from harness import demo
+    from harness.report import fmt, wording
+
+    console = Console()
+    if list_:
+        table = Table(title="Curated release steps (harness/data/transitions.csv)", title_justify="left")
+        for col in ("transition", "role", "before → after", "source table", "released"):
+            table.add_column(col)
+        for t in demo.load_transitions():
+            table.add_row(t.transition, t.role, f"{t.before} → {t.after}", f"{t.source_id} {t.table}".strip(),
+                          t.released)
+        console.print(table)
+        return
+    started = time.perf_counter()
+    with console.status("Comparing published scores and writing the report…"):
+        result = demo.run_demo(out, transition)
+    elapsed = time.perf_counter() - started
+    doc, inputs = result.doc, result.inputs
+    console.print(f"[bold]asymmetry demo[/bold] · suspect {inputs.suspect.before} → {inputs.suspect.after} "
+                  f"({inputs.suspect.source_id} {inputs.suspect.table})".rstrip(), highlight=False)
+    first, _, rest = wording.SCORE_LEVEL.partition(": ")
+    console.print(f"[yellow]{first}:[/yellow] {rest}", highlight=False)
+    used = ", ".join(f"{t.before} → {t.after}" for t in inputs.controls) or "none"
+    console.print(f"Controls sharing a targeted and an untargeted suite with the suspect: {used} "
+                  f"({len(inputs.skipped)} other-lab step(s) report different benchmarks and were left out).",
+                  highlight=False)
+    console.print()
+    console.print("[bold]Headline[/bold]")
+    for sentence in wording.headline(doc):
+        console.print(f"  {sentence}", highlight=False)
+    console.print()
+    if result.other_steps:
+        table = Table(title="The other Qwen steps, each on its own source table (no controls)", title_justify="left")
+        for col, justify in (("step", "left"), ("suites T+U", "right"), ("latent asymmetry [95% CI]", "right"),
+                             ("reading", "left")):
+            table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        for step in result.other_steps:
+            lo, hi = step["ci"]
+            reading = ("targeted gains larger" if fmt.is_num(lo) and lo > 0 else
+                       "untargeted gains larger" if fmt.is_num(hi) and hi < 0 else "interval includes 0")
+            table.add_row(f"{step['before']} → {step['after']}", f"{step['n_targeted']}+{step['n_untargeted']}",
+                          f"{fmt.signed(step['estimate'])} {fmt.bracket(step['ci'])}", reading)
+        console.print(table)
+    verb = "replaced the earlier report at" if result.replaced else "wrote"
+    console.print(f"{verb} [bold]{Path(result.path) / 'index.html'}[/bold] in {elapsed:.1f} s", highlight=False)
+    console.print(f"reproduce compare.json: {doc.get('command')}", highlight=False, soft_wrap=True)
