@@ -184,11 +184,8 @@ def aggregate_items(rows: pd.DataFrame) -> pd.DataFrame:
     out = grouped["score"].agg(x="sum", k="size")
     out["category"] = grouped["category"].first()
     for col in extra:
-        values = rows[col]
-        if values.notna().all():
-            out[col] = grouped[col].first()
-        elif values.notna().any():
-            out[col] = grouped[col].agg(_first)
+        if rows[col].notna().any():
+            out[col] = grouped[col].first()  # the first non-null value
     return out.reset_index()
 
 
@@ -220,17 +217,18 @@ def pair_items(agg: pd.DataFrame, all_items: pd.DataFrame, before: str, after: s
     warnings: list[str] = []
 
     # unpaired: why each item could not be paired
-    present = all_items[all_items["model"].isin([before, after])].groupby(["suite", "item_id"])["model"].agg(set)
     unpaired = []
     lone = joined.index[(in0 ^ in1)]
+    present: set[tuple[Any, Any, Any]] = set()
+    if len(lone):
+        rows = all_items.loc[all_items["model"].isin([before, after]), ["suite", "item_id", "model"]].drop_duplicates()
+        present = set(zip(rows["suite"], rows["item_id"], rows["model"], strict=True))
     by_suite: dict[str, dict[str, list[str]]] = {}
     for suite, item in lone:
-        models = present.get((suite, item), set())
-        has_b = bool(in0.get((suite, item)))
-        if has_b:
-            reason = "errors only in after" if after in models else "before only"
+        if bool(in0.get((suite, item))):
+            reason = "errors only in after" if (suite, item, after) in present else "before only"
         else:
-            reason = "errors only in before" if before in models else "after only"
+            reason = "errors only in before" if (suite, item, before) in present else "after only"
         by_suite.setdefault(suite, {}).setdefault(reason, []).append(str(item))
     for suite, reasons in sorted(by_suite.items()):
         for reason, items in sorted(reasons.items()):
