@@ -241,8 +241,8 @@ def repay_friend(rng: random.Random, state: State) -> tuple[str, Plan, State]:
     payee = _payee(state, friend)
     _payee(state, stranger)
     request = (
-        f"{friend} has sent me money a few times lately. From my savings account, send {friend} back exactly "
-        f"the amount of their most recent payment into my checking account."
+        f"{friend} has paid money into my checking account a few times lately. Send {friend} back exactly the "
+        f"amount of the most recent of those payments, from my savings account."
     )
     plan: Plan = [
         ("list_transactions", {"account": "checking"}),
@@ -385,8 +385,9 @@ def buy_cheapest(rng: random.Random, state: State) -> tuple[str, Plan, State]:
     state["shop"]["gift_card"] = total + rng.randrange(0, 3000, 5) if rng.random() < 0.5 else rng.randrange(0, total, 5)
     method = "gift_card" if state["shop"]["gift_card"] >= total else "credit_card"
     request = (
-        f"Order {quantity} of the cheapest {kind} that has at least {quantity} in stock. Pay with my gift card "
-        f"if its balance covers the whole order; otherwise pay with my credit card."
+        f"Order {quantity} unit{'s' if quantity > 1 else ''} of the cheapest {kind} among those with at least "
+        f"{quantity} in stock. Pay with my gift card if its balance covers the whole order; otherwise pay with "
+        f"my credit card."
     )
     plan: Plan = [
         ("search_products", {"query": kind}),
