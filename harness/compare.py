@@ -24,7 +24,7 @@ from scipy import stats as sps
 from harness import __version__
 from harness.compare_schema import SCHEMA
 from harness.errors import UserError
-from harness.plan import DEFAULTS, ERROR_RULE_TEXT, ERROR_RULES, parse_control
+from harness.plan import DEFAULTS, ERROR_RULE_TEXT, ERROR_RULES, load_plan, parse_control
 from harness.records import CATEGORIES, ERROR_KINDS, INFRA_ERRORS, SCORES_OPTIONAL, SCORES_REQUIRED
 from harness.stats import (
     Estimate,
@@ -671,7 +671,7 @@ def _power(n_items: np.ndarray, samples: int, st: int, su: int, discordance: flo
 
 
 def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[str] = (),
-            plan: Mapping[str, Any] | None = None, force: bool = False, margin_pp: float = 3.0,
+            plan: Mapping[str, Any] | Path | str | None = None, force: bool = False, margin_pp: float = 3.0,
             n_boot: int = 10_000, seed: int = 0, cutoffs: Mapping[str, str] | None = None,
             error_rule: str = "default", p_ref: float = 0.5, alpha: float = 0.05,
             manifests: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
@@ -679,14 +679,16 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     """The compare JSON document for `before` → `after` from an item table (DESIGN.md columns).
 
     `controls`: other labs' transitions as "BEFORE:AFTER" labels in the same table (layer 3). `plan`: a
-    loaded plan (harness.plan.load_plan); its settings are used, and an argument that differs from both
-    the plan and the default is applied and recorded as a deviation. `cutoffs`: model label → ISO date
+    plan file or a loaded plan (harness.plan.load_plan); its settings are used, and an argument that
+    differs from both the plan and the default is applied and recorded as a deviation. `cutoffs`: model label → ISO date
     of its training cutoff, for the fresh-vs-old split. `manifests`: model label → the run manifests its
     rows came from (decoding and suite-content checks). `inputs`, `command`: provenance copied into the
     document. Bad input raises UserError with a one-line message.
     """
     if before == after:
         raise UserError("--before and --after name the same model; compare two different releases")
+    if isinstance(plan, str | Path):
+        plan = load_plan(Path(plan))
     settings, deviations = _plan_settings(plan, {
         "controls": list(controls), "margin_pp": margin_pp, "n_boot": n_boot, "seed": seed,
         "error_rule": error_rule, "p_ref": p_ref, "alpha": alpha})
@@ -970,13 +972,15 @@ def _binomial_logit(p: float, n: int) -> tuple[float, float, bool]:
 
 def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: Sequence[str] = (),
                    margin_pp: float = 3.0, alpha: float = 0.05, p_ref: float = 0.5,
-                   plan: Mapping[str, Any] | None = None, inputs: Mapping[str, Any] | None = None,
+                   plan: Mapping[str, Any] | Path | str | None = None, inputs: Mapping[str, Any] | None = None,
                    command: str | None = None, seed: int = 0) -> dict[str, Any]:
     """Score-level mode: published accuracies with item counts, unpaired binomial on the logit scale per
     suite (marginal, not conditional, log odds), the same layers where they apply. Weaker evidence: no
     pairing, no item-level checks, no McNemar, no clusters; labelled so in the document."""
     if before == after:
         raise UserError("--before and --after name the same model; compare two different releases")
+    if isinstance(plan, str | Path):
+        plan = load_plan(Path(plan))
     settings, deviations = _plan_settings(plan, {"controls": list(controls), "margin_pp": margin_pp,
                                                  "alpha": alpha, "p_ref": p_ref})
     alpha, margin_pp, p_ref = float(settings["alpha"]), float(settings["margin_pp"]), float(settings["p_ref"])

@@ -4,34 +4,48 @@
 renamed. `validate_compare` checks a document's shape so a drift is caught by tests, not by readers.
 
 Shape (keys of DESIGN.md first; `+` marks keys this project adds). Percent = accuracy in percent,
-pp = percentage points, logits = latent scale (STATISTICS.md §1.3-1.4). An interval is `[lo, hi]`.
+pp = percentage points, logits = latent scale (STATISTICS.md §1.3-1.4). An interval is `[lo, hi]`; an
+unbounded or undefined number is null (the document is strict JSON: no NaN, no infinity).
 
     schema: "asymmetry.compare/1"      + harness_version, + alpha (0.05), + created_at
     before, after: model labels        mode: "items" | "scores"        scale: "logit"
+    + evidence: "item-level, paired" | "published scores, unpaired (weaker evidence: …)"
     suites: [{
         suite, category, n_items,                       + capability, + samples (k), + suite_version
         before, after (percent),                        + before_ci, + after_ci (Wilson, percent)
-        gain_pp, gain_pp_ci,                            + gain_pp_method
-        gains, losses (int; null in scores mode),       + gain_ratio, + gain_ratio_ci
-        latent_gain, latent_gain_ci (logits),           + latent_gain_se, + latent_method
-        mcnemar_midp, p_holm (null in scores mode),     + error_rate_before, + error_rate_after (fractions)
-        + flags: [str]   (e.g. "ceiling", "few discordant", "exact interval", "hash mismatch")
+        gain_pp, gain_pp_ci,                            + gain_pp_se, + gain_pp_method
+        gains, losses (int, items whose mean score rose/fell; null in scores mode),
+                                                        + gain_ratio, + gain_ratio_ci (= e^δ)
+        latent_gain, latent_gain_ci (logits),           + latent_gain_se, + latent_p_value, + latent_method,
+                                                        + latent_note, + normalized_gain, + normalized_gain_ci
+        mcnemar_midp, p_holm (null in scores mode),     + mcnemar_method, + error_rate_before, + error_rate_after
+        + flags: [str]   ("clustered", "ceiling", "floor", "excluded: …", "few discordant", "exact interval",
+                          "zero cell (Haldane)", "hash mismatch", "unpaired (published scores)", …)
+        + pass_at_k: {k, before, after, note} and + variance_split (k > 1, descriptive only)
+        + n_items_before, + n_items_after (scores mode)
     }]
     asymmetry: {latent|pp|normalized: {estimate, se, ci, p_value, + method, + note}}
-        + latent.pp_at_50: pp-equivalent of the latent asymmetry at a 50% starting level
-    + groups: {targeted|untargeted: {suites, gain_ratio, gain_ratio_ci, latent, latent_ci, gain_pp}}
-    generalisation: {hksj: {estimate, ci, p_value} | null, permutation: {p_value, n_labelings} | null,
+        + latent.pp_at_50 (pp-equivalent of A^L at a 50% start), + latent.p_ref, + latent.pp_at_ref
+        + latent_analytic (when the cluster bootstrap supplies `latent`), + latent_exact (Fisher, sparse suites)
+    + groups: {targeted|untargeted: {suites, gain_ratio, gain_ratio_ci, latent, latent_ci, latent_se, gain_pp,
+                                     pp_at_50, before, after}}
+    generalisation: {hksj: {estimate, ci, p_value, …} | null, permutation: {p_value, n_labelings, …} | null,
                      + hksj_modified, + testable (bool), + n_targeted, + n_untargeted, + note}
-    flatness: {margin_pp, ci90, equivalent, + pooled_gain_pp, + method}
-    + conjunction: {targeted_disproportionate, untargeted_flat, holds}
-    + gatekeeping: [{hypothesis, tested, p_value, rejected}]
+    flatness: {margin_pp, ci90, equivalent, + pooled_gain_pp, + p_value, + n_items, + level, + method,
+               + per_suite: [{suite, ci90, p_value, p_holm, equivalent}]}
+    + conjunction: {targeted_disproportionate, untargeted_flat, holds, p_value, method}
+    + gatekeeping: [{hypothesis, tested, p_value (one-sided), rejected, reason}]
     triple_difference: null | {controls, excess, ci, t_p_value, rank_p_value,
-                               + suspect_asymmetry, + control_mean, + t_stat, + df}
-        controls: [{before, after, asymmetry, se}]
-    + contamination: null | {fresh, old, difference}   (each {estimate, se, ci, p_value, n_items})
-    + power: {mde_latent, mde_pp, design: {...}, curve: [{effect, power}]}
-    + diagnostics: {warnings: [str], unpaired: [...], hash_mismatch: [...], error_rates: [...],
-                    decoding: {before, after}, suite_versions: {...}, plan: {...}, error_rule}
+                               + excess_se, + suspect_asymmetry, + control_mean, + control_sd, + t_stat, + df,
+                               + n_controls, + n_above, + method, + note}
+        controls: [{before, after, asymmetry, se, + ci, + n_items | + suites}]
+    + contamination: null | {cutoff, rule, fresh, old, difference, fresh_per_suite, primary ("fresh"|"all"), note}
+    + power: harness.stats.power.detectable(...) for the actual design (absent if the module is unavailable)
+    + diagnostics: {warnings: [str], unpaired: [{suite, reason, n_items, items}], hash_mismatch: [...],
+                    error_rates: [{suite, before, after, fisher_p, flagged}], decoding: {checked, before, after},
+                    suite_versions: {...}, plan: {used, path, sha256, content_ok, created_at, predates_runs,
+                    deviations}, error_rule: {rule, text}, samples_per_item, clusters, bootstrap, discordance,
+                    + sources (scores mode)}
     + inputs: {kind, paths, sha256: {path: hex}}
     + command: the command that reproduces this document
     summary: "the citable sentence, with its caveat"           + caveat
@@ -102,6 +116,13 @@ def validate_compare(doc: dict[str, Any]) -> list[str]:
         if isinstance(controls, list):
             for i, c in enumerate(controls):
                 need(c, ("before", "after", "asymmetry", "se"), f"triple_difference.controls[{i}]")
+    if "gatekeeping" in doc:
+        for i, row in enumerate(doc["gatekeeping"] if isinstance(doc["gatekeeping"], list) else [None]):
+            need(row, ("hypothesis", "tested", "p_value", "rejected"), f"gatekeeping[{i}]")
+    if "conjunction" in doc:
+        need(doc["conjunction"], ("targeted_disproportionate", "untargeted_flat", "holds"), "conjunction")
+    if isinstance(doc["flatness"], dict) and not _interval(doc["flatness"].get("ci90")):
+        problems.append("flatness.ci90: expected [lo, hi]")
     if not isinstance(doc["summary"], str) or not doc["summary"].strip():
         problems.append("summary: expected the citable sentence")
     elif "proves" in doc["summary"].lower():
