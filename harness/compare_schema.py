@@ -121,7 +121,8 @@ def validate_compare(doc: dict[str, Any]) -> list[str]:
             need(row, ("hypothesis", "tested", "p_value", "rejected"), f"gatekeeping[{i}]")
     if "conjunction" in doc:
         need(doc["conjunction"], ("targeted_disproportionate", "untargeted_flat", "holds"), "conjunction")
-    if isinstance(doc["flatness"], dict) and not _interval(doc["flatness"].get("ci90")):
+    ci90 = doc["flatness"].get("ci90") if isinstance(doc["flatness"], dict) else None
+    if isinstance(doc["flatness"], dict) and (ci90 is None or not _interval(ci90)):
         problems.append("flatness.ci90: expected [lo, hi]")
     if not isinstance(doc["summary"], str) or not doc["summary"].strip():
         problems.append("summary: expected the citable sentence")
