@@ -137,18 +137,18 @@ def _slopes(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str,
             ax.plot([0, 1], [r["before_pct"], r["after_pct"]], color=colour, marker=MARKERS[cat], linewidth=1.8,
                     markersize=5)
             ys.append(r["after_pct"])
-            labels.append(f"{_label(r['suite'])}  {fmt.pp(r['gain_pp'])}")
-        for y, text in zip(_spread(ys, (ymax - ymin) * 0.055), labels, strict=True):
+            labels.append(f"{_wrap(r['suite'], 20)}  {fmt.pp(r['gain_pp'])}")
+        for y, text in zip(_spread(ys, (ymax - ymin) * 0.065), labels, strict=True):
             ax.text(1.06, y, text, va="center", ha="left", fontsize=7.5, color=INK)
         if not members:
             ax.text(0.5, (ymin + ymax) / 2, "no suites in this group", ha="center", color=MUTED)
         ax.set_title(GROUP_LABEL[cat], color=colour, loc="left")
         ax.set_xticks([0, 1], [_wrap(doc.get("before"), 18), _wrap(doc.get("after"), 18)])
-        ax.set_xlim(-0.2, 2.1)
+        ax.set_xlim(-0.2, 2.5)
         ax.set_ylim(ymin, ymax)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes[0].set_ylabel("Accuracy (%)")
-    fig.subplots_adjust(left=0.08, right=0.99, top=0.84, bottom=0.2, wspace=0.08)
+    fig.subplots_adjust(left=0.08, right=0.99, top=0.8, bottom=0.2, wspace=0.08)
     columns = ["suite", "category", "capability", "n_items", "before_pct", "after_pct", "gain_pp", "gain_pp_ci_low",
                "gain_pp_ci_high"]
     return columns, rows, "Accuracy of each suite before and after, in percent; labels give the change in pp."
@@ -186,7 +186,7 @@ def _forest(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str,
             tick.set_fontweight("bold")
     ax.set_xlabel("Latent gain, new minus old release (logits: change in log-odds of success)")
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    fig.subplots_adjust(left=0.26, right=0.97, top=0.88, bottom=0.2)
+    fig.subplots_adjust(left=0.26, right=0.97, top=0.84, bottom=0.2)
     columns = ["row", "kind", "category", "latent_gain_logits", "ci_low", "ci_high", "method"]
     return columns, rows, "Per-suite latent (log-odds) gains with 95% intervals; diamonds are group means."
 
@@ -228,7 +228,7 @@ def _asymmetry(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[s
         ax.spines["left"].set_visible(False)
         ax.set_title(f"{r['label']}", loc="left", fontsize=8.5, color=colour)
         ax.set_xlabel(f"targeted minus untargeted gain ({r['unit']})", fontsize=7.5)
-    fig.subplots_adjust(left=0.05, right=0.97, top=0.88, bottom=0.13, hspace=1.25)
+    fig.subplots_adjust(left=0.05, right=0.97, top=0.82, bottom=0.13, hspace=1.25)
     for r in rows:
         r.pop("label")
     columns = ["scale", "unit", "estimate", "ci_low", "ci_high", "p_value", "method"]
@@ -252,15 +252,15 @@ def _controls(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[st
     rows.append({"transition": f"{doc.get('before')} -> {doc.get('after')}", "role": "suspect",
                  "asymmetry_logits": suspect, "se": lat.get("se"), "ci_low": lo, "ci_high": hi})
     plotted = sorted((r for r in rows if fmt.is_num(r["asymmetry_logits"])), key=lambda r: r["asymmetry_logits"])
-    fig.set_size_inches(7.5, max(3.0, 1.4 + 0.38 * len(plotted)))
+    fig.set_size_inches(7.5, max(3.2, 1.7 + 0.5 * len(plotted)))
     ax = fig.subplots()
     for y, r in enumerate(plotted):
         suspect_row = r["role"] == "suspect"
         _errorbar(ax, r["asymmetry_logits"], y, (r["ci_low"], r["ci_high"]), marker="D" if suspect_row else "o",
                   color=TARGETED if suspect_row else CONTROL, markersize=8 if suspect_row else 5,
                   elinewidth=2 if suspect_row else 1.2)
-    ax.set_yticks(range(len(plotted)),
-                  [_label(r["transition"] + ("  (suspect)" if r["role"] == "suspect" else "")) for r in plotted])
+    ax.set_yticks(range(len(plotted)), [_wrap(r["transition"] + (" (suspect)" if r["role"] == "suspect" else ""), 30)
+                                        for r in plotted])
     for tick, r in zip(ax.get_yticklabels(), plotted, strict=True):
         if r["role"] == "suspect":
             tick.set_color(TARGETED)
@@ -273,7 +273,7 @@ def _controls(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[st
     ax.set_ylim(-0.7, len(plotted) - 0.1)
     ax.set_xlabel("Latent asymmetry, targeted minus untargeted gain (logits)")
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    fig.subplots_adjust(left=0.42, right=0.97, top=1 - 0.55 / fig.get_size_inches()[1],
+    fig.subplots_adjust(left=0.4, right=0.97, top=1 - 0.8 / fig.get_size_inches()[1],
                         bottom=0.75 / fig.get_size_inches()[1])
     columns = ["transition", "role", "asymmetry_logits", "se", "ci_low", "ci_high"]
     return columns, rows, "Each release transition's latent asymmetry; the suspect transition is the diamond."
@@ -309,7 +309,7 @@ def _power(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str, 
     ax.set_xlabel("True latent asymmetry (logits)")
     ax.set_ylabel("Power to detect it (%)")
     ax.grid(color="#dddddd", linewidth=0.6)
-    fig.subplots_adjust(left=0.1, right=0.97, top=0.88, bottom=0.2)
+    fig.subplots_adjust(left=0.1, right=0.97, top=0.84, bottom=0.2)
     return (["effect_logits", "power_pct"], rows,
             "Probability that this design detects an asymmetry of each size (two-sided, alpha 0.05).")
 
@@ -353,8 +353,8 @@ def render(doc: Mapping[str, Any], name: str, *, source: str) -> Chart:
             columns, rows, caption = draw(doc, fig)
         except _Missing as e:
             return Chart(name=name, title=title, caption="", missing=str(e))
-        fig.suptitle(f"{title}: {_label(doc.get('before'))} -> {_label(doc.get('after'))}", x=0.01, ha="left",
-                     fontsize=10.5, color=INK)
+        fig.suptitle(f"{title}\n{_label(doc.get('before'))} -> {_label(doc.get('after'))}", x=0.01, ha="left",
+                     fontsize=10, color=INK, linespacing=1.4)
         _source(fig, source)
         png, svg = io.BytesIO(), io.StringIO()
         fig.savefig(png, format="png", dpi=150, metadata={"Software": None})

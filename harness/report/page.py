@@ -116,7 +116,7 @@ def _headline(doc: Mapping[str, Any], charts: Mapping[str, Chart]) -> str:
     shows = "".join(f"<li>{e(s)}</li>" for s in wording.shows(doc))
     not_shows = "".join(f"<li>{e(s)}</li>" for s in wording.does_not_show(doc))
     return (f'<section id="headline"><h2>Headline</h2><p><span class="verdict {e(v)}">{e(_VERDICT[v])}</span></p>'
-            f"{figure(charts['slopes'])}<div class=\"lede\">{sentences}</div>{note}"
+            f"{note}{figure(charts['slopes'])}<div class=\"lede\">{sentences}</div>"
             f'<div class="cols"><div><h3>What this shows</h3><ul>{shows}</ul></div>'
             f"<div><h3>What this does not show</h3><ul>{not_shows}</ul></div></div></section>")
 
@@ -162,7 +162,12 @@ def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str,
                      "pp", fmt.signed(flat.get("pooled_gain_pp"), 1), "90% CI " + fmt.interval(flat.get("ci90"), 1),
                      "", f"{flat.get('method') or 'TOST'}; the 90% interval is {verdict} the margin"))
     td = doc.get("triple_difference")
-    if isinstance(td, Mapping):
+    if isinstance(td, Mapping) and not fmt.is_num(td.get("excess")):
+        n = len(td.get("controls") or [])
+        rows.append(("Excess asymmetry over other developers' transitions", "logits", "not estimable", "", "",
+                     f"{n} comparable control transition(s): only the placebo rank test applies (rank p = "
+                     f"{fmt.p_value(td.get('rank_p_value'))}); {td.get('note') or ''}".rstrip("; ")))
+    elif isinstance(td, Mapping):
         rows.append(("Excess asymmetry over other developers' transitions", "logits", fmt.signed(td.get("excess")),
                      fmt.interval(td.get("ci")), fmt.p_value(td.get("t_p_value")),
                      f"prediction-interval t-test against {len(td.get('controls') or [])} controls (df "
@@ -267,7 +272,10 @@ def _controls_table(doc: Mapping[str, Any]) -> str:
     rows = [[f"{c.get('before')} -> {c.get('after')}", fmt.signed(c.get("asymmetry")), fmt.num(c.get("se")),
              fmt.bracket(c.get("ci")), ", ".join(map(str, c.get("suites") or [])) or fmt.count(c.get("n_items"))]
             for c in td.get("controls") or []]
-    summary = [["Suspect asymmetry", fmt.signed(td.get("suspect_asymmetry"))],
+    suspect = td.get("suspect_asymmetry")
+    if not fmt.is_num(suspect):
+        suspect = ((doc.get("asymmetry") or {}).get("latent") or {}).get("estimate")
+    summary = [["Suspect asymmetry", fmt.signed(suspect)],
                ["Control mean", fmt.signed(td.get("control_mean"))],
                ["Excess [95% CI]", f"{fmt.signed(td.get('excess'))} {fmt.bracket(td.get('ci'))}"],
                ["t statistic (df)", f"{fmt.num(td.get('t_stat'))} ({fmt.num(td.get('df'), 0)})"],
@@ -399,11 +407,13 @@ def _examples(examples: Sequence[Example], doc: Mapping[str, Any]) -> str:
 def _sources(sources: Sequence[Mapping[str, Any]] | None) -> str:
     if not sources:
         return ""
-    rows = [[e(s.get("model")), e(s.get("suite")), e(s.get("score")), e(s.get("setting") or ""),
-             e(s.get("n_items")), link(s.get("source"))] for s in sources]
-    return ("<h3>Sources of the published scores</h3>"
-            + table(["Release", "Suite", "Reported score (%)", "Setting", "Items", "Source"], rows, numeric=(2, 4),
-                    raw=True))
+    basis = any(s.get("n_items_basis") for s in sources)
+    rows = [[e(s.get("model")), e(s.get("suite")), e(s.get("score", "")), e(s.get("setting") or ""),
+             e(s.get("n_items", "")), *([e(s.get("n_items_basis") or "")] if basis else []), link(s.get("source"))]
+            for s in sources]
+    headers = ["Release", "Suite", "Reported score (%)", "Setting", "Items", *(["Where the item count comes from"]
+                                                                            if basis else []), "Source"]
+    return "<h3>Sources of the published scores</h3>" + table(headers, rows, numeric=(2, 4), raw=True)
 
 
 def _research(doc: Mapping[str, Any], charts: Mapping[str, Chart], examples: Sequence[Example],
