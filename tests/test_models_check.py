@@ -78,3 +78,20 @@ def test_presets_list_every_provider_with_its_key_variable(capsys):
     for name in ("openai", "vllm", "sglang", "ollama", "llamacpp", "lmstudio", "dashscope", "openrouter",
                  "together", "anthropic", "replay"):
         assert name in out
+
+
+def test_check_of_a_replay_source_counts_its_recorded_answers(tmp_path, capsys):
+    import asyncio
+
+    from harness.models import parse_model_spec
+    from harness.runner import RunConfig, execute
+    from tests.test_runner import exact_suite
+
+    with serve() as srv:
+        config = RunConfig(models=[parse_model_spec(f"m=vllm:test-model@{srv.base_url}")],
+                           suites=[exact_suite("s", 7)], out=tmp_path, run_id="src")
+        asyncio.run(execute(config, show_progress=False))
+    code, out, _ = cli(capsys, "models", "check", f"r=replay:m@{tmp_path / 'src'}")
+    assert code == 0 and "7 recorded answers of model 'm'" in out
+    code, _, err = cli(capsys, "models", "check", f"r=replay:other@{tmp_path / 'src'}")
+    assert code == 2 and "no records for model 'other'; it holds m" in err

@@ -45,7 +45,7 @@ def check(
 
         adapter: Any = open_adapter(parsed)
         Console().print(f"replay source {adapter.source['run_dir']} (run {adapter.source['run_id']}): "
-                        f"{len(adapter._answers):,} recorded answers of model {parsed.model!r}")
+                        f"{len(adapter):,} recorded answers of model {parsed.model!r}")
         return
     results = asyncio.run(_check_all(parsed, timeout))
     table = Table(title=str(parsed), title_justify="left")
@@ -76,11 +76,8 @@ async def _check_one(spec: Any, timeout: float) -> dict[str, Any]:
     result: dict[str, Any] = {"url": url, "ok": False, "offered": []}
     adapter: Any = open_adapter(spec, concurrency=1, retries=0, timeout_s=timeout, connect_timeout_s=min(timeout, 10))
     try:
-        session = adapter._session = adapter._open()
         try:
-            async with session.get(spec.base_urls[0] + "/models") as resp:
-                body = await resp.read()
-                status = resp.status
+            status, body = await adapter.get("/models")
         except (aiohttp.ClientError, TimeoutError) as e:
             result["problem"] = (f"unreachable ({type(e).__name__}); is the server running and is the URL right? "
                                  f"{_start_hint(spec)}")

@@ -173,6 +173,14 @@ class HttpAdapter:
             attempt += 1
             await asyncio.sleep(delay)
 
+    async def get(self, path: str) -> tuple[int, bytes]:
+        """GET `path` on the first replica (e.g. /models for `asymmetry models check`); no retries.
+        Raises aiohttp.ClientError or TimeoutError when the endpoint cannot be reached."""
+        if self._session is None:
+            self._session = self._open()
+        async with self._session.get(self.replicas[0].url + path) as resp:
+            return resp.status, await resp.read()
+
     def _scrub(self, response: ChatResponse) -> ChatResponse:
         calls = tuple(ToolCall(c.name, orjson.loads(self.redact(orjson.dumps(c.arguments).decode())), c.id)
                       for c in response.tool_calls)

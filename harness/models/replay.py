@@ -67,6 +67,10 @@ class ReplayAdapter:
             raise UserError(f"{run_dir}: the records of {spec.model!r} carry no recorded turns (an imported run?); "
                             "only runs written by `asymmetry run` can be replayed")
 
+    def __len__(self) -> int:
+        """How many recorded answers this replay can serve."""
+        return len(self._answers)
+
     async def chat(self, request: ChatRequest) -> ChatResponse:
         turn = self._answers.get(request_key(request))
         if turn is None:
