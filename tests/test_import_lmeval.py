@@ -28,6 +28,7 @@ from tests.servers import Incoming, serve
 N_DOCS = 24
 SECRET = "sk-test-DO-NOT-LEAK-4242"
 TASK = "toy_arith"
+CODE = "toy_code"
 GROUP = "mmlu_toy"  # a group whose name the default task map knows (mmlu family): a suite with clusters
 
 
@@ -133,20 +134,22 @@ def runs(tmp_path_factory):
     """Two real lm-eval runs: before (original order, plus the group) and after (shuffled documents)."""
     root = tmp_path_factory.mktemp("lmeval")
     cache = root / "hf-cache"
-    write_task(root / "tasks_before", TASK, docs(), cache)
-    write_group(root / "tasks_before", cache)
     shuffled = docs()
     random.Random(7).shuffle(shuffled)
-    write_task(root / "tasks_after", TASK, shuffled, cache)
+    for side, rows in (("before", docs()), ("after", shuffled)):
+        write_task(root / f"tasks_{side}", TASK, rows, cache)
+        write_task(root / f"tasks_{side}", CODE, docs(300), cache)  # mapped as coding: a targeted suite
+        write_group(root / f"tasks_{side}", cache)
     with serve(answer=server_answer, models=("before-model", "after-model")) as server:
         url = server.base_url + "/chat/completions"
-        run_lmeval(root / "tasks_before", [TASK, GROUP], root / "out_before",
+        run_lmeval(root / "tasks_before", [TASK, CODE, GROUP], root / "out_before",
                    model_args={"model": "before-model", "base_url": url, "num_concurrent": 2, "max_retries": 1,
                                "auth_token": SECRET})
-        run_lmeval(root / "tasks_after", [TASK], root / "out_after",
+        run_lmeval(root / "tasks_after", [TASK, CODE, GROUP], root / "out_after",
                    model_args={"model": "after-model", "base_url": url, "num_concurrent": 2, "max_retries": 1})
         requests = len(server.generation_requests())
-    (root / "map.toml").write_text(f'[tasks.{TASK}]\ncapability = "math"\nlabel = "arithmetic"\n')
+    (root / "map.toml").write_text(f'[tasks.{TASK}]\ncapability = "math"\nlabel = "arithmetic"\n\n'
+                                   f'[tasks.{CODE}]\ncapability = "coding"\n')
     return {"root": root, "before": root / "out_before", "after": root / "out_after", "map": root / "map.toml",
             "requests": requests, "shuffled": shuffled}
 
@@ -157,7 +160,7 @@ def _import(runs, which: str, tmp_path: Path, **kwargs):
 
 
 def test_real_lmeval_logs_import_and_pair_on_doc_hash_not_doc_id(runs, tmp_path):
-    assert runs["requests"] == 2 * N_DOCS + 12  # every document reached the server once per model
+    assert runs["requests"] == 2 * (2 * N_DOCS + 12)  # every document reached the server once per model
     before = _import(runs, "before", tmp_path)
     after = _import(runs, "after", tmp_path)
     table = load_item_table(results=[before.run_dir, after.run_dir])
@@ -217,14 +220,14 @@ def test_manifest_records_sources_with_hashes_versions_and_choices_without_secre
     manifest = read_manifest(result.run_dir)
     files = manifest["source"]["files"]
     assert {f["role"] for f in files} == {"results", "samples"}
-    assert len([f for f in files if f["role"] == "samples"]) == 3
+    assert len([f for f in files if f["role"] == "samples"]) == 4
     for f in files:
         assert sha256_file(Path(f["path"])) == f["sha256"]
     assert manifest["source"]["lm_eval_version"] == "0.4.13"
-    assert manifest["models"][0]["served_model"] == "before-model"
+    assert manifest["models"][0]["served_models"] == ["before-model"]
     suites = {s["name"]: s for s in manifest["suites"]}
     assert suites[TASK]["selection"] == "strict / exact_match" and suites[TASK]["n_items"] == N_DOCS
-    assert manifest["counts"]["records"] == N_DOCS + 12
+    assert manifest["counts"]["records"] == 2 * N_DOCS + 12
     assert manifest["source"]["config"]["model_args"]["auth_token"] == "<redacted>"
     for path in result.run_dir.iterdir():
         assert SECRET not in path.read_text()
@@ -271,7 +274,7 @@ def test_missing_samples_means_no_log_samples(runs, tmp_path):
 
 
 def test_unmapped_tasks_are_listed_with_how_to_map_them(runs, tmp_path):
-    with pytest.raises(UserError, match=rf"no suite mapping for task\(s\) {TASK}: pass --map") as info:
+    with pytest.raises(UserError, match=rf"no suite mapping for task\(s\) {TASK}, {CODE}: pass --map") as info:
         import_lmeval(runs["before"], "x", out=tmp_path / "r")
     assert GROUP not in str(info.value)  # the group's members are mapped by the mmlu default
 
@@ -288,7 +291,7 @@ def test_bad_filter_or_metric_choices_say_what_exists(runs, tmp_path, kwargs, me
 
 def test_task_map_can_skip_and_rename(runs, tmp_path):
     path = tmp_path / "map.toml"
-    path.write_text(f'[tasks.{TASK}]\nskip = true\n\n[tasks."{GROUP}"]\ncapability = "factual"\nsuite = "trivia"\n')
+    path.write_text(f'[tasks."toy_*"]\nskip = true\n\n[tasks."{GROUP}"]\ncapability = "factual"\nsuite = "trivia"\n')
     result = import_lmeval(runs["before"], "x", out=tmp_path / "r", task_map=load_task_map(path))
     assert [s.name for s in result.suites] == ["trivia"]
     assert {r["suite"] for r in iter_records(result.run_dir)} == {"trivia"}
@@ -308,3 +311,24 @@ def test_cli_imports_and_bad_input_is_one_line_exit_2(runs, tmp_path):
                           "--model", "after"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0 and bad.stderr.startswith("error: ") and "nowhere" in bad.stderr
+
+
+def test_compare_reads_imported_runs_unchanged(runs, tmp_path):
+    from harness.compare_schema import validate_compare
+
+    before, after = _import(runs, "before", tmp_path), _import(runs, "after", tmp_path)
+    out = tmp_path / "compare.json"
+    done = subprocess.run([sys.executable, "-m", "harness", "compare", "--before", "before", "--after", "after",
+                           "--results", str(before.run_dir), "--results", str(after.run_dir), "--n-boot", "200",
+                           "--json", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    doc = json.loads(out.read_text())
+    assert validate_compare(doc) == []
+    suites = {s["suite"]: s for s in doc["suites"]}
+    assert set(suites) == {TASK, CODE, GROUP}
+    assert (suites[CODE]["category"], suites[TASK]["category"]) == ("targeted", "untargeted")
+    for name, rows in ((TASK, docs()), (CODE, docs(300)), (GROUP, docs(100, 6) + docs(200, 6))):
+        assert suites[name]["n_items"] == len(rows)
+        for side, model in (("before", "before-model"), ("after", "after-model")):
+            want = 100 * sum(expected(model, d["id"], int(d["answer"])) for d in rows) / len(rows)
+            assert suites[name][side] == pytest.approx(want)

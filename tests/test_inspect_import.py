@@ -152,7 +152,7 @@ def test_manifest_names_the_logs_with_hashes(logs, tmp_path):
     [source] = manifest["source"]["files"]
     assert source["path"].endswith(".eval") and sha256_file(source["path"]) == source["sha256"]
     assert manifest["source"]["inspect_version"] and manifest["source"]["logs"][0]["epochs"] == 2
-    assert manifest["models"][0]["served_model"] == "mockllm/model"
+    assert manifest["models"][0]["served_models"] == ["mockllm/model"] and manifest["samples"] == 2
 
 
 def test_unmapped_task_and_the_same_task_twice_are_refused(logs, tmp_path):

@@ -56,7 +56,7 @@ def test_two_models_through_the_class_import_pair_and_score_like_lmeval(tasks, t
         want = sum(expected(label, d["id"], int(d["answer"])) for d in docs()) / N_DOCS
         assert run.suites[0].accuracy == pytest.approx(want) == results[label]["results"][TASK]["exact_match,strict"]
         manifest = read_manifest(run.run_dir)
-        assert manifest["models"][0]["served_model"] == label
+        assert manifest["models"][0]["served_models"] == [label]
         journal = [f for f in manifest["source"]["files"] if f["role"] == "journal"]
         assert len(journal) == 1 and journal[0]["path"].endswith(".jsonl")
     by_doc = {r["doc_id"]: r for r in iter_records(runs[0].run_dir)}

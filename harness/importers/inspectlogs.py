@@ -257,6 +257,7 @@ def import_inspect(path: Path, label: str, *, out: Path = Path("results"), task_
                     "cluster": p.cluster, "task": log.task, "scorer": log.scorer, "error_scored": error is not None and score_obj is not None,
                     "error_message": sample.error.message.splitlines()[0][:500] if sample.error else None,
                     "source": f"{log.path.name}#{sample.id}/{sample.epoch}",
+                    "_served": [sample.output.model] if sample.output and sample.output.model else [],
                 }
             if reported is not None and task_n and abs(task_sum / task_n - reported) > 1e-6:
                 warnings.append(f"{log.task}: per-sample {log.scorer} averages {task_sum / task_n:.6f} but Inspect "
@@ -264,12 +265,14 @@ def import_inspect(path: Path, label: str, *, out: Path = Path("results"), task_
             if len(s.tasks) == 1:
                 s.reported = reported
 
+    served: set[str] = set()
     rows = list(records())
+    served.update(m for row in rows for m in row.pop("_served", ()))
     first = chosen[0].header.eval
     manifest = {
         "kind": "import",
-        "models": [{"label": label, "spec": f"inspect:{first.model}", "served_model": first.model,
-                    "base_url": scrub(first.model_base_url)}],
+        "models": [{"label": label, "provider": "inspect", "model": first.model,
+                    "served_models": sorted(served) or [first.model], "base_url": scrub(first.model_base_url)}],
         "source": {
             "format": "inspect",
             "inspect_version": (first.packages or {}).get("inspect_ai"),
@@ -280,8 +283,10 @@ def import_inspect(path: Path, label: str, *, out: Path = Path("results"), task_
                       "model_args": scrub(log.header.eval.model_args)} for log in chosen],
             "task_map": sorted({placements[log.task].rule.source for log in chosen}),
         },
-        "decoding": {log.task: scrub(log.header.eval.model_generate_config.model_dump(exclude_none=True))
-                     for log in chosen},
+        "decoding": _decoding(chosen),
+        "samples": max(int(log.header.eval.config.epochs or 1) for log in chosen),
+        "status": "complete" if all(log.header.status == "success" for log in chosen) else "incomplete",
+        "created_at": min(str(log.header.eval.created) for log in chosen),
         "started_at": min(str(log.header.eval.created) for log in chosen),
         "ended_at": max(str(log.header.stats.completed_at or log.header.eval.created) for log in chosen),
         "suites": [s.to_dict() for s in suites.values()],
@@ -289,6 +294,14 @@ def import_inspect(path: Path, label: str, *, out: Path = Path("results"), task_
     }
     run_dir = write_import(out, run_id, manifest, rows)
     return ImportResult(run_dir, list(suites.values()), warnings)
+
+
+def _decoding(logs: list[_Log]) -> dict[str, Any]:
+    """The generate config the user gave Inspect (temperature, max_tokens…): one dict when every log agrees."""
+    configs = {log.task: scrub(log.header.eval.model_generate_config.model_dump(exclude_none=True)) for log in logs}
+    unique = {repr(sorted(c.items())) for c in configs.values()}
+    first = next(iter(configs.values()))
+    return {"tool": "inspect", **first} if len(unique) == 1 else {"tool": "inspect", "per_task": configs}
 
 
 def _reported(log: _Log) -> float | None:

@@ -224,24 +224,41 @@ def _model_identity(results: Mapping[str, Any]) -> str:
     return str(spec.get("label") or results.get("model_name") or config.get("model") or "?")
 
 
+def _args(value: Any) -> dict[str, Any]:
+    """lm-eval's model_args / gen_kwargs, given as a dict or as `k=v,k=v`."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, str):
+        return dict(p.partition("=")[::2] for p in value.split(",") if "=" in p)
+    return {}
+
+
 def _model_entry(label: str, header: Mapping[str, Any]) -> dict[str, Any]:
     config = header.get("config") or {}
     spec = config.get("asymmetry_spec")
     if spec:  # run through our lm-eval model class: the adapter's spec, without secrets
-        return {"label": label, "spec": f"lm-eval:asymmetry:{spec.get('provider')}:{spec.get('model')}",
-                "served_model": spec.get("model"), "asymmetry_spec": scrub(spec)}
-    return {"label": label, "spec": f"lm-eval:{header.get('model_source') or '?'}",
-            "served_model": header.get("model_name")}
+        return {"label": label, "provider": f"lm-eval/asymmetry:{spec.get('provider')}", "model": spec.get("model"),
+                "served_models": [spec.get("model")], "asymmetry_spec": scrub(spec)}
+    backend = header.get("model_source") or config.get("model") or "?"
+    return {"label": label, "provider": f"lm-eval/{backend}", "model": header.get("model_name"),
+            "served_models": [header.get("model_name")] if header.get("model_name") else [],
+            "model_args": scrub(config.get("model_args"))}
+
+
+def _decoding(header: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings lm-eval applied to every task: --gen_kwargs, and the model's own generation budget."""
+    config = header.get("config") or {}
+    model_args = _args(config.get("model_args"))
+    return {"tool": "lm-eval", "gen_kwargs": _args(config.get("gen_kwargs")) or None,
+            "max_gen_toks": config.get("asymmetry_max_gen_toks") or model_args.get("max_gen_toks"),
+            "apply_chat_template": header.get("chat_template_sha") is not None or None,
+            "system_instruction_sha": header.get("system_instruction_sha")}
 
 
 def _warnings(tasks: list[_Task], header: Mapping[str, Any]) -> list[str]:
     out = []
-    model_args = (header.get("config") or {}).get("model_args") or {}
-    if isinstance(model_args, str):
-        model_args = dict(p.partition("=")[::2] for p in model_args.split(",") if "=" in p)
-    gen = (header.get("config") or {}).get("gen_kwargs") or {}
-    if isinstance(gen, str):
-        gen = dict(p.partition("=")[::2] for p in gen.split(",") if "=" in p)
+    model_args = _args((header.get("config") or {}).get("model_args"))
+    gen = _args((header.get("config") or {}).get("gen_kwargs"))
     capped = [t.name for t in tasks if t.config.get("output_type") == "generate_until"
               and not ({"max_gen_toks", "max_tokens"} & set(t.config.get("generation_kwargs") or {}))
               and not ({"max_gen_toks", "max_tokens"} & (set(model_args) | set(gen)))]
@@ -380,11 +397,16 @@ def import_lmeval(path: Path, label: str, *, out: Path = Path("results"), task_m
             "n_shot": {t.name: (header.get("n-shot") or {}).get(t.name) for t in tasks},
             "task_map": sorted({placements[t.name].rule.source for t in tasks}),
         },
-        "decoding": {"gen_kwargs": scrub((header.get("config") or {}).get("gen_kwargs")),
-                     "per_task": {t.name: strip_addresses(t.config.get("generation_kwargs")) for t in tasks}},
+        # run-wide settings only: each task's own generation kwargs are part of its suite's version
+        "decoding": _decoding(header),
+        "samples": 1,
+        "status": "complete",
+        "created_at": started,
         "started_at": started,
         "ended_at": started,
     }
+    manifest["source"]["generation_kwargs"] = {t.name: strip_addresses(t.config.get("generation_kwargs"))
+                                               for t in tasks}
     rows = list(records())  # read fully first: the manifest states per-suite counts, and is written once
     for s in suites.values():
         n = s.extra.pop("reported_n", 0)
