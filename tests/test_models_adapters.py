@@ -295,3 +295,10 @@ def test_request_bodies_are_json_the_server_can_read():
     with serve() as srv:
         _ask_sync(_spec(srv.base_url), ChatRequest(messages=[{"role": "user", "content": "héllo ✓"}]))
     assert orjson.loads(srv.log[0].request.raw)["messages"][0]["content"] == "héllo ✓"
+
+
+def test_a_null_extra_removes_a_field_the_endpoint_rejects():
+    with serve() as srv:
+        _ask_sync(_spec(srv.base_url, extra={"temperature": None, "seed": None, "reasoning_effort": "low"}))
+    body = srv.log[0].request.body
+    assert "temperature" not in body and "seed" not in body and body["reasoning_effort"] == "low"

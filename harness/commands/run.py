@@ -82,7 +82,8 @@ def run(
                                                    rich_help_panel="Decoding")] = None,
     extra: Annotated[str | None, typer.Option(
         "--extra", help='JSON merged into every request body, e.g. \'{"chat_template_kwargs": {"enable_thinking": '
-                        "false}}' for Qwen3 on vLLM/SGLang; per-model extras go in --model-config.",
+                        "false}}' for Qwen3 on vLLM/SGLang. A null removes a field the endpoint rejects, e.g. "
+                        "'{\"temperature\": null}' for OpenAI o-series. Per-model extras go in --model-config.",
         rich_help_panel="Decoding")] = None,
     model_config: Annotated[Path | None, typer.Option("--model-config", help="TOML file of per-model settings "
                                                       "(one table per label; see the example above).",

@@ -53,10 +53,11 @@ def build(spec: ModelSpec, request: ChatRequest) -> tuple[str, dict[str, Any]]:
         body["seed"] = d.seed
     if d.stop:
         body["stop"] = list(d.stop)
-    if d.extra:
+    if d.extra or spec.extra:
         body.update(d.extra)
-    if spec.extra:
         body.update(spec.extra)
+        for key in [k for k, v in body.items() if v is None]:
+            del body[key]  # an extra set to null removes a field the endpoint rejects (e.g. temperature)
     return path, body
 
 
