@@ -412,6 +412,10 @@ def _describe(config: RunConfig, run_id: str, config_hash: str, adapters: Mappin
     for m in config.models:
         entry = m.describe()
         entry["options"] = dict(options[m.label])
+        extras = {**config.decoding.extra, **m.extra}
+        # the Messages API has no seed, and a null extra removes it: then samples differ by sampling alone
+        entry["seed_sent"] = (m.api in ("chat", "completions") and config.decoding.seed is not None
+                              and extras.get("seed", 0) is not None)
         source = getattr(adapters[m.label], "source", None)
         if source:
             entry["replay_source"] = source

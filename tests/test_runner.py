@@ -83,7 +83,7 @@ def test_a_run_journals_every_unit_once_with_scores_and_a_checkable_manifest(tmp
     assert manifest["journal_sha256"] == sha256_file(result.run_dir / "items.jsonl")
     assert manifest["decoding"]["temperature"] == 0.7 and manifest["seeds"] == [100, 101]
     assert [(s["name"], s["version"]) for s in manifest["suites"]] == [("s1", "v1"), ("s2", "v1")]
-    assert manifest["models"][0]["served_models"] == ["Org/Served-7B"]
+    assert manifest["models"][0]["served_models"] == ["Org/Served-7B"] and manifest["models"][0]["seed_sent"]
     assert manifest["models"][0]["base_urls"] == [srv.base_url]
     row = next(r for r in result.rows if (r["model"], r["suite"]) == ("a", "s1"))
     assert row["records"] == 18 and row["score_sum"] / row["scored"] == pytest.approx(12 / 18)
