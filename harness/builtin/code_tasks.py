@@ -47,6 +47,8 @@ class CodeTask:
 
 
 def reference_source(family: Family, params: dict[str, Any]) -> str:
+    """The family's reference as source text, renamed `_reference`, behind the item's entry point with the
+    item's parameters bound (a program the sandbox can run with the hidden tests appended)."""
     source = textwrap.dedent(inspect.getsource(family.solve))
     source = re.sub(r"^def \w+\(", "def _reference(", source, count=1, flags=re.M)
     names = ", ".join(name for name, _ in family.args)
