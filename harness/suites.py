@@ -241,14 +241,17 @@ def parse_spec(path: Path) -> SuiteSpec:
 
     if solver["kind"] not in SOLVERS:
         raise bad("solver.kind", f"{solver['kind']!r} is not a solver; known: {', '.join(sorted(SOLVERS))}")
-    if solver["kind"] == "single_turn":
-        from harness.scorers import SCORERS
-
-        if not isinstance(scorer, dict) or scorer.get("kind") not in SCORERS:
-            kind_given = scorer.get("kind") if isinstance(scorer, dict) else scorer
-            raise bad("scorer.kind", f"{kind_given!r} is not a scorer; known: {', '.join(sorted(SCORERS))}")
     if not isinstance(scorer, dict):
         raise bad("scorer", "must be a table ([scorer])")
+    if solver["kind"] == "single_turn" or scorer:
+        from harness.scorers import SCORER_SETTINGS, SCORERS
+
+        if scorer.get("kind") not in SCORERS:
+            raise bad("scorer.kind", f"{scorer.get('kind')!r} is not a scorer; known: {', '.join(sorted(SCORERS))}")
+        extra = sorted(set(scorer) - {"kind"} - SCORER_SETTINGS[scorer["kind"]])
+        if extra:
+            allowed = ", ".join(sorted(SCORER_SETTINGS[scorer["kind"]])) or "none"
+            raise bad(f"scorer.{extra[0]}", f"is not a setting of the {scorer['kind']!r} scorer (its settings: {allowed})")
 
     return SuiteSpec(
         name=name,

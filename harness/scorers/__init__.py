@@ -34,4 +34,14 @@ SCORERS: dict[str, Scorer] = {
     "bfcl_ast": score_bfcl_ast,
 }
 
-__all__ = ["SCORERS", "Scorer"]
+#: The settings each scorer understands (a spec's other `[scorer]` keys); anything else is a typo.
+SCORER_SETTINGS: dict[str, frozenset[str]] = {
+    "exact": frozenset(),
+    "number": frozenset({"tolerance"}),
+    "math": frozenset({"timeout_s"}),
+    "short_answer": frozenset({"contains", "max_tokens"}),
+    "code": frozenset({"timeout_s", "prepend_prompt", "case_timeout_s"}),
+    "bfcl_ast": frozenset(),
+}
+
+__all__ = ["SCORERS", "SCORER_SETTINGS", "Scorer"]

@@ -15,6 +15,7 @@ from typing import Any
 from harness.models.base import ChatResponse
 from harness.scorers.stdio_check import contest_program
 from harness.scorers.text import visible_text
+from harness.scorers.timelimit import TIME_LIMIT_EXIT, TIME_LIMIT_MARKER
 from harness.suites import Item, Outcome
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
@@ -62,7 +63,7 @@ def assemble(item: Item, code: str, settings: Mapping[str, Any], token: str) -> 
     target = item.target
     code = drop_main_guard(code)
     if target.get("mode") in ("stdio", "functional"):
-        body = contest_program(code, target)
+        body = contest_program(code, target, float(settings.get("case_timeout_s", 6.0)))
     else:
         prefix = ""
         if settings.get("prepend_prompt") and isinstance(item.input, Mapping) and item.input.get("prompt"):
@@ -92,7 +93,9 @@ async def score_code(item: Item, response: ChatResponse, settings: Mapping[str, 
     sandbox_output). pass@k over samples is computed by the statistics, not here.
 
     Settings: `timeout_s` (default 10) wall-clock seconds per program; `prepend_prompt` (default false)
-    puts the item's prompt (a function stub with its imports) before the solution, HumanEval-style.
+    puts the item's prompt (a function stub with its imports) before the solution, HumanEval-style;
+    `case_timeout_s` (default 6) per test case of contest problems. EvalPlus inputs get EvalPlus's
+    limits (max(1 s, 4 x the reference solution's time)); a test past its limit is sandbox_timeout.
     """
     target = item.target or {}
     code = extract_code(response.text, target.get("entry_point"))
@@ -102,9 +105,14 @@ async def score_code(item: Item, response: ChatResponse, settings: Mapping[str, 
     program = assemble(item, code, settings, token)
     result = await run_program(program, float(settings.get("timeout_s", 10.0)))
     passed = result.status == "ok" and token in result.stdout
-    error = result.error_kind if result.status not in ("ok", "failed") else None
-    detail = _last_line(result.stderr) if not passed else ""
-    extracted = {"code": code, "status": result.status if not (result.status == "ok" and not passed) else "no_pass_token", "detail": detail}
+    status = result.status
+    error = result.error_kind if status not in ("ok", "failed") else None
+    if status == "failed" and result.returncode == TIME_LIMIT_EXIT and TIME_LIMIT_MARKER in result.stderr:
+        status, error = "timeout", "sandbox_timeout"  # a test's own time limit (EvalPlus / contest style)
+    elif status == "ok" and not passed:
+        status = "no_pass_token"  # exited 0 before the tests finished (e.g. exit() in the solution)
+    detail = "" if passed else _last_line(result.stderr)
+    extracted = {"code": code, "status": status, "detail": detail}
     return Outcome(score=1.0 if passed else 0.0, correct=passed, error=error, extracted=extracted)
 
 

@@ -1,13 +1,17 @@
 """Test programs for EvalPlus tasks (HumanEval+, MBPP+): differential testing inside the sandbox.
 
 EvalPlus ships inputs, not expected outputs: its evaluator runs the canonical solution to get them.
-`test_program` writes Python that does the same inside the sandbox, after the candidate's code: it
+`differential_test` writes Python that does the same inside the sandbox, after the candidate's code: it
 restores MBPP+ argument types JSON cannot carry (tuples, sets, complex numbers), runs the canonical
-solution in its own namespace for the expected outputs, then calls the candidate on a deep copy of
-each input and compares the way EvalPlus does: exact equality, else `allclose` with the task's `atol`
+solution in its own namespace for the expected output of each input, then calls the candidate on a deep
+copy of that input and compares the way EvalPlus does: exact equality, else `allclose` with the task's `atol`
 (at least 1e-6 when the expected output is float), plus EvalPlus's special oracles (HumanEval/32
 `find_zero` checked by evaluating the polynomial; MBPP+ set-equality, not-None and a few
 alternative-formula tasks). The first wrong output raises, so the program exits non-zero.
+
+Time limits follow EvalPlus too: each input gets max(1 s, 4 x the canonical solution's time on it),
+measured in the same sandbox; running past it exits with a marker on stderr (harness/scorers/timelimit.py),
+which the code scorer reports as `sandbox_timeout`. Printed output of both solutions is discarded.
 """
 
 from __future__ import annotations
@@ -16,10 +20,16 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from harness.scorers.timelimit import RUNTIME as TIME_LIMIT_RUNTIME
+
+MIN_TIME_LIMIT_S = 1.0
+TIME_LIMIT_FACTOR = 4.0
+
 RUNTIME = r'''
 import copy as _ae_copy
 import json as _ae_json
 import math as _ae_math
+import time as _ae_time
 
 _AE_SET_EQ = {"similar_elements", "find_char_long", "common_in_nested_lists", "extract_singly",
               "larg_nnum", "intersection_array", "find_dissimilar", "Diff"}
@@ -130,7 +140,7 @@ def _ae_equal(dataset, entry_point, inp, out, exp, atol):
     return exact
 
 
-def _asymmetry_evalplus(dataset, task_id, entry_point, canonical, inputs_json, atol, candidate):
+def _asymmetry_evalplus(dataset, task_id, entry_point, canonical, inputs_json, atol, candidate, min_limit, factor):
     if not callable(candidate):
         raise AssertionError("the solution does not define " + entry_point)
     inputs = _ae_json.loads(inputs_json)
@@ -140,14 +150,20 @@ def _asymmetry_evalplus(dataset, task_id, entry_point, canonical, inputs_json, a
     exec(canonical, reference)
     ref_fn = reference[entry_point]
     not_none = dataset == "mbpp" and entry_point in _AE_NOT_NONE
-    expected = []
-    for inp in inputs:
-        out = ref_fn(*_ae_copy.deepcopy(inp))
-        expected.append(out is not None if not_none else out)
-    for i, (inp, exp) in enumerate(zip(inputs, expected)):
-        out = candidate(*_ae_copy.deepcopy(inp))
+    for i, inp in enumerate(inputs):
+        # Reference, then candidate, one input at a time: two outputs in memory at most, and a wrong
+        # candidate stops the program before the reference runs on the remaining inputs.
+        args = _ae_copy.deepcopy(inp)
+        started = _ae_time.perf_counter()
+        exp = _tl_call(ref_fn, args, 3600.0, "reference solution")
+        limit = max(min_limit, factor * (_ae_time.perf_counter() - started))
+        if not_none:
+            exp = exp is not None
+        args = _ae_copy.deepcopy(inp)
+        out = _tl_call(candidate, args, limit, "test input %d" % (i + 1))
         if not _ae_equal(dataset, entry_point, inp, out, exp, atol):
             raise AssertionError("wrong output on test input %d of %d" % (i + 1, len(inputs)))
+        del exp, out
 '''
 
 
@@ -157,6 +173,7 @@ def differential_test(
     """The Python appended after the candidate's code: runs every input, raises on the first mismatch."""
     call = (
         f"_asymmetry_evalplus({dataset!r}, {task_id!r}, {entry_point!r}, {canonical_solution!r}, "
-        f"{json.dumps(list(inputs))!r}, {atol!r}, globals().get({entry_point!r}))\n"
+        f"{json.dumps(list(inputs))!r}, {atol!r}, globals().get({entry_point!r}), {MIN_TIME_LIMIT_S!r}, "
+        f"{TIME_LIMIT_FACTOR!r})\n"
     )
-    return RUNTIME + "\n" + call
+    return TIME_LIMIT_RUNTIME + RUNTIME + "\n" + call

@@ -4,7 +4,8 @@ The model's program is embedded as a string and run once per test case inside th
 problems with the case's input on file descriptor 0 (so `input()`, `sys.stdin.buffer` and `open(0)` all
 work) and its printed output captured; for functional problems by calling `Solution().<func_name>(*args)`
 with the JSON arguments. Outputs are compared as LiveCodeBench does: line by line after stripping,
-and a line that differs as text may still match token by token as exact decimals.
+and a line that differs as text may still match token by token as exact decimals. Each case has its own
+time limit (LiveCodeBench uses 6 s), reported as `sandbox_timeout` (harness/scorers/timelimit.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from harness.scorers.timelimit import RUNTIME as TIME_LIMIT_RUNTIME
 
 #: Imports contest code often assumes (LiveCodeBench prepends a similar header).
 PRELUDE = (
@@ -48,7 +51,7 @@ def _sc_same(got, want):
     return True
 
 
-def _sc_run_stdio(source, cases):
+def _sc_run_stdio(source, cases, limit):
     code = compile(source, "<solution>", "exec")
     saved_fd = _sc_os.dup(0)
     for i, case in enumerate(cases):
@@ -61,7 +64,8 @@ def _sc_run_stdio(source, cases):
             stdout = _sc_io.TextIOWrapper(captured, encoding="utf-8", write_through=True)
             _sc_sys.stdin, _sc_sys.stdout = stdin, stdout
             try:
-                exec(code, {"__name__": "__main__", "__builtins__": __builtins__})
+                namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+                _tl_call(exec, (code, namespace), limit, "test case %d" % (i + 1), quiet=False)
             except SystemExit:
                 pass
             finally:
@@ -73,7 +77,7 @@ def _sc_run_stdio(source, cases):
             raise AssertionError("wrong output on test case %d of %d" % (i + 1, len(cases)))
 
 
-def _sc_run_functional(source, cases, func_name):
+def _sc_run_functional(source, cases, func_name, limit):
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     exec(compile(source, "<solution>", "exec"), namespace)
     if "Solution" not in namespace:
@@ -81,7 +85,8 @@ def _sc_run_functional(source, cases, func_name):
     for i, case in enumerate(cases):
         args = [_sc_json.loads(line) for line in case["input"].split("\n") if line.strip()]
         expected = _sc_json.loads(case["output"])
-        got = getattr(namespace["Solution"](), func_name)(*args)
+        method = getattr(namespace["Solution"](), func_name)
+        got = _tl_call(method, args, limit, "test case %d" % (i + 1))
         if isinstance(got, tuple):
             got = list(got)
         if got != expected:
@@ -89,13 +94,13 @@ def _sc_run_functional(source, cases, func_name):
 '''
 
 
-def contest_program(code: str, target: Mapping[str, Any]) -> str:
+def contest_program(code: str, target: Mapping[str, Any], case_timeout_s: float = 6.0) -> str:
     """A complete program that runs `code` on every case in `target` and raises on the first failure."""
     cases: Sequence[Mapping[str, Any]] = target["cases"]
     source = PRELUDE + code
     payload = json.dumps([{"input": c["input"], "output": c["output"]} for c in cases])
     if target.get("mode") == "functional":
-        call = f"_sc_run_functional({source!r}, _sc_json.loads({payload!r}), {target['func_name']!r})\n"
+        call = f"_sc_run_functional({source!r}, _sc_json.loads({payload!r}), {target['func_name']!r}, {case_timeout_s!r})\n"
     else:
-        call = f"_sc_run_stdio({source!r}, _sc_json.loads({payload!r}))\n"
-    return RUNTIME + "\n" + call
+        call = f"_sc_run_stdio({source!r}, _sc_json.loads({payload!r}), {case_timeout_s!r})\n"
+    return TIME_LIMIT_RUNTIME + RUNTIME + "\n" + call
