@@ -204,9 +204,10 @@ def test_a_single_control_allows_only_a_rank_comparison_and_the_words_say_so() -
     td = doc["triple_difference"]
     doc["triple_difference"] = {"controls": td["controls"][:1], "excess": None, "ci": [None, None], "t_p_value": None,
                                 "rank_p_value": 0.5, "note": "the prediction-interval t-test needs at least 2 controls"}
-    html = _texts(doc)[0]
-    assert "only a rank comparison is possible: this asymmetry was larger than its (placebo rank p = 0.50)" in html
-    assert "industry-wide trend is not controlled for" in html
+    summary = _texts(doc)[1]
+    assert ("only a rank comparison is possible: this asymmetry was larger than that transition's (placebo rank "
+            "p = 0.50)") in summary
+    assert "industry-wide trend is not controlled for" in summary
 
 
 def test_changes_are_percentage_points_never_bare_percent(items_report: tuple[Path, Any]) -> None:

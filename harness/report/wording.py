@@ -161,7 +161,7 @@ def controls_clause(doc: Doc) -> str:
     n = len(controls)
     larger = sum(1 for v in values if fmt.is_num(suspect) and suspect > v)
     if n == 1:
-        rank = "larger than its" if larger else "not larger than its"
+        rank = "larger than that transition's" if larger else "not larger than that transition's"
     else:
         rank = f"larger than {larger} of them"
     if not fmt.is_num(td.get("excess")):
