@@ -227,6 +227,8 @@ def test_manifest_records_sources_with_hashes_versions_and_choices_without_secre
     assert manifest["models"][0]["served_models"] == ["before-model"]
     suites = {s["name"]: s for s in manifest["suites"]}
     assert suites[TASK]["selection"] == "strict / exact_match" and suites[TASK]["n_items"] == N_DOCS
+    assert manifest["source"]["choices"][f"{GROUP}_alg"] == {"suite": GROUP, "filter": "strict",
+                                                              "metric": "exact_match", "cluster": f"{GROUP}_alg"}
     assert manifest["counts"]["records"] == 2 * N_DOCS + 12
     assert manifest["source"]["config"]["model_args"]["auth_token"] == "<redacted>"
     for path in result.run_dir.iterdir():
@@ -332,3 +334,8 @@ def test_compare_reads_imported_runs_unchanged(runs, tmp_path):
         for side, model in (("before", "before-model"), ("after", "after-model")):
             want = 100 * sum(expected(model, d["id"], int(d["answer"])) for d in rows) / len(rows)
             assert suites[name][side] == pytest.approx(want)
+
+
+def test_a_folder_with_two_models_outputs_is_refused(runs, tmp_path):
+    with pytest.raises(UserError, match="results from several models.*import one model's directory"):
+        import_lmeval(runs["root"], "x", out=tmp_path / "r", task_map=load_task_map(runs["map"]))

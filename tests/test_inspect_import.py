@@ -160,3 +160,21 @@ def test_unmapped_task_and_the_same_task_twice_are_refused(logs, tmp_path):
         import_inspect(logs[("before", "eval")], "x", out=tmp_path / "r")
     with pytest.raises(UserError, match="appears in both"):  # the parent holds every run's logs
         import_inspect(logs[("before", "eval")].parent, "x", out=tmp_path / "r", task_map=logs["map"])
+
+
+def test_cli_imports_inspect_logs_and_names_bad_input(logs, tmp_path, capsys):
+    from harness.cli import main
+
+    map_file = tmp_path / "map.toml"
+    map_file.write_text('[tasks.arith]\ncapability = "math"\n')
+    with pytest.raises(SystemExit) as done:
+        main(["import", "inspect", str(logs[("after", "json")]), "--model", "after", "--map", str(map_file),
+              "--out", str(tmp_path / "results"), "--scorer", "includes"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "arith" in out and "80.0%" in out
+    with pytest.raises(SystemExit) as done:
+        main(["import", "inspect", str(tmp_path / "missing.eval"), "--model", "after"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "missing.eval: no such file" in err and err.count("\n") == 1

@@ -188,14 +188,19 @@ def _read_samples(task: _Task) -> Iterator[tuple[int, dict[str, Any]]]:
 def _discover(path: Path) -> tuple[list[_Task], dict[str, str], dict[str, Any], list[Path]]:
     """Tasks across the results files, their group parents, the (single) run's header, the results files."""
     files = find_results_files(path)
+    loaded = [(file, _load_results(file)) for file in files]
+    models: dict[str, Path] = {}
+    for file, data in loaded:
+        models.setdefault(_model_identity(data), file)
+    if len(models) > 1:
+        listed = ", ".join(f"{m} ({p})" for m, p in models.items())
+        raise UserError(f"{path}: results from several models ({listed}); import one model's directory or file "
+                        "at a time")
     tasks: dict[str, _Task] = {}
     parents: dict[str, str] = {}
-    models: dict[str, Path] = {}
     header: dict[str, Any] = {}
-    for file in files:
-        data = _load_results(file)
+    for file, data in loaded:
         date = _date_id(file)
-        models.setdefault(_model_identity(data), file)
         for group, children in (data.get("group_subtasks") or {}).items():
             for child in children:
                 parents[child] = group
@@ -209,10 +214,6 @@ def _discover(path: Path) -> tuple[list[_Task], dict[str, str], dict[str, Any], 
                                 n_effective=n.get("effective"),
                                 higher_is_better=(data.get("higher_is_better") or {}).get(name) or {})
         header = header or data
-    if len(models) > 1:
-        listed = ", ".join(f"{m} ({p})" for m, p in models.items())
-        raise UserError(f"{path}: results from several models ({listed}); import one model's directory or file "
-                        "at a time")
     return list(tasks.values()), parents, header, files
 
 
@@ -407,6 +408,9 @@ def import_lmeval(path: Path, label: str, *, out: Path = Path("results"), task_m
     }
     manifest["source"]["generation_kwargs"] = {t.name: strip_addresses(t.config.get("generation_kwargs"))
                                                for t in tasks}
+    manifest["source"]["choices"] = {t.name: {"suite": placements[t.name].suite, "filter": t.filter,
+                                              "metric": t.metric, "cluster": placements[t.name].cluster}
+                                     for t in tasks}
     rows = list(records())  # read fully first: the manifest states per-suite counts, and is written once
     for s in suites.values():
         n = s.extra.pop("reported_n", 0)
