@@ -513,7 +513,10 @@ def _lcb_cases(raw: Any) -> list[dict[str, Any]]:
         return json.loads(raw)
     except ValueError:
         pass
-    payload = _NoGlobals(io.BytesIO(zlib.decompress(base64.b64decode(raw)))).load()
+    try:
+        payload = _NoGlobals(io.BytesIO(zlib.decompress(base64.b64decode(raw)))).load()
+    except (pickle.UnpicklingError, zlib.error, EOFError) as e:
+        raise ValueError(f"test cases are neither JSON nor LiveCodeBench's compressed form ({e})") from None
     return json.loads(payload) if isinstance(payload, (str, bytes)) else list(payload)
 
 
