@@ -700,6 +700,9 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
         deviations.append(f"the plan names {plan['before']} → {plan['after']}; compared {before} → {after}")
 
     decoding, warnings, run_times = _decoding_check(manifests, before, after, force)
+    if "item_hash" not in table or table["item_hash"].isna().all():
+        warnings.append("the items carry no content hash: releases are paired by item_id alone, so a changed "
+                        "question cannot be detected")
     rows, rule_warnings = apply_error_rule(table, settings["error_rule"])
     warnings += rule_warnings
     rates, rate_warnings = error_rates(table, before, after)

@@ -390,3 +390,14 @@ def test_no_nan_reaches_the_document_even_when_a_scale_is_undefined():
     assert full["normalized_gain"] is None and "zero cell (Haldane)" in full["flags"]
     assert doc["asymmetry"]["normalized"]["estimate"] is None
     assert math.isfinite(doc["asymmetry"]["latent"]["estimate"])
+
+
+def test_alpha_sets_every_interval_and_the_sentence(basic):
+    doc = compare(basic, "old", "new", alpha=0.10)
+    base = compare(basic, "old", "new")
+    assert doc["alpha"] == 0.10 and "90% CI" in doc["summary"] and "95% CI" not in doc["summary"]
+    w90 = doc["asymmetry"]["latent"]["ci"][1] - doc["asymmetry"]["latent"]["ci"][0]
+    w95 = base["asymmetry"]["latent"]["ci"][1] - base["asymmetry"]["latent"]["ci"][0]
+    assert w90 == pytest.approx(w95 * 1.644854 / 1.959964, rel=1e-6)
+    assert doc["flatness"]["level"] == pytest.approx(0.8)
+    assert any("no content hash" in w for w in base["diagnostics"]["warnings"])

@@ -55,6 +55,7 @@ def caveat_for(doc: dict[str, Any]) -> str:
 def summary_for(doc: dict[str, Any]) -> str:
     """The §1.13 sentence for a compare document, followed by its caveat."""
     before, after = doc["before"], doc["after"]
+    cl = f"{1 - doc.get('alpha', 0.05):.0%} CI"
     groups = doc["groups"]
     tg, ug = groups["targeted"], groups["untargeted"]
     n = len(tg["suites"]) + len(ug["suites"])
@@ -70,17 +71,17 @@ def summary_for(doc: dict[str, Any]) -> str:
                    f"accuracy from {ug['before']:.1f}% to {ug['after']:.1f}%.")
     elif samples == {1}:
         out.append(f"{scope}, {after} newly solved {_num(tg['gain_ratio'], 1)} targeted items for each targeted item "
-                   f"it newly failed, relative to {before} (95% CI {_ci(tg['gain_ratio_ci'], 1)}); on untargeted "
+                   f"it newly failed, relative to {before} ({cl} {_ci(tg['gain_ratio_ci'], 1)}); on untargeted "
                    f"benchmarks the ratio was {_num(ug['gain_ratio'], 1)} ({_ci(ug['gain_ratio_ci'], 1)}).")
     else:
         k = max(samples)
         out.append(f"{scope}, {after}'s odds of solving a targeted item rose {_num(tg['gain_ratio'], 2)}-fold over "
-                   f"{before} (95% CI {_ci(tg['gain_ratio_ci'], 2)}; Mantel-Haenszel over items, {k} samples each), "
+                   f"{before} ({cl} {_ci(tg['gain_ratio_ci'], 2)}; Mantel-Haenszel over items, {k} samples each), "
                    f"and {_num(ug['gain_ratio'], 2)}-fold on untargeted items ({_ci(ug['gain_ratio_ci'], 2)}).")
     lat = doc["asymmetry"]["latent"]
     pp50 = lat.get("pp_at_50")
     direction = "larger" if (pp50 or 0) >= 0 else "smaller"
-    out.append(f"The difference is {_num(lat['estimate'])} logits (95% CI {_ci(lat['ci'])}; {lat.get('method', 'A^L')}, "
+    out.append(f"The difference is {_num(lat['estimate'])} logits ({cl} {_ci(lat['ci'])}; {lat.get('method', 'A^L')}, "
                f"two-sided {_p(lat['p_value'])}): for a benchmark starting at 50%, a targeted gain about "
                f"{abs(pp50 or 0):.0f} percentage points {direction} than the untargeted gain.")
     lo, hi = lat["ci"]
@@ -102,7 +103,7 @@ def summary_for(doc: dict[str, Any]) -> str:
         perm = gen.get("permutation") or {}
         if hk["p_value"] < doc.get("alpha", 0.05) and hk["estimate"] > 0:
             out.append(f"Treating the benchmarks as draws from their domains, the pattern generalises beyond them "
-                       f"(HKSJ meta-regression {_num(hk['estimate'])} logits, 95% CI {_ci(hk['ci'])}, {_p(hk['p_value'])}; "
+                       f"(HKSJ meta-regression {_num(hk['estimate'])} logits, {cl} {_ci(hk['ci'])}, {_p(hk['p_value'])}; "
                        f"suite-label permutation {_p(perm.get('p_value'))}).")
         else:
             out.append(f"Treating the benchmarks as draws from their domains, generalisation was not shown "
@@ -117,7 +118,7 @@ def summary_for(doc: dict[str, Any]) -> str:
         out.append(f"Compared with {c} release transitions by other developers, this asymmetry was larger than "
                    f"{td.get('n_above', '?')} of {c} (placebo rank p = {td['rank_p_value']:.2f}; prediction-interval "
                    f"{_p(td['t_p_value'])}), an excess of {_num(td['excess'])} logits over their mean "
-                   f"(95% CI {_ci(td['ci'])}).")
+                   f"({cl} {_ci(td['ci'])}).")
     elif td:
         out.append("With a single control transition only a rank comparison is possible "
                    f"(placebo rank p = {td['rank_p_value']:.2f}); the industry trend is not controlled for.")
