@@ -339,3 +339,15 @@ def test_compare_reads_imported_runs_unchanged(runs, tmp_path):
 def test_a_folder_with_two_models_outputs_is_refused(runs, tmp_path):
     with pytest.raises(UserError, match="results from several models.*import one model's directory"):
         import_lmeval(runs["root"], "x", out=tmp_path / "r", task_map=load_task_map(runs["map"]))
+
+
+@pytest.mark.parametrize("value, expected_value", [
+    ("pretrained=org/m,api_key=sk-123,auth_token=t0k", "pretrained=org/m,api_key=<redacted>,auth_token=<redacted>"),
+    ("https://user:pa55@host.example:8443/v1", "https://host.example:8443/v1"),
+    ({"base_url": "http://u:p@h/v1", "headers": {"Authorization": "Bearer x"}, "seed": 3},
+     {"base_url": "http://h/v1", "headers": {"Authorization": "<redacted>"}, "seed": 3}),
+])
+def test_secrets_are_scrubbed_from_recorded_configs(value, expected_value):
+    from harness.importers.common import scrub
+
+    assert scrub(value) == expected_value

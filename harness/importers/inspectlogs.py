@@ -58,8 +58,11 @@ def find_logs(path: Path) -> list[Path]:
         if path.suffix not in (".eval", ".json"):
             raise UserError(f"{path}: expected an Inspect log (.eval or .json)")
         return [path]
-    found = sorted(p for p in path.rglob("*") if p.suffix in (".eval", ".json") and p.is_file()
-                   and not p.name.startswith(("logs.json", "_")))
+    from urllib.parse import unquote, urlsplit
+
+    # Inspect's own listing knows its log naming (it skips logs.json and eval-set manifests)
+    found = sorted(Path(unquote(urlsplit(info.name).path)) if info.name.startswith("file://") else Path(info.name)
+                   for info in _inspect().list_eval_logs(str(path.resolve()), recursive=True))
     if not found:
         raise UserError(f"{path}: no Inspect logs (.eval or .json) below it; pass Inspect's --log-dir")
     return found
