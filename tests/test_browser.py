@@ -52,7 +52,9 @@ def _runs(tmp_path: Path, before: str, after: str) -> list[Path]:
                 flip = (i < 10 + 8 * (s < 2)) if release else (10 + 8 * (s < 2) <= i < 30)
                 score = float(flip if i < 30 else i % 2)
                 records.append(_record(model, suite, i, score, f"answer {i}: {PAYLOADS[i % len(PAYLOADS)]}"))
-        dirs.append(write_run(tmp_path / f"run-{model}", {"models": [model]}, records))
+        manifest = {"models": [{"label": model}], "created_at": "2025-06-01T12:00:00Z",
+                    "decoding": {"temperature": 0.0, "max_tokens": 2048, "seed": 7}}
+        dirs.append(write_run(tmp_path / f"run-{model}", manifest, records))
     return dirs
 
 

@@ -34,6 +34,9 @@ def test_report_from_run_directories_refuses_an_existing_out_and_overwrites_on_r
     html = (out / "index.html").read_text()
     assert html.count("<details>") >= 8  # two examples per suite and direction, from the journals
     assert "&lt;script&gt;window.__pwned" in html
+    decoding = html.split(">Decoding settings<")[1].split("</table>")[0]
+    assert "<th>temperature</th>" in decoding and "<th>max_tokens</th>" in decoding and "2,048" in decoding
+    assert "checked: identical in both releases" in html
     stamp = (out / "index.html").stat().st_mtime_ns
 
     proc = asymmetry(*args, cwd=tmp_path)
