@@ -192,5 +192,19 @@ def run_demo(out: Path = DEFAULT_OUT, transition: str = DEFAULT_TRANSITION) -> D
     sources = [{"model": r["model"], "suite": r["suite"], "score": r["score"], "n_items": r["n_items"],
                 "n_items_basis": r["n_items_basis"], "setting": r["setting"], "source": r["source"]}
                for r in inputs.rows]
-    write_report(doc, out, overwrite=True, sources=sources, extra_files={"scores.csv": data})
-    return DemoResult(path=out, doc=doc, inputs=inputs, replaced=replaced, other_steps=other_steps(transition))
+    steps = other_steps(transition)
+    write_report(doc, out, overwrite=True, sources=sources,
+                 extra_files={"scores.csv": data, "other_qwen_steps.csv": steps_csv(steps)})
+    return DemoResult(path=out, doc=doc, inputs=inputs, replaced=replaced, other_steps=steps)
+
+
+def steps_csv(steps: Sequence[dict[str, Any]]) -> bytes:
+    """The other Qwen steps' latent asymmetries as CSV (logits, 95% interval, two-sided p)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["transition", "before", "after", "n_targeted", "n_untargeted", "latent_asymmetry_logits",
+                     "ci_low", "ci_high", "p_value"])
+    for s in steps:
+        writer.writerow([s["transition"], s["before"], s["after"], s["n_targeted"], s["n_untargeted"], s["estimate"],
+                         s["ci"][0], s["ci"][1], s["p_value"]])
+    return buf.getvalue().encode()

@@ -48,7 +48,8 @@ def test_demo_writes_a_complete_report_offline_and_prints_path_and_headline(demo
     cwd, proc = demo_run
     assert proc.returncode == 0, proc.stderr
     out = cwd / "reports" / "demo"
-    for name in ("index.html", "compare.json", "summary.md", "citation.txt", "scores.csv", "sources.csv"):
+    for name in ("index.html", "compare.json", "summary.md", "citation.txt", "scores.csv", "sources.csv",
+                 "other_qwen_steps.csv"):
         assert (out / name).is_file(), name
     for chart in ("slopes", "forest", "asymmetry", "controls"):
         for ext in ("png", "svg", "csv"):
@@ -61,6 +62,9 @@ def test_demo_writes_a_complete_report_offline_and_prints_path_and_headline(demo
     assert "Published scores are score-level, unpaired evidence" in stdout
     for sentence in wording.headline(doc):
         assert sentence in stdout
+    steps = (out / "other_qwen_steps.csv").read_text().splitlines()
+    assert len(steps) == 1 + 5 and steps[0].startswith("transition,before,after")
+    assert "qwen3-235b>qwen3-235b-2507" in stdout or "Qwen3-235B-A22B-Instruct-2507" in stdout
 
 
 def test_the_headline_says_what_the_published_numbers_say(demo_run) -> None:
