@@ -281,3 +281,19 @@ def test_same_document_gives_the_same_charts_and_words() -> None:
     assert _texts(doc) == _texts(items_doc())
     first, second = render(doc, "forest", source="s"), render(doc, "forest", source="s")
     assert first.svg == second.svg and first.png == second.png
+
+
+def test_a_pre_registered_analysis_says_so_with_its_hash_and_deviations(tmp_path: Path) -> None:
+    from harness.compare import compare
+    from harness.plan import load_plan, make_plan, write_plan
+    from tests.test_report_samples import SUITES, item_table
+
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan({s: c for s, (c, _) in SUITES.items()}, before="old-release", after="new-release",
+                               margin_pp=2.0))
+    plan = load_plan(path)
+    doc = compare(item_table(), "old-release", "new-release", plan=plan, margin_pp=4.0, n_boot=0)
+    summary = _texts(doc)[1]
+    assert f"Pre-registered (plan file {path}; sha256 {plan['file_sha256'][:16]}…" in summary
+    assert "Deviations from the plan: margin_pp = 4.0 differs from the plan's 2.0" in summary
+    assert "Not pre-registered" not in summary
