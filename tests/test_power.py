@@ -105,6 +105,12 @@ def test_item_noise_limits_the_benefit_of_more_samples() -> None:
     assert pw.resampling_ratio(1, 0.25, 0.5, 1.0) == (1.0, 1.0)
 
 
+def test_resampling_ratio_is_defined_across_the_whole_discordance_range() -> None:
+    for pi_d in (0.0001, 0.01, 0.3, 0.4999):
+        latent, pp = pw.resampling_ratio(3, pi_d, 0.5, 0.3)
+        assert 0.2 < latent < 1 and 0.2 < pp < 1
+
+
 def test_curve_passes_through_alpha_and_the_requested_power() -> None:
     design = Design(500, samples=3, discordance=0.3)
     result = detectable(design)

@@ -57,7 +57,7 @@ def test_bad_input_is_one_line_error_naming_the_flag(capsys: pytest.CaptureFixtu
 
 def test_subprocess_console_script_prints_json() -> None:
     proc = subprocess.run([sys.executable, "-m", "harness", "power", "-n", "1000", "-k", "5", "--json"],
-                          capture_output=True, text=True, timeout=60, check=False)
+                          capture_output=True, text=True, timeout=180, check=False)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["design"]["n_items"] == 1000 and doc["mde_latent"] < 0.25

@@ -9,6 +9,7 @@ documented-invalid uses must show their known failures. Writes benchmarks/calibr
     .venv/bin/python benchmarks/calibration/run.py --quick          # R = 1,000 per cell (~2 min on 2 cores)
     .venv/bin/python benchmarks/calibration/run.py                  # R = 5,000 per cell (the acceptance run)
     .venv/bin/python benchmarks/calibration/run.py --only N1,N5 --reps 2000 --jobs 1
+    .venv/bin/python benchmarks/calibration/run.py --quick --curves # + §3.3 L1 power curves (PNG + table)
 
 Exit status 1 when any claim is flagged (so CI can gate on it), 0 otherwise.
 """
@@ -25,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from sim.calibrate import render_report, run_all  # noqa: E402
-from sim.scenarios import all_cells  # noqa: E402
+from sim.calibrate import plot_curves, render_curves, render_report, run_all  # noqa: E402
+from sim.scenarios import CURVE_ANCHORS, all_cells, curve_cells  # noqa: E402
 
 from harness import __version__  # noqa: E402
 
@@ -50,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated cell-id prefixes, e.g. N1,N4/S=4,P3")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="worker processes")
     parser.add_argument("--out", type=Path, default=OUT / "calibration_report.md", help="report path")
+    parser.add_argument("--curves", action="store_true",
+                        help="also simulate the §3.3 L1 power curves (R = 2,000 per point unless --reps) and "
+                             "draw power_curves.png beside the report")
     args = parser.parse_args(argv)
 
     reps = args.reps or (1_000 if args.quick else 5_000)
@@ -75,6 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     report = render_report(rows, reps=reps, command=command.strip(), elapsed_s=elapsed,
                            version=f"asymmetry {__version__}, {_commit()}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.curves:
+        curve_reps = args.reps or 2_000
+        points = curve_cells()
+        print(f"power curves: {len(points)} points x R = {curve_reps:,}", file=sys.stderr)
+        curve_rows = run_all(points, curve_reps, on_done=progress, jobs=args.jobs)
+        report += "\n" + render_curves(curve_rows, CURVE_ANCHORS, curve_reps)
+        png = args.out.with_name("power_curves.png")
+        plot_curves(curve_rows, CURVE_ANCHORS, png)
+        report += f"\n![L1 power curves]({png.name})\n"
     args.out.write_text(report + "\n", encoding="utf-8")
     print(report)
     print(f"\nwritten: {args.out}", file=sys.stderr)

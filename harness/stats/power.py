@@ -175,13 +175,12 @@ def resampling_ratio(samples: int, discordance: float, shift: float = 0.5,
     """
     if samples == 1:
         return 1.0, 1.0
-    top = _discordance(1e-6, shift, item_noise)
-    if discordance >= top:
-        raise UserError(
-            f"power design: discordance={discordance} is more than items at a 50% start can show "
-            f"({top:.2f}) with shift={shift} and item_noise={item_noise}; lower it"
-        )
-    spread = optimize.brentq(lambda s: _discordance(s, shift, item_noise) - discordance, 1e-6, 200.0)
+    # discordance falls from 0.5 (all items at 50%) towards 0 as the difficulty spread grows
+    widest = 200.0
+    if discordance <= _discordance(widest, shift, item_noise):
+        spread = widest
+    else:
+        spread = optimize.brentq(lambda s: _discordance(s, shift, item_noise) - discordance, 1e-6, widest)
     p0, p1, w = _reference_items(spread, shift, item_noise)
     latent1, pp1 = _item_variances(p0, p1, w, 1)
     latent_k, pp_k = _item_variances(p0, p1, w, samples)

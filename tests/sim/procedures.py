@@ -137,6 +137,17 @@ def _wcr(n_boot: int, se: SuiteEstimates) -> Outcome:
     return Outcome.p_only(p, est[:, t].mean(axis=1) - est[:, ~t].mean(axis=1))
 
 
+def _flatness(margin: float, se: SuiteEstimates) -> Outcome:
+    """compare's flatness rule for one-sample items: Tango TOST on the pooled untargeted paired gain; the
+    p-value is the TOST's (rejecting = declaring the untargeted gain flat within ±margin)."""
+    b = se.batch
+    u = ~b.targeted[b.suite]
+    d = b.x1[:, u].astype(int) - b.x0[:, u]
+    tests = [hs.tango_tost(int(np.sum(row > 0)), int(np.sum(row < 0)), row.size, margin) for row in d]
+    return Outcome(np.array([np.mean(row) / b.k for row in d]), np.array([t.extra["ci"][0] for t in tests]),
+                   np.array([t.extra["ci"][1] for t in tests]), np.array([t.p_value for t in tests]))
+
+
 @dataclass(frozen=True)
 class Procedure:
     """A procedure under calibration. `alpha` is the nominal level of its decision rule; `sided` says how
@@ -213,7 +224,12 @@ L3_PROCEDURES = {
                          sided="one-sided", primary=False),
 }
 
-PROCEDURES = {**L1_PROCEDURES, **L2_PROCEDURES, **L3_PROCEDURES}
+FLATNESS_PROCEDURES = {
+    "tost_flat": Procedure("tost_flat", "flatness TOST (Tango, ±3 pp)", "F", partial(_flatness, 0.03),
+                           sided="equivalence"),
+}
+
+PROCEDURES = {**L1_PROCEDURES, **L2_PROCEDURES, **L3_PROCEDURES, **FLATNESS_PROCEDURES}
 
 
 def transitions_from_families(batches: list[Batch]) -> Transitions:
