@@ -179,7 +179,7 @@ def _forest(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str,
         _errorbar(ax, est, y, (r["ci_low"], r["ci_high"]), marker="D" if group else MARKERS[r["category"]],
                   color=COLOURS[r["category"]], markersize=7 if group else 5, elinewidth=2.2 if group else 1.3)
     ax.axvline(0, color=MUTED, linewidth=0.8)
-    ax.set_yticks(range(n), [_label(r["row"]) for r in reversed(rows)])
+    ax.set_yticks(range(n), [_wrap(r["row"], 28) for r in reversed(rows)])
     for tick, r in zip(ax.get_yticklabels(), reversed(rows), strict=True):
         tick.set_color(COLOURS[r["category"]])
         if r["kind"] == "group":
