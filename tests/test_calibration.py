@@ -216,3 +216,17 @@ def test_benchmark_script_writes_the_report_and_exits_on_flags(tmp_path: Path) -
     bad = subprocess.run([sys.executable, str(ROOT / "benchmarks/calibration/run.py"), "--only", "nothing"],
                          capture_output=True, text=True, timeout=180, check=False)
     assert bad.returncode == 2 and "matches no cell" in bad.stderr
+
+
+def test_power_curve_points_render_as_a_table_and_a_png(tmp_path: Path) -> None:
+    from sim.calibrate import plot_curves, render_curves
+    from sim.scenarios import CURVE_ANCHORS, curve_cells
+
+    points = [c for c in curve_cells() if c.id in ("C/n=300/k=1/d=0.0", "C/n=300/k=1/d=0.5")]
+    rows = [r for cell in points for r in run_cell(cell, 100)]
+    assert rows[1].analytic == pytest.approx(0.52, abs=0.04)  # §3.3 pilot anchor 54%
+    text = render_curves(rows, CURVE_ANCHORS, 100)
+    assert "| 300 | 1 | 0.5 |" in text and "54%" in text
+    png = tmp_path / "curves.png"
+    plot_curves(rows, CURVE_ANCHORS, png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -154,3 +154,25 @@ def test_bad_design_values_are_user_errors_naming_the_field(field: str, value: f
     kwargs = {"n_items": 300, field: value}
     with pytest.raises(UserError, match=field):
         Design(**kwargs)
+
+
+def test_discordance_at_a_starting_accuracy_matches_the_simulated_item_population() -> None:
+    from sim.dgp import Scenario, suite_discordance
+
+    for acc in (0.35, 0.5, 0.85, 0.95):
+        sc = Scenario("one suite", n_targeted=1, n_untargeted=1, baselines_targeted=(acc, acc),
+                      baselines_untargeted=(acc, acc), shift=0.8, noise_sd=0.3)
+        assert pw.discordance_at(acc, 0.8, 1.5, 0.3) == pytest.approx(suite_discordance(sc)[0], abs=0.003)
+    # near a ceiling few items can flip
+    assert pw.discordance_at(0.95, 0.5) < pw.discordance_at(0.85, 0.5) < pw.discordance_at(0.5, 0.5)
+    with pytest.raises(UserError, match="between 0 and 1"):
+        pw.discordance_at(1.0)
+
+
+def test_pooled_discordance_is_the_variance_matching_harmonic_combination() -> None:
+    assert pw.pooled_discordance([0.3] * 4, [1, 1, 0, 0]) == pytest.approx(0.3)
+    pooled = pw.pooled_discordance([0.3, 0.3, 0.2, 0.15], [1, 1, 0, 0])
+    # Var(A) with per-suite discordances equals the single-π variance at the pooled value
+    per_suite = (1 / 0.3 + 1 / 0.3) / 4 + (1 / 0.2 + 1 / 0.15) / 4
+    assert (1 / pooled) * (1 / 2 + 1 / 2) == pytest.approx(per_suite)
+    assert pooled < (0.3 + 0.3 + 0.2 + 0.15) / 4

@@ -61,3 +61,14 @@ def test_subprocess_console_script_prints_json() -> None:
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["design"]["n_items"] == 1000 and doc["mde_latent"] < 0.25
+
+
+def test_accuracy_derives_the_discordance_and_a_ceiling_costs_power(capsys: pytest.CaptureFixture[str]) -> None:
+    _, balanced, _ = run_cli(capsys, "--accuracy", "0.5,0.5", "--json")
+    _, ceiling, _ = run_cli(capsys, "--accuracy", "45,95", "--json")
+    b, c = json.loads(balanced), json.loads(ceiling)
+    assert c["discordance_from_accuracy"]["accuracy"] == [0.45, 0.95]
+    assert c["design"]["discordance"] < b["design"]["discordance"]
+    assert c["mde_latent"] > b["mde_latent"]
+    code, _, err = run_cli(capsys, "--accuracy", "0.4,0.8", "--discordance", "0.2")
+    assert code == 2 and "either --discordance or --accuracy" in err

@@ -19,7 +19,8 @@ def register(app: typer.Typer) -> None:
             "Minimum detectable asymmetry for a design: items per suite, samples per item, suites per group, "
             "discordance and control transitions. Prints the latent (logit) and percentage-point MDEs, the "
             "industry-trend (L3) excess detectable with C controls, a short power curve and what to change "
-            "first.\n\nExample: [bold]asymmetry power --items 300 --samples 3 --controls 8[/bold]"
+            "first.\n\nExamples: [bold]asymmetry power --items 300 --samples 3 --controls 8[/bold]; "
+            "[bold]asymmetry power -n 500 --accuracy 0.45,0.85 --targeted 4 --untargeted 4[/bold]"
         ),
     )(power)
 
@@ -29,11 +30,19 @@ def power(
     samples: Annotated[int, typer.Option("--samples", "-k", help="Samples per item and release.")] = 1,
     targeted: Annotated[int, typer.Option("--targeted", help="Targeted (coding/agentic) suites.")] = 2,
     untargeted: Annotated[int, typer.Option("--untargeted", help="Untargeted (math/factual) suites.")] = 2,
-    discordance: Annotated[float, typer.Option(
+    discordance: Annotated[float | None, typer.Option(
         "--discordance", help="Share of items whose outcome differs between the releases (π_d; typical "
-                              "0.15-0.35). Read it off a pilot run: (gains + losses) / items.")] = 0.25,
+                              "0.15-0.35). Read it off a pilot run: (gains + losses) / items. [default: 0.25, "
+                              "or derived from --accuracy]", show_default=False)] = None,
+    accuracy: Annotated[str | None, typer.Option(
+        "--accuracy", metavar="T,U", help="Old-release accuracy of the targeted and untargeted suites, e.g. "
+                                          "0.45,0.85: derives the discordance (suites near a ceiling have few "
+                                          "discordant items) instead of --discordance.")] = None,
+    shift: Annotated[float, typer.Option(
+        "--shift", help="Expected common latent gain of the new release, logits (0.5 ≈ +12 pp at 50%).")] = 0.5,
     controls: Annotated[int, typer.Option(
-        "--controls", "--baselines", "-c", help="Control release transitions from other labs (L3).")] = 0,
+        "--controls", "--baselines", "-c", help="Control (baseline) release transitions from other labs, for "
+                                                "the triple difference (L3).")] = 0,
     tau_f: Annotated[float, typer.Option("--tau-f", help="Lab-to-lab SD of the asymmetry, logits (L3).")] = 0.3,
     tau_suite: Annotated[float, typer.Option("--tau-suite", help="Suite-to-suite SD, logits (L2).")] = 0.3,
     item_noise: Annotated[float, typer.Option(
@@ -48,12 +57,38 @@ def power(
     import json
 
     from harness.errors import UserError
-    from harness.stats.power import Design, ddd_mde, detectable, latent_se, pp_at
+    from harness.stats.power import (
+        Design,
+        ddd_mde,
+        detectable,
+        discordance_at,
+        latent_se,
+        pooled_discordance,
+        pp_at,
+    )
 
+    derived = None
+    if accuracy is not None:
+        if discordance is not None:
+            raise UserError("give either --discordance or --accuracy, not both")
+        parts = [p.strip() for p in accuracy.split(",")]
+        try:
+            acc_t, acc_u = (float(p) for p in parts)
+        except ValueError:
+            raise UserError(f"--accuracy {accuracy!r}: give two accuracies as T,U, e.g. 0.45,0.85") from None
+        if acc_t > 1 or acc_u > 1:  # percent given
+            acc_t, acc_u = acc_t / 100, acc_u / 100
+        pi_t = discordance_at(acc_t, shift, item_noise=item_noise)
+        pi_u = discordance_at(acc_u, shift, item_noise=item_noise)
+        discordance = pooled_discordance([pi_t] * targeted + [pi_u] * untargeted,
+                                         [True] * targeted + [False] * untargeted)
+        derived = {"accuracy": [acc_t, acc_u], "discordance_targeted": round(pi_t, 4),
+                   "discordance_untargeted": round(pi_u, 4), "pooled": round(discordance, 4)}
     try:
         design = Design(n_items=items, samples=samples, n_targeted=targeted, n_untargeted=untargeted,
-                        discordance=discordance, controls=controls, tau_f=tau_f, alpha=alpha,
-                        power=target_power, tau_suite=tau_suite, item_noise=item_noise, margin_pp=margin_pp)
+                        discordance=0.25 if discordance is None else discordance, controls=controls, tau_f=tau_f,
+                        alpha=alpha, power=target_power, shift=shift, tau_suite=tau_suite, item_noise=item_noise,
+                        margin_pp=margin_pp)
         result = detectable(design)
     except UserError as e:  # name the command-line flag, not the Python field
         message = str(e).replace("power design: ", "")
@@ -61,6 +96,8 @@ def power(
         if field.isidentifier():
             message = f"--{_FLAGS.get(field, field.replace('_', '-'))} " + message[len(field) + 1:]
         raise UserError(message) from None
+    if derived is not None:
+        result["discordance_from_accuracy"] = derived
     ddd_sd = result["ddd_sd"]
     result["l3_by_controls"] = [{"controls": c, "mde_ddd": round(ddd_mde(c, ddd_sd, alpha, target_power), 4)}
                                 for c in L3_CONTROLS]
@@ -74,9 +111,16 @@ def power(
     console = Console()
     console.print(
         f"[bold]Design[/bold]: {targeted}+{untargeted} suites × {items} items, k={samples} sample(s), "
-        f"discordance {discordance:.2f}, {controls} control transition(s); "
+        f"discordance {design.discordance:.2f}, {controls} control transition(s); "
         f"{target_power:.0%} power, two-sided α={alpha}"
     )
+    if derived is not None:
+        console.print(
+            f"  discordance from starting accuracies {derived['accuracy'][0]:.0%} (targeted) and "
+            f"{derived['accuracy'][1]:.0%} (untargeted) with a {shift} logit gain: "
+            f"{derived['discordance_targeted']:.2f} and {derived['discordance_untargeted']:.2f}, "
+            f"pooled {derived['pooled']:.2f}"
+        )
     table = Table(title="Minimum detectable effect", title_justify="left")
     table.add_column("Layer / test")
     table.add_column("MDE", justify="right")

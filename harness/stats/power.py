@@ -46,6 +46,8 @@ __all__ = [
     "mcnemar_n",
     "miller_n",
     "resampling_ratio",
+    "discordance_at",
+    "pooled_discordance",
     "pp_at",
     "advice",
 ]
@@ -126,11 +128,12 @@ _NODES_B = np.polynomial.hermite_e.hermegauss(64)
 _NODES_E = np.polynomial.hermite_e.hermegauss(12)
 
 
-def _reference_items(spread: float, shift: float, noise: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Quadrature over b ~ N(0, spread²) and independent release noise e0, e1 ~ N(0, noise²)."""
+def _reference_items(spread: float, shift: float, noise: float, offset: float = 0.0
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Quadrature over b ~ N(-offset, spread²) and independent release noise e0, e1 ~ N(0, noise²)."""
     xb, wb = _NODES_B
     xe, we = _NODES_E if noise > 0 else (np.zeros(1), np.ones(1))
-    b = (spread * xb)[:, None, None]
+    b = (spread * xb - offset)[:, None, None]
     e0 = (noise * xe)[None, :, None]
     e1 = (noise * xe)[None, None, :]
     shape = (len(xb), len(xe), len(xe))
@@ -143,6 +146,34 @@ def _reference_items(spread: float, shift: float, noise: float) -> tuple[np.ndar
 def _discordance(spread: float, shift: float, noise: float) -> float:
     p0, p1, w = _reference_items(spread, shift, noise)
     return float(np.sum(w * (p0 * (1 - p1) + p1 * (1 - p0))))
+
+
+def discordance_at(accuracy: float, shift: float = 0.5, item_sd: float = 1.5, item_noise: float = 0.3) -> float:
+    """The one-sample discordance π_d of a suite whose old release scores `accuracy`, when the new release
+    gains `shift` logits: Rasch items with difficulty SD `item_sd` (the §3.1 default) and item noise."""
+    if not 0.0 < accuracy < 1.0:
+        raise UserError(f"power design: starting accuracy {accuracy!r} must be strictly between 0 and 1")
+
+    def mean_old(offset: float) -> float:
+        p0, _, w = _reference_items(item_sd, shift, item_noise, offset)
+        return float(np.sum(w * p0))
+
+    offset = optimize.brentq(lambda t: mean_old(t) - accuracy, -40.0, 40.0, xtol=1e-10)
+    p0, p1, w = _reference_items(item_sd, shift, item_noise, offset)
+    return float(np.sum(w * (p0 * (1 - p1) + p1 * (1 - p0))))
+
+
+def pooled_discordance(per_suite: np.ndarray | list[float], targeted: np.ndarray | list[bool]) -> float:
+    """The single π_d that gives the latent asymmetry the same variance as suites with discordances
+    `per_suite`: Var(A) ∝ Σ_T 1/(π_s S_T²) + Σ_U 1/(π_s S_U²) = (1/π)(1/S_T + 1/S_U). A harmonic mean, so a
+    near-ceiling suite with few discordant items weighs as much as it costs."""
+    pi = np.asarray(per_suite, float)
+    t = np.asarray(targeted, bool)
+    st, su = int(t.sum()), int((~t).sum())
+    if st == 0 or su == 0 or np.any(pi <= 0):
+        raise UserError("power design: pooled discordance needs positive discordances in both groups")
+    inverse = np.sum(1 / pi[t]) / st**2 + np.sum(1 / pi[~t]) / su**2
+    return float((1 / st + 1 / su) / inverse)
 
 
 def _item_variances(p0: np.ndarray, p1: np.ndarray, w: np.ndarray, k: int) -> tuple[float, float]:

@@ -216,8 +216,13 @@ def _draw(rng: np.random.Generator, k: int, p: np.ndarray) -> np.ndarray:
 
 
 def expected_discordance(scenario: Scenario, draws: int = 400_000) -> float:
-    """E[p0(1 − p1) + p1(1 − p0)]: the share of (one-sample) items whose outcome differs between releases,
-    averaged over suites (Monte Carlo over the item population with a fixed seed; ±0.001)."""
+    """E[p0(1 − p1) + p1(1 − p0)] averaged over suites (see `suite_discordance`)."""
+    return float(np.mean(suite_discordance(scenario, draws)))
+
+
+def suite_discordance(scenario: Scenario, draws: int = 400_000) -> np.ndarray:
+    """Per suite, E[p0(1 − p1) + p1(1 − p0)]: the share of (one-sample) items whose outcome differs between
+    releases (Monte Carlo over the item population with a fixed seed; ±0.001)."""
     rng = np.random.default_rng(scenario.seed)
     theta0 = suite_offsets(scenario)
     shifts = (equal_pp_shifts(scenario, theta0) if scenario.equal_pp is not None
@@ -231,7 +236,7 @@ def expected_discordance(scenario: Scenario, draws: int = 400_000) -> float:
         p0 = special.expit(a * (theta - b) + e0)
         p1 = special.expit(a * (theta + delta - b) + e1)
         out.append(np.mean(p0 * (1 - p1) + p1 * (1 - p0)))
-    return float(np.mean(out))
+    return np.array(out)
 
 
 # --- Layer 3: release transitions of several labs ------------------------------------------------------
