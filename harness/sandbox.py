@@ -395,6 +395,7 @@ class Sandbox:
         self._python_version = ""
         self._unsandboxed = False
         self._note = ""
+        self._seccomp: bool | None = None
 
     # ---- lifecycle
     async def start(self) -> Sandbox:
@@ -441,8 +442,8 @@ class Sandbox:
         workers = [self._new_worker("serve", wait=False) for _ in range(self.workers)]
         try:
             for worker in workers:
-                self._python_version = str(worker.wait_ready().get("python", ""))
-            raw = workers[0].request({**self._request("pass", 10.0), "isolate": True}, 10.0 + _ANSWER_GRACE_S)
+                self._remember(worker.wait_ready())
+            raw = workers[0].request({"program": "pass", "timeout_s": 10.0}, 10.0 + _ANSWER_GRACE_S)
         except _WorkerLost:
             for worker in workers:
                 worker.kill()
@@ -455,7 +456,7 @@ class Sandbox:
             self._idle.put(worker)
 
     def _check_plain(self) -> None:
-        raw = self._run_once({**self._request("pass", 10.0), "isolate": False}, 10.0 + _ANSWER_GRACE_S)
+        raw = self._run_once({"program": "pass", "timeout_s": 10.0}, 10.0 + _ANSWER_GRACE_S)
         if raw.get("setup_error") or raw.get("exit_code") != 0:
             detail = raw.get("setup_error") or raw.get("stderr") or raw
             raise SandboxUnavailable(
@@ -490,8 +491,6 @@ class Sandbox:
                 self._threads = None
 
     # ---- running programs
-    def _request(self, program: str, timeout_s: float) -> dict[str, Any]:
-        return {"program": program, "timeout_s": timeout_s, "limits": asdict(self.limits), "workdir": None}
 
     async def run(self, program: str, *, timeout_s: float = 10.0) -> ExecResult:
         """Run `program` (Python source) as a fresh `python main.py` would, contained. Never raises for
@@ -509,11 +508,11 @@ class Sandbox:
         """`run` for callers without an event loop (blocks)."""
         if not self._started:
             self._start()
-        req = self._request(program, timeout_s)
+        req = {"program": program, "timeout_s": timeout_s}
         if self.mode == "fork":
-            raw = self._run_pooled({**req, "isolate": True}, timeout_s + _ANSWER_GRACE_S)
+            raw = self._run_pooled(req, timeout_s + _ANSWER_GRACE_S)
         else:
-            raw = self._run_once({**req, "isolate": False}, timeout_s + _ANSWER_GRACE_S)
+            raw = self._run_once(req, timeout_s + _ANSWER_GRACE_S)
         if raw.get("setup_error"):
             raise SandboxError(f"the sandbox failed to set up a program: {raw['setup_error']}")
         return classify(raw, timeout_s)
@@ -556,10 +555,9 @@ class Sandbox:
             workdir = tempfile.mkdtemp(prefix="asymmetry-sandbox-")
             if _drops_privileges():
                 os.chown(workdir, SANDBOX_UID, SANDBOX_UID)
-            req = {**req, "workdir": workdir}
         worker = None
         try:
-            worker = self._new_worker("once")
+            worker = self._new_worker("once", workdir=workdir)
             return worker.request(req, wait_s)
         except _WorkerLost as exc:
             return {"exit_code": None, "signal": None, "stderr": f"sandbox worker lost: {exc}"}
@@ -570,8 +568,15 @@ class Sandbox:
             if workdir:
                 _remove_tree(workdir)
 
-    def _new_worker(self, mode: str, *, wait: bool = True) -> _Worker:
-        argv = [self._python, "-I", "-S", "-c", _worker_source(), mode]
+    def _new_worker(self, mode: str, *, wait: bool = True, workdir: str | None = None) -> _Worker:
+        """`serve`: a pool worker, namespaces per program; `once`: one program, in bwrap's namespaces."""
+        config = {
+            "limits": asdict(self.limits),
+            "isolate": mode == "serve",
+            "contained": not self._unsandboxed,
+            "workdir": workdir,
+        }
+        argv = [self._python, "-I", "-S", "-c", _worker_source(), mode, json.dumps(config)]
         if not self._unsandboxed:
             assert self._bwrap is not None
             argv = bwrap_args(self._bwrap, self._python, self.limits) + argv
@@ -579,8 +584,12 @@ class Sandbox:
         worker.spawn()
         self._pool.add(worker)
         if wait:
-            self._python_version = str(worker.wait_ready().get("python", ""))
+            self._remember(worker.wait_ready())
         return worker
+
+    def _remember(self, ready: dict[str, Any]) -> None:
+        self._python_version = str(ready.get("python", ""))
+        self._seccomp = bool(ready.get("seccomp"))
 
     # ---- provenance
     def info(self) -> dict[str, Any]:
@@ -591,6 +600,7 @@ class Sandbox:
             "python": self._python,
             "python_version": self._python_version,
             "uid": SANDBOX_UID if _drops_privileges() else os.geteuid(),
+            "seccomp": self._seccomp,
             "workers": self.workers,
             "limits": asdict(self.limits),
             "note": self._note,

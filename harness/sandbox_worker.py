@@ -1,12 +1,16 @@
 """The in-sandbox half of harness.sandbox: a clean interpreter that forks one child per program.
 
-The host starts it inside bubblewrap as `python -I -S -c <this source> serve|once` and talks to it over
-fd 0/1 with length-prefixed JSON frames. Per request it forks a supervisor that (with `isolate`) enters
-fresh user, mount, pid and IPC namespaces, mounts a private tmpfs on /tmp, and forks the namespace's
-init, which forks the child that runs the program with rlimits, no capabilities, a scrubbed environment
-and only its own pipes open. When the init exits the kernel kills everything left in that pid namespace
-and the tmpfs vanishes with the mount namespace, so nothing a program does reaches the next program.
-The worker itself never runs model code and is not ptrace-able (PR_SET_DUMPABLE 0).
+The host starts it inside bubblewrap as `python -I -S -c <this source> serve|once CONFIG_JSON` and talks
+to it over fd 0/1 with length-prefixed JSON frames ({"program", "timeout_s"} in, raw facts out).
+
+Per program the worker forks a supervisor that (with `isolate`) enters fresh user, mount, pid and IPC
+namespaces and mounts a private, size-capped tmpfs on /tmp, then forks the namespace's init, which forks
+the child that will run the program: rlimits set, every capability dropped, no_new_privs, a scrubbed
+environment. That child is prepared *before* its program arrives (right after the previous one finished),
+so a request only hands over the source; it has run nothing but this file until then. When the init
+exits, the kernel kills everything left in its pid namespace and the tmpfs vanishes with the mount
+namespace; the worker then kills whatever else it can signal and reaps every child, so nothing a program
+does reaches the next one. The worker itself never runs model code and is not ptrace-able.
 
 It reports raw facts (exit code or signal, CPU seconds, capped output, why it killed the program);
 harness.sandbox.classify turns them into a status. Runs on any Python >= 3.8 and imports only the
@@ -18,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import select
 import selectors
 import signal
 import struct
@@ -27,10 +32,18 @@ import time
 #: Exit code of a program whose uncaught exception was MemoryError (a program may fake it; it only
 #: re-labels its own failure).
 EXIT_MEMORY = 199
-#: The path of the program inside its throwaway directory (tracebacks name it).
+#: The program's file name inside its throwaway directory (tracebacks name it).
 PROGRAM_NAME = "main.py"
 #: Largest request frame accepted from the host.
 MAX_REQUEST = 64 << 20
+#: Pure standard-library modules imported once by the worker, so that programs forked from it do not pay
+#: for importing them (typing alone is ~10 ms, and nearly every benchmark program imports it). Each child
+#: still gets its own copy of their state; `random` reseeds itself in every forked child.
+PRELOAD = (
+    "typing", "collections", "collections.abc", "math", "cmath", "re", "itertools", "functools", "heapq",
+    "bisect", "string", "operator", "copy", "fractions", "decimal", "datetime", "json", "random",
+    "statistics", "array", "hashlib", "dataclasses", "enum", "threading", "traceback",
+)  # fmt: skip
 
 _FRAME = struct.Struct(">I")
 _CLONE_NEWNS, _CLONE_NEWIPC, _CLONE_NEWUSER, _CLONE_NEWPID = 0x00020000, 0x08000000, 0x10000000, 0x20000000
@@ -40,6 +53,7 @@ _PR_SET_CHILD_SUBREAPER, _PR_SET_NO_NEW_PRIVS, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 _AFTER_REPORT_DRAIN_S = 0.25  # after the exit status, how long to wait for stray writers to close output
 _AFTER_KILL_DRAIN_S = 2.0
+_PREPARE_TIMEOUT_S = 30.0
 
 
 # ----------------------------------------------------------------------------------------------- framing
@@ -70,21 +84,31 @@ def recv_frame(fd: int, limit: int = MAX_REQUEST) -> dict | None:
 
 def send_frame(fd: int, obj: dict) -> None:
     body = json.dumps(obj, ensure_ascii=True).encode("ascii")
-    data = _FRAME.pack(len(body)) + body
-    while data:
-        data = data[os.write(fd, data) :]
+    _write_all(fd, _FRAME.pack(len(body)) + body)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 # ------------------------------------------------------------------------------------------- libc calls
 _libc = None
+_cap_last = 63
 
 
 def _c():
-    global _libc
+    global _libc, _cap_last
     if _libc is None:
         import ctypes
 
         _libc = ctypes.CDLL(None, use_errno=True)
+        try:
+            with open("/proc/sys/kernel/cap_last_cap") as f:
+                _cap_last = int(f.read())
+        except (OSError, ValueError):
+            pass
     return _libc
 
 
@@ -119,9 +143,7 @@ def _drop_capabilities() -> None:
     """No capabilities at all, not even in our own user namespace, and no way to regain any."""
     import ctypes
 
-    with open("/proc/sys/kernel/cap_last_cap") as f:
-        last = int(f.read())
-    for cap in range(last + 1):
+    for cap in range(_cap_last + 1):
         _c().prctl(_PR_CAPBSET_DROP, ctypes.c_ulong(cap), 0, 0, 0)
     _c().prctl(_PR_CAP_AMBIENT, ctypes.c_ulong(_PR_CAP_AMBIENT_CLEAR_ALL), 0, 0, 0)
 
@@ -138,51 +160,153 @@ def _drop_capabilities() -> None:
     _check(_c().capset(ctypes.byref(Header(_LINUX_CAPABILITY_VERSION_3, 0)), (Data * 2)()), "capset")
 
 
+# ------------------------------------------------------------------------------------------------ seccomp
+#: Syscalls a program may not make (EPERM), as in Docker's default profile: keyrings (shared by uid across
+#: programs), tracing, kernel attack surface (bpf, perf, userfaultfd, io_uring), modules and kexec, and
+#: everything that makes namespaces or mounts. `clone` is allowed without namespace flags; `clone3`
+#: (whose flags a filter cannot see) fails with ENOSYS, so libc falls back to clone.
+_DENIED_SYSCALLS = (
+    "add_key", "request_key", "keyctl", "ptrace", "process_vm_readv", "process_vm_writev", "bpf",
+    "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "unshare", "setns",
+    "mount", "umount2", "pivot_root", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick",
+    "mount_setattr", "name_to_handle_at", "open_by_handle_at", "acct", "swapon", "swapoff", "reboot",
+    "syslog", "quotactl",
+)  # fmt: skip
+#: Per machine: audit arch, syscall numbers (from the kernel's unistd headers), x32 bit or 0.
+_SYSCALLS = {
+    "x86_64": (0xC000003E, 0x40000000, {
+        "clone": 56, "ptrace": 101, "syslog": 103, "pivot_root": 155, "acct": 163, "mount": 165, "umount2": 166,
+        "swapon": 167, "swapoff": 168, "reboot": 169, "init_module": 175, "delete_module": 176, "quotactl": 179,
+        "kexec_load": 246, "add_key": 248, "request_key": 249, "keyctl": 250, "unshare": 272,
+        "perf_event_open": 298, "name_to_handle_at": 303, "open_by_handle_at": 304, "setns": 308,
+        "process_vm_readv": 310, "process_vm_writev": 311, "finit_module": 313, "kexec_file_load": 320,
+        "bpf": 321, "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
+        "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
+        "clone3": 435, "mount_setattr": 442}),
+    "aarch64": (0xC00000B7, 0, {
+        "umount2": 39, "mount": 40, "pivot_root": 41, "quotactl": 60, "acct": 89, "unshare": 97,
+        "kexec_load": 104, "init_module": 105, "delete_module": 106, "syslog": 116, "ptrace": 117, "reboot": 142,
+        "add_key": 217, "request_key": 218, "keyctl": 219, "clone": 220, "swapon": 224, "swapoff": 225,
+        "perf_event_open": 241, "name_to_handle_at": 264, "open_by_handle_at": 265, "setns": 268,
+        "process_vm_readv": 270, "process_vm_writev": 271, "finit_module": 273, "bpf": 280, "userfaultfd": 282,
+        "kexec_file_load": 294, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
+        "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
+        "clone3": 435, "mount_setattr": 442}),
+}  # fmt: skip
+_NAMESPACE_FLAGS = 0x7E020000  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
+_EPERM, _ENOSYS = 1, 38
+_seccomp_program: bytes | None = None
+
+
+def seccomp_program(machine: str) -> bytes | None:
+    """The classic-BPF seccomp filter for `machine` (None where we have no syscall table)."""
+    if machine not in _SYSCALLS:
+        return None
+    arch, x32_bit, numbers = _SYSCALLS[machine]
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, deny, nosys = 0x7FFF0000, 0x00050000 | _EPERM, 0x00050000 | _ENOSYS
+    # (code, jump-if-true target, jump-if-false target, k); targets are labels resolved below
+    prog: list = [(ld, 0, 0, 4), (jeq, "nr", "deny", arch), ("nr",), (ld, 0, 0, 0)]
+    if x32_bit:
+        prog.append((jge, "deny", 0, x32_bit))
+    prog += [(jeq, "deny", 0, numbers[name]) for name in _DENIED_SYSCALLS]
+    prog += [(jeq, "nosys", 0, numbers["clone3"]), (jeq, 0, "allow", numbers["clone"])]
+    prog += [(ld, 0, 0, 16), (jset, "deny", "allow", _NAMESPACE_FLAGS)]  # clone's flags: args[0], low word
+    prog += [("allow",), (ret, 0, 0, allow), ("deny",), (ret, 0, 0, deny), ("nosys",), (ret, 0, 0, nosys)]
+    labels, index = {}, 0
+    for entry in prog:
+        if len(entry) == 1:
+            labels[entry[0]] = index
+        else:
+            index += 1
+    out, index = [], 0
+    for entry in prog:
+        if len(entry) == 1:
+            continue
+        code, jt, jf, k = entry
+        jt = labels[jt] - index - 1 if isinstance(jt, str) else jt
+        jf = labels[jf] - index - 1 if isinstance(jf, str) else jf
+        out.append(struct.pack("=HBBI", code, jt, jf, k))
+        index += 1
+    return b"".join(out)
+
+
+def _load_seccomp(program: bytes) -> None:
+    import ctypes
+
+    buffer = ctypes.create_string_buffer(program, len(program))
+
+    class Fprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    fprog = Fprog(len(program) // 8, ctypes.addressof(buffer))
+    _check(_c().prctl(22, 2, ctypes.byref(fprog), 0, 0), "seccomp")  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+
+
 # ---------------------------------------------------------------------------------------- the program
-def _set_limits(limits: dict, timeout_s: float) -> None:
+def _set_limits(limits: dict) -> None:
     mib = 1 << 20
-    cpu = max(1, int(-(-timeout_s // 1)))  # ceil: a single-threaded program cannot out-run the wall clock
-    for name, soft, hard in (
-        ("RLIMIT_CORE", 0, 0),
-        ("RLIMIT_CPU", cpu, cpu + 1),
-        ("RLIMIT_AS", limits["memory_mb"] * mib, limits["memory_mb"] * mib),
-        ("RLIMIT_FSIZE", limits["file_mb"] * mib, limits["file_mb"] * mib),
-        ("RLIMIT_NOFILE", limits["nofile"], limits["nofile"]),
-        ("RLIMIT_NPROC", limits["nproc"], limits["nproc"]),
+    for name, value in (
+        ("RLIMIT_CORE", 0),
+        ("RLIMIT_AS", limits["memory_mb"] * mib),
+        ("RLIMIT_NOFILE", limits["nofile"]),
+        ("RLIMIT_NPROC", limits["nproc"]),
     ):
-        resource.setrlimit(getattr(resource, name), (soft, hard))
+        resource.setrlimit(getattr(resource, name), (value, value))
 
 
-def _run_program(req: dict, out_w: int, err_w: int, st_w: int, isolated: bool) -> None:
-    """The child that executes model code. Never returns."""
+def _request_limits(limits: dict, timeout_s: float) -> None:
+    """The limits set once the program is known (and written: it may be larger than the file limit)."""
+    cpu = max(1, int(-(-timeout_s // 1)))  # ceil: a single-threaded program cannot out-run the wall clock
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    size = limits["file_mb"] << 20
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+
+def _program_child(config: dict, fds: dict, isolated: bool) -> None:
+    """The child that will run one program: set up, wait for the program, run it. Never returns."""
     try:
-        workdir = req.get("workdir") or "/tmp"
+        workdir = config.get("workdir") or "/tmp"
         os.chdir(workdir)
-        path = os.path.join(workdir, PROGRAM_NAME)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(req["program"])
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
-        os.dup2(out_w, 1)
-        os.dup2(err_w, 2)
+        os.dup2(fds["out_w"], 1)
+        os.dup2(fds["err_w"], 2)
         _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         if isolated:
             _drop_capabilities()
         _prctl(_PR_SET_NO_NEW_PRIVS, 1)
-        _set_limits(req["limits"], req["timeout_s"])
+        _set_limits(config["limits"])
         os.environ.clear()
         os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir, "LANG": "C.UTF-8"})
-        # Our status pipe is the last thing closed: from here on the program can reach only its own pipes.
+        # Ready: wait for the program (end of input without one: the worker is shutting down).
+        raw = bytearray()
+        while True:
+            data = os.read(fds["req_r"], 1 << 20)
+            if not data:
+                break
+            raw += data
+        if not raw:
+            os._exit(0)
+        req = json.loads(raw.decode("utf-8"))
+        path = os.path.join(workdir, PROGRAM_NAME)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(req["program"])
+        _request_limits(config["limits"], float(req["timeout_s"]))
+        if _seccomp_program is not None:
+            _load_seccomp(_seccomp_program)
+        # The status pipe is the last thing closed: from here on the program reaches only its own pipes.
         os.closerange(3, 1 << 16)
     except BaseException as exc:  # noqa: B036 - report any setup failure, never run the program half set up
         try:
-            os.write(st_w, (json.dumps({"setup_error": f"{type(exc).__name__}: {exc}"}) + "\n").encode())
+            _report(fds["st_w"], {"setup_error": f"{type(exc).__name__}: {exc}"})
         finally:
             os._exit(71)
-    os._exit(_execute(path, workdir))
+    os._exit(_execute(req["program"], path, workdir))
 
 
-def _execute(path: str, workdir: str) -> int:
+def _execute(source: str, path: str, workdir: str) -> int:
     """Run the program as `python main.py` would, in this forked interpreter; its exit code."""
     import builtins
     import io
@@ -203,8 +327,6 @@ def _execute(path: str, workdir: str) -> int:
     sys.path.insert(0, workdir)
     code = 0
     try:
-        with open(path, encoding="utf-8") as f:
-            source = f.read()
         exec(compile(source, path, "exec"), main.__dict__)
     except SystemExit as exc:
         code = _exit_code(exc)
@@ -290,78 +412,115 @@ def _enter_namespaces(limits: dict) -> None:
     _mount("tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, options)
 
 
-def _supervise_child(req: dict, out_w: int, err_w: int, st_w: int) -> None:
-    """The forked supervisor: set up isolation, start the program, report its status. Never returns."""
+def _supervisor(config: dict, fds: dict) -> None:
+    """The forked supervisor: set up isolation and the program's child. Never returns."""
     try:
         os.setsid()
-        isolated = bool(req.get("isolate"))
+        isolated = bool(config.get("isolate"))
         if isolated:
-            _enter_namespaces(req["limits"])
+            _enter_namespaces(config["limits"])
         pid = os.fork()
         if pid == 0:
             if not isolated:
-                _run_program(req, out_w, err_w, st_w, isolated=False)
+                _program_child(config, fds, isolated=False)
             # pid 1 of the program's own pid namespace: when it exits, the kernel kills the rest.
             try:
-                _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
                 _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None)
                 program = os.fork()
                 if program == 0:
-                    _run_program(req, out_w, err_w, st_w, isolated=True)
-                os.close(out_w)
-                os.close(err_w)
-                _wait_report(st_w, program)
+                    _program_child(config, fds, isolated=True)
+                for name in ("out_w", "err_w", "req_r"):
+                    os.close(fds[name])
+                _wait_report(fds["st_w"], program)
             except BaseException as exc:  # noqa: B036
-                _report(st_w, {"setup_error": f"{type(exc).__name__}: {exc}"})
+                _report(fds["st_w"], {"setup_error": f"{type(exc).__name__}: {exc}"})
             os._exit(0)
-        os.close(out_w)
-        os.close(err_w)
-        _report(st_w, {"kill_pid": pid})
-        if isolated:
-            os.waitpid(pid, 0)  # returns once the namespace is empty
-        else:
-            _wait_report(st_w, pid)
+        for name in ("out_w", "err_w", "req_r"):
+            os.close(fds[name])
+        _report(fds["st_w"], {"kill_pid": pid})
+        if not isolated:
+            _wait_report(fds["st_w"], pid)
+        # (isolated: the init reports; we exit now and the worker, as subreaper, adopts and reaps it)
     except BaseException as exc:  # noqa: B036
         try:
-            _report(st_w, {"setup_error": f"{type(exc).__name__}: {exc}"})
+            _report(fds["st_w"], {"setup_error": f"{type(exc).__name__}: {exc}"})
         except BaseException:  # noqa: B036, S110
             pass
     os._exit(0)
 
 
-def _kill(pid: int | None, group: int | None) -> None:
-    for target, fn in ((pid, os.kill), (group, os.killpg)):
-        if target:
+# ----------------------------------------------------------------------------------------- the worker
+class Prepared:
+    """A program child, set up and waiting for its program; the worker's ends of its pipes."""
+
+    def __init__(self, config: dict) -> None:
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        st_r, st_w = os.pipe()
+        req_r, req_w = os.pipe()
+        fds = {"out_w": out_w, "err_w": err_w, "st_w": st_w, "req_r": req_r}
+        self.supervisor = os.fork()
+        if self.supervisor == 0:
             try:
-                fn(target, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+                for fd in (out_r, err_r, st_r, req_w):
+                    os.close(fd)
+                _supervisor(config, fds)
+            finally:
+                os._exit(70)
+        for fd in fds.values():
+            os.close(fd)
+        self.out_r, self.err_r, self.st_r, self.req_w = out_r, err_r, st_r, req_w
+        self.status = bytearray()
+        self.messages: list = []
+        self.kill_pid = None
+        # Wait for the supervisor to tell whom to kill (or that set-up failed).
+        deadline = time.monotonic() + _PREPARE_TIMEOUT_S
+        while self.kill_pid is None and not self.failed:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.st_r], [], [], left)[0] or not self.read_status():
+                break
+
+    @property
+    def failed(self) -> bool:
+        return any("setup_error" in m for m in self.messages)
+
+    def read_status(self) -> bool:
+        """Read what is there on the status pipe; False at its end."""
+        data = os.read(self.st_r, 1 << 16)
+        if not data:
+            return False
+        self.status += data
+        while b"\n" in self.status:
+            line, _, rest = bytes(self.status).partition(b"\n")
+            self.status = bytearray(rest)
+            message = json.loads(line.decode())
+            self.kill_pid = message.get("kill_pid", self.kill_pid)
+            self.messages.append(message)
+        return True
+
+    def kill(self) -> None:
+        for target, fn in ((self.kill_pid, os.kill), (self.supervisor, os.killpg)):
+            if target:
+                try:
+                    fn(target, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
 
 
-def run_item(req: dict) -> dict:
-    """Run one program under its limits and wall clock; raw facts for the host to classify."""
-    cap = int(req["limits"]["output_bytes"])
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    st_r, st_w = os.pipe()
+def run_prepared(prep: Prepared, req: dict, cap: int) -> dict:
+    """Hand `req` to the waiting child, then supervise it: wall clock, output cap, exit status."""
     start = time.monotonic()
-    supervisor = os.fork()
-    if supervisor == 0:
-        try:
-            for fd in (out_r, err_r, st_r):
-                os.close(fd)
-            _supervise_child(req, out_w, err_w, st_w)
-        finally:
-            os._exit(70)
-    for fd in (out_w, err_w, st_w):
-        os.close(fd)
-
     deadline = start + float(req["timeout_s"])
+    try:
+        _write_all(
+            prep.req_w, json.dumps({"program": req["program"], "timeout_s": req["timeout_s"]}).encode()
+        )
+    except OSError:
+        pass  # the child died during set-up; its status pipe says why
+    os.close(prep.req_w)
+    out_r, err_r, st_r = prep.out_r, prep.err_r, prep.st_r
     buffers = {out_r: bytearray(), err_r: bytearray()}
     truncated = {out_r: False, err_r: False}
-    status_text = bytearray()
-    report: dict = {}
-    kill_pid = None
     killed_for = None
     finished_at = None
     drain_until = None
@@ -370,12 +529,18 @@ def run_item(req: dict) -> dict:
         sel.register(fd, selectors.EVENT_READ)
     open_fds = {out_r, err_r, st_r}
 
-    def kill(reason: str | None) -> None:
+    def report() -> dict:
+        for m in prep.messages:
+            if "exit_code" in m or "setup_error" in m:
+                return m
+        return {}
+
+    def kill(reason: str) -> None:
         nonlocal killed_for, drain_until, finished_at
-        if reason and killed_for is None and "exit_code" not in report and "signal" not in report:
+        if killed_for is None and not report():
             killed_for = reason
             finished_at = time.monotonic()
-        _kill(kill_pid, supervisor)
+        prep.kill()
         drain_until = time.monotonic() + _AFTER_KILL_DRAIN_S
 
     while open_fds:
@@ -387,25 +552,18 @@ def run_item(req: dict) -> dict:
         wait = (drain_until if drain_until is not None else deadline) - now
         for key, _ in sel.select(max(0.0, wait)):
             fd = key.fd
+            if fd == st_r:
+                if not prep.read_status():
+                    sel.unregister(fd)
+                    open_fds.discard(fd)
+                elif report() and finished_at is None:
+                    finished_at = time.monotonic()
+                    drain_until = finished_at + _AFTER_REPORT_DRAIN_S
+                continue
             data = os.read(fd, 1 << 16)
             if not data:
                 sel.unregister(fd)
-                os.close(fd)
                 open_fds.discard(fd)
-                continue
-            if fd == st_r:
-                status_text += data
-                while b"\n" in status_text:
-                    line, _, rest = bytes(status_text).partition(b"\n")
-                    status_text = bytearray(rest)
-                    message = json.loads(line.decode())
-                    kill_pid = message.get("kill_pid", kill_pid)
-                    if "exit_code" in message or "setup_error" in message:
-                        report.update(message)
-                        if finished_at is None:
-                            finished_at = time.monotonic()
-                        if drain_until is None:
-                            drain_until = time.monotonic() + _AFTER_REPORT_DRAIN_S
                 continue
             room = cap - len(buffers[fd])
             buffers[fd] += data[: max(room, 0)]
@@ -413,27 +571,15 @@ def run_item(req: dict) -> dict:
                 truncated[fd] = True
                 kill("output")
     sel.close()
-    for fd in open_fds:
+    for fd in (out_r, err_r, st_r):
         os.close(fd)
-    # Kill whatever is left of this program (all we may signal but ourselves and init) and reap it all:
-    # as subreaper we inherit every orphan, so no process of this program outlives its request.
-    try:
-        os.kill(-1, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    while True:
-        try:
-            os.waitpid(-1, 0)
-        except ChildProcessError:
-            break
-        except InterruptedError:
-            continue
+    result = report()
     end = finished_at if finished_at is not None else time.monotonic()
     return {
-        "exit_code": report.get("exit_code"),
-        "signal": report.get("signal"),
-        "cpu_s": report.get("cpu_s"),
-        "setup_error": report.get("setup_error"),
+        "exit_code": result.get("exit_code"),
+        "signal": result.get("signal"),
+        "cpu_s": result.get("cpu_s"),
+        "setup_error": result.get("setup_error"),
         "killed_for": killed_for,
         "stdout": buffers[out_r].decode("utf-8", "replace"),
         "stderr": buffers[err_r].decode("utf-8", "replace"),
@@ -443,9 +589,73 @@ def run_item(req: dict) -> dict:
     }
 
 
+def clean_up(contained: bool) -> None:
+    """Kill whatever is left of the last program and reap it all: as subreaper we inherit every orphan,
+    so no process of a program outlives its request.
+
+    Inside bubblewrap's pid namespace (`contained`) that is kill(-1): every process we may signal but
+    ourselves and init, atomically even against a fork bomb. Outside one, kill(-1) would hit every process
+    of this uid on the machine, so there we kill our own children until none is left.
+    """
+    if contained:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        while True:
+            try:
+                os.waitpid(-1, 0)
+            except ChildProcessError:
+                return
+            except InterruptedError:
+                continue
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline:
+        for pid in _children(os.getpid()):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            return
+        time.sleep(0.005)
+
+
+def _children(parent: int) -> list:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(b")") + 2 :].split()[1]) == parent:
+                found.append(int(entry))
+    return found
+
+
+def _preload() -> None:
+    import importlib
+
+    _c()  # ctypes and libc, for the namespace set-up of every child
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+
+
 def main(argv: list) -> int:
-    """Serve requests until end of input (`serve`) or run exactly one (`once`)."""
-    mode = argv[1] if len(argv) > 1 else "serve"
+    """Serve requests until end of input (`serve`) or run exactly one (`once`). argv[2] is the JSON config:
+    {"limits": {...}, "isolate": bool, "contained": bool, "workdir": str | null}. `isolate`: namespaces per
+    program; `contained`: we run in a pid namespace of our own (bubblewrap's)."""
+    mode = argv[1]
+    config = json.loads(argv[2])
+    cap = int(config["limits"]["output_bytes"])
     proto_in, proto_out = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
@@ -455,17 +665,23 @@ def main(argv: list) -> int:
         _prctl(_PR_SET_CHILD_SUBREAPER, 1)
     except (OSError, AttributeError):
         pass
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    send_frame(
-        proto_out, {"ready": True, "python": sys.version.split()[0], "pid": os.getpid(), "uid": os.getuid()}
-    )
+    if mode == "serve":
+        _preload()
+    global _seccomp_program
+    _seccomp_program = seccomp_program(os.uname().machine)
+    prepared = Prepared(config)
+    ready = {"ready": True, "python": sys.version.split()[0], "pid": os.getpid(), "uid": os.getuid()}
+    send_frame(proto_out, {**ready, "seccomp": _seccomp_program is not None})
     while True:
         req = recv_frame(proto_in)
         if req is None:
             return 0
-        send_frame(proto_out, run_item(req))
+        answer = run_prepared(prepared, req, cap)
+        send_frame(proto_out, answer)
+        clean_up(bool(config.get("contained")))
         if mode == "once":
             return 0
+        prepared = Prepared(config)  # the next program's child, ready before its request arrives
 
 
 if __name__ == "__main__":

@@ -404,6 +404,89 @@ def test_printing_1_gb_hits_the_output_cap(mode: str, stream: str) -> None:
     assert grown_mb < 64, f"host memory grew by {grown_mb:.0f} MB"
 
 
+def kernel_syscall_numbers(*names: str) -> dict[str, int]:
+    """Syscall numbers from this machine's kernel headers (independent of the sandbox's own table)."""
+    machine = os.uname().machine
+    header = {
+        "x86_64": "/usr/include/x86_64-linux-gnu/asm/unistd_64.h",
+        "aarch64": "/usr/include/asm-generic/unistd.h",
+    }
+    path = Path(header.get(machine, "/nonexistent"))
+    if not path.is_file():
+        pytest.skip(f"no kernel unistd header for {machine} to cross-check syscall numbers")
+    numbers = {}
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if (
+            len(parts) == 3
+            and parts[0] == "#define"
+            and parts[1].removeprefix("__NR_") in names
+            and parts[2].isdigit()
+        ):
+            numbers[parts[1].removeprefix("__NR_")] = int(parts[2])
+    return numbers
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_kernel_attack_surface_and_shared_keyrings_are_denied(mode: str) -> None:
+    numbers = kernel_syscall_numbers(
+        "add_key", "keyctl", "io_uring_setup", "bpf", "userfaultfd", "perf_event_open"
+    )
+    (result,) = run(
+        mode,
+        f"""
+        import ctypes, errno, os, threading, subprocess
+        libc = ctypes.CDLL(None, use_errno=True)
+        numbers = {numbers!r}
+        def denied(result):
+            return result == -1 and ctypes.get_errno() == errno.EPERM
+        print("add_key", denied(libc.syscall(numbers["add_key"], b"user", b"smuggle", b"x", 1, -3)))
+        print("keyctl", denied(libc.syscall(numbers["keyctl"], 0, -3, 0)))
+        print("io_uring", denied(libc.syscall(numbers["io_uring_setup"], 8, ctypes.create_string_buffer(120))))
+        print("bpf", denied(libc.syscall(numbers["bpf"], 0, 0, 0)))
+        print("userfaultfd", denied(libc.syscall(numbers["userfaultfd"], 0)))
+        print("perf", denied(libc.syscall(numbers["perf_event_open"], 0, 0, -1, -1, 0)))
+        print("unshare", denied(libc.unshare(0x10000000)))
+        print("mount", denied(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", 0, None)))
+        print("ptrace", denied(libc.ptrace(0, 0, 0, 0)))
+        # still allowed: threads, processes, and plain forks
+        t = threading.Thread(target=print, args=("thread ok",)); t.start(); t.join()
+        print(subprocess.run(["echo", "subprocess ok"], capture_output=True, text=True).stdout.strip())
+        print("seccomp", open("/proc/self/status").read().split("Seccomp:")[1].split()[0])
+        """,
+    )
+    assert result.status == "ok", result
+    lines = result.stdout.splitlines()
+    assert lines[:9] == [
+        f"{name} True"
+        for name in (
+            "add_key",
+            "keyctl",
+            "io_uring",
+            "bpf",
+            "userfaultfd",
+            "perf",
+            "unshare",
+            "mount",
+            "ptrace",
+        )
+    ]
+    assert lines[9:] == ["thread ok", "subprocess ok", "seccomp 2"]
+
+
+def test_seccomp_filter_tables_match_the_kernel_headers() -> None:
+    from harness.sandbox_worker import _DENIED_SYSCALLS, _SYSCALLS, seccomp_program
+
+    machine = os.uname().machine
+    if machine not in _SYSCALLS:
+        pytest.skip(f"no seccomp table for {machine}")
+    names = [*_DENIED_SYSCALLS, "clone", "clone3"]
+    kernel = kernel_syscall_numbers(*names)
+    table = _SYSCALLS[machine][2]
+    assert {name: table[name] for name in names} == {name: kernel[name] for name in names}
+    assert len(seccomp_program(machine) or b"") % 8 == 0 and seccomp_program("sparc") is None
+
+
 # ------------------------------------------------------------------- isolation between programs (fork)
 def test_forked_children_get_no_capabilities_and_an_unprivileged_uid() -> None:
     (result,) = run(
