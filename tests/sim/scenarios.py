@@ -152,6 +152,11 @@ def power_cells() -> list[Cell]:
             + (f", item noise {noise}" if noise else ""), "items", (Claim("latent", "info"),),
             Scenario(f"P1/k={k}", samples=k, shift=0.5 - effect / 2, delta_t=effect, noise_sd=noise, **half),
             power=True, analytic={"effect": effect, "samples": k, "item_noise": noise}))
+    cells.append(Cell(
+        "P1/ceiling", "L1 latent power: Rasch, ceiling baselines (35-45% vs 80-90%), shift 0.8, targeted +0.5 "
+        "logits, 2+2 x 300, k=1", "items", (Claim("latent", "info"),),
+        Scenario("P1/ceiling", shift=0.8, delta_t=0.5, **CEILING), power=True,
+        analytic={"effect": 0.5, "samples": 1, "item_noise": 0.0}))
     for effect, pilot in ((0.5, "HKSJ 36%, perm 23%"), (0.75, "HKSJ 65%, perm 48%"), (1.0, "HKSJ 85%, perm 72%")):
         cells.append(Cell(
             f"P2/d={effect}", f"L2 power: 4+4 x 300, tau=0.3, targeted +{effect} logits (pilot {pilot})", "items",
