@@ -344,7 +344,10 @@ def evalplus(row: Mapping[str, Any], index: int, source: Mapping[str, Any]) -> I
         id=task_id,
         input={"prompt": row["prompt"], "entry_point": row["entry_point"]},
         target={
-            "test": differential_test(dataset, task_id, row["entry_point"], row["canonical_solution"], inputs, row.get("atol") or 0),
+            # EvalPlus runs prompt + canonical_solution (HumanEval+'s is a function body)
+            "test": differential_test(
+                dataset, task_id, row["entry_point"], row["prompt"] + row["canonical_solution"], inputs, row.get("atol") or 0
+            ),
             "entry_point": row["entry_point"],
         },
         meta={"canonical_solution": row["canonical_solution"], "n_tests": len(inputs)},

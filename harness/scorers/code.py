@@ -27,7 +27,7 @@ def extract_code(text: str, entry_point: str | None = None) -> str | None:
     """The program in a response: among fenced blocks (Python-labelled ones preferred), the last that
     defines `entry_point` (a function or class), else the last; without fences, the whole reply when
     it looks like code (a completion from a base model). None when there is no code."""
-    text = visible_text(text)
+    text = visible_text(text, keep_indent=True)
     blocks = [(label.lower(), body) for label, body in _FENCE.findall(text) if body.strip()]
     if blocks:
         python = [body for label, body in blocks if label in _PYTHON_LABELS] or [body for _, body in blocks]

@@ -64,7 +64,7 @@ def _sc_run_stdio(source, cases, limit):
             stdout = _sc_io.TextIOWrapper(captured, encoding="utf-8", write_through=True)
             _sc_sys.stdin, _sc_sys.stdout = stdin, stdout
             try:
-                namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+                namespace = {"__name__": "__main__", "__builtins__": __builtins__, "exit": _sc_sys.exit, "quit": _sc_sys.exit}
                 _tl_call(exec, (code, namespace), limit, "test case %d" % (i + 1), quiet=False)
             except SystemExit:
                 pass
@@ -78,7 +78,7 @@ def _sc_run_stdio(source, cases, limit):
 
 
 def _sc_run_functional(source, cases, func_name, limit):
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "exit": _sc_sys.exit, "quit": _sc_sys.exit}
     exec(compile(source, "<solution>", "exec"), namespace)
     if "Solution" not in namespace:
         raise AssertionError("the solution does not define class Solution")

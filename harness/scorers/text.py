@@ -21,13 +21,21 @@ _LEAD_INS = re.compile(
 _MARKER = re.compile(r"(?:final answer|answer)\s*(?:is|:)\s*", re.IGNORECASE)
 
 
-def visible_text(text: str | None) -> str:
+def visible_text(text: str | None, *, keep_indent: bool = False) -> str:
     """The answer part of a response: `<think>…</think>` blocks removed (and anything before a lone
-    closing `</think>`, which some servers leave when they strip the opening tag)."""
+    closing `</think>`, which some servers leave when they strip the opening tag), then stripped
+    (only of blank lines with `keep_indent`, so a code completion keeps its first line's indent)."""
     text = _THINK.sub("", text or "")
     if "</think>" in text.lower():
         text = re.split(r"</think>", text, flags=re.IGNORECASE)[-1]
+    if keep_indent:
+        return "\n".join(text.split("\n")[_first_content_line(text):]).rstrip()
     return text.strip()
+
+
+def _first_content_line(text: str) -> int:
+    lines = text.split("\n")
+    return next((i for i, line in enumerate(lines) if line.strip()), len(lines))
 
 
 def normalize_answer(text: str) -> str:
