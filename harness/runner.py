@@ -354,6 +354,9 @@ class _ModelRunner:
             "finish_reason": last.finish_reason if last else None,
             "seed": decoding.seed, "cluster": item.cluster, "turns": turns,
         }
+        if turns and turns[-1].get("text") and turns[-1]["text"] == record["response"]:
+            turns[-1]["text"] = None  # stored once, in `response` (reasoning answers can be ~100 kB)
+            turns[-1]["text_is_response"] = True
         if message:
             record["error_message"] = self.redact(message)
         return record

@@ -210,6 +210,8 @@ def test_replay_rescores_a_run_without_the_model_including_multi_turn_items(tmp_
                 for r in iter_records(run_dir)}
 
     assert view(replayed.run_dir) == view(original.run_dir)
+    single = [r for r in iter_records(original.run_dir) if r["suite"] == "s"]
+    assert all(r["turns"][-1]["text"] is None and r["turns"][-1]["text_is_response"] for r in single)  # stored once
     assert read_manifest(replayed.run_dir)["models"][0]["replay_source"]["run_id"] == original.run_id
     changed = run(tmp_path, [replay], [exact_suite("s", 6, prefix="Please: ")], run_id="changed")
     assert {r["error"] for r in iter_records(changed.run_dir)} == {"replay_missing"}

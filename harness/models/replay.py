@@ -2,7 +2,8 @@
 without access to the model.
 
 The runner records, in each journal record's `turns`, every request the suite made (as a key over the
-messages, tools and sample index) and what came back. Replay looks requests up by that key: a changed
+messages, tools and sample index) and what came back (the last turn's text is left out when it is the
+record's `response`, marked `text_is_response`). Replay looks requests up by that key: a changed
 prompt, a different tool result in a multi-turn suite, or another sample index finds nothing and is
 journaled as `replay_missing`, never answered with something else. Recorded errors replay as errors.
 """
@@ -59,6 +60,8 @@ class ReplayAdapter:
                 continue
             records += 1
             for turn in record.get("turns") or ():
+                if turn.get("text_is_response"):
+                    turn = {**turn, "text": record.get("response")}
                 self._answers[turn["key"]] = turn
         if spec.model not in labels:
             raise UserError(f"{run_dir}: no records for model {spec.model!r}; it holds "
