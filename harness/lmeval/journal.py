@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +31,9 @@ def default_cache_dir() -> Path:
 
 
 def decoding_dict(decoding: Decoding) -> dict[str, Any]:
-    d = asdict(decoding)
-    d["stop"] = list(decoding.stop)
-    d["extra"] = dict(decoding.extra)
-    return d
+    """The decoding as plain JSON data (built directly: `dataclasses.asdict` deep-copies, per request)."""
+    return {"temperature": decoding.temperature, "top_p": decoding.top_p, "max_tokens": decoding.max_tokens,
+            "seed": decoding.seed, "stop": list(decoding.stop), "extra": dict(decoding.extra)}
 
 
 class RequestJournal:
@@ -56,10 +54,11 @@ class RequestJournal:
         self._load()
         self._file = open(self.path, "ab")  # noqa: SIM115 - kept open for the model's lifetime
 
-    def key(self, messages: Sequence[Mapping[str, Any]], decoding: Decoding) -> str:
-        """The cache key: this model's identity, the conversation and the decoding (seed included)."""
+    def key(self, messages: Sequence[Mapping[str, Any]], decoding: Mapping[str, Any]) -> str:
+        """The cache key: this model's identity, the conversation and the decoding (`decoding_dict`, seed
+        included)."""
         return hashlib.sha256(canonical_json(
-            {"model": self.identity_hash, "messages": messages, "decoding": decoding_dict(decoding)})).hexdigest()
+            {"model": self.identity_hash, "messages": messages, "decoding": decoding})).hexdigest()
 
     def get(self, key: str) -> dict[str, Any] | None:
         entry = self._answers.get(key)

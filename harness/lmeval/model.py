@@ -192,7 +192,8 @@ class AsymmetryLM(LM):
 
         async def one(i: int, job: _Job) -> None:
             nonlocal truncated
-            key = self.journal.key(job.messages, job.decoding) if self.journal else ""
+            decoding = decoding_dict(job.decoding)
+            key = self.journal.key(job.messages, decoding) if self.journal else ""
             hit = self.journal.get(key) if self.journal else None
             if hit is not None:
                 texts[i] = cut_at_stops(hit["text"], job.until)
@@ -212,7 +213,7 @@ class AsymmetryLM(LM):
                     "key": key, "error": None, "text": response.text, "finish_reason": response.finish_reason,
                     "served_model": response.served_model, "latency_s": round(response.latency_s, 6),
                     "usage": [response.usage.prompt_tokens, response.usage.completion_tokens],
-                    "messages": job.messages, "decoding": decoding_dict(job.decoding), **job.meta})
+                    "messages": job.messages, "decoding": decoding, **job.meta})
             texts[i] = cut_at_stops(response.text, job.until)
             bar.update(1)
 
