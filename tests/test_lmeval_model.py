@@ -59,6 +59,8 @@ def test_two_models_through_the_class_import_pair_and_score_like_lmeval(tasks, t
         assert manifest["models"][0]["served_models"] == [label]
         journal = [f for f in manifest["source"]["files"] if f["role"] == "journal"]
         assert len(journal) == 1 and journal[0]["path"].endswith(".jsonl")
+        assert not any("256-token" in w for w in manifest["warnings"])  # this class sends its own budget
+        assert manifest["ended_at"] > manifest["started_at"]
     by_doc = {r["doc_id"]: r for r in iter_records(runs[0].run_dir)}
     assert by_doc[1]["response"] == "6" and by_doc[1]["extracted"] == "[invalid]"  # the bare answer, strict
 

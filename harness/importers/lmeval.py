@@ -256,11 +256,20 @@ def _decoding(header: Mapping[str, Any]) -> dict[str, Any]:
             "system_instruction_sha": header.get("system_instruction_sha")}
 
 
+def _ended(header: Mapping[str, Any]) -> str | None:
+    """lm-eval's start time plus its recorded evaluation time."""
+    try:
+        return iso_time(float(header["date"]) + float(header["total_evaluation_time_seconds"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _warnings(tasks: list[_Task], header: Mapping[str, Any]) -> list[str]:
     out = []
     model_args = _args((header.get("config") or {}).get("model_args"))
     gen = _args((header.get("config") or {}).get("gen_kwargs"))
-    capped = [t.name for t in tasks if t.config.get("output_type") == "generate_until"
+    own_budget = (header.get("config") or {}).get("asymmetry_max_gen_toks")  # our class: never lm-eval's 256
+    capped = [t.name for t in tasks if not own_budget and t.config.get("output_type") == "generate_until"
               and not ({"max_gen_toks", "max_tokens"} & set(t.config.get("generation_kwargs") or {}))
               and not ({"max_gen_toks", "max_tokens"} & (set(model_args) | set(gen)))]
     if capped:
@@ -397,6 +406,9 @@ def import_lmeval(path: Path, label: str, *, out: Path = Path("results"), task_m
             "task_versions": {t.name: (header.get("versions") or {}).get(t.name) for t in tasks},
             "n_shot": {t.name: (header.get("n-shot") or {}).get(t.name) for t in tasks},
             "task_map": sorted({placements[t.name].rule.source for t in tasks}),
+            "choices": {t.name: {"suite": placements[t.name].suite, "filter": t.filter, "metric": t.metric,
+                                 "cluster": placements[t.name].cluster} for t in tasks},
+            "generation_kwargs": {t.name: strip_addresses(t.config.get("generation_kwargs")) for t in tasks},
         },
         # run-wide settings only: each task's own generation kwargs are part of its suite's version
         "decoding": _decoding(header),
@@ -404,13 +416,8 @@ def import_lmeval(path: Path, label: str, *, out: Path = Path("results"), task_m
         "status": "complete",
         "created_at": started,
         "started_at": started,
-        "ended_at": started,
+        "ended_at": _ended(header) or started,
     }
-    manifest["source"]["generation_kwargs"] = {t.name: strip_addresses(t.config.get("generation_kwargs"))
-                                               for t in tasks}
-    manifest["source"]["choices"] = {t.name: {"suite": placements[t.name].suite, "filter": t.filter,
-                                              "metric": t.metric, "cluster": placements[t.name].cluster}
-                                     for t in tasks}
     rows = list(records())  # read fully first: the manifest states per-suite counts, and is written once
     for s in suites.values():
         n = s.extra.pop("reported_n", 0)
