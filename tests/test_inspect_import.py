@@ -178,3 +178,25 @@ def test_cli_imports_inspect_logs_and_names_bad_input(logs, tmp_path, capsys):
     assert done.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "missing.eval: no such file" in err and err.count("\n") == 1
+
+
+def test_tasks_sharing_a_suite_keep_their_sample_ids_apart(logs, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    for kind in ("before", "after"):
+        [log] = logs[(kind, "eval")].iterdir()
+        (shared / log.name).write_bytes(log.read_bytes())
+    # the same task twice is refused, so rename one copy's task through Inspect's own API
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    [first, second] = sorted(shared.iterdir())
+    log = read_eval_log(str(second))
+    log.eval.task = "arith_again"
+    write_eval_log(log, str(second))
+    task_map = tmp_path / "map.toml"
+    task_map.write_text('[tasks."arith*"]\ncapability = "math"\nsuite = "sums"\n')
+    result = import_inspect(shared, "x", out=tmp_path / "r", task_map=load_task_map(task_map))
+    [suite] = result.suites
+    assert suite.name == "sums" and suite.n_items == 2 * N and suite.n_records == 4 * N
+    ids = {r["item_id"] for r in iter_records(result.run_dir)}
+    assert "arith/q0" in ids and "arith_again/q0" in ids

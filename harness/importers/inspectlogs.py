@@ -223,6 +223,7 @@ def import_inspect(path: Path, label: str, *, out: Path = Path("results"), task_
     sources = [SourceFile(log.path, "log", log.task) for log in chosen]
     choices = {log.task: [placements[log.task].suite, log.scorer, log.key] for log in chosen}
     run_id = run_id or make_run_id(label, "inspect", sources, choices)
+    served: set[str] = set()  # model ids the endpoint reported in its outputs
 
     def records() -> Iterator[dict[str, Any]]:
         for log in chosen:
@@ -241,7 +242,10 @@ def import_inspect(path: Path, label: str, *, out: Path = Path("results"), task_
                     score = 0.0
                 else:
                     score = _value(score_obj.value, where, log)
-                item_id = str(sample.id)
+                # ids are per task: prefix them when several tasks share the suite
+                item_id = f"{p.cluster}/{sample.id}" if p.cluster else str(sample.id)
+                if sample.output and sample.output.model:
+                    served.add(sample.output.model)
                 if item_id not in items:
                     items.add(item_id)
                     s.n_items += 1
@@ -257,10 +261,10 @@ def import_inspect(path: Path, label: str, *, out: Path = Path("results"), task_
                     "extracted": score_obj.answer if score_obj is not None else None,
                     "latency_s": sample.total_time, "usage": _usage(sample),
                     "started_at": sample.started_at or log.header.eval.created,
-                    "cluster": p.cluster, "task": log.task, "scorer": log.scorer, "error_scored": error is not None and score_obj is not None,
+                    "cluster": p.cluster, "task": log.task, "scorer": log.scorer,
+                    "error_scored": error is not None and score_obj is not None,
                     "error_message": sample.error.message.splitlines()[0][:500] if sample.error else None,
                     "source": f"{log.path.name}#{sample.id}/{sample.epoch}",
-                    "_served": [sample.output.model] if sample.output and sample.output.model else [],
                 }
             if reported is not None and task_n and abs(task_sum / task_n - reported) > 1e-6:
                 warnings.append(f"{log.task}: per-sample {log.scorer} averages {task_sum / task_n:.6f} but Inspect "
@@ -268,9 +272,7 @@ def import_inspect(path: Path, label: str, *, out: Path = Path("results"), task_
             if len(s.tasks) == 1:
                 s.reported = reported
 
-    served: set[str] = set()
     rows = list(records())
-    served.update(m for row in rows for m in row.pop("_served", ()))
     first = chosen[0].header.eval
     manifest = {
         "kind": "import",
