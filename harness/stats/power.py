@@ -15,6 +15,12 @@
 * L3 (triple difference, §1.7): the prediction-interval t-test, one-sided at α/2, df = C − 1, noncentrality
   E / (sqrt(τ_f² + v)·sqrt(1 + 1/C)); this reproduces the §3.3 analytic table.
 * Flatness (§1.8): TOST on the pooled untargeted gain at a true gain of 0.
+* Discordance from starting accuracies: `discordance_at(accuracy, shift)` under the same Rasch reference
+  (b ~ N(·, 1.5²)), and `pooled_discordance` to fold per-suite values into the one π_d that gives A^L the
+  same variance (a harmonic mean: near-ceiling suites with few discordant items cost what they cost).
+
+The analytic powers are checked against simulation in benchmarks/calibration (power cells P1-P3, F and the
+§3.3 curves): within a few points for Rasch items; 2PL items with item noise drift slightly upward.
 
 Every MDE is two-sided α (one-sided α/2 for the L3 and decision-rule reading) at the requested power.
 """
@@ -22,7 +28,7 @@ Every MDE is two-sided α (one-sided α/2 for the L3 and decision-rule reading) 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -385,8 +391,6 @@ def detectable(design: Design) -> dict[str, Any]:
 
 def advice(design: Design, mde_latent: float | None = None, target: float = 0.5) -> list[str]:
     """Plain-language advice: what to change first to reach a target MDE (default 0.5 logits ≈ 12 pp)."""
-    from dataclasses import replace
-
     mde_l = mde_latent if mde_latent is not None else _mde(latent_se(design), design.alpha, design.power)
     out: list[str] = []
     if mde_l <= target:
