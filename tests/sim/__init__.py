@@ -1,6 +1,7 @@
 """Simulation-based calibration (STATISTICS.md §3): the §3.1 data-generating process (`dgp`), the §3.2
-scenarios (`scenarios`), the procedures under test wrapped around the production estimators of
-`harness.stats` (`procedures`) and the Monte Carlo engine with its report (`calibrate`).
+scenarios and §3.3 power checks as cells with each procedure's claim (`scenarios`), the procedures under
+test as thin adapters around the production estimators of `harness.stats` (`procedures`), and the Monte
+Carlo engine with its Markdown report (`calibrate`).
 
 Imported as `sim` (pytest puts tests/ on the path; benchmarks/calibration/run.py does the same)."""
 
@@ -10,12 +11,16 @@ from sim.dgp import (
     Scenario,
     draw_eta,
     expected_accuracy,
+    expected_discordance,
+    item_table,
     simulate,
     simulate_families,
     simulate_transitions,
     solve_offset,
+    suite_discordance,
     suite_offsets,
 )
 
-__all__ = ["ETA_DISTRIBUTIONS", "Batch", "Scenario", "draw_eta", "expected_accuracy", "simulate",
-           "simulate_families", "simulate_transitions", "solve_offset", "suite_offsets"]
+__all__ = ["ETA_DISTRIBUTIONS", "Batch", "Scenario", "draw_eta", "expected_accuracy", "expected_discordance",
+           "item_table", "simulate", "simulate_families", "simulate_transitions", "solve_offset",
+           "suite_discordance", "suite_offsets"]
