@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, partial
 
 import numpy as np
+from scipy import stats
 
 from harness import stats as hs
 from harness.stats import robustness
@@ -119,8 +120,6 @@ def _permutation(se: SuiteEstimates) -> Outcome:
 def _crve(se: SuiteEstimates) -> Outcome:
     est, _ = se.latent
     a, s, p = robustness.crve_suite_batch(est, se.batch.targeted)
-    from scipy import stats
-
     half = stats.t.ppf(0.975, est.shape[1] - 1) * s
     return Outcome(a, a - half, a + half, p)
 
