@@ -212,6 +212,25 @@ def bwrap_args(bwrap: str, python: str, limits: Limits) -> list[str]:
     return args
 
 
+def namespace_hint() -> str:
+    """Why unprivileged user namespaces (which bubblewrap needs) may be unavailable here, if we can tell."""
+    checks = (
+        ("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1", "AppArmor restricts unprivileged user "
+         "namespaces (Ubuntu 24.04+): allow them with `sysctl kernel.apparmor_restrict_unprivileged_userns=0` "
+         "or an AppArmor profile for bwrap"),
+        ("/proc/sys/kernel/unprivileged_userns_clone", "0", "unprivileged user namespaces are off: "
+         "`sysctl kernel.unprivileged_userns_clone=1`"),
+        ("/proc/sys/user/max_user_namespaces", "0", "user namespaces are disabled: `sysctl user.max_user_namespaces=15000`"),
+    )  # fmt: skip
+    for path, bad, hint in checks:
+        try:
+            if Path(path).read_text().strip() == bad:
+                return hint
+        except OSError:
+            continue
+    return "check that unprivileged user namespaces are enabled"
+
+
 def _bwrap_version(bwrap: str) -> str:
     try:
         out = subprocess.run([bwrap, "--version"], capture_output=True, text=True, timeout=10, check=False)
@@ -261,7 +280,14 @@ class _Worker:
         drop: dict[str, Any] = {}
         if _drops_privileges():
             drop = {"user": SANDBOX_UID, "group": SANDBOX_UID, "extra_groups": []}
-        self.proc = subprocess.Popen(
+        try:
+            self.proc = self._popen(drop)
+        except OSError as exc:
+            raise _WorkerLost(f"cannot start {self.argv[0]}: {exc.strerror or exc}") from None
+        _live_workers.add(self)
+
+    def _popen(self, drop: dict[str, Any]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             self.argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -272,7 +298,6 @@ class _Worker:
             close_fds=True,
             **drop,
         )
-        _live_workers.add(self)
 
     def wait_ready(self) -> dict[str, Any]:
         try:
@@ -429,7 +454,8 @@ class Sandbox:
                     self._stop_pool()
                     if self.mode == "fork":
                         raise SandboxUnavailable(
-                            f"bubblewrap could not start a forking sandbox here: {exc}"
+                            f"bubblewrap could not start a forking sandbox here ({exc}); {namespace_hint()}, "
+                            "or use mode='auto' to fall back to one bwrap per program"
                         ) from None
                     self._note = f"fork mode unavailable ({exc}); one bwrap per program"
                     self.mode = "plain"
@@ -460,8 +486,8 @@ class Sandbox:
         if raw.get("setup_error") or raw.get("exit_code") != 0:
             detail = raw.get("setup_error") or raw.get("stderr") or raw
             raise SandboxUnavailable(
-                f"bubblewrap is installed but could not run a trivial program here ({detail}); try "
-                f"{SANDBOX_PYTHON_ENV}=/usr/bin/python3, or check that user namespaces are enabled"
+                f"bubblewrap is installed but could not run a trivial program here ({detail}): "
+                f"{namespace_hint()}; or set {SANDBOX_PYTHON_ENV} to an interpreter outside your home"
             )
 
     def _stop_pool(self) -> None:

@@ -291,7 +291,7 @@ def _program_child(config: dict, fds: dict, isolated: bool) -> None:
             os._exit(0)
         req = json.loads(raw.decode("utf-8"))
         path = os.path.join(workdir, PROGRAM_NAME)
-        with open(path, "w", encoding="utf-8") as f:
+        with open(path, "w", encoding="utf-8", errors="replace") as f:  # for tracebacks; we compile the str
             f.write(req["program"])
         _request_limits(config["limits"], float(req["timeout_s"]))
         if _seccomp_program is not None:

@@ -130,6 +130,25 @@ def test_exit_codes_map_to_ok_and_failed_without_error_kind(mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_malformed_programs_are_failed_runs_not_sandbox_errors(mode: str) -> None:
+    surrogate, nul, big, exit_message, exit_256, binary = run(
+        mode,
+        "x = '\ud800'\nprint('ran')",  # a lone surrogate: no UTF-8 file could hold it
+        "print(1)\x00",
+        "x = 1\n" + "#" * (20 << 20),  # larger than the file-size limit (16 MB): the program still runs
+        "raise SystemExit('bye')",
+        "import sys; sys.exit(256)",
+        "import os, sys\nos.write(1, b'\\xff\\xfe ok')\nos.close(1)\nprint('err', file=sys.stderr)",
+    )
+    assert (surrogate.status, surrogate.error_kind) == ("failed", None) and "surrogates not allowed" in surrogate.stderr
+    assert nul.status == "failed" and "null bytes" in nul.stderr
+    assert big.status == "ok"
+    assert (exit_message.status, exit_message.returncode, exit_message.stderr) == ("failed", 1, "bye\n")
+    assert (exit_256.status, exit_256.returncode) == ("ok", 0)  # as the OS truncates exit statuses
+    assert (binary.status, binary.stdout, binary.stderr) == ("ok", "\ufffd\ufffd ok", "err\n")
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_segfault_is_a_crash(mode: str) -> None:
     (result,) = run(mode, "import ctypes\nctypes.string_at(0)")
     assert (result.status, result.error_kind, result.returncode) == ("crash", "sandbox_crash", -11)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -125,6 +127,38 @@ def test_unsandboxed_code_still_never_runs_as_root(no_bwrap: None, monkeypatch: 
     monkeypatch.setenv(ALLOW_UNSANDBOXED_ENV, "1")
     (result,) = run_all(Sandbox(workers=1), [("import os\nprint(os.getuid(), os.geteuid())", 5)])
     assert result.stdout == "65534 65534\n"
+
+
+@pytest.fixture
+def failing_bwrap(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A `bwrap` on PATH that fails as bubblewrap does where user namespaces are not allowed."""
+    message = "bwrap: No permissions to creating new namespace, likely because the kernel does not allow it"
+    with tempfile.TemporaryDirectory() as folder:
+        os.chmod(folder, 0o755)  # the sandbox uid must be able to run it
+        fake = Path(folder) / "bwrap"
+        fake.write_text(f"#!/bin/sh\necho '{message}' >&2\nexit 1\n")
+        fake.chmod(0o755)
+        monkeypatch.setenv("PATH", folder)
+        yield message
+
+
+@pytest.mark.parametrize("mode", ["auto", "fork", "plain"])
+def test_bwrap_that_cannot_make_namespaces_is_one_line_naming_its_error(
+    failing_bwrap: str, mode: str
+) -> None:
+    with pytest.raises(SandboxUnavailable) as caught:
+        run_all(Sandbox(workers=1, mode=mode), [("print('never')", 5)])
+    message = str(caught.value)
+    assert "\n" not in message
+    assert failing_bwrap in message and "namespaces" in message
+
+
+def test_unreachable_sandbox_interpreter_is_a_sandbox_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    if find_bwrap() is None:
+        pytest.skip("bubblewrap (bwrap) is not installed")
+    monkeypatch.setattr(sandbox_module, "sandbox_python", lambda: "/nonexistent/python3")
+    with pytest.raises(SandboxUnavailable, match="/nonexistent/python3"):
+        run_all(Sandbox(workers=1), [("print('never')", 5)])
 
 
 # --------------------------------------------------------------------------------------- bad input
