@@ -135,10 +135,11 @@ def test_malformed_programs_are_failed_runs_not_sandbox_errors(mode: str) -> Non
         mode,
         "x = '\ud800'\nprint('ran')",  # a lone surrogate: no UTF-8 file could hold it
         "print(1)\x00",
-        "x = 1\n" + "#" * (20 << 20),  # larger than the file-size limit (16 MB): the program still runs
+        "x = 1\n" + "#" * (2 << 20),  # larger than the file-size limit (1 MB here): the program still runs
         "raise SystemExit('bye')",
         "import sys; sys.exit(256)",
         "import os, sys\nos.write(1, b'\\xff\\xfe ok')\nos.close(1)\nprint('err', file=sys.stderr)",
+        limits=Limits(file_mb=1),
     )
     assert (surrogate.status, surrogate.error_kind) == ("failed", None) and "surrogates not allowed" in surrogate.stderr
     assert nul.status == "failed" and "null bytes" in nul.stderr
@@ -273,6 +274,36 @@ def test_50_gb_allocation_is_a_memory_error_and_host_memory_is_fine(mode: str) -
         assert "MemoryError" in result.stderr
     assert touching.duration_s < 10  # stopped at the limit, not by the clock
     assert mem_available_mb() > available - 512
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_file_size_open_files_and_scratch_space_are_limited(mode: str) -> None:
+    (result,) = run(
+        mode,
+        """
+        import errno, os
+        def attempt(action):
+            try:
+                action()
+                return "allowed"
+            except OSError as exc:
+                return errno.errorcode[exc.errno]
+        chunk = b"x" * (1 << 20)
+        def big_file():
+            with open("big.bin", "wb") as f:
+                for _ in range(3):
+                    f.write(chunk)
+        def fill_scratch():
+            for i in range(12):
+                with open(f"part{i}.bin", "wb") as f:
+                    f.write(chunk * 2)
+        def many_files():
+            return [open(os.devnull) for _ in range(100)]
+        print(attempt(big_file), attempt(fill_scratch), attempt(many_files))
+        """,
+        limits=Limits(file_mb=2, tmp_mb=8, nofile=32),
+    )
+    assert (result.status, result.stdout) == ("ok", "EFBIG ENOSPC EMFILE\n"), result
 
 
 @pytest.mark.parametrize("mode", MODES)
