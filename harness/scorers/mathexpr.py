@@ -43,8 +43,8 @@ def extract_math_answer(text: str) -> str | None:
         return boxed.strip()
     lines = list(_ANSWER_LINE.finditer(text))
     if lines:
-        answer = lines[-1].group(1).strip().strip("$").strip()
-        return answer.rstrip(".").strip() or None
+        answer = lines[-1].group(1).strip().rstrip(".").strip().strip("$").strip()
+        return answer or None
     return None
 
 
@@ -86,11 +86,23 @@ def _verify_worker(gold: str, pred: str, timeout_s: int) -> bool:
     return bool(verify(gold_parsed, pred_parsed, timeout_seconds=timeout_s))
 
 
+#: Address-space cap of the checker process: sympy on a huge power would otherwise eat the machine's memory.
+WORKER_MEMORY_BYTES = 2 * 1024**3
+
+
+def _limit_worker() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
+
+
 def _executor() -> ProcessPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_limit_worker
+            )
         return _pool
 
 
@@ -127,10 +139,7 @@ async def equivalent(gold: str, pred: str, *, timeout_s: float = 10.0) -> bool:
     try:
         future = asyncio.get_running_loop().run_in_executor(pool, _verify_worker, gold, pred, inner)
         return await asyncio.wait_for(future, timeout=timeout_s)
-    except TimeoutError:
-        _discard(pool)
-        return False
-    except BrokenProcessPool:
+    except (TimeoutError, BrokenProcessPool, MemoryError):
         _discard(pool)
         return False
 

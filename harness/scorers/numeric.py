@@ -20,7 +20,7 @@ _NUMBER = re.compile(
 )
 _MARKERS = (
     re.compile(r"####\s*", re.IGNORECASE),
-    re.compile(r"(?:final answer|the answer|answer)\s*(?:is|:|=)?\s*:?\s*", re.IGNORECASE),
+    re.compile(r"answer\s*(?:is|:|=)\s*:?\s*", re.IGNORECASE),
 )
 
 
