@@ -161,6 +161,40 @@ def test_unreachable_sandbox_interpreter_is_a_sandbox_unavailable(monkeypatch: p
         run_all(Sandbox(workers=1), [("print('never')", 5)])
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="the process limit holds per uid: as root we drop to 65534")
+def test_unsandboxed_fork_bomb_and_daemons_leave_no_process(no_bwrap: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_sandbox import FORK_BOMB, descendants, wait_until_gone
+
+    monkeypatch.setenv(ALLOW_UNSANDBOXED_ENV, "1")
+    seen: set[int] = set()
+    peak = 0
+
+    async def go() -> tuple[ExecResult, ExecResult]:
+        nonlocal peak
+        sandbox = Sandbox(workers=1)
+        await sandbox.start()
+        before = descendants()
+        bomb = asyncio.ensure_future(sandbox.run(FORK_BOMB, timeout_s=1.5))
+        while not bomb.done():
+            now = descendants() - before
+            seen.update(now)
+            peak = max(peak, len(now))
+            await asyncio.sleep(0.05)
+        daemon = await sandbox.run(
+            "import os, time\nif os.fork() == 0:\n    os.setsid()\n    os.fork() or time.sleep(30)\n"
+            "    os._exit(0)\nprint('parent done')",
+            timeout_s=5,
+        )
+        seen.update(descendants() - before)
+        await sandbox.aclose()
+        return await bomb, daemon
+
+    bombed, daemon = asyncio.run(go())
+    assert bombed.status == "timeout" and peak <= Limits().nproc + 8, peak
+    assert (daemon.status, daemon.stdout) == ("ok", "parent done\n")
+    assert wait_until_gone(seen) == set()
+
+
 # --------------------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("field", ["memory_mb", "file_mb", "tmp_mb", "nproc", "nofile", "output_bytes"])
 @pytest.mark.parametrize("value", [0, -1, 1.5, "64", True])
