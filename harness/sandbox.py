@@ -606,7 +606,7 @@ class Sandbox:
         if not self._unsandboxed:
             assert self._bwrap is not None
             argv = bwrap_args(self._bwrap, self._python, self.limits) + argv
-        worker = _Worker(argv, max_frame=8 * self.limits.output_bytes + (1 << 20))
+        worker = _Worker(argv, max_frame=16 * self.limits.output_bytes + (1 << 20))  # JSON: <= 6 chars a byte
         worker.spawn()
         self._pool.add(worker)
         if wait:

@@ -141,7 +141,10 @@ def test_malformed_programs_are_failed_runs_not_sandbox_errors(mode: str) -> Non
         "import os, sys\nos.write(1, b'\\xff\\xfe ok')\nos.close(1)\nprint('err', file=sys.stderr)",
         limits=Limits(file_mb=1),
     )
-    assert (surrogate.status, surrogate.error_kind) == ("failed", None) and "surrogates not allowed" in surrogate.stderr
+    assert (surrogate.status, surrogate.error_kind) == (
+        "failed",
+        None,
+    ) and "surrogates not allowed" in surrogate.stderr
     assert nul.status == "failed" and "null bytes" in nul.stderr
     assert big.status == "ok"
     assert (exit_message.status, exit_message.returncode, exit_message.stderr) == ("failed", 1, "bye\n")
@@ -535,6 +538,24 @@ def test_seccomp_filter_tables_match_the_kernel_headers() -> None:
     table = _SYSCALLS[machine][2]
     assert {name: table[name] for name in names} == {name: kernel[name] for name in names}
     assert len(seccomp_program(machine) or b"") % 8 == 0 and seccomp_program("sparc") is None
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_undecodable_output_past_the_cap_on_both_streams_is_output_limit(mode: str) -> None:
+    limits = Limits(output_bytes=1 << 20)  # JSON-escaped, 12 MB of answer for 2 MB of output
+    (result,) = run(
+        mode,
+        """
+        import os
+        junk = bytes([0xFF]) * 65536
+        while True:
+            os.write(1, junk)
+            os.write(2, junk)
+        """,
+        limits=limits,
+    )
+    assert (result.status, result.error_kind) == ("output_limit", "sandbox_output")
+    assert result.stdout.count("\ufffd") == limits.output_bytes
 
 
 # ------------------------------------------------------------------- isolation between programs (fork)
