@@ -1,16 +1,18 @@
 """Run model-written programs safely and fast: bubblewrap, a pool of pre-started interpreters, one fork each.
 
-Every program runs inside bubblewrap (no network, read-only system, nothing of the host's files but the
-interpreter, a scrubbed environment) as an unprivileged uid (65534 when the harness runs as root, which
-the kernel would otherwise exempt from the process limit). In the default `fork` mode each worker is a
-clean interpreter started once inside its own bwrap; per program it forks a child in fresh user, mount,
-pid and IPC namespaces with a private size-capped /tmp, rlimits (CPU, address space, file size,
-processes, open files), no capabilities, and a wall-clock kill; when the program ends, the kernel
-removes every process and file it made. Output is read incrementally and capped.
+Every program runs inside bubblewrap: no network (its own network namespace, loopback only), a read-only
+system with nothing of the host's files but /usr and the interpreter, a scrubbed environment (PATH, HOME,
+LANG), and an unprivileged uid (65534 when the harness runs as root, whom the kernel would otherwise
+exempt from the process limit). In the default `fork` mode each worker is a clean interpreter started
+once inside its own bwrap; for every program it prepares a child in fresh user, mount, pid and IPC
+namespaces with a private size-capped /tmp, rlimits (CPU, address space, file size, processes, open
+files), no capabilities, no_new_privs and a seccomp filter, and hands it the program; a wall clock kills
+the program's whole pid namespace, and when it ends the kernel removes every process and file it made.
+Output is read incrementally and capped. See harness/sandbox_worker.py for the in-sandbox half.
 
 `plain` mode starts one bwrap + interpreter per program (the fallback where nested namespaces are not
-allowed). Without bubblewrap nothing runs unless ASYMMETRY_ALLOW_UNSANDBOXED=1 (`asymmetry run
---allow-unsandboxed-code`): then programs run with rlimits only, after a loud warning.
+allowed; slower). Without bubblewrap nothing runs unless ASYMMETRY_ALLOW_UNSANDBOXED=1 (`asymmetry run
+--allow-unsandboxed-code`): then programs run with rlimits and seccomp only, after a loud warning.
 
     sandbox = await shared_sandbox()
     result = await sandbox.run(solution + tests, timeout_s=10)
