@@ -83,7 +83,7 @@ def list_command(
             "description": spec.description,
             "version": None,
         }
-        if check and (offline or not _offline_mode()):
+        if check:
             from harness.loaders import SourceUnavailable
 
             try:
@@ -185,7 +185,7 @@ def show_command(
         console.print(Panel(Text(spec.prompt.get("template") or "(the item's own messages)"), title="user", title_align="left"))
 
     console.print(Text("\nScoring", style="bold"))
-    console.print(Text(_scoring_text(spec)))
+    console.print(Text(_scoring_text(spec)), soft_wrap=True)
     if spec.solver.get("kind") != "single_turn":
         console.print(Text(f"solver: {spec.solver}"))
 
@@ -242,9 +242,3 @@ def _paragraphs(doc: str) -> str:
 def _short(value: Any, limit: int = 1500) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
-
-
-def _offline_mode() -> bool:
-    from harness.loaders import offline_mode
-
-    return offline_mode()
