@@ -674,3 +674,60 @@ async def close_shared() -> None:
         sandbox, _shared = _shared, None
     if sandbox is not None:
         await sandbox.aclose()
+
+
+# ---------------------------------------------------------------------------------------- self-check
+_SELF_CHECKS = (
+    ("a correct program", "print('hello')", 10.0, "ok"),
+    ("a failing test", "assert 1 + 1 == 3", 10.0, "failed"),
+    ("no network", "import socket\nsocket.create_connection(('1.1.1.1', 80), timeout=3)", 10.0, "failed"),
+    ("read-only system", "open('/usr/evil', 'w')", 10.0, "failed"),
+    ("endless loop", "while True:\n    pass", 1.0, "timeout"),
+    ("50 GB allocation", "x = bytearray(50 * 2**30)", 10.0, "memory"),
+    ("fork bomb", "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass", 1.0, "timeout"),
+    ("1 GB of output", "import sys\nfor _ in range(1024):\n    sys.stdout.write('x' * (1 << 20))", 10.0, "output_limit"),
+)  # fmt: skip
+
+
+async def self_check() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+    """Run a few harmless and hostile programs: (sandbox info, [(check, expected, got)])."""
+    sandbox = Sandbox()
+    try:
+        await sandbox.start()
+        rows = []
+        for name, program, timeout_s, expected in _SELF_CHECKS:
+            result = await sandbox.run(program, timeout_s=timeout_s)
+            rows.append((name, expected, result.status))
+        return sandbox.info(), rows
+    finally:
+        await sandbox.aclose()
+
+
+def main() -> int:
+    """`python -m harness.sandbox`: show what runs model code here and check that it is contained."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    try:
+        info, rows = asyncio.run(self_check())
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)  # one line, as the CLI prints bad input
+        return 2
+    console.print(
+        f"mode [bold]{info['mode']}[/], {info['bwrap'] or 'no bubblewrap'}, python {info['python_version']} "
+        f"({info['python']}), uid {info['uid']}, seccomp {'on' if info['seccomp'] else 'off'}, "
+        f"{info['workers']} workers" + (f"; {info['note']}" if info["note"] else ""),
+        highlight=False,
+    )
+    table = Table("check", "expected", "got")
+    for name, expected, got in rows:
+        table.add_row(name, expected, got if got == expected else f"[bold red]{got}[/]")
+    console.print(table)
+    bad = [name for name, expected, got in rows if got != expected]
+    console.print("[green]all contained[/]" if not bad else f"[bold red]unexpected: {', '.join(bad)}[/]")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

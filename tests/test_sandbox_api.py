@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -193,6 +195,27 @@ def test_unsandboxed_fork_bomb_and_daemons_leave_no_process(no_bwrap: None, monk
     assert bombed.status == "timeout" and peak <= Limits().nproc + 8, peak
     assert (daemon.status, daemon.stdout) == ("ok", "parent done\n")
     assert wait_until_gone(seen) == set()
+
+
+# ------------------------------------------------------------------------------------- self-check
+@needs_bwrap
+def test_self_check_command_shows_everything_contained() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.sandbox"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "mode fork" in done.stdout and "seccomp on" in done.stdout
+    assert "fork bomb" in done.stdout and "all contained" in done.stdout
+
+
+def test_self_check_without_bwrap_is_one_error_line(tmp_path: Path) -> None:
+    env = {"PATH": str(tmp_path), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.sandbox"], capture_output=True, text=True, timeout=60, env=env, check=False
+    )
+    assert done.returncode == 2
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: bubblewrap (bwrap) is not installed"), lines
 
 
 # --------------------------------------------------------------------------------------- bad input
