@@ -4,6 +4,10 @@ Inspect AI's split, kept small: an `Item` is data, a `Suite` pairs items with a 
 asks the model (through the `generate` function the runner hands it) and scores the answer into an
 `Outcome`. The runner never knows how a suite prompts or scores; a suite never knows about HTTP,
 retries or journals.
+
+Suites are declared by spec files (suites/*.toml, format in suites/README.md): `list_specs()` reads them,
+`load_suites(["default"], data_dir)` loads the fixed set (items from harness.loaders, solver from
+harness.solvers, scorer from harness.scorers) and versions each suite by a hash of its content.
 """
 
 from __future__ import annotations

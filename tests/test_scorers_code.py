@@ -70,7 +70,8 @@ def test_humaneval_verdicts_match_evalplus_on_qwen25_coder_outputs(shared_data, 
     completions = {r["task_id"]: r["completion"] for r in map(json.loads, (folder / "generated.jsonl").read_text().splitlines())}
     verdicts = {k: v[0]["base_status"] == "pass" for k, v in json.loads((folder / "generated_eval_results.json").read_text())["eval"].items()}
     (suite,) = load_suites(["humaneval"], shared_data)
-    outcomes = score_all(suite.items, [completions[it.id] for it in suite.items], settings_of("humaneval"))
+    settings = {**settings_of("humaneval"), "timeout_s": 3}  # a looping completion fails sooner
+    outcomes = score_all(suite.items, [completions[it.id] for it in suite.items], settings)
     disagree = [it.id for it, o in zip(suite.items, outcomes, strict=True) if o.correct != verdicts[it.id]]
     assert disagree == []
     assert sum(o.correct for o in outcomes) == {"1.5b-base": 72, "7b-base": 101}[model]  # SOURCE.txt's counts
