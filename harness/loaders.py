@@ -107,41 +107,53 @@ def cache_dir() -> Path:
     return Path(base) / "sources"
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def fetch_url(url: str, sha256: str | None = None, *, timeout_s: float = 60.0) -> Path:
-    """A pinned remote file, downloaded once into the cache and checked against `sha256` when given."""
+    """A pinned remote file, downloaded once into the cache (streamed to disk) and checked against
+    `sha256` when given; nothing unverified is kept."""
     name = url.rstrip("/").split("/")[-1].split("?")[0] or "download"
     target = cache_dir() / hashlib.sha256(url.encode()).hexdigest()[:16] / name
     if target.is_file():
-        if not sha256 or sha256_bytes(target.read_bytes()) == sha256:
+        if not sha256 or sha256_file(target) == sha256:
             return target
         target.unlink()  # a corrupt or stale cache entry: fetch again
     if offline_mode():
         raise SourceUnavailable("offline mode, and the download is not cached")
     import httpx
 
-    try:
-        with httpx.Client(timeout=httpx.Timeout(timeout_s, connect=10.0), follow_redirects=True) as client:
-            response = client.get(url)
-            response.raise_for_status()
-            data = response.content
-    except httpx.HTTPStatusError as e:
-        raise SourceUnavailable(f"download failed: HTTP {e.response.status_code} from {url.split('/')[2]}") from None
-    except httpx.HTTPError as e:
-        raise SourceUnavailable(f"download failed: {type(e).__name__}: {str(e)[:80]}") from None
-    if sha256 and sha256_bytes(data) != sha256:
-        raise UserError(
-            f"{url}: sha256 {sha256_bytes(data)[:12]}… does not match the pinned {sha256[:12]}…; the remote file changed, "
-            "so the suite would not be the pinned one (use a local copy with --data-dir, or update the spec)"
-        )
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
-    partial.write_bytes(data)
+    digest = hashlib.sha256()
+    try:
+        with httpx.Client(timeout=httpx.Timeout(timeout_s, connect=10.0), follow_redirects=True) as client:
+            with client.stream("GET", url) as response:
+                response.raise_for_status()
+                with partial.open("wb") as out:
+                    for chunk in response.iter_bytes(1 << 20):
+                        digest.update(chunk)
+                        out.write(chunk)
+    except httpx.HTTPStatusError as e:
+        partial.unlink(missing_ok=True)
+        raise SourceUnavailable(f"download failed: HTTP {e.response.status_code} from {url.split('/')[2]}") from None
+    except httpx.HTTPError as e:
+        partial.unlink(missing_ok=True)
+        raise SourceUnavailable(f"download failed: {type(e).__name__}: {str(e)[:80]}") from None
+    if sha256 and digest.hexdigest() != sha256:
+        partial.unlink(missing_ok=True)
+        raise UserError(
+            f"{url}: sha256 {digest.hexdigest()[:12]}… does not match the pinned {sha256[:12]}…; the remote file changed, "
+            "so the suite would not be the pinned one (use a local copy with --data-dir, or update the spec)"
+        )
     partial.replace(target)
     return target
+
+
+def sha256_file(path: Path) -> str:
+    """sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def load_hf_rows(source: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -203,13 +215,11 @@ def read_source(spec: SuiteSpec, data_dir: Path | None) -> tuple[list[dict[str, 
     rows: list[dict[str, Any]] = []
     files = []
     for path in paths:
-        data = path.read_bytes()
-        files.append({"path": str(path), "sha256": sha256_bytes(data), "bytes": len(data)})
+        files.append({"path": str(path), "sha256": sha256_file(path), "bytes": path.stat().st_size})
         for row in read_records(path):
             rows.append({**row, "_file": path.name})
     if answers is not None:
-        data = answers.read_bytes()
-        files.append({"path": str(answers), "sha256": sha256_bytes(data), "bytes": len(data), "role": "answers"})
+        files.append({"path": str(answers), "sha256": sha256_file(answers), "bytes": answers.stat().st_size, "role": "answers"})
         rows = _join_answers(rows, answers, source.get("join_key", "id"))
     label = ", ".join(f["path"] for f in files)
     return rows, {"from": f"{origin}:{label}", "origin": origin, "files": files}
