@@ -142,3 +142,38 @@ def test_humaneval_end_to_end_in_the_sandbox(shared_data):
     finally:
         asyncio.run(close_shared())
     assert all(o.correct for o in outcomes), [o.extracted for o in outcomes]
+
+
+def test_a_do_nothing_model_passes_nothing_in_any_loadable_suite(shared_data):
+    """Empty replies and a bare refusal score 0 on every suite that loads here (real data + built-ins)."""
+    import shutil
+
+    from harness.loaders import SourceUnavailable
+    from harness.models.base import ChatResponse
+    from harness.suites import build_suite, list_specs
+
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed")
+    from harness.sandbox import close_shared
+
+    checked = []
+    for spec in list_specs():
+        try:
+            suite = build_suite(spec, shared_data, limit=15)
+        except SourceUnavailable:
+            continue
+        for reply in ("", "I can't help with that."):
+
+            async def generate(request, reply=reply):
+                return ChatResponse(text=reply, finish_reason="stop")
+
+            async def go(suite=suite, generate=generate):
+                return await asyncio.gather(*(suite.solve(item, generate) for item in suite.items))
+
+            outcomes = asyncio.run(go())
+            assert not any(o.correct for o in outcomes), (spec.name, reply)
+            assert all(o.score == 0.0 for o in outcomes), spec.name
+        checked.append(spec.name)
+    asyncio.run(close_shared())
+    assert {"gsm8k", "math500", "aime", "nq_open", "bfcl_simple", "humaneval", "mbpp_plus"} <= set(checked)
+    assert {"builtin-code", "builtin-math", "builtin-facts", "builtin-tools"} <= set(checked)
