@@ -115,7 +115,7 @@ def list_command(
             "yes" if row["offline"] else "no",
         ]
         if check:
-            cells.append(row.get("version") or row.get("error", "")[:40])
+            cells.append(row.get("version") or "unavailable (see --json)")
         table.add_row(*cells)
     console = Console()
     console.print(table)
