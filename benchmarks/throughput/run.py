@@ -43,40 +43,40 @@ def our_suite(rows: list[dict]):
     return Suite("bench", "v1", "targeted", "coding", items, SOLVERS["single_turn"](spec))
 
 
-def run_ours(url: str, rows: list[dict], concurrency: int, out: Path, progress: bool) -> tuple[float, float]:
+def run_ours(url: str, rows: list[dict], concurrency: int, out: Path, progress: bool) -> tuple[float, float, float]:
     from harness.models import Decoding, parse_model_spec
     from harness.runner import RunConfig, execute
     from harness.store import read_manifest
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     suite = our_suite(rows)
     config = RunConfig(models=[parse_model_spec(f"m=vllm:test-model@{url}")], suites=[suite], out=out,
                        run_id=f"c{concurrency}-{time.monotonic_ns()}", concurrency=concurrency,
                        decoding=Decoding(max_tokens=16))
     result = asyncio.run(execute(config, show_progress=progress))
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     manifest = read_manifest(result.run_dir)
     assert manifest["counts"]["records"] == len(rows) and not manifest["counts"]["errors"], manifest["counts"]
     accuracy = manifest["counts"]["by_model_suite"][0]["accuracy"]
-    return len(rows) / elapsed, accuracy
+    return len(rows) / elapsed, accuracy, 1e6 * cpu / len(rows)
 
 
-def run_lmeval(url: str, data: Path, concurrency: int, task_dir: Path) -> tuple[float, float]:
+def run_lmeval(url: str, data: Path, concurrency: int, task_dir: Path) -> tuple[float, float, float]:
     import lm_eval
     from lm_eval.tasks import TaskManager
 
     manager = TaskManager(include_path=str(task_dir), include_defaults=False)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     results = lm_eval.simple_evaluate(
         model="local-chat-completions",
         model_args=(f"model=test-model,base_url={url}/chat/completions,num_concurrent={concurrency},"
                     "max_retries=1,tokenized_requests=False,max_gen_toks=16"),
         tasks=["asymmetry_bench"], task_manager=manager, apply_chat_template=True, log_samples=False,
         random_seed=0, numpy_random_seed=0, torch_random_seed=0, fewshot_random_seed=0)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     n = int(results["n-samples"]["asymmetry_bench"]["effective"])
     accuracy = results["results"]["asymmetry_bench"]["exact_match,none"]
-    return n / elapsed, accuracy
+    return n / elapsed, accuracy, 1e6 * cpu / n
 
 
 def write_lmeval_task(folder: Path, data: Path) -> None:
@@ -125,12 +125,14 @@ def main() -> None:
         run_ours(url, rows[:500], 32, tmp_path / "warm", False)  # warm-up
         for c in ours_c:
             rates = [run_ours(url, rows, c, tmp_path / "ours", args.progress) for _ in range(args.repeat)]
-            ours[c] = max(r for r, _ in rates)
-            print(f"asymmetry  concurrency {c:>4}: {ours[c]:8.0f} items/s   (accuracy {rates[0][1]:.3f})", flush=True)
+            ours[c] = max(r[0] for r in rates)
+            print(f"asymmetry  concurrency {c:>4}: {ours[c]:8.0f} items/s   client CPU {min(r[2] for r in rates):5.0f} us/item"
+                  f"   (accuracy {rates[0][1]:.3f})", flush=True)
         for c in theirs_c:
             rates = [run_lmeval(url, data, c, tmp_path / "tasks") for _ in range(args.repeat)]
-            theirs[c] = max(r for r, _ in rates)
-            print(f"lm-eval    concurrency {c:>4}: {theirs[c]:8.0f} items/s   (accuracy {rates[0][1]:.3f})", flush=True)
+            theirs[c] = max(r[0] for r in rates)
+            print(f"lm-eval    concurrency {c:>4}: {theirs[c]:8.0f} items/s   client CPU {min(r[2] for r in rates):5.0f} us/item"
+                  f"   (accuracy {rates[0][1]:.3f})", flush=True)
     best_ours = max(ours.values())
     print(f"\nbest asymmetry: {best_ours:.0f} items/s (target >= 2000)")
     if theirs:
