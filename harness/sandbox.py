@@ -4,11 +4,12 @@ Every program runs inside bubblewrap: no network (its own network namespace, loo
 system with nothing of the host's files but /usr and the interpreter, a scrubbed environment (PATH, HOME,
 LANG), and an unprivileged uid (65534 when the harness runs as root, whom the kernel would otherwise
 exempt from the process limit). In the default `fork` mode each worker is a clean interpreter started
-once inside its own bwrap; for every program it prepares a child in fresh user, mount, pid and IPC
-namespaces with a private size-capped /tmp, rlimits (CPU, address space, file size, processes, open
-files), no capabilities, no_new_privs and a seccomp filter, and hands it the program; a wall clock kills
-the program's whole pid namespace, and when it ends the kernel removes every process and file it made.
-Output is read incrementally and capped. See harness/sandbox_worker.py for the in-sandbox half.
+once inside its own bwrap, as the init of a user and pid namespace of its own; for every program it
+prepares a forked child with its own mount and IPC namespaces (a private, size-capped /tmp), rlimits
+(CPU, address space, file size, processes, open files), no capabilities, no_new_privs and a seccomp
+filter, and hands it the program. A wall clock kills the program; after it, every process it started is
+killed and reaped and its files vanish. Output is read incrementally and capped. See
+harness/sandbox_worker.py for the in-sandbox half.
 
 `plain` mode starts one bwrap + interpreter per program (the fallback where nested namespaces are not
 allowed; slower). Without bubblewrap nothing runs unless ASYMMETRY_ALLOW_UNSANDBOXED=1 (`asymmetry run
@@ -308,6 +309,9 @@ class _Worker:
             detail = self._stderr_tail() or str(exc)
             self.kill()
             raise _WorkerLost(detail) from None
+        if not self.ready.get("ready"):
+            self.kill()
+            raise _WorkerLost(str(self.ready.get("setup_error") or self.ready))
         return self.ready
 
     def request(self, req: dict[str, Any], timeout_s: float) -> dict[str, Any]:

@@ -3,14 +3,17 @@
 The host starts it inside bubblewrap as `python -I -S -c <this source> serve|once CONFIG_JSON` and talks
 to it over fd 0/1 with length-prefixed JSON frames ({"program", "timeout_s"} in, raw facts out).
 
-Per program the worker forks a supervisor that (with `isolate`) enters fresh user, mount, pid and IPC
-namespaces and mounts a private, size-capped tmpfs on /tmp, then forks the namespace's init, which forks
-the child that will run the program: rlimits set, every capability dropped, no_new_privs, a scrubbed
-environment. That child is prepared *before* its program arrives (right after the previous one finished),
-so a request only hands over the source; it has run nothing but this file until then. When the init
-exits, the kernel kills everything left in its pid namespace and the tmpfs vanishes with the mount
-namespace; the worker then kills whatever else it can signal and reaps every child, so nothing a program
-does reaches the next one. The worker itself never runs model code and is not ptrace-able.
+With `isolate` (the pool's `serve` workers) the worker first forks the init (pid 1) of a new user, mount
+and pid namespace, which serves the requests; the worker itself only waits outside. Per program the init
+forks one child that enters its own mount namespace (a private, size-capped tmpfs on /tmp) and IPC
+namespace, drops every capability, sets no_new_privs, rlimits and a seccomp filter, scrubs its
+environment and closes every descriptor but its own pipes. That child is prepared *before* its program
+arrives (right after the previous one finished), so a request only hands over the source; until then it
+has run nothing but this file. After each program the init kills every other process in its namespace
+(kill(-1): atomic even against a fork bomb) and reaps them all; the tmpfs and IPC objects vanish with
+the program's namespaces. Programs cannot signal the init (pid 1 ignores signals from inside its own
+namespace), cannot ptrace or read it (it is non-dumpable; they have no capabilities and no ptrace), and
+cannot see the worker. So nothing a program does reaches the next one.
 
 It reports raw facts (exit code or signal, CPU seconds, capped output, why it killed the program);
 harness.sandbox.classify turns them into a status. Runs on any Python >= 3.8 and imports only the
@@ -22,7 +25,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import select
 import selectors
 import signal
 import struct
@@ -53,7 +55,6 @@ _PR_SET_CHILD_SUBREAPER, _PR_SET_NO_NEW_PRIVS, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 _AFTER_REPORT_DRAIN_S = 0.25  # after the exit status, how long to wait for stray writers to close output
 _AFTER_KILL_DRAIN_S = 2.0
-_PREPARE_TIMEOUT_S = 30.0
 
 
 # ----------------------------------------------------------------------------------------------- framing
@@ -267,6 +268,14 @@ def _request_limits(limits: dict, timeout_s: float) -> None:
 def _program_child(config: dict, fds: dict, isolated: bool) -> None:
     """The child that will run one program: set up, wait for the program, run it. Never returns."""
     try:
+        os.setsid()
+        if isolated:  # its own mount (for a fresh /tmp) and IPC namespaces, inside the worker's user ns
+            _check(_c().unshare(_CLONE_NEWNS | _CLONE_NEWIPC), "unshare")
+            _mount(None, "/", None, _MS_REC | _MS_PRIVATE, None)
+            uid, gid = os.getuid(), os.getgid()
+            options = f"size={config['limits']['tmp_mb']}m,nr_inodes=4096,mode=0700,uid={uid},gid={gid}"
+            _mount("tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, options)
+            _prctl(_PR_SET_DUMPABLE, 1)  # its own /proc/self as usual (the init above it stays non-dumpable)
         workdir = config.get("workdir") or "/tmp"
         os.chdir(workdir)
         devnull = os.open(os.devnull, os.O_RDONLY)
@@ -300,7 +309,7 @@ def _program_child(config: dict, fds: dict, isolated: bool) -> None:
         os.closerange(3, 1 << 16)
     except BaseException as exc:  # noqa: B036 - report any setup failure, never run the program half set up
         try:
-            _report(fds["st_w"], {"setup_error": f"{type(exc).__name__}: {exc}"})
+            os.write(fds["st_w"], f"{type(exc).__name__}: {exc}".encode())
         finally:
             os._exit(71)
     os._exit(_execute(req["program"], path, workdir))
@@ -377,137 +386,54 @@ def _print_exception() -> None:
         pass
 
 
-# ------------------------------------------------------------------------- supervisor and namespace init
-def _report(st_w: int, obj: dict) -> None:
-    os.write(st_w, (json.dumps(obj) + "\n").encode())
-
-
-def _wait_report(st_w: int, pid: int) -> None:
-    """Reap children until `pid` exits, then report its raw status and CPU time."""
-    while True:
-        try:
-            got, status, usage = os.wait4(-1, 0)
-        except ChildProcessError:
-            _report(st_w, {"setup_error": "lost the program's process"})
-            return
-        if got == pid:
-            break
-    exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-    _report(st_w, {"exit_code": exit_code, "signal": sig, "cpu_s": usage.ru_utime + usage.ru_stime})
-
-
-def _enter_namespaces(limits: dict) -> None:
-    """Fresh user, mount, pid (for our children) and IPC namespaces, and a private size-capped /tmp."""
-    uid, gid = os.getuid(), os.getgid()
-    # Our parent is non-dumpable, which makes /proc/self root-owned; we need to write our id maps. Programs
-    # still cannot ptrace us: they are in a child pid namespace and hold no capabilities.
-    _prctl(_PR_SET_DUMPABLE, 1)
-    _check(_c().unshare(_CLONE_NEWUSER | _CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWIPC), "unshare")
-    _write_file("/proc/self/setgroups", "deny")
-    _write_file("/proc/self/uid_map", f"{uid} {uid} 1")
-    _write_file("/proc/self/gid_map", f"{gid} {gid} 1")
-    _mount(None, "/", None, _MS_REC | _MS_PRIVATE, None)
-    options = f"size={limits['tmp_mb']}m,nr_inodes=4096,mode=0700,uid={uid},gid={gid}"
-    _mount("tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, options)
-
-
-def _supervisor(config: dict, fds: dict) -> None:
-    """The forked supervisor: set up isolation and the program's child. Never returns."""
-    try:
-        os.setsid()
-        isolated = bool(config.get("isolate"))
-        if isolated:
-            _enter_namespaces(config["limits"])
-        pid = os.fork()
-        if pid == 0:
-            if not isolated:
-                _program_child(config, fds, isolated=False)
-            # pid 1 of the program's own pid namespace: when it exits, the kernel kills the rest.
-            try:
-                _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None)
-                program = os.fork()
-                if program == 0:
-                    _program_child(config, fds, isolated=True)
-                for name in ("out_w", "err_w", "req_r"):
-                    os.close(fds[name])
-                _wait_report(fds["st_w"], program)
-            except BaseException as exc:  # noqa: B036
-                _report(fds["st_w"], {"setup_error": f"{type(exc).__name__}: {exc}"})
-            os._exit(0)
-        for name in ("out_w", "err_w", "req_r"):
-            os.close(fds[name])
-        _report(fds["st_w"], {"kill_pid": pid})
-        if not isolated:
-            _wait_report(fds["st_w"], pid)
-        # (isolated: the init reports; we exit now and the worker, as subreaper, adopts and reaps it)
-    except BaseException as exc:  # noqa: B036
-        try:
-            _report(fds["st_w"], {"setup_error": f"{type(exc).__name__}: {exc}"})
-        except BaseException:  # noqa: B036, S110
-            pass
-    os._exit(0)
-
-
-# ----------------------------------------------------------------------------------------- the worker
+# ---------------------------------------------------------------------------------- serving programs
 class Prepared:
-    """A program child, set up and waiting for its program; the worker's ends of its pipes."""
+    """The next program's child, forked, set up and waiting for its program; our ends of its pipes."""
 
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: dict, isolated: bool) -> None:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         st_r, st_w = os.pipe()
         req_r, req_w = os.pipe()
         fds = {"out_w": out_w, "err_w": err_w, "st_w": st_w, "req_r": req_r}
-        self.supervisor = os.fork()
-        if self.supervisor == 0:
+        self.pid = os.fork()
+        if self.pid == 0:
             try:
                 for fd in (out_r, err_r, st_r, req_w):
                     os.close(fd)
-                _supervisor(config, fds)
+                _program_child(config, fds, isolated)
             finally:
                 os._exit(70)
         for fd in fds.values():
             os.close(fd)
         self.out_r, self.err_r, self.st_r, self.req_w = out_r, err_r, st_r, req_w
-        self.status = bytearray()
-        self.messages: list = []
-        self.kill_pid = None
-        # Wait for the supervisor to tell whom to kill (or that set-up failed).
-        deadline = time.monotonic() + _PREPARE_TIMEOUT_S
-        while self.kill_pid is None and not self.failed:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.st_r], [], [], left)[0] or not self.read_status():
-                break
+        try:  # readable once the child exits (Linux 5.3+, Python 3.9+); else we poll
+            self.pidfd = os.pidfd_open(self.pid)
+        except (AttributeError, OSError):
+            self.pidfd = None
+        self.setup_error = bytearray()
+        self.wait_status = None
+        self.cpu_s = None
 
-    @property
-    def failed(self) -> bool:
-        return any("setup_error" in m for m in self.messages)
+    def reap(self, block: bool = False) -> bool:
+        """Collect the child's exit status if it has exited; True once it has."""
+        if self.wait_status is None:
+            pid, status, usage = os.wait4(self.pid, 0 if block else os.WNOHANG)
+            if pid == self.pid:
+                self.wait_status = status
+                self.cpu_s = usage.ru_utime + usage.ru_stime
+        return self.wait_status is not None
 
-    def read_status(self) -> bool:
-        """Read what is there on the status pipe; False at its end."""
-        data = os.read(self.st_r, 1 << 16)
-        if not data:
-            return False
-        self.status += data
-        while b"\n" in self.status:
-            line, _, rest = bytes(self.status).partition(b"\n")
-            self.status = bytearray(rest)
-            message = json.loads(line.decode())
-            self.kill_pid = message.get("kill_pid", self.kill_pid)
-            self.messages.append(message)
-        return True
-
-    def kill(self) -> None:
-        for target, fn in ((self.kill_pid, os.kill), (self.supervisor, os.killpg)):
-            if target:
+    def close(self) -> None:
+        for fd in (self.out_r, self.err_r, self.st_r, self.pidfd):
+            if fd is not None:
                 try:
-                    fn(target, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
+                    os.close(fd)
+                except OSError:
                     pass
 
 
-def run_prepared(prep: Prepared, req: dict, cap: int) -> dict:
+def run_prepared(prep: Prepared, req: dict, cap: int, contained: bool) -> dict:
     """Hand `req` to the waiting child, then supervise it: wall clock, output cap, exit status."""
     start = time.monotonic()
     deadline = start + float(req["timeout_s"])
@@ -518,82 +444,93 @@ def run_prepared(prep: Prepared, req: dict, cap: int) -> dict:
     except OSError:
         pass  # the child died during set-up; its status pipe says why
     os.close(prep.req_w)
-    out_r, err_r, st_r = prep.out_r, prep.err_r, prep.st_r
-    buffers = {out_r: bytearray(), err_r: bytearray()}
-    truncated = {out_r: False, err_r: False}
+    buffers = {prep.out_r: bytearray(), prep.err_r: bytearray()}
+    truncated = {prep.out_r: False, prep.err_r: False}
     killed_for = None
     finished_at = None
     drain_until = None
     sel = selectors.DefaultSelector()
-    for fd in (out_r, err_r, st_r):
+    for fd in (prep.out_r, prep.err_r, prep.st_r):
         sel.register(fd, selectors.EVENT_READ)
-    open_fds = {out_r, err_r, st_r}
-
-    def report() -> dict:
-        for m in prep.messages:
-            if "exit_code" in m or "setup_error" in m:
-                return m
-        return {}
+    if prep.pidfd is not None:
+        sel.register(prep.pidfd, selectors.EVENT_READ)
+    open_fds = {prep.out_r, prep.err_r, prep.st_r}
 
     def kill(reason: str) -> None:
-        nonlocal killed_for, drain_until, finished_at
-        if killed_for is None and not report():
-            killed_for = reason
-            finished_at = time.monotonic()
-        prep.kill()
+        nonlocal killed_for, finished_at, drain_until
+        if killed_for is None and prep.wait_status is None:
+            killed_for, finished_at = reason, time.monotonic()
+        _kill_program(prep.pid, contained)
         drain_until = time.monotonic() + _AFTER_KILL_DRAIN_S
 
-    while open_fds:
+    while open_fds or prep.wait_status is None:
         now = time.monotonic()
         if killed_for is None and finished_at is None and now >= deadline:
             kill("timeout")
         if drain_until is not None and now >= drain_until:
             break
         wait = (drain_until if drain_until is not None else deadline) - now
+        if prep.pidfd is None and prep.wait_status is None:
+            wait = min(wait, 0.005)
         for key, _ in sel.select(max(0.0, wait)):
             fd = key.fd
-            if fd == st_r:
-                if not prep.read_status():
-                    sel.unregister(fd)
-                    open_fds.discard(fd)
-                elif report() and finished_at is None:
-                    finished_at = time.monotonic()
-                    drain_until = finished_at + _AFTER_REPORT_DRAIN_S
+            if fd == prep.pidfd:
+                sel.unregister(fd)
                 continue
             data = os.read(fd, 1 << 16)
             if not data:
                 sel.unregister(fd)
                 open_fds.discard(fd)
-                continue
-            room = cap - len(buffers[fd])
-            buffers[fd] += data[: max(room, 0)]
-            if len(data) > room:
-                truncated[fd] = True
-                kill("output")
+            elif fd == prep.st_r:
+                prep.setup_error += data[:4096]
+            else:
+                room = cap - len(buffers[fd])
+                buffers[fd] += data[: max(room, 0)]
+                if len(data) > room:
+                    truncated[fd] = True
+                    kill("output")
+        if prep.wait_status is None and prep.reap():
+            if finished_at is None:
+                finished_at = time.monotonic()
+            if drain_until is None:  # stray writers (its daemons) may hold the pipes open: not for long
+                drain_until = time.monotonic() + _AFTER_REPORT_DRAIN_S
     sel.close()
-    for fd in (out_r, err_r, st_r):
-        os.close(fd)
-    result = report()
+    if prep.wait_status is None:
+        _kill_program(prep.pid, contained)
+        prep.reap(block=True)
+    prep.close()
+    status = prep.wait_status
     end = finished_at if finished_at is not None else time.monotonic()
     return {
-        "exit_code": result.get("exit_code"),
-        "signal": result.get("signal"),
-        "cpu_s": result.get("cpu_s"),
-        "setup_error": result.get("setup_error"),
+        "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        "cpu_s": prep.cpu_s,
+        "setup_error": prep.setup_error.decode("utf-8", "replace") or None,
         "killed_for": killed_for,
-        "stdout": buffers[out_r].decode("utf-8", "replace"),
-        "stderr": buffers[err_r].decode("utf-8", "replace"),
-        "stdout_truncated": truncated[out_r],
-        "stderr_truncated": truncated[err_r],
+        "stdout": buffers[prep.out_r].decode("utf-8", "replace"),
+        "stderr": buffers[prep.err_r].decode("utf-8", "replace"),
+        "stdout_truncated": truncated[prep.out_r],
+        "stderr_truncated": truncated[prep.err_r],
         "duration_s": end - start,
     }
 
 
-def clean_up(contained: bool) -> None:
-    """Kill whatever is left of the last program and reap it all: as subreaper we inherit every orphan,
-    so no process of a program outlives its request.
+def _kill_program(pid: int, contained: bool) -> None:
+    """The program and (contained) everything else we may signal: all it started, atomically."""
+    for target, fn in (
+        ((-1, os.kill), (pid, os.killpg), (pid, os.kill)) if contained else ((pid, os.killpg), (pid, os.kill))
+    ):
+        try:
+            fn(target, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
-    Inside bubblewrap's pid namespace (`contained`) that is kill(-1): every process we may signal but
+
+def clean_up(contained: bool) -> None:
+    """Kill whatever is left of the last program and reap it all: we are the reaper of every orphan (pid
+    1 of the program namespace, or subreaper), so no process of a program outlives its request.
+
+    Inside a pid namespace of our own (`contained`) that is kill(-1): every process we may signal but
     ourselves and init, atomically even against a fork bomb. Outside one, kill(-1) would hit every process
     of this uid on the machine, so there we kill our own children until none is left.
     """
@@ -638,6 +575,43 @@ def _children(parent: int) -> list:
     return found
 
 
+def _become_namespace_init(proto_fds: tuple) -> None:
+    """Fork the init (pid 1) of a new user, mount and pid namespace; return in it. The caller's process
+    stays outside, waits for that init and exits with it (so bubblewrap ends when the init does).
+
+    Programs are forked from this init: they cannot signal it (pid 1 ignores signals from inside its own
+    namespace that it has no handler for, SIGKILL included), cannot see the worker outside, and kill(-1)
+    from the init reaches every one of their processes and nothing else."""
+    child = os.fork()
+    if child == 0:
+        try:
+            uid, gid = os.getuid(), os.getgid()
+            _prctl(_PR_SET_DUMPABLE, 1)  # we are non-dumpable (root-owned /proc/self): we must write our maps
+            _check(_c().unshare(_CLONE_NEWUSER | _CLONE_NEWNS | _CLONE_NEWPID), "unshare")
+            _write_file("/proc/self/setgroups", "deny")
+            _write_file("/proc/self/uid_map", f"{uid} {uid} 1")
+            _write_file("/proc/self/gid_map", f"{gid} {gid} 1")
+            _mount(None, "/", None, _MS_REC | _MS_PRIVATE, None)
+            if os.fork() == 0:
+                _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None)
+                _prctl(_PR_SET_DUMPABLE, 0)  # programs may not ptrace or read the memory of their init
+                return
+            os._exit(0)
+        except BaseException as exc:  # noqa: B036
+            send_frame(proto_fds[1], {"ready": False, "setup_error": f"{type(exc).__name__}: {exc}"})
+            os._exit(71)
+    for fd in proto_fds:  # the init answers the host now; if it dies, the host must see end of input
+        os.close(fd)
+    init_status = 0
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)  # our child, then the init (ours to reap: we are subreaper)
+        except ChildProcessError:
+            os._exit(init_status)
+        if pid != child:
+            init_status = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1
+
+
 def _preload() -> None:
     import importlib
 
@@ -651,10 +625,12 @@ def _preload() -> None:
 
 def main(argv: list) -> int:
     """Serve requests until end of input (`serve`) or run exactly one (`once`). argv[2] is the JSON config:
-    {"limits": {...}, "isolate": bool, "contained": bool, "workdir": str | null}. `isolate`: namespaces per
-    program; `contained`: we run in a pid namespace of our own (bubblewrap's)."""
+    {"limits": {...}, "isolate": bool, "contained": bool, "workdir": str | null}. `isolate`: programs in
+    namespaces of their own under a namespace init; `contained`: we run in bubblewrap's pid namespace."""
     mode = argv[1]
     config = json.loads(argv[2])
+    isolated = bool(config.get("isolate"))
+    contained = bool(config.get("contained"))
     cap = int(config["limits"]["output_bytes"])
     proto_in, proto_out = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -669,19 +645,21 @@ def main(argv: list) -> int:
         _preload()
     global _seccomp_program
     _seccomp_program = seccomp_program(os.uname().machine)
-    prepared = Prepared(config)
+    if isolated:
+        _become_namespace_init((proto_in, proto_out))
+    prepared = Prepared(config, isolated)
     ready = {"ready": True, "python": sys.version.split()[0], "pid": os.getpid(), "uid": os.getuid()}
     send_frame(proto_out, {**ready, "seccomp": _seccomp_program is not None})
     while True:
         req = recv_frame(proto_in)
         if req is None:
             return 0
-        answer = run_prepared(prepared, req, cap)
+        answer = run_prepared(prepared, req, cap, contained)
         send_frame(proto_out, answer)
-        clean_up(bool(config.get("contained")))
+        clean_up(contained)
         if mode == "once":
             return 0
-        prepared = Prepared(config)  # the next program's child, ready before its request arrives
+        prepared = Prepared(config, isolated)  # the next program's child, ready before its request arrives
 
 
 if __name__ == "__main__":

@@ -567,7 +567,7 @@ def test_forked_children_get_no_capabilities_and_an_unprivileged_uid() -> None:
         status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines())
         for key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Uid"):
             print(key, status[key].split()[0])
-        print("proc", sorted(p for p in os.listdir("/proc") if p.isdigit()))
+        print("proc", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()) == [1, os.getpid()])
         """,
     )
     lines = dict(line.split(" ", 1) for line in result.stdout.splitlines())
@@ -575,7 +575,7 @@ def test_forked_children_get_no_capabilities_and_an_unprivileged_uid() -> None:
         assert lines[key] == "0000000000000000", (key, lines[key])
     assert lines["NoNewPrivs"] == "1"
     assert lines["Uid"] != "0"
-    assert lines["proc"] == "['1', '2']"  # its own pid namespace: the init and itself, no worker in sight
+    assert lines["proc"] == "True"  # a pid namespace of its own: its init and itself, no worker in sight
 
 
 def test_host_sees_sandboxed_processes_under_an_unprivileged_uid() -> None:
@@ -621,6 +621,47 @@ def test_one_program_cannot_change_what_the_next_one_sees() -> None:
     )
     assert first.status == "ok" and first.stdout == "shm True\n", first
     assert (second.status, second.stdout) == ("ok", "3.141592653589793 2 1 -1\n")
+
+
+def test_programs_cannot_kill_trace_or_read_their_init_and_the_worker_survives() -> None:
+    async def go() -> tuple[list[ExecResult], set[int], set[int]]:
+        sandbox = Sandbox(workers=1, mode="fork")
+        await sandbox.start()
+        before = {w.proc.pid for w in sandbox._pool if w.proc is not None}
+        results = [
+            await sandbox.run(
+                """
+import os, signal
+for sig in (signal.SIGKILL, signal.SIGTERM, signal.SIGSEGV, signal.SIGSTOP):
+    os.kill(1, sig)  # pid 1 is this program's init: signals from inside its namespace do not reach it
+for path in ("/proc/1/mem", "/proc/1/environ", "/proc/1/fd/0"):
+    try:
+        open(path, "rb").read(1)
+        print(path, "READ")
+    except OSError as exc:
+        print(path, type(exc).__name__)
+"""
+            ),
+            await sandbox.run(  # kill(-1): everything it may signal but itself and its init
+                "import os, signal, time\nchild = os.fork() or time.sleep(30)\nos.kill(-1, signal.SIGKILL)\n"
+                "print(os.waitpid(child, 0)[1] == signal.SIGKILL)"
+            ),
+            await sandbox.run("print('still serving')"),
+        ]
+        after = {w.proc.pid for w in sandbox._pool if w.proc is not None}
+        await sandbox.aclose()
+        return results, before, after
+
+    (probe, kill_all, last), before, after = asyncio.run(go())
+    assert probe.status == "ok", probe
+    assert probe.stdout.splitlines() == [
+        "/proc/1/mem PermissionError",
+        "/proc/1/environ PermissionError",
+        "/proc/1/fd/0 PermissionError",
+    ]
+    assert (kill_all.status, kill_all.stdout) == ("ok", "True\n")
+    assert last.stdout == "still serving\n"
+    assert before == after  # the same worker throughout: nothing had to be replaced
 
 
 def test_a_worker_that_dies_is_replaced_transparently() -> None:
