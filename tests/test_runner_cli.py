@@ -73,7 +73,7 @@ def run_args(url: str, out: Path, *extra: str) -> list[str]:
 
 @pytest.mark.slow
 def test_sigkill_mid_run_then_rerun_gives_exactly_the_uninterrupted_records(tmp_path):
-    with serve(latency_s=0.004) as srv:
+    with serve(latency_s=0.01) as srv:
         killed = child(100, *run_args(srv.base_url, tmp_path / "killed"))
         journal = tmp_path / "killed" / "r" / "items.jsonl"
         wait_for_lines(journal, 100, killed)
@@ -103,7 +103,7 @@ def test_sigkill_mid_run_then_rerun_gives_exactly_the_uninterrupted_records(tmp_
 @pytest.mark.slow
 def test_ctrl_c_keeps_finished_records_and_prints_a_resume_command_that_works(tmp_path):
     out = tmp_path / "results"
-    with serve(latency_s=0.004) as srv:
+    with serve(latency_s=0.01) as srv:
         proc = child(150, *run_args(srv.base_url, out, "--temperature", "0.5"))
         wait_for_lines(out / "r" / "items.jsonl", 100, proc)
         proc.send_signal(signal.SIGINT)
