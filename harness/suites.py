@@ -236,6 +236,8 @@ def parse_spec(path: Path) -> SuiteSpec:
     prompt = raw.get("prompt", {})
     if not isinstance(prompt, dict) or not all(isinstance(prompt.get(k, ""), str) for k in ("system", "template")):
         raise bad("prompt", "must be a table with string 'system' and 'template'")
+    if set(prompt) - {"system", "template"}:
+        raise bad(f"prompt.{sorted(set(prompt) - {'system', 'template'})[0]}", "is not a prompt field (system, template)")
     scorer = raw.get("scorer", {})
     solver = raw.get("solver", {"kind": "single_turn"})
     if not isinstance(solver, dict):
@@ -245,6 +247,8 @@ def parse_spec(path: Path) -> SuiteSpec:
 
     if solver["kind"] not in SOLVERS:
         raise bad("solver.kind", f"{solver['kind']!r} is not a solver; known: {', '.join(sorted(SOLVERS))}")
+    if solver["kind"] == "single_turn" and set(solver) != {"kind"}:
+        raise bad(f"solver.{sorted(set(solver) - {'kind'})[0]}", "is not a setting of the single_turn solver (it has none)")
     if not isinstance(scorer, dict):
         raise bad("scorer", "must be a table ([scorer])")
     if solver["kind"] == "single_turn" or scorer:

@@ -96,6 +96,8 @@ def test_remote_sources_are_pinned_to_a_commit_revision_or_release():
         (lambda t: t.replace('capability = "math"', 'capability = "poetry"'), "'capability'"),
         (lambda t: "surprise = 1\n" + t, "'surprise'"),
         (lambda t: t + "\ntimout_s = 3\n", "'scorer.timout_s'"),
+        (lambda t: t.replace("[prompt]\n", "[prompt]\nsytem = 'x'\n"), "'prompt.sytem'"),
+        (lambda t: t + "\n[solver]\nkind = 'single_turn'\nmax_steps = 3\n", "'solver.max_steps'"),
         (lambda t: t.replace('loader = "gsm8k"', 'loader = "nope"'), "'source.loader'"),
         (lambda t: t.replace('loader = "gsm8k"\n', ""), "'source.loader'"),
         (lambda t: t.replace('kind = "file"', 'kind = "ftp"'), "'source.kind'"),
