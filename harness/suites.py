@@ -369,7 +369,8 @@ def build_suite(spec: SuiteSpec, data_dir: Path | None = None, *, limit: int | N
     from harness.loaders import items_for_spec
     from harness.solvers import SOLVERS, check_template
 
-    items, provenance = items_for_spec(spec, resolve_data_dir(data_dir))
+    data_dir = resolve_data_dir(data_dir)
+    items, provenance = items_for_spec(spec, data_dir)
     if spec.n_items is not None and len(items) != spec.n_items:
         raise UserError(
             f"{spec.path}: n_items = {spec.n_items} but {provenance.get('from', spec.source_label())} gave "
@@ -391,7 +392,7 @@ def build_suite(spec: SuiteSpec, data_dir: Path | None = None, *, limit: int | N
         solve=solve,
         description=spec.description,
         source=spec.source_label(),
-        offline=spec.offline(data_dir) or spec.builtin,
+        offline=spec.offline(data_dir),
         content_hash=content_hash,
         provenance=provenance,
     )
