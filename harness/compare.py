@@ -54,6 +54,7 @@ from harness.stats import (
 from harness.stats.estimate import finite_or_none
 from harness.stats.latent import EXACT_BELOW, latent_gain
 from harness.stats.sentence import caveat_for, summary_for
+from harness.table import validate_items
 
 #: Suites starting above 1 - EDGE or below EDGE enter layer 1 only with MIN_DISCORDANT discordant items (§1.3).
 EDGE, MIN_DISCORDANT = 0.10, 30
@@ -317,7 +318,17 @@ class SuiteStats:
     n_items: np.ndarray
     included: np.ndarray  # enters the layers (not a ceiling/floor suite with too few discordant items)
     single: bool  # one sample per item everywhere
-    discordance: float  # one-sample discordance π_d, pooled over included suites
+    discordance: float  # one-sample discordance π_d pooled over included suites (harmonic, for power)
+
+
+def _pooled_discordance(per_suite: list[float], targeted: list[bool]) -> float:
+    """The one π_d that gives A^L the variance these suites give it (a harmonic mean: a near-ceiling suite
+    with few discordant items costs what it weighs), for the power analysis of the actual design."""
+    from harness.stats.power import pooled_discordance
+
+    if any(targeted) and not all(targeted) and all(p > 0 for p in per_suite):
+        return pooled_discordance(per_suite, targeted)
+    return float(np.mean(per_suite)) if per_suite else math.nan
 
 
 def suite_stats(pair: Pair, level: float = 0.95) -> SuiteStats:
@@ -325,7 +336,8 @@ def suite_stats(pair: Pair, level: float = 0.95) -> SuiteStats:
     rows, lat, pps, ngs = [], [], [], []
     gains, losses, ns, inc = [], [], [], []
     single = bool(np.all(pair.k1 == 1) and np.all(pair.k0 == 1))
-    disc_num = disc_den = 0.0
+    disc_suite: list[float] = []  # per included suite: one-sample discordance
+    disc_targeted: list[bool] = []
     for j, suite in enumerate(pair.suites):
         m = pair.code == j
         x1, x0, k1, k0 = pair.x1[m], pair.x0[m], pair.k1[m], pair.k0[m]
@@ -392,13 +404,13 @@ def suite_stats(pair: Pair, level: float = 0.95) -> SuiteStats:
         ns.append(n)
         inc.append(not excluded)
         if not excluded:
-            disc_num += float(np.sum(y1 * (1 - y0) + y0 * (1 - y1)))
-            disc_den += n
+            disc_suite.append(float(np.mean(y1 * (1 - y0) + y0 * (1 - y1))))
+            disc_targeted.append(bool(pair.targeted[j]))
     adj = holm(np.array([r["mcnemar_midp"] for r in rows]))
     for r, p in zip(rows, adj, strict=True):
         r["p_holm"] = float(p)
     return SuiteStats(rows, lat, pps, ngs, np.array(gains), np.array(losses), np.array(ns), np.array(inc, bool),
-                      single, disc_num / disc_den if disc_den else math.nan)
+                      single, _pooled_discordance(disc_suite, disc_targeted))
 
 
 def _vals(ests: Sequence[Estimate], mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -687,6 +699,7 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     """
     if before == after:
         raise UserError("--before and --after name the same model; compare two different releases")
+    table = validate_items(table, source="item table")  # a caller's raw DataFrame gets the same checks
     if isinstance(plan, str | Path):
         plan = load_plan(Path(plan))
     settings, deviations = _plan_settings(plan, {

@@ -169,8 +169,9 @@ def resolve_compare(before: str, after: str, *, results: Sequence[Path] | None =
         if run_dirs or items is not None:
             raise UserError("--scores is a mode of its own (published accuracies); do not combine it with "
                             "--results or --items")
+        published = load_scores(scores)  # a missing or malformed file is a one-line error, before hashing
         inputs = {"kind": "scores", "paths": [str(scores)], "sha256": {str(scores): sha256_file(scores)}}
-        return compare_scores(load_scores(scores), before, after, controls=controls, margin_pp=margin_pp,
+        return compare_scores(published, before, after, controls=controls, margin_pp=margin_pp,
                               plan=plan_doc, inputs=inputs, command=command, seed=seed)
     if not run_dirs and items is None:
         raise UserError("no inputs: pass --results DIR (one or more run directories), --items FILE or --scores FILE")
