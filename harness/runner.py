@@ -352,7 +352,7 @@ class _ModelRunner:
             "started_at": started_at,
             "served_model": last.served_model if last else None,
             "finish_reason": last.finish_reason if last else None,
-            "seed": decoding.seed, "cluster": item.cluster, "turns": turns,
+            "seed": decoding.seed, "cluster": item.cluster, "release_date": item.release_date, "turns": turns,
         }
         if turns and turns[-1].get("text") and turns[-1]["text"] == record["response"]:
             turns[-1]["text"] = None  # stored once, in `response` (reasoning answers can be ~100 kB)

@@ -20,9 +20,11 @@ from tests.servers import Faults, Reply, serve
 
 
 def exact_suite(name: str = "s", n: int = 12, *, prefix: str = "", category: str = "targeted",
-                capability: str = "coding") -> Suite:
-    """An exact-match suite: item i asks 'q-i'; every third target differs from the echo (a wrong answer)."""
-    items = [Item(id=str(i), input={"q": f"{name} q-{i}"}, target=f"{name} q-{i}" if i % 3 else "other")
+                capability: str = "coding", dated: bool = False) -> Suite:
+    """An exact-match suite: item i asks 'q-i'; every third target differs from the echo (a wrong answer).
+    `dated`: the first half of the items was published in 2023, the rest in 2026."""
+    items = [Item(id=str(i), input={"q": f"{name} q-{i}"}, target=f"{name} q-{i}" if i % 3 else "other",
+                  release_date=("2023-01-15" if i < n // 2 else "2026-06-01") if dated else None)
              for i in range(n)]
 
     async def solve(item: Item, generate) -> Outcome:
@@ -87,6 +89,22 @@ def test_a_run_journals_every_unit_once_with_scores_and_a_checkable_manifest(tmp
     assert manifest["models"][0]["base_urls"] == [srv.base_url]
     row = next(r for r in result.rows if (r["model"], r["suite"]) == ("a", "s1"))
     assert row["records"] == 18 and row["score_sum"] / row["scored"] == pytest.approx(12 / 18)
+
+
+def test_item_release_dates_reach_the_journal_so_compare_can_split_fresh_items(tmp_path):
+    from harness.compare import compare
+    from harness.table import load_item_table
+
+    with serve(answer=lambda r: r.prompt if r.body["model"] == "new" or "q-1" not in r.prompt else "no",
+               models=("old", "new")) as srv:
+        result = run(tmp_path, [spec(srv.base_url, "old", "old"), spec(srv.base_url, "new", "new")],
+                     [exact_suite("t", 40, dated=True),
+                      exact_suite("u", 40, category="untargeted", capability="math", dated=True)])
+    table = load_item_table(results=[result.run_dir])
+    assert set(table["release_date"]) == {"2023-01-15", "2026-06-01"}
+    doc = compare(table, "old", "new", cutoffs={"old": "2024-06-30", "new": "2025-12-31"}, n_boot=200)
+    split = doc["contamination"]
+    assert split is not None and split["fresh"]["n_items"] == 40 and split["old"]["n_items"] == 40
 
 
 def test_faults_end_as_error_kinds_never_as_wrong_answers_and_nothing_is_lost(tmp_path):
