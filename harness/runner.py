@@ -206,7 +206,10 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
             journal.close()
             for adapter in adapters.values():
                 await adapter.aclose()
-            if "harness.sandbox" in sys.modules:
+            if "harness.sandbox" in sys.modules:  # model code ran: record what contained it, then stop it
+                sandbox_info = sys.modules["harness.sandbox"].shared_info()
+                if sandbox_info is not None:
+                    manifest["sandbox"] = sandbox_info
                 await sys.modules["harness.sandbox"].close_shared()
 
         elapsed = time.perf_counter() - started

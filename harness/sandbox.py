@@ -671,6 +671,13 @@ async def shared_sandbox() -> Sandbox:
     return await sandbox.start()
 
 
+def shared_info() -> dict[str, Any] | None:
+    """What the shared pool ran programs with (`Sandbox.info`), or None when no program ran; the runner
+    records it in the manifest before closing the pool."""
+    with _shared_lock:
+        return _shared.info() if _shared is not None else None
+
+
 async def close_shared() -> None:
     """Stop the shared pool; the runner calls this at the end of a run. Safe to call when none exists."""
     global _shared

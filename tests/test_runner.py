@@ -289,6 +289,8 @@ def test_the_shared_sandbox_is_closed_at_the_end_of_a_run(tmp_path):
         result = run(tmp_path, [spec(srv.base_url)], [suite])
     assert [r["correct"] for r in iter_records(result.run_dir)] == [True, True, True]
     assert sandbox._shared is None  # the runner closed the process-wide pool
+    contained = read_manifest(result.run_dir)["sandbox"]  # provenance: what ran the model's code
+    assert contained["mode"] in {"fork", "plain"} and contained["limits"]["nproc"] > 0
 
 
 def test_progress_shows_each_model_and_suite_with_counts_and_errors(tmp_path):
