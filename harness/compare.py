@@ -682,6 +682,31 @@ def _power(n_items: np.ndarray, samples: int, st: int, su: int, discordance: flo
     return out
 
 
+def _decisions(a_l: Estimate, flatness: Mapping[str, Any], generalisation: Mapping[str, Any],
+               triple: Mapping[str, Any] | None, st: int, su: int,
+               alpha: float) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The §1.8 conjunction (intersection-union) and the §1.9 gatekeeping sequence H1 → H2 → H3, shared by
+    item and score modes so both decide by the same rules."""
+    p_h1 = _one_sided(a_l)
+    conj_p = max(p_h1, flatness["p_value"]) if flatness.get("p_value") is not None else math.nan
+    conjunction = {"targeted_disproportionate": bool(a_l.ci[0] > 0), "untargeted_flat": flatness["equivalent"],
+                   "holds": bool(a_l.ci[0] > 0 and flatness["equivalent"]), "p_value": _f(conj_p),
+                   "method": "intersection-union (Berger 1982): both component nulls rejected, no adjustment"}
+    hk = generalisation.get("hksj")
+    h3_p = math.nan
+    if hk and hk.get("p_value") is not None and hk.get("estimate") is not None:
+        h3_p = hk["p_value"] / 2 if hk["estimate"] > 0 else 1 - hk["p_value"] / 2
+    gates = gatekeeping([
+        Hypothesis("H1: layer-1 latent asymmetry A^L > 0", p_h1),
+        Hypothesis("H2: excess over control transitions (triple difference) > 0",
+                   triple["t_p_value"] if triple and triple.get("t_p_value") is not None else math.nan,
+                   bool(triple and triple.get("t_p_value") is not None), "" if triple else "no control transitions given"),
+        Hypothesis("H3: generalisation over benchmarks (HKSJ meta-regression) > 0", h3_p,
+                   st >= L2_GATE and su >= L2_GATE, f"needs at least {L2_GATE} + {L2_GATE} suites (have {st} + {su})"),
+    ], alpha=alpha / 2)
+    return conjunction, gates
+
+
 def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[str] = (),
             plan: Mapping[str, Any] | Path | str | None = None, force: bool = False, margin_pp: float = 3.0,
             n_boot: int = 10_000, seed: int = 0, cutoffs: Mapping[str, str] | None = None,
@@ -823,25 +848,8 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
         warnings += ctrl_warnings
 
     flatness = _flatness(pair, ss, margin_pp, alpha)
-    p_h1 = _one_sided(a_l)
-    conj_p = max(p_h1, flatness["p_value"]) if flatness.get("p_value") is not None else math.nan
-    conjunction = {"targeted_disproportionate": bool(a_l.ci[0] > 0), "untargeted_flat": flatness["equivalent"],
-                   "holds": bool(a_l.ci[0] > 0 and flatness["equivalent"]), "p_value": _f(conj_p),
-                   "method": "intersection-union (Berger 1982): both component nulls rejected, no adjustment"}
     st, su = int(t_inc.sum()), int((~t_inc).sum())
-    hk = generalisation.get("hksj")
-    h3_p = math.nan
-    if hk and hk.get("p_value") is not None and hk.get("estimate") is not None:
-        h3_p = hk["p_value"] / 2 if hk["estimate"] > 0 else 1 - hk["p_value"] / 2
-    gates = gatekeeping([
-        Hypothesis("H1: layer-1 latent asymmetry A^L > 0", p_h1),
-        Hypothesis("H2: excess over control transitions (triple difference) > 0",
-                   triple["t_p_value"] if triple and triple.get("t_p_value") is not None else math.nan,
-                   bool(triple and triple.get("t_p_value") is not None), "no control transitions given"
-                   if not triple else ""),
-        Hypothesis("H3: generalisation over benchmarks (HKSJ meta-regression) > 0", h3_p,
-                   st >= L2_GATE and su >= L2_GATE, f"needs at least {L2_GATE} + {L2_GATE} suites (have {st} + {su})"),
-    ], alpha=alpha / 2)
+    conjunction, gates = _decisions(a_l, flatness, generalisation, triple, st, su, alpha)
 
     power = _power(ss.n_items[inc], int(np.median(pair.k1)), st, su, ss.discordance, float(np.mean(y_l)),
                    len(control_pairs), alpha, margin_pp, warnings)
@@ -1127,24 +1135,8 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
                 "pooled_gain_pp": 100 * pooled, "p_value": _f(res.p_value), "n_items": int(n_u.sum()),
                 "level": 1 - 2 * alpha,
                 "method": f"TOST on the pooled untargeted gain (unpaired binomial SE), within ±{margin_pp:g} pp"}
-    p_h1 = _one_sided(a_l)
-    conjunction = {"targeted_disproportionate": bool(a_l.ci[0] > 0), "untargeted_flat": flatness["equivalent"],
-                   "holds": bool(a_l.ci[0] > 0 and flatness["equivalent"]),
-                   "p_value": _f(max(p_h1, flatness["p_value"] or math.nan)),
-                   "method": "intersection-union (Berger 1982)"}
     st, su = int(t.sum()), int(u.sum())
-    hk = generalisation.get("hksj")
-    h3 = math.nan
-    if hk and hk.get("p_value") is not None and hk.get("estimate") is not None:
-        h3 = hk["p_value"] / 2 if hk["estimate"] > 0 else 1 - hk["p_value"] / 2
-    gates = gatekeeping([
-        Hypothesis("H1: layer-1 latent asymmetry A^L > 0", p_h1),
-        Hypothesis("H2: excess over control transitions (triple difference) > 0",
-                   triple["t_p_value"] if triple and triple.get("t_p_value") is not None else math.nan,
-                   bool(triple and triple.get("t_p_value") is not None), "" if triple else "no control transitions given"),
-        Hypothesis("H3: generalisation over benchmarks (HKSJ meta-regression) > 0", h3,
-                   st >= L2_GATE and su >= L2_GATE, f"needs at least {L2_GATE} + {L2_GATE} suites (have {st} + {su})"),
-    ], alpha=alpha / 2)
+    conjunction, gates = _decisions(a_l, flatness, generalisation, triple, st, su, alpha)
     plan_block = _plan_block(plan, dict(zip(frame.index, frame["category"], strict=True)), deviations, [])
     if not plan:
         warnings.append(plan_block["note"])
