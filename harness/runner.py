@@ -81,6 +81,13 @@ class RunResult:
     warnings: list[str]
     resumed: bool
     elapsed_s: float
+    retried: int = 0  # units an earlier session journaled as infrastructure errors, asked again
+
+
+#: Error kinds that mean the endpoint itself is failing (after every retry), not the model answering badly.
+ENDPOINT_DOWN = frozenset({"connection", "timeout", "http_5xx", "http_429"})
+#: Units in a row a model's endpoint may fail before its workers stop (the rest is left for a resume).
+BREAKER_THRESHOLD = 25
 
 
 def identity(config: RunConfig) -> dict[str, Any]:
@@ -144,6 +151,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
     # adapters first: a missing API key fails before the run directory is touched
     adapters = {m.label: open_adapter(m, **options[m.label]) for m in config.models}
 
+    await preflight(config.models)  # an endpoint that refuses connections fails before anything is written
     resumed = (run_dir / "manifest.json").exists()
     if resumed:
         manifest = read_manifest(run_dir)
@@ -164,10 +172,15 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
     journal = Journal(run_dir)  # the exclusive lock: one writer per run
     try:
         done: set[tuple[str, str, str, int]] = set()
+        retry: dict[tuple[str, str, str, int], dict[str, Any]] = {}  # infra errors to ask again
         tally = _Tally(config)
         if resumed:
             for record in iter_records(run_dir, allow_torn_tail=False):
-                done.add((record["model"], record["suite"], record["item_id"], int(record["sample"])))
+                key = (record["model"], record["suite"], record["item_id"], int(record["sample"]))
+                if is_infra_error(record.get("error")):
+                    retry[key] = record  # the endpoint failed, not the model: ask again, supersede on success
+                else:
+                    done.add(key)
                 tally.add(record)
         expected = {(s.name): len(s.items) * config.samples for s in config.suites}
         warnings = _start_warnings(config)
@@ -184,6 +197,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
                 already = sum(1 for it in s.items for k in range(config.samples) if (m.label, s.name, it.id, k) in done)
                 totals.append((m.label, s.name, expected[s.name], already))
         skipped = sum(t[3] for t in totals)
+        retry_asked = list(retry)
 
         from harness.progress import RunProgress
 
@@ -191,13 +205,16 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
         started = time.perf_counter()
         interrupted = False
         failure: UserError | None = None
+        runners: list[_ModelRunner] = []
         progress = RunProgress(totals, console=console, enabled=show_progress)
         try:
             async with progress:
                 workers: list[asyncio.Task[None]] = []
                 for m in config.models:
                     todo = _todo(m.label, config, done)
-                    runner = _ModelRunner(run_id, m, adapters[m.label], config.decoding, journal, progress, stop, tally)
+                    runner = _ModelRunner(run_id, m, adapters[m.label], config.decoding, journal, progress, stop, tally,
+                                          retry)
+                    runners.append(runner)
                     workers += [asyncio.create_task(runner.work(todo)) for _ in range(options[m.label]["concurrency"])]
                 interrupted = await _wait(workers, stop)
         except UserError as e:  # a configuration problem a suite ran into (e.g. no sandbox): stop, keep the rest
@@ -217,6 +234,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
         complete = not interrupted and failure is None and all(r["records"] >= r["expected"] for r in rows)
         status = "complete" if complete else "interrupted" if interrupted else "stopped" if failure else "partial"
         warnings += _end_warnings(config, finish_lengths)
+        warnings += [r.breaker_message() for r in runners if r.tripped]
         session.update(ended_at=_now(), status=status, written=journal.written, elapsed_s=round(elapsed, 3))
         if failure is not None:
             session["error"] = str(failure)
@@ -226,9 +244,35 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
         write_manifest(run_dir, manifest)
         if failure is not None:
             raise failure
-        return RunResult(run_dir, run_id, status, journal.written, skipped, rows, warnings, resumed, elapsed)
+        return RunResult(run_dir, run_id, status, journal.written, skipped, rows, warnings, resumed, elapsed,
+                         len(retry_asked))
     finally:
         journal.close()
+
+
+async def preflight(models: Sequence[ModelSpec], timeout_s: float = 5.0) -> None:
+    """Open a TCP connection to every endpoint replica. A model none of whose replicas accepts connections
+    is a one-line error before the run starts (rather than thousands of journaled connection errors);
+    a dead replica among live ones is left to the adapter, which routes around it."""
+    from urllib.parse import urlsplit
+
+    async def reachable(url: str) -> bool:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), timeout_s)
+        except (TimeoutError, OSError):
+            return False
+        writer.close()
+        return True
+
+    for spec in models:
+        if spec.api == "replay" or not spec.base_urls:
+            continue
+        if not any(await asyncio.gather(*(reachable(u) for u in spec.base_urls))):
+            urls = ", ".join(spec.public_urls())
+            raise UserError(f"{spec.label}: cannot connect to {urls}; start the server (or fix the URL), check it "
+                            f"with `asymmetry models check {spec}`, then run again. Nothing was written")
 
 
 def _todo(label: str, config: RunConfig, done: set[tuple[str, str, str, int]]) -> Iterator[tuple[Suite, Item, int]]:
@@ -282,21 +326,37 @@ class _ModelRunner:
     """Turns (suite, item, sample) units of one model into journal records."""
 
     def __init__(self, run_id: str, spec: ModelSpec, adapter: Any, decoding: Decoding, journal: Journal,
-                 progress: Any, stop: asyncio.Event, tally: _Tally) -> None:
+                 progress: Any, stop: asyncio.Event, tally: _Tally,
+                 retry: dict[tuple[str, str, str, int], dict[str, Any]] | None = None) -> None:
         self.run_id, self.spec, self.adapter, self.journal, self.tally = run_id, spec, adapter, journal, tally
         self.progress, self.stop = progress, stop
+        self.retry = retry if retry is not None else {}
+        self.down_in_a_row = 0  # consecutive units the endpoint failed (the circuit breaker's count)
+        self.tripped: str | None = None  # the error kind that tripped the breaker
         self.decodings: dict[int, Decoding] = {}
         self.base = decoding
         self.redact = getattr(adapter, "redact", lambda text: text)
 
     async def work(self, todo: Iterator[tuple[Suite, Item, int]]) -> None:
         for suite, item, sample in todo:
-            if self.stop.is_set():
+            if self.stop.is_set() or self.tripped:
                 return
             record = await self.one(suite, item, sample)
             self.journal.append(record)
+            superseded = self.retry.pop((self.spec.label, suite.name, item.id, sample), None)
+            if superseded is not None:
+                self.tally.add(superseded, -1)
             self.tally.add(record)
             self.progress.advance(self.spec.label, suite.name, record["error"] is not None)
+            self.down_in_a_row = self.down_in_a_row + 1 if record["error"] in ENDPOINT_DOWN else 0
+            if self.down_in_a_row >= BREAKER_THRESHOLD and not self.tripped:
+                self.tripped = record["error"]
+
+    def breaker_message(self) -> str:
+        return (f"{self.spec.label}: stopped after {BREAKER_THRESHOLD} units in a row failed at the endpoint "
+                f"({self.tripped}), each after all its retries: the server looks down or overloaded. Items not "
+                "asked were not journaled; fix the endpoint and re-run the same command: it resumes, and asks "
+                "the failed units again")
 
     async def one(self, suite: Suite, item: Item, sample: int) -> dict[str, Any]:
         decoding = self.decodings.get(sample)
@@ -380,32 +440,33 @@ class _Tally:
         self.finish_lengths: Counter[str] = Counter()
         self.total = 0
 
-    def add(self, record: Mapping[str, Any]) -> None:
-        self.total += 1
+    def add(self, record: Mapping[str, Any], sign: int = 1) -> None:
+        """Count a record (sign -1 takes back one that a retried unit superseded)."""
+        self.total += sign
         row = self.rows.get((record["model"], record["suite"]))
         if row is None:
             return
-        row["records"] += 1
+        row["records"] += sign
         kind = record.get("error")
         if kind:
-            row["errors"][kind] += 1
-            self.errors[kind] += 1
+            row["errors"][kind] += sign
+            self.errors[kind] += sign
         if not is_infra_error(kind):
-            row["scored"] += 1
-            row["score_sum"] += record["score"]
+            row["scored"] += sign
+            row["score_sum"] += sign * record["score"]
         served = record.get("served_model")
         if served:
-            row["served"][served] += 1
+            row["served"][served] += sign
         if record.get("finish_reason") == "length":
-            self.finish_lengths[record["model"]] += 1
+            self.finish_lengths[record["model"]] += sign
 
     def result(self) -> tuple[list[dict[str, Any]], dict[str, Any], Counter[str]]:
         out = []
         for row in self.rows.values():
-            out.append({**row, "errors": dict(row["errors"]),
+            out.append({**row, "errors": dict(+row["errors"]),  # unary + drops kinds a retry took back to 0
                         "served": [name for name, _ in row["served"].most_common()]})
         counts = {"records": self.total, "expected": sum(self.expected.values()) * self.models,
-                  "errors": dict(self.errors),
+                  "errors": dict(+self.errors),
                   "by_model_suite": [{k: r[k] for k in ("model", "suite", "records", "expected", "scored", "errors")}
                                      | {"accuracy": (r["score_sum"] / r["scored"]) if r["scored"] else None}
                                      for r in out]}

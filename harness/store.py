@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from harness.errors import UserError
-from harness.records import RECORD_FIELDS
+from harness.records import RECORD_FIELDS, is_infra_error
 
 MANIFEST = "manifest.json"
 JOURNAL = "items.jsonl"
@@ -45,15 +45,21 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
     return manifest
 
 
-def iter_records(run_dir: Path, *, allow_torn_tail: bool = True) -> Iterator[dict[str, Any]]:
-    """Yield the journal's records. A torn last line (a crash mid-write) is skipped when allowed; a bad
-    line anywhere else is an error naming the file and line."""
+def iter_records(run_dir: Path, *, allow_torn_tail: bool = True, history: bool = False) -> Iterator[dict[str, Any]]:
+    """Yield the journal's current records: one per (model, suite, item, sample).
+
+    The journal is append-only. A unit whose record is an infrastructure error (endpoint down, 5xx after
+    all retries…) is asked again when the run resumes, and the new record supersedes the error; the old
+    line stays in the file as history (`history=True` yields every line). Error records are therefore
+    held back until the end, so they come after the completed records. A torn last line (a crash
+    mid-write) is skipped when allowed; a bad line anywhere else is an error naming the file and line."""
     path = Path(run_dir) / JOURNAL
     if not path.is_file():
         raise UserError(f"{path}: no journal; is {run_dir} a run directory?")
     with open(path, "rb") as f:
         lines = f.read().split(b"\n")
     last = len(lines) - 1
+    pending: dict[tuple[Any, ...], dict[str, Any]] = {}  # infrastructure errors a later line may supersede
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -61,14 +67,23 @@ def iter_records(run_dir: Path, *, allow_torn_tail: bool = True) -> Iterator[dic
             record = orjson.loads(line)
         except orjson.JSONDecodeError:
             if allow_torn_tail and number - 1 == last:
-                return  # a torn final line without its newline: the record was never completed
+                break  # a torn final line without its newline: the record was never completed
             raise UserError(
                 f"{path}:{number}: corrupt journal line; re-run the same command to repair a torn "
                 "tail, or remove the line by hand"
             ) from None
         if not isinstance(record, dict):
             raise UserError(f"{path}:{number}: expected a JSON object per line")
-        yield record
+        if history:
+            yield record
+            continue
+        key = (record.get("model"), record.get("suite"), record.get("item_id"), record.get("sample"))
+        pending.pop(key, None)
+        if is_infra_error(record.get("error")):
+            pending[key] = record
+        else:
+            yield record
+    yield from pending.values()
 
 
 def write_run(run_dir: Path, manifest: dict[str, Any], records: Iterable[dict[str, Any]]) -> Path:

@@ -126,6 +126,63 @@ def test_faults_end_as_error_kinds_never_as_wrong_answers_and_nothing_is_lost(tm
         "http_5xx": 1, "connection": 1, "malformed_response": 1, "timeout": 1}
 
 
+def test_resuming_asks_infrastructure_failures_again_and_the_answer_supersedes_the_error(tmp_path):
+    down = {"s q-1": "500", "s q-2": "drop", "s q-4": "503"}
+    fast = {"backoff_s": 0.005, "max_backoff_s": 0.02, "timeout_s": 1.0, "retries": 1}
+    with serve(faults=Faults(when=lambda r: down.get(r.prompt))) as srv:
+        first = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 12)], adapter_options=fast)
+    assert sorted(r["error"] or "" for r in iter_records(first.run_dir))[-3:] == ["connection", "http_5xx", "http_5xx"]
+    with serve() as srv:  # the endpoint is healthy again: the same command resumes
+        second = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 12)], adapter_options=fast)
+        assert sorted(e.request.prompt for e in srv.generation_requests()) == ["s q-1", "s q-2", "s q-4"]
+    assert (second.run_dir, second.retried, second.written, second.skipped) == (first.run_dir, 3, 3, 9)
+    current = list(iter_records(second.run_dir))
+    assert len(current) == 12 and all(r["error"] is None for r in current)
+    assert len(list(iter_records(second.run_dir, history=True))) == 15  # append-only: the errors stay as history
+    manifest = read_manifest(second.run_dir)
+    assert manifest["counts"]["records"] == 12 and manifest["counts"]["errors"] == {}
+    assert manifest["journal_sha256"] == sha256_file(second.run_dir / "items.jsonl")
+    from harness.table import load_item_table
+
+    assert len(load_item_table(results=[second.run_dir])) == 12  # readers see one record per unit
+
+
+def test_model_errors_are_the_models_answer_and_are_not_asked_again(tmp_path):
+    async def solve(item, generate):
+        response = await generate(ChatRequest(messages=[{"role": "user", "content": item.input}]))
+        return Outcome(0.0, False, "parse_failure", response.text)
+
+    suite = Suite("p", "v1", "targeted", "agentic", tuple(Item(id=str(i), input=f"q{i}") for i in range(4)), solve)
+    with serve() as srv:
+        run(tmp_path, [spec(srv.base_url)], [suite])
+        again = run(tmp_path, [spec(srv.base_url)], [suite])
+        assert len(srv.generation_requests()) == 4
+    assert (again.retried, again.written, again.skipped) == (0, 0, 4)
+
+
+def test_an_endpoint_that_keeps_failing_trips_the_breaker_instead_of_journaling_every_item(tmp_path):
+    from harness.runner import BREAKER_THRESHOLD
+
+    with serve(faults=Faults(rate={"503": 1.0})) as srv:
+        result = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 200)], concurrency=4,
+                     adapter_options={"backoff_s": 0.001, "max_backoff_s": 0.002, "timeout_s": 1.0, "retries": 0})
+    journaled = list(iter_records(result.run_dir))
+    assert BREAKER_THRESHOLD <= len(journaled) < BREAKER_THRESHOLD + 4  # in-flight units finish, nothing more
+    assert {r["error"] for r in journaled} == {"http_5xx"} and result.status == "partial"
+    assert any("stopped after" in w and "re-run the same command" in w for w in result.warnings)
+
+
+def test_an_endpoint_refusing_connections_is_an_error_before_anything_is_written(tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(UserError, match=r"m: cannot connect to http://127.0.0.1:\d+/v1; start the server"):
+        run(tmp_path, [spec(f"http://127.0.0.1:{port}/v1")], [exact_suite("s", 3)])
+    assert not (tmp_path / "results").exists()
+
+
 def test_same_configuration_resumes_and_skips_completed_units(tmp_path):
     with serve() as srv:
         first = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 10)], limit=None, samples=2)

@@ -25,8 +25,10 @@ _EXAMPLES = """
 
   asymmetry run -m again=replay:qwen3-8b@results/<run_id> --suites default   (re-score without the model)
 
-Re-running the same command resumes: finished items are kept, only the rest is asked. Ctrl-C stops
-cleanly and prints the command that resumes. Per-model settings go in [bold]--model-config FILE[/bold] (TOML, one
+Re-running the same command resumes: finished items are kept, only the rest is asked, and items that
+failed at the endpoint (timeouts, 5xx, dropped connections) are asked again. A model whose endpoint keeps
+failing is stopped rather than journaling every item as an error. Ctrl-C stops cleanly and prints the
+command that resumes. Per-model settings go in [bold]--model-config FILE[/bold] (TOML, one
 table per label):
 
   \\[qwen3-8b]
@@ -151,7 +153,9 @@ def run(
                   "Resume with:")
         typer.echo(f"  {command}", err=True)  # unwrapped and verbatim, to copy
         raise typer.Exit(130)
-    err.print(f"{result.written:,} record(s) written, {result.skipped:,} kept from earlier sessions, "
+    retried = (f" ({result.retried:,} that failed at the endpoint before were asked again)"
+               if result.retried else "")
+    err.print(f"{result.written:,} record(s) written{retried}, {result.skipped:,} kept from earlier sessions, "
               f"{result.elapsed_s:.1f}s → {result.run_dir}")
 
 
