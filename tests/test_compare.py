@@ -289,6 +289,25 @@ def test_four_plus_four_suites_make_generalisation_testable():
     assert h3["reason"] != "needs at least 4 + 4 suites (have 4 + 4)"
 
 
+def test_generalisation_is_claimed_only_when_the_gatekeeping_sequence_reaches_it():
+    suites = {f"t{i}": ("targeted", 0.0, 1.2 + 0.1 * i) for i in range(4)}
+    suites |= {f"u{i}": ("untargeted", 1.0, 0.1 * i) for i in range(4)}
+    suspect = [rasch_rows("old", suites, 300, 8, 0.0), rasch_rows("new", suites, 300, 8, 1.0)]
+    alone = compare(table_of(*suspect), "old", "new", n_boot=200)
+    assert alone["generalisation"]["hksj"]["p_value"] < 0.05  # significant, but H2 had no controls to pass
+    assert not alone["gatekeeping"][2]["tested"]
+    assert "exploratory" in alone["summary"] and "holds beyond them" not in alone["summary"]
+
+    rows, controls = list(suspect), []
+    for c in range(9):  # other labs' transitions with an even gain everywhere: the suspect's excess is clear
+        even = {s: (cat, base, 0.5 + 0.05 * c) for s, (cat, base, _) in suites.items()}
+        rows += [rasch_rows(f"lab{c}-a", even, 300, 20 + c, 0.0), rasch_rows(f"lab{c}-b", even, 300, 20 + c, 1.0)]
+        controls.append(f"lab{c}-a:lab{c}-b")
+    gated = compare(table_of(*rows), "old", "new", controls=controls, n_boot=200)
+    assert [g["rejected"] for g in gated["gatekeeping"]] == [True, True, True]
+    assert "consistent with one that holds beyond them" in gated["summary"] and "exploratory" not in gated["summary"]
+
+
 def test_contamination_split_and_fresh_primary():
     rows_old = rasch_rows("old", SUITES, 400, 9, 0.0)
     rows_new = rasch_rows("new", SUITES, 400, 9, 1.0)

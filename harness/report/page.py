@@ -259,9 +259,9 @@ def _generalisation(doc: Mapping[str, Any]) -> str:
     if isinstance(perm, Mapping):
         rows.append([f"Exact suite-label permutation ({fmt.count(perm.get('n_labelings'))} labelings)", "", "",
                      fmt.p_value(perm.get("p_value"))])
-    status = ("testable" if gen.get("testable") else "not testable with fewer than 4 + 4 suites")
-    return (f"<p>{e(gen.get('n_targeted', '?'))} targeted and {e(gen.get('n_untargeted', '?'))} untargeted suites: "
-            f"generalisation is {e(status)}.</p>"
+    status = gen.get("note") or ("testable" if gen.get("testable") else "not testable with fewer than 3 + 3 suites")
+    return (f"<p>{e(gen.get('n_targeted', '?'))} targeted and {e(gen.get('n_untargeted', '?'))} untargeted suites. "
+            f"{e(status)}</p>"
             + table(["Test", "Estimate (logits)", "95% interval", "p-value"], rows, numeric=(1, 2, 3)))
 
 

@@ -247,9 +247,14 @@ def does_not_show(doc: Doc) -> list[str]:
                    "so a change of that size is not ruled out.")
     gen = doc.get("generalisation") or {}
     n = len(doc.get("suites") or [])
+    h3 = next((g for g in doc.get("gatekeeping") or [] if str(g.get("hypothesis", "")).startswith("H3")), {})
     if not gen.get("testable"):
-        out.append(f"Anything about benchmarks beyond these {n}: with fewer than 4 + 4 suites no inference beyond "
+        out.append(f"Anything about benchmarks beyond these {n}: with fewer than 3 + 3 suites no inference beyond "
                    "them is statistically supported.")
+    elif not h3.get("rejected"):
+        out.append(f"Anything about benchmarks beyond these {n}: generalisation was not established by the "
+                   "pre-registered sequence of tests (it needs 4 + 4 suites and comes after the comparison with "
+                   "other developers' transitions).")
     td = doc.get("triple_difference")
     if not td:
         out.append("Whether this is unusual for the industry: no other developers' transitions were compared.")

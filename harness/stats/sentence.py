@@ -9,6 +9,7 @@ caveat always attached.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 CAVEAT = ("Disproportionate gains are consistent with targeted distillation, but also with other targeted "
@@ -97,20 +98,7 @@ def summary_for(doc: dict[str, Any]) -> str:
     if big_k and big_n and lat["estimate"] is not None and abs(lat["estimate"]) < 0.15:
         out.append("An asymmetry below 0.15 logits is within the model-dependence of the latent scale.")
 
-    gen = doc["generalisation"]
-    hk = gen.get("hksj")
-    if gen.get("testable") and hk and hk.get("p_value") is not None:
-        perm = gen.get("permutation") or {}
-        if hk["p_value"] < doc.get("alpha", 0.05) and hk["estimate"] > 0:
-            out.append(f"Treating the benchmarks as draws from their domains, the pattern generalises beyond them "
-                       f"(HKSJ meta-regression {_num(hk['estimate'])} logits, {cl} {_ci(hk['ci'])}, {_p(hk['p_value'])}; "
-                       f"suite-label permutation {_p(perm.get('p_value'))}).")
-        else:
-            out.append(f"Treating the benchmarks as draws from their domains, generalisation was not shown "
-                       f"(HKSJ {_p(hk['p_value'])}; permutation {_p(perm.get('p_value'))}), so the finding is limited "
-                       "to these benchmarks.")
-    else:
-        out.append(f"No inference beyond these {n} benchmarks is statistically supported.")
+    out.append(_generalisation_sentence(doc, n, cl))
 
     td = doc.get("triple_difference")
     if td and td.get("excess") is not None:
@@ -135,3 +123,31 @@ def summary_for(doc: dict[str, Any]) -> str:
                        f"({gain}), so no claim that they were unchanged is made.")
     out.append(caveat_for(doc))
     return " ".join(out)
+
+
+def _generalisation_sentence(doc: Mapping[str, Any], n: int, cl: str) -> str:
+    """Layer 2 in words, no stronger than the decision rules: generalisation is claimed only when the
+    gatekeeping sequence (§1.9) tested and rejected H3; a significant HKSJ outside that sequence is
+    exploratory, and a co-primary permutation test that disagrees is said (§1.6, §1.13)."""
+    gen = doc["generalisation"]
+    hk = gen.get("hksj")
+    if not (gen.get("testable") and hk and hk.get("p_value") is not None):
+        return f"No inference beyond these {n} benchmarks is statistically supported."
+    alpha = doc.get("alpha", 0.05)
+    perm_p = (gen.get("permutation") or {}).get("p_value")
+    hksj = f"HKSJ meta-regression {_num(hk['estimate'])} logits, {cl} {_ci(hk['ci'])}, {_p(hk['p_value'])}"
+    perm = f"suite-label permutation {_p(perm_p)}"
+    if not (hk["p_value"] < alpha and hk["estimate"] > 0):
+        return (f"Treating the benchmarks as draws from their domains, generalisation was not shown "
+                f"(HKSJ {_p(hk['p_value'])}; permutation {_p(perm_p)}), so the finding is limited to these benchmarks.")
+    gates = doc.get("gatekeeping") or []
+    h3 = next((g for g in gates if str(g.get("hypothesis", "")).startswith("H3")), None)
+    disagree = perm_p is not None and perm_p >= alpha
+    caveat = f"; the exact {perm} does not confirm it" if disagree else f"; {perm}"
+    if h3 is not None and h3.get("rejected"):
+        return (f"Treating the benchmarks as draws from their domains, the pattern is consistent with one that "
+                f"holds beyond them ({hksj}{caveat}).")
+    return (f"Treating the benchmarks as draws from their domains, the meta-regression points beyond them ({hksj}"
+            f"{caveat}), but only as an exploratory result: the pre-registered sequence tests generalisation only "
+            "after the excess over other developers' transitions is established, and it was not here, so the "
+            "finding stays limited to these benchmarks.")
