@@ -278,18 +278,34 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
     scores_mode = doc["mode"] == "scores"
     head = f"[bold]{doc['before']} → {doc['after']}[/bold] · {doc.get('evidence', doc['mode'])}"
     console.print(head)
-    suites = Table(title="Per suite", title_justify="left", show_lines=False)
-    for col, justify in (("suite", "left"), ("cat.", "left"), ("items", "right"), ("before %", "right"),
-                         ("after %", "right"), ("gain pp [95% CI]", "right"), ("gains/losses", "right"),
-                         ("latent δ [95% CI]", "right"), ("mid-p", "right"), ("Holm p", "right"), ("flags", "left")):
-        suites.add_column(col, justify=justify)  # type: ignore[arg-type]
+    # intervals sit under their estimates and the raw mid-p shows only on wide terminals, so the table
+    # stays readable in 80 columns (a journalist's default terminal)
+    wide = console.width >= 110
+    if wide:
+        columns = [("suite", "left"), ("cat.", "left"), ("items", "right"), ("before → after %", "right"),
+                   ("gain pp [95% CI]", "right"), ("gains/losses", "right"), ("latent δ [95% CI]", "right"),
+                   ("mid-p", "right"), ("Holm p", "right"), ("flags", "left")]
+    else:  # 80 columns: two lines per suite, intervals under their estimates
+        columns = [("suite", "left"), ("acc. %", "right"), ("gain pp", "right"), ("latent δ", "right"),
+                   ("G/L", "right"), ("Holm p", "right"), ("flags", "left")]
+    suites = Table(title="Per suite", title_justify="left", show_lines=not wide, caption=None if wide else (
+        "suite (T targeted, U untargeted; items) · accuracy before, after · 95% intervals under estimates · "
+        "G/L items gained/lost"), caption_justify="left")
+    for col, justify in columns:  # numbers never wrap; names and flags fold
+        suites.add_column(col, justify=justify, no_wrap=justify == "right", overflow="fold",  # type: ignore[arg-type]
+                          min_width={"suite": 8, "flags": 5}.get(col))
     for s in doc["suites"]:
         gl = "–" if s["gains"] is None else f"{s['gains']}/{s['losses']}"
-        suites.add_row(s["suite"], "T" if s["category"] == "targeted" else "U", str(s["n_items"]),
-                       _fmt(s["before"], 1), _fmt(s["after"], 1),
-                       f"{s['gain_pp']:+.1f} {_ci(s['gain_pp_ci'], 1)}", gl,
-                       f"{_fmt(s['latent_gain'])} {_ci(s['latent_gain_ci'])}", _p(s["mcnemar_midp"]), _p(s["p_holm"]),
-                       ", ".join(s.get("flags", [])))
+        cat = "T" if s["category"] == "targeted" else "U"
+        gain = (f"{s['gain_pp']:+.1f}", _ci(s["gain_pp_ci"], 1))
+        latent = (_fmt(s["latent_gain"]), _ci(s["latent_gain_ci"]))
+        flags = ", ".join(s.get("flags", []))
+        if wide:
+            suites.add_row(s["suite"], cat, str(s["n_items"]), f"{_fmt(s['before'], 1)} → {_fmt(s['after'], 1)}",
+                           " ".join(gain), gl, " ".join(latent), _p(s["mcnemar_midp"]), _p(s["p_holm"]), flags)
+        else:
+            suites.add_row(f"{s['suite']}\n{cat} · {s['n_items']}", f"{_fmt(s['before'], 1)}\n→ {_fmt(s['after'], 1)}",
+                           "\n".join(gain), "\n".join(latent), gl, _p(s["p_holm"]), flags)
     console.print(suites)
 
     layers = Table(title="Asymmetry (targeted minus untargeted)", title_justify="left")
