@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
             "the printed sha256. [bold]asymmetry compare --plan FILE[/bold] follows it and records every deviation."
             "\n\n[bold]Examples[/bold]\n\n"
             "  asymmetry plan --suites default --out plans/qwen3.5.json --before qwen3-8b --after qwen3.5-9b\n\n"
-            "  asymmetry plan --targeted humaneval,bfcl --untargeted gsm8k,nq-open --control llama3:llama3.1 "
+            "  asymmetry plan --targeted humaneval_plus,bfcl_simple --untargeted gsm8k,nq_open --control llama3:llama3.1 "
             "--out plan.json"
         ),
     )(plan)
