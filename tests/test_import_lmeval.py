@@ -11,6 +11,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from harness.table import load_item_table
 from tests.servers import Incoming, serve
 
 N_DOCS = 24
-SECRET = "sk-test-DO-NOT-LEAK-4242"
+SECRET = "sk-" + f"test-{secrets.token_hex(12)}"  # a fake key, made at run time
 TASK = "toy_arith"
 CODE = "toy_code"
 GROUP = "mmlu_toy"  # a group whose name the default task map knows (mmlu family): a suite with clusters

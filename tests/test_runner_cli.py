@@ -9,6 +9,7 @@ with in-test exact-match suites, so these tests need only the `Suite` contract, 
 from __future__ import annotations
 
 import os
+import secrets
 import shlex
 import signal
 import subprocess
@@ -22,7 +23,7 @@ from harness.store import iter_records, read_manifest
 from tests.servers import Faults, serve
 
 ROOT = Path(__file__).resolve().parents[1]
-SECRET = "sk-fake-SECRET-7f3a9c1e5d"
+SECRET = "sk-" + f"fake-{secrets.token_hex(12)}"  # a fake key, made at run time
 STABLE = ("model", "suite", "suite_version", "item_id", "item_hash", "sample", "score", "correct", "error",
           "response", "extracted", "seed", "served_model", "finish_reason")
 
