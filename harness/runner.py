@@ -37,7 +37,6 @@ from harness.store import (
     Journal,
     iter_records,
     read_manifest,
-    repair_torn_tail,
     sha256_file,
     write_manifest,
 )
@@ -161,15 +160,16 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
                 f"{run_dir}: this run was made with a different configuration ({', '.join(changed)} changed); "
                 "repeat its original options to resume it, or start a new run with another --run-id "
                 "(or none: the default id follows the configuration)")
-        repaired = repair_torn_tail(run_dir / JOURNAL)
     else:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / JOURNAL).touch()
         manifest = {"run_id": run_id, "created_at": _now(), "config_sha256": config_hash, "config": ident,
                     "sessions": []}
-        repaired = 0
 
-    journal = Journal(run_dir)  # the exclusive lock: one writer per run
+    # The exclusive lock (one writer per run) comes before anything reads or repairs the journal: a
+    # second copy of the same command must not mistake the first one's write in progress for a torn line.
+    journal = Journal(run_dir)
+    repaired = journal.repaired
     try:
         done: set[tuple[str, str, str, int]] = set()
         retry: dict[tuple[str, str, str, int], dict[str, Any]] = {}  # infra errors to ask again

@@ -125,53 +125,74 @@ def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:
 
 def repair_torn_tail(path: Path) -> int:
     """Truncate a journal's torn last line (a crash mid-write leaves bytes after the last newline);
-    returns how many bytes were removed. Complete lines are never touched."""
+    returns how many bytes were removed. Complete lines are never touched. Takes the journal's writer
+    lock first and refuses (a one-line error) while another process holds it: a "torn" line may be that
+    process's write in progress, and cutting it would lose completed results."""
     path = Path(path)
     if not path.exists():
         return 0
-    size = path.stat().st_size
-    if size == 0:
-        return 0
     with open(path, "r+b") as f:
-        position = size
-        block = 1 << 16
-        while position > 0:
-            start = max(0, position - block)
-            f.seek(start)
-            chunk = f.read(position - start)
-            if start + len(chunk) == size and chunk.endswith(b"\n"):
-                return 0
-            newline = chunk.rfind(b"\n")
-            if newline >= 0:
-                keep = start + newline + 1
-                break
-            position = start
-        else:
-            keep = 0
-        f.truncate(keep)
-        f.flush()
-        os.fsync(f.fileno())
+        _lock(f, path)
+        return _cut_torn_tail(f)
+
+
+def _lock(f: Any, path: Path) -> None:
+    """Take the exclusive writer lock on the open journal `f`, or a one-line error if another holds it."""
+    import fcntl
+
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise UserError(f"{path}: another asymmetry process is writing this run; wait for it to finish "
+                        "or stop it first") from None
+
+
+def _cut_torn_tail(f: Any) -> int:
+    """Truncate the locked, readable journal `f` after its last newline; returns the bytes removed."""
+    size = os.fstat(f.fileno()).st_size
+    position = size
+    block = 1 << 16
+    while position > 0:
+        start = max(0, position - block)
+        f.seek(start)
+        chunk = f.read(position - start)
+        if start + len(chunk) == size and chunk.endswith(b"\n"):
+            return 0
+        newline = chunk.rfind(b"\n")
+        if newline >= 0:
+            keep = start + newline + 1
+            break
+        position = start
+    else:
+        keep = 0
+    if keep == size:
+        return 0
+    f.truncate(keep)
+    f.flush()
+    os.fsync(f.fileno())
     return size - keep
 
 
 class Journal:
     """Append-only writer of `items.jsonl`: records are encoded at once and written in batches (every
     `batch` records or `interval_s` seconds), so a crash loses at most the unflushed tail, which resume
-    redoes. Holds an exclusive lock: two processes never write the same run."""
+    redoes. Holds an exclusive lock: two processes never write the same run.
+
+    A torn last line (a crash mid-write) is cut off only once the lock is held (`repaired` says how many
+    bytes): before it, the "torn" line may be another live process's write in progress."""
 
     def __init__(self, run_dir: Path, *, batch: int = 512, interval_s: float = 0.5) -> None:
-        import fcntl
         import time
 
         self.path = Path(run_dir) / JOURNAL
         self._clock = time.monotonic
-        self._file = open(self.path, "ab")  # closed in close()
+        self._file = open(self.path, "a+b")  # closed in close(); readable, to find a torn tail
         try:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            _lock(self._file, self.path)
+            self.repaired = _cut_torn_tail(self._file)  # safe now: no other writer can be mid-line
+        except BaseException:
             self._file.close()
-            raise UserError(f"{self.path}: another asymmetry process is writing this run; wait for it to finish "
-                            "or stop it first") from None
+            raise
         self._buffer: list[bytes] = []
         self._batch, self._interval = batch, interval_s
         self._last = self._clock()

@@ -5,11 +5,14 @@ so pointing two models at one cache file serves one model's answers to the other
 by the model's identity (provider, model name, api, extras) together with the messages and decoding.
 Appends are flushed line by line, so a crash loses at most the request in flight; a torn last line is
 cut off before the next append. Errors are journaled too but never served: re-running retries them.
+Several processes may share one journal (two lm-eval runs of the same model): each line is written, and
+a torn tail is only cut, under an exclusive lock, so one process never cuts another's write in progress.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
@@ -51,8 +54,12 @@ class RequestJournal:
         self._answers: dict[str, dict[str, Any]] = {}
         self.hits = 0
         self.appended = 0
-        self._load()
-        self._file = open(self.path, "ab")  # noqa: SIM115 - kept open for the model's lifetime
+        self._file = open(self.path, "a+b")  # noqa: SIM115 - kept open for the model's lifetime
+        try:
+            self._load()
+        except BaseException:
+            self._file.close()
+            raise
 
     def key(self, messages: Sequence[Mapping[str, Any]], decoding: Mapping[str, Any]) -> str:
         """The cache key: this model's identity, the conversation and the decoding (`decoding_dict`, seed
@@ -69,8 +76,13 @@ class RequestJournal:
     def append(self, entry: dict[str, Any]) -> None:
         entry = {"at": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"), "model": self.identity_hash,
                  **entry}
-        self._file.write(orjson.dumps(entry) + b"\n")
-        self._file.flush()
+        line = orjson.dumps(entry) + b"\n"
+        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)  # another process may be cutting a torn tail
+        try:
+            self._file.write(line)
+            self._file.flush()
+        finally:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
         self.appended += 1
         if entry.get("error") is None:
             self._answers[entry["key"]] = entry
@@ -81,14 +93,18 @@ class RequestJournal:
             self._file.close()
 
     def _load(self) -> None:
-        if not self.path.exists():
-            return
-        data = self.path.read_bytes()
-        if data and not data.endswith(b"\n"):  # a torn last line: the request never completed
-            cut = data.rfind(b"\n") + 1
-            with open(self.path, "r+b") as f:
+        f = self._file
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # no other process is mid-line while we read and cut
+        try:
+            f.seek(0)
+            data = f.read()
+            if data and not data.endswith(b"\n"):  # a torn last line: a crash before the request completed
+                cut = data.rfind(b"\n") + 1
                 f.truncate(cut)
-            data = data[:cut]
+                f.flush()
+                data = data[:cut]
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
         for number, line in enumerate(data.split(b"\n"), start=1):
             if not line.strip():
                 continue
