@@ -103,16 +103,32 @@ class Pair:
     release_date: np.ndarray | None  # datetime64[D] per item (NaT when unknown)
     capability: dict[str, str | None] = field(default_factory=dict)
     suite_version: dict[str, str | None] = field(default_factory=dict)
+    item_id: np.ndarray | None = None  # per item: its item_id (with `suites[code]`, the item's key)
+    binary: np.ndarray | None = None  # per item: every sample of both releases scored exactly 0 or 1
 
     def subset(self, mask: np.ndarray) -> Pair:
         keep = sorted(set(self.code[mask].tolist()))
         remap = np.full(len(self.suites), -1)
         remap[keep] = np.arange(len(keep))
+
+        def cut(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[mask]
+
         return Pair(self.before, self.after, [self.suites[i] for i in keep], self.targeted[keep],
                     remap[self.code[mask]], self.x1[mask], self.x0[mask], self.k1[mask], self.k0[mask],
-                    None if self.cluster is None else self.cluster[mask],
-                    None if self.release_date is None else self.release_date[mask],
-                    self.capability, self.suite_version)
+                    cut(self.cluster), cut(self.release_date), self.capability, self.suite_version,
+                    cut(self.item_id), cut(self.binary))
+
+    def keys(self) -> pd.MultiIndex:
+        """(suite, item_id) of every item, in item order."""
+        ids = self.item_id if self.item_id is not None else np.arange(self.code.size).astype(str)
+        return pd.MultiIndex.from_arrays([np.asarray(self.suites, dtype=object)[self.code], ids])
+
+    def is_binary(self, mask: np.ndarray | None = None) -> bool:
+        """Every sample of the (masked) items scored 0 or 1, so counts of successes are binomial."""
+        if self.binary is None:
+            return True
+        return bool(np.all(self.binary if mask is None else self.binary[mask]))
 
 
 def apply_error_rule(table: pd.DataFrame, rule: str) -> tuple[pd.DataFrame, list[str]]:
@@ -183,6 +199,8 @@ def aggregate_items(rows: pd.DataFrame) -> pd.DataFrame:
     keys = ["model", "suite", "item_id"]
     grouped = rows.groupby(keys, sort=False)
     out = grouped["score"].agg(x="sum", k="size")
+    # partial credit (a score strictly between 0 and 1) makes x a sum of fractions, not a binomial count
+    out["binary"] = rows["score"].isin((0.0, 1.0)).groupby([rows[k] for k in keys], sort=False).all()
     out["category"] = grouped["category"].first()
     for col in extra:
         if rows[col].notna().any():
@@ -205,8 +223,8 @@ def pair_items(agg: pd.DataFrame, all_items: pd.DataFrame, before: str, after: s
     """Pair the two releases on (suite, item_id): items with differing hashes are not paired; items in
     one release only (or left without samples by the error rule) are reported; suite versions that
     differ are refused unless `force`."""
-    cols = [c for c in ("x", "k", "category", "item_hash", "cluster", "release_date", "capability", "suite_version")
-            if c in agg]
+    cols = [c for c in ("x", "k", "binary", "category", "item_hash", "cluster", "release_date", "capability",
+                        "suite_version") if c in agg]
     b = agg[agg["model"] == before].set_index(["suite", "item_id"])[cols]
     a = agg[agg["model"] == after].set_index(["suite", "item_id"])[cols]
     joined = b.add_suffix("_0").join(a.add_suffix("_1"), how="outer")
@@ -299,7 +317,10 @@ def pair_items(agg: pd.DataFrame, all_items: pd.DataFrame, before: str, after: s
     pair = Pair(before, after, order, np.array([suite_category[s] == "targeted" for s in order]), code,
                 paired["x_1"].to_numpy(float), paired["x_0"].to_numpy(float), paired["k_1"].to_numpy(float),
                 paired["k_0"].to_numpy(float), cluster, release, capability,
-                {s: (versions.get(s, {}).get("before") or [None])[0] for s in order})
+                {s: (versions.get(s, {}).get("before") or [None])[0] for s in order},
+                paired.index.get_level_values(1).to_numpy(dtype=object).astype(str),
+                (paired["binary_0"].astype(bool) & paired["binary_1"].astype(bool)).to_numpy()
+                if "binary_0" in paired else None)
     return Pairing(pair, unpaired, hash_rows, warnings, versions, data_categories)
 
 
@@ -418,12 +439,15 @@ def _vals(ests: Sequence[Estimate], mask: np.ndarray) -> tuple[np.ndarray, np.nd
             np.array([e.se**2 for e, m in zip(ests, mask, strict=True) if m]))
 
 
-def latent_asymmetry(pair: Pair, level: float = 0.95) -> tuple[Estimate, SuiteStats]:
+def latent_asymmetry(pair: Pair, level: float = 0.95, *, exclude: bool = True) -> tuple[Estimate, SuiteStats]:
     """A^L with its analytic variance (cluster-robust per suite when clusters exist): for controls and
-    contamination subsets, where the bootstrap is not needed."""
+    contamination subsets, where the bootstrap is not needed. `exclude=False` keeps every suite of `pair`
+    (a control transition is measured on exactly the suites the suspect's A^L used: the §1.3 ceiling rule
+    is the suspect's, applied once, never re-applied on a control's own data)."""
     ss = suite_stats(pair, level)
-    y, v = _vals(ss.latent, ss.included)
-    return asymmetry(y, v, pair.targeted[ss.included], level=level,
+    keep = ss.included if exclude else np.ones(len(pair.suites), bool)
+    y, v = _vals(ss.latent, keep)
+    return asymmetry(y, v, pair.targeted[keep], level=level,
                      method="latent asymmetry A^L (Mantel-Haenszel difference-in-differences)"), ss
 
 
@@ -841,10 +865,14 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
 
     generalisation = _layer2(y_l, v_l, t_inc, level, int(settings["seed"]))
 
-    # layer 3
+    # layer 3: every control on the suspect's analysed suites and items (after the ceiling rule and any
+    # fresh-item restriction), so suspect and controls estimate the same quantity
     triple = None
     if control_pairs:
-        triple, ctrl_warnings = _triple(table, agg, control_pairs, pair.suites, categories, force, a_l, level)
+        analysed = pair.subset(inc[pair.code])
+        scope = {s: ("targeted" if t else "untargeted") for s, t in zip(analysed.suites, analysed.targeted, strict=True)}
+        triple, ctrl_warnings = _triple(table, agg, control_pairs, scope, analysed.keys(), force, a_l, level,
+                                        fresh=fresh_mask is not None)
         warnings += ctrl_warnings
 
     flatness = _flatness(pair, ss, margin_pp, alpha)
@@ -899,36 +927,54 @@ def _scaled(est: Estimate, factor: float, note: str) -> Estimate:
                     est.method, note or est.note, est.level)
 
 
-def _triple(table: pd.DataFrame, agg: pd.DataFrame, controls: Sequence[tuple[str, str]], suites: Sequence[str],
-            categories: Mapping[str, str] | None, force: bool, suspect: Estimate, level: float
-            ) -> tuple[dict[str, Any], list[str]]:
-    """Each control transition's A^L on the suspect's suites, then the triple difference (§1.7)."""
+def _triple(table: pd.DataFrame, agg: pd.DataFrame, controls: Sequence[tuple[str, str]],
+            scope: Mapping[str, str], items: pd.MultiIndex, force: bool, suspect: Estimate, level: float,
+            *, fresh: bool = False) -> tuple[dict[str, Any], list[str]]:
+    """Each control transition's A^L, then the triple difference (§1.7).
+
+    A control is measured on the suspect's analysed scope: the suites that entered the suspect's A^L, with
+    the suspect's categories (`scope`), and only the suspect's analysed (suite, item_id) pairs (`items`:
+    after the ceiling rule and, when fresh items are primary, the fresh items only). The ceiling rule is not
+    re-applied on a control's own data: A_0 - Ā_c must compare one estimand measured on one set of items.
+    """
     rows, warnings, values, variances = [], [], [], []
+    n_scope = len(items)
     for b, a in controls:
-        pairing = pair_items(agg, table, b, a, categories=categories, force=force)
+        pairing = pair_items(agg, table, b, a, categories=scope, force=force)
         if pairing.pair is None:
             raise UserError(f"control {b}:{a}: no paired items; check that both ran the suspect's suites")
-        keep = np.isin(np.asarray(pairing.pair.suites)[pairing.pair.code], list(suites))
-        cp = pairing.pair.subset(keep)
-        missing = sorted(set(suites) - set(cp.suites))
+        cp = pairing.pair
+        cp = cp.subset(np.asarray(cp.keys().isin(items)))
+        if cp.code.size == 0:
+            raise UserError(f"control {b}:{a}: none of the suspect's analysed items is paired in this control")
+        missing = sorted(set(scope) - set(cp.suites))
         if missing:
-            warnings.append(f"control {b}:{a} lacks suite(s) {', '.join(missing)}: its asymmetry uses the others")
-        est, _ = latent_asymmetry(cp, level)
+            warnings.append(f"control {b}:{a} lacks suite(s) {', '.join(missing)}: its asymmetry uses the others, "
+                            "so it is not measured on the same suites as the suspect's")
+        if cp.code.size < n_scope:
+            warnings.append(f"control {b}:{a}: {cp.code.size} of the suspect's {n_scope} analysed items are paired "
+                            "in this control; its asymmetry uses those")
+        est, _ = latent_asymmetry(cp, level, exclude=False)
         if not math.isfinite(est.estimate):
             raise UserError(f"control {b}:{a}: needs paired items in at least one targeted and one untargeted suite")
         rows.append({"before": b, "after": a, "asymmetry": est.estimate, "se": _f(est.se), "ci": _interval(est.ci),
-                     "n_items": int(cp.code.size)})
+                     "n_items": int(cp.code.size), "suites": list(cp.suites)})
         values.append(est.estimate)
         variances.append(est.se**2)
+    scope_note = ("controls measured on the suspect's analysed suites and items"
+                  + (" (the fresh items: released after the suspect's two training cutoffs, which may precede a "
+                     "control's)" if fresh else "") + "; the ceiling rule is the suspect's, not re-applied per control")
     if len(values) < 2:
         return ({"controls": rows, "excess": None, "ci": [None, None], "t_p_value": None,
                  "rank_p_value": (1 + sum(v >= suspect.estimate for v in values)) / (len(values) + 1),
-                 "note": "the prediction-interval t-test needs at least 2 control transitions"}, warnings)
+                 "note": "the prediction-interval t-test needs at least 2 control transitions",
+                 "control_scope": scope_note}, warnings)
     res = triple_difference(suspect.estimate, np.array(values), v0=suspect.se**2, v_controls=np.array(variances),
                             level=level)
     out = res.to_dict()
     out["controls"] = rows
     out["n_above"] = int(sum(suspect.estimate > v for v in values))
+    out["control_scope"] = scope_note
     return out, warnings
 
 

@@ -37,8 +37,9 @@ unbounded or undefined number is null (the document is strict JSON: no NaN, no i
     + gatekeeping: [{hypothesis, tested, p_value (one-sided), rejected, reason}]
     triple_difference: null | {controls, excess, ci, t_p_value, rank_p_value,
                                + excess_se, + suspect_asymmetry, + control_mean, + control_sd, + t_stat, + df,
-                               + n_controls, + n_above, + method, + note}
-        controls: [{before, after, asymmetry, se, + ci, + n_items | + suites}]
+                               + n_controls, + n_above, + method, + note, + control_scope}
+        controls: [{before, after, asymmetry, se, + ci, + n_items, + suites}]  (items mode: each control is
+                  measured on the suspect's analysed suites and (suite, item_id)s; scores mode: + suites)
     + contamination: null | {cutoff, rule, fresh, old, difference, fresh_per_suite, primary ("fresh"|"all"), note}
     + power: harness.stats.power.detectable(...) for the actual design (absent if the module is unavailable)
     + diagnostics: {warnings: [str], unpaired: [{suite, reason, n_items, items}], hash_mismatch: [...],

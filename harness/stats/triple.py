@@ -76,7 +76,10 @@ def triple_difference(a0: float, controls: np.ndarray, *, v0: float | None = Non
             s2 = max(s2 + v0 - vbar, v0)
             notes.append("suspect's sampling variance differs from the controls': s_c² adjusted by v0 - v̄_c")
     s = math.sqrt(s2)
-    t = (a0 - mean) / (s * math.sqrt(1 + 1 / n)) if s > 0 else math.copysign(math.inf, a0 - mean)
+    if s > 0:
+        t = (a0 - mean) / (s * math.sqrt(1 + 1 / n))
+    else:  # controls without any dispersion: no excess is t = 0 (p = 0.5), never a sign-of-zero infinity
+        t = 0.0 if a0 == mean else math.copysign(math.inf, a0 - mean)
     df = n - 1
     t_p = float(stats.t.sf(t, df))
     excess = a0 - mean

@@ -1,0 +1,153 @@
+"""Regression tests for the independent statistics review (H1-H3, M1-M5, L1-L10): each builds the
+review's reproduction as a real item table, runs the real `harness.compare`, and checks the number or
+the words the review found wrong."""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from harness.compare import compare
+from harness.compare_schema import validate_compare
+from harness.table import validate_items
+
+
+def rows_from(model: str, suite: str, category: str, y: np.ndarray, cluster: np.ndarray | None = None,
+              dates: np.ndarray | None = None) -> pd.DataFrame:
+    """Rows for one model and suite from an (items x samples) score matrix; item ids 0..n-1."""
+    y = np.asarray(y, float)
+    y = y[:, None] if y.ndim == 1 else y
+    n, k = y.shape
+    frame = pd.DataFrame({"model": model, "suite": suite, "category": category,
+                          "item_id": np.repeat(np.arange(n).astype(str), k), "sample": np.tile(np.arange(k), n),
+                          "score": y.ravel()})
+    if cluster is not None:
+        frame["cluster"] = np.repeat(np.asarray(cluster).astype(str), k)
+    if dates is not None:
+        frame["release_date"] = np.repeat(np.asarray(dates), k)
+    return frame
+
+
+def gl_suite(before: str, after: str, suite: str, category: str, gains: int, losses: int, both: int,
+             neither: int) -> list[pd.DataFrame]:
+    """One suite with exactly `gains` items 0 -> 1, `losses` 1 -> 0, `both` 1 -> 1 and `neither` 0 -> 0."""
+    y0 = np.r_[np.zeros(gains), np.ones(losses), np.ones(both), np.zeros(neither)]
+    y1 = np.r_[np.ones(gains), np.zeros(losses), np.ones(both), np.zeros(neither)]
+    return [rows_from(before, suite, category, y0), rows_from(after, suite, category, y1)]
+
+
+def table(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return validate_items(pd.concat(frames, ignore_index=True), source="test")
+
+
+def suite_row(doc: dict, name: str) -> dict:
+    return next(s for s in doc["suites"] if s["suite"] == name)
+
+
+def strict(doc: dict) -> None:
+    json.dumps(doc, allow_nan=False)
+    assert validate_compare(doc) == []
+
+
+# ---------------------------------------------------------------------------------------------------- H1
+
+def test_h1_controls_use_the_suspects_included_suites_not_their_own_ceiling_rule():
+    """exp6b: every family has the same gain/loss ratio in every suite; the suspect's `fact` suite is at
+    97% with 15 discordant items (left out by §1.3), the controls' `fact` is not at ceiling. The controls
+    must be measured without `fact` too, so the excess is 0 (it was 0.347 with H2 rejected)."""
+    frames = (gl_suite("old", "new", "code", "targeted", 60, 20, 60, 60)
+              + gl_suite("old", "new", "agent", "targeted", 60, 20, 60, 60)
+              + gl_suite("old", "new", "math", "untargeted", 40, 40, 60, 60)
+              + gl_suite("old", "new", "fact", "untargeted", 10, 5, 400, 5))
+    controls = []
+    for i in range(8):
+        a, b = f"c{i}a", f"c{i}b"
+        frames += (gl_suite(a, b, "code", "targeted", 60, 20, 60, 60)
+                   + gl_suite(a, b, "agent", "targeted", 60, 20, 60, 60)
+                   + gl_suite(a, b, "math", "untargeted", 40, 40, 60, 60)
+                   + gl_suite(a, b, "fact", "untargeted", 80, 40, 100, 100))
+        controls.append(f"{a}:{b}")
+    doc = compare(table(frames), "old", "new", controls=controls, n_boot=0)
+    strict(doc)
+    assert doc["groups"]["untargeted"]["suites"] == ["math"]
+    assert doc["asymmetry"]["latent"]["estimate"] == pytest.approx(math.log(3), abs=1e-9)
+    td = doc["triple_difference"]
+    for c in td["controls"]:
+        assert c["asymmetry"] == pytest.approx(math.log(3), abs=1e-9)  # was 0.74-0.78 with `fact` kept
+        assert c["suites"] == ["agent", "code", "math"]
+        assert c["n_items"] == 600
+    assert td["excess"] == pytest.approx(0.0, abs=1e-9)
+    assert not doc["gatekeeping"][1]["rejected"]
+    assert "ceiling rule is the suspect's" in td["control_scope"]
+
+
+def test_h1_a_control_missing_one_of_the_suspects_suites_is_warned_about():
+    frames = (gl_suite("old", "new", "code", "targeted", 60, 20, 60, 60)
+              + gl_suite("old", "new", "agent", "targeted", 60, 20, 60, 60)
+              + gl_suite("old", "new", "math", "untargeted", 40, 40, 60, 60))
+    for i in range(2):
+        frames += (gl_suite(f"c{i}a", f"c{i}b", "code", "targeted", 60, 20, 60, 60)
+                   + gl_suite(f"c{i}a", f"c{i}b", "math", "untargeted", 40, 40, 60, 60))
+    frames += gl_suite("c0a", "c0b", "agent", "targeted", 60, 20, 60, 60)
+    doc = compare(table(frames), "old", "new", controls=["c0a:c0b", "c1a:c1b"], n_boot=0)
+    warnings = doc["diagnostics"]["warnings"]
+    assert any("control c1a:c1b lacks suite(s) agent" in w for w in warnings)
+    assert not any("control c0a:c0b lacks" in w for w in warnings)
+
+
+def test_triple_difference_with_identical_controls_is_no_excess_not_an_infinite_t():
+    """Controls with zero dispersion and the same asymmetry as the suspect: t = 0, p = 0.5 (it was
+    copysign(inf, 0.0) = +inf, p = 0 and H2 rejected with an excess of exactly 0)."""
+    from harness.stats import triple_difference
+
+    res = triple_difference(0.8, np.full(4, 0.8), v0=0.01, v_controls=np.full(4, 0.01))
+    assert res.t_stat == 0.0 and res.t_p_value == pytest.approx(0.5)
+
+
+# ---------------------------------------------------------------------------------------------------- H2
+
+def _contaminated_family(before: str, after: str, seed: int) -> list[pd.DataFrame]:
+    """exp5: every family memorised the old targeted items (the new release solves them all); on the
+    fresh half every suite gains the same 0.5 logits, so on fresh items there is no asymmetry anywhere."""
+    n = 400
+    rng = np.random.default_rng([zlib.crc32(before.encode()), seed])
+    frames = []
+    for suite, category, base in (("code", "targeted", -0.3), ("agent", "targeted", 0.0),
+                                  ("math", "untargeted", 1.2), ("fact", "untargeted", 0.8)):
+        b = np.random.default_rng(zlib.crc32(suite.encode())).normal(0, 1.5, n)
+        fresh = np.arange(n) >= n // 2
+        y0 = (rng.random(n) < 1 / (1 + np.exp(b - base))).astype(float)
+        y1 = (rng.random(n) < 1 / (1 + np.exp(b - base - 0.5))).astype(float)
+        if category == "targeted":
+            y1[~fresh] = 1.0
+        dates = np.where(fresh, "2025-06-01", "2023-01-01")
+        frames += [rows_from(before, suite, category, y0, dates=dates),
+                   rows_from(after, suite, category, y1, dates=dates)]
+    return frames
+
+
+def test_h2_with_fresh_items_primary_the_controls_use_the_fresh_items_too():
+    frames = _contaminated_family("old", "new", 5)
+    controls = []
+    for i in range(5):
+        frames += _contaminated_family(f"c{i}a", f"c{i}b", 5)
+        controls.append(f"c{i}a:c{i}b")
+    t = table(frames)
+    cutoffs = {"old": "2024-01-01", "new": "2024-06-01"}
+    doc = compare(t, "old", "new", controls=controls, cutoffs=cutoffs, n_boot=0)
+    strict(doc)
+    assert doc["contamination"]["primary"] == "fresh"
+    fresh = t[t["release_date"] > "2024-06-01"]
+    td = doc["triple_difference"]
+    for c in td["controls"]:
+        assert c["n_items"] == 800  # the suspect's 800 analysed fresh items, not all 1,600
+        alone = compare(fresh, c["before"], c["after"], n_boot=0)  # the control's own fresh-item A^L
+        assert c["asymmetry"] == pytest.approx(alone["asymmetry"]["latent"]["estimate"], abs=1e-12)
+    lo, hi = td["ci"]
+    assert lo < 0 < hi  # the truth on fresh items is no excess (it was -1.59, all controls on old items)
+    assert "fresh items" in td["control_scope"]
