@@ -353,10 +353,14 @@ def _pooled_discordance(per_suite: list[float], targeted: list[bool]) -> float:
 
 
 def suite_stats(pair: Pair, level: float = 0.95) -> SuiteStats:
-    """Per-suite accuracies, pp gain, gains/losses, latent gain, McNemar mid-p and flags."""
+    """Per-suite accuracies, pp gain, gains/losses, latent gain, McNemar mid-p and flags.
+
+    Count-based methods (Tango, McNemar, the exact latent interval, pass@k) need binomial counts: a suite
+    with partial-credit scores (strictly between 0 and 1) gets the paired pp interval with Miller's SE,
+    the sign test over items and the items-as-draws latent variance instead (harness.stats.latent_gain)."""
     rows, lat, pps, ngs = [], [], [], []
     gains, losses, ns, inc = [], [], [], []
-    single = bool(np.all(pair.k1 == 1) and np.all(pair.k0 == 1))
+    single = bool(np.all(pair.k1 == 1) and np.all(pair.k0 == 1)) and pair.is_binary()
     disc_suite: list[float] = []  # per included suite: one-sample discordance
     disc_targeted: list[bool] = []
     for j, suite in enumerate(pair.suites):
@@ -366,8 +370,9 @@ def suite_stats(pair: Pair, level: float = 0.95) -> SuiteStats:
         y1, y0 = x1 / k1, x0 / k0
         n = int(m.sum())
         g, lo = int(np.sum(y1 > y0)), int(np.sum(y1 < y0))
-        s_single = bool(np.all(k1 == 1) and np.all(k0 == 1))
-        est = latent_gain(x1, x0, k1, k0, clusters=cl, level=level)
+        s_binary = pair.is_binary(m)
+        s_single = bool(np.all(k1 == 1) and np.all(k0 == 1)) and s_binary
+        est = latent_gain(x1, x0, k1, k0, clusters=cl, level=level, binary=s_binary)
         pp = paired_mean(y1 - y0, cl, level=level)
         ng = normalized_gain(y1, y0, cl, level=level)
         acc0, acc1 = float(y0.mean()), float(y1.mean())
@@ -380,13 +385,15 @@ def suite_stats(pair: Pair, level: float = 0.95) -> SuiteStats:
         flags = []
         if cl is not None:
             flags.append("clustered")
+        if not s_binary:
+            flags.append("partial credit")
         if acc0 > 1 - EDGE or acc0 < EDGE:
             flags.append("ceiling" if acc0 > 1 - EDGE else "floor")
         excluded = (acc0 > 1 - EDGE or acc0 < EDGE) and g + lo < MIN_DISCORDANT
         if excluded:
             flags.append(f"excluded: starts {'above 90%' if acc0 > 1 - EDGE else 'below 10%'} with fewer than "
                          f"{MIN_DISCORDANT} discordant items")
-        if min(g, lo) < EXACT_BELOW:
+        if s_binary and min(g, lo) < EXACT_BELOW:
             flags.append("few discordant")
         if "exact" in est.method:
             flags.append("exact interval")
@@ -396,6 +403,7 @@ def suite_stats(pair: Pair, level: float = 0.95) -> SuiteStats:
             "suite": suite, "category": "targeted" if pair.targeted[j] else "untargeted",
             "capability": pair.capability.get(suite), "suite_version": pair.suite_version.get(suite),
             "n_items": n, "samples": int(np.median(np.r_[k0, k1])),
+            "score_type": "binary" if s_binary else "partial credit",
             "before": 100 * acc0, "after": 100 * acc1,
             "before_ci": _interval((float(w0[0]), float(w0[1])), 100), "after_ci": _interval((float(w1[0]), float(w1[1])), 100),
             "gain_pp": 100 * pp.estimate, "gain_pp_ci": _interval(gain_ci, 100), "gain_pp_se": _f(100 * pp.se),
@@ -409,7 +417,7 @@ def suite_stats(pair: Pair, level: float = 0.95) -> SuiteStats:
             "mcnemar_method": "McNemar mid-p" if s_single else "sign test mid-p over items (mean score rose vs fell)",
             "flags": flags,
         }
-        if not s_single:
+        if s_binary and not s_single:
             kk = int(min(k0.min(), k1.min()))
             row["pass_at_k"] = {"k": kk, "before": 100 * float(pass_at_k(k0, x0, kk).mean()),
                                 "after": 100 * float(pass_at_k(k1, x1, kk).mean()),
@@ -600,8 +608,12 @@ def _flatness(pair: Pair, ss: SuiteStats, margin_pp: float, alpha: float) -> dic
     if not mask.any():
         return {"margin_pp": margin_pp, "ci90": [None, None], "equivalent": False,
                 "note": "no untargeted suite in the layers"}
+    def counts(m: np.ndarray) -> bool:  # binomial 0/1 outcomes, one sample, no clusters: Tango's TOST applies
+        return bool(pair.cluster is None and np.all(pair.k1[m] == 1) and np.all(pair.k0[m] == 1)
+                    and pair.is_binary(m))
+
     d = pair.x1[mask] / pair.k1[mask] - pair.x0[mask] / pair.k0[mask]
-    if ss.single and pair.cluster is None:
+    if counts(mask):
         g, lo = int(np.sum(d > 0)), int(np.sum(d < 0))
         res = tango_tost(g, lo, d.size, margin, alpha=alpha)
         pooled = (g - lo) / d.size
@@ -615,7 +627,7 @@ def _flatness(pair: Pair, ss: SuiteStats, margin_pp: float, alpha: float) -> dic
     for j in np.flatnonzero(u):
         m = pair.code == j
         dj = pair.x1[m] / pair.k1[m] - pair.x0[m] / pair.k0[m]
-        if ss.single and pair.cluster is None:
+        if counts(m):
             r = tango_tost(int(np.sum(dj > 0)), int(np.sum(dj < 0)), dj.size, margin, alpha=alpha)
         else:
             pm = paired_mean(dj, None if pair.cluster is None else pair.cluster[m])
@@ -839,7 +851,13 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
         asym["latent"]["pp_at_ref"] = 100 * float(pp_equivalent(t_mean, p_ref) - pp_equivalent(u_mean, p_ref))
     asym["latent"]["p_ref"] = p_ref
     sparse = [r["suite"] for r, i in zip(ss.rows, inc, strict=True) if i and "few discordant" in r["flags"]]
-    if sparse:
+    partial = [r["suite"] for r in ss.rows if r["score_type"] != "binary"]
+    if partial:
+        warnings.append(f"suite(s) {', '.join(partial)} have partial-credit scores (between 0 and 1): their latent "
+                        "gains treat scores as fractional successes (an approximation) with items-as-draws "
+                        "variances, and their pp intervals use Miller's paired SE; no count-based test (Tango, "
+                        "McNemar, exact) applies to them")
+    if sparse and pair.is_binary(inc[pair.code]):  # the exact test counts binomial gains and losses
         gt, lt = int(ss.gains[inc][t_inc].sum()), int(ss.losses[inc][t_inc].sum())
         gu, lu = int(ss.gains[inc][~t_inc].sum()), int(ss.losses[inc][~t_inc].sum())
         asym["latent_exact"] = {

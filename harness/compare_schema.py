@@ -11,7 +11,8 @@ unbounded or undefined number is null (the document is strict JSON: no NaN, no i
     before, after: model labels        mode: "items" | "scores"        scale: "logit"
     + evidence: "item-level, paired" | "published scores, unpaired (weaker evidence: …)"
     suites: [{
-        suite, category, n_items,                       + capability, + samples (k), + suite_version
+        suite, category, n_items,                       + capability, + samples (k), + suite_version,
+                                                        + score_type ("binary" | "partial credit")
         before, after (percent),                        + before_ci, + after_ci (Wilson, percent)
         gain_pp, gain_pp_ci,                            + gain_pp_se, + gain_pp_method
         gains, losses (int, items whose mean score rose/fell; null in scores mode),
@@ -20,7 +21,7 @@ unbounded or undefined number is null (the document is strict JSON: no NaN, no i
                                                         + latent_note, + normalized_gain, + normalized_gain_ci
         mcnemar_midp, p_holm (null in scores mode),     + mcnemar_method, + error_rate_before, + error_rate_after
         + flags: [str]   ("clustered", "ceiling", "floor", "excluded: …", "few discordant", "exact interval",
-                          "zero cell (Haldane)", "hash mismatch", "unpaired (published scores)", …)
+                          "zero cell (Haldane)", "hash mismatch", "unpaired (published scores)", "partial credit", …)
         + pass_at_k: {k, before, after, note} and + variance_split (k > 1, descriptive only)
         + n_items_before, + n_items_after (scores mode)
     }]

@@ -54,7 +54,10 @@ def items_from_file(path: Path) -> pd.DataFrame:
 
 
 def validate_items(frame: pd.DataFrame, *, source: str) -> pd.DataFrame:
-    """Check the contract's columns and values; one-line errors name the source, column and row."""
+    """Check the contract's columns and values; one-line errors name the source, column and row.
+
+    A score is any number in [0, 1]: 0/1 for pass/fail items, a fraction for partial credit (which compare
+    keeps out of its binomial-count methods; see harness.compare.suite_stats)."""
     missing = [c for c in TABLE_REQUIRED if c not in frame.columns]
     if missing:
         raise UserError(

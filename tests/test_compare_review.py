@@ -151,3 +151,56 @@ def test_h2_with_fresh_items_primary_the_controls_use_the_fresh_items_too():
     lo, hi = td["ci"]
     assert lo < 0 < hi  # the truth on fresh items is no excess (it was -1.59, all controls on old items)
     assert "fresh items" in td["control_scope"]
+
+
+# ---------------------------------------------------------------------------------------------------- H3
+
+def _partial_credit_doc() -> dict:
+    """exp18: a binary targeted suite, and an untargeted suite with partial credit where every item
+    goes from 0.50 to 0.52 (+2 pp, +0.08 logits)."""
+    frames = gl_suite("old", "new", "code", "targeted", 60, 20, 60, 60)
+    frames += [rows_from("old", "math", "untargeted", np.full(200, 0.50)),
+               rows_from("new", "math", "untargeted", np.full(200, 0.52))]
+    return compare(table(frames), "old", "new", n_boot=0)
+
+
+def test_h3_partial_credit_never_goes_through_the_binary_count_machinery():
+    doc = _partial_credit_doc()
+    strict(doc)
+    math_row = suite_row(doc, "math")
+    assert math_row["gain_pp"] == pytest.approx(2.0)
+    lo, hi = math_row["gain_pp_ci"]
+    assert lo <= 2.0 + 1e-9 and hi >= 2.0 - 1e-9 and hi < 3  # was Tango [96.2, 100] from "200 gains"
+    assert math_row["score_type"] == "partial credit" and "partial credit" in math_row["flags"]
+    assert "Tango" not in math_row["gain_pp_method"]
+    delta = math.log(0.52 / 0.48)
+    assert math_row["latent_gain"] == pytest.approx(delta)
+    assert math_row["latent_gain_ci"][0] <= delta + 1e-9 <= math_row["latent_gain_ci"][1] + 2e-9  # was [3.98, inf]
+    assert "exact" not in math_row["latent_method"] and "partial-credit" in math_row["latent_method"]
+    assert "exact interval" not in math_row["flags"] and "few discordant" not in math_row["flags"]
+    assert math_row["mcnemar_method"].startswith("sign test")
+    assert "latent_exact" not in doc["asymmetry"]
+    flat = doc["flatness"]
+    assert flat["pooled_gain_pp"] == pytest.approx(2.0) and flat["equivalent"]  # was +100 pp, not flat
+    assert "pooled gain +2.0 pp" in doc["summary"] and "100.0" not in doc["summary"]
+    assert "newly solved" not in doc["summary"]  # no item counts: the scores are fractions
+    assert any("partial-credit scores" in w for w in doc["diagnostics"]["warnings"])
+    # the binary suite beside it keeps its count-based paths
+    code = suite_row(doc, "code")
+    assert code["score_type"] == "binary" and code["gain_pp_method"].startswith("Tango")
+
+
+def test_h3_partial_credit_latent_interval_covers_under_a_null_of_no_change():
+    """Items with partial credit (0, 0.5 or 1, item-specific probabilities) and the same distribution in
+    both releases: the items-as-draws latent interval covers δ = 0 at about its level."""
+    from harness.stats import latent_gain
+
+    rng = np.random.default_rng(3)
+    reps, n, covered = 600, 150, 0
+    for _ in range(reps):
+        p = rng.dirichlet([1.0, 1.0, 1.0], size=n)  # per item: P(0), P(0.5), P(1)
+        draw = [rng.random(n)[:, None] > np.cumsum(p, axis=1)[:, :2] for _ in range(2)]
+        x0, x1 = (0.5 * d.sum(axis=1) for d in draw)
+        est = latent_gain(x1, x0, 1, 1)  # partial credit inferred from the fractions
+        covered += est.ci[0] <= 0 <= est.ci[1]
+    assert 0.92 <= covered / reps <= 0.98

@@ -19,6 +19,10 @@ def tost(estimate: float, se: float, margin: float, *, df: float | None = None, 
     """TOST of |θ| < margin from an estimate and its SE (normal, or t with `df`). p = max of the two
     one-sided p-values; `extra` holds the (1 - 2α) interval and whether equivalence was shown."""
     dist = stats.norm if df is None else stats.t(df)
+    if se == 0 and math.isfinite(estimate):  # no sampling variation (every item changed alike): a point
+        inside = abs(estimate) < margin
+        return TestResult(math.inf if inside else -math.inf, 0.0 if inside else 1.0, "TOST (zero SE)", df,
+                          {"ci": [estimate, estimate], "equivalent": inside, "margin": margin})
     if not (math.isfinite(se) and se > 0 and math.isfinite(estimate)):
         return TestResult(math.nan, math.nan, "TOST", df, {"ci": [math.nan, math.nan], "equivalent": False})
     p_lower = float(dist.sf((estimate + margin) / se))  # H0: θ ≤ -margin

@@ -55,7 +55,7 @@ class MHSums:
     gains: np.ndarray  # items whose mean score rose
     losses: np.ndarray  # items whose mean score fell
     n_items: np.ndarray
-    single_sample: np.ndarray  # bool: every item has one sample per release (k = 1)
+    single_sample: np.ndarray  # bool: every item has one sample per release (k = 1), scored 0 or 1
     pair_scale: np.ndarray  # mean k1 + k0: N·ΣR counts discordant sample pairs (= G when k = 1)
 
 
@@ -93,7 +93,8 @@ def mh_sums(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray | int, k0: np.ndarray
         r=total(r), s=total(s), pr=total(p * r), ps_qr=total(p * s + q * r), qs=total(q * s),
         gains=total(diff > 0).astype(int), losses=total(diff < 0).astype(int),
         n_items=np.bincount(group, minlength=n_groups),
-        single_sample=total((k1a != 1) | (k0a != 1)) == 0,
+        # one sample per item AND a 0/1 score: a partial-credit 0.5 is not a binomial count
+        single_sample=total((k1a != 1) | (k0a != 1) | (x1 % 1 != 0) | (x0 % 1 != 0)) == 0,
         pair_scale=total(k1a + k0a) / np.maximum(np.bincount(group, minlength=n_groups), 1),
     )
 
@@ -124,7 +125,7 @@ def exact_latent_ci(gains: int, losses: int, level: float = 0.95) -> tuple[float
 
 
 def latent_gain(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray | int = 1, k0: np.ndarray | int | None = None,
-                *, clusters: np.ndarray | None = None, level: float = 0.95) -> Estimate:
+                *, clusters: np.ndarray | None = None, level: float = 0.95, binary: bool | None = None) -> Estimate:
     """Per-suite latent gain δ̂ (Mantel-Haenszel over items, RBG variance; §1.4).
 
     x1, x0: per-item success counts of the new and old release out of k1, k0 samples (scalars or arrays;
@@ -133,35 +134,51 @@ def latent_gain(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray | int = 1, k0: np
     exact conditional binomial test. With `clusters` (one label per item) the variance is the
     cluster-robust linearisation Σ_c(Σ_{i∈c} R_i/R - S_i/S)²·C/(C-1), which equals RBG for k = 1 and
     singleton clusters.
+
+    `binary`: every sample scored exactly 0 or 1 (None: inferred from whole-number x1, x0, which is exact
+    for k = 1). Partial-credit scores (binary=False) enter as fractional successes, a quasi-likelihood
+    approximation to the conditional model: the RBG variance and the exact path assume binomial counts,
+    so such a suite gets the items-as-draws (sandwich) variance, each item its own cluster unless
+    `clusters` are given, and never the exact interval.
     """
     x1 = np.asarray(x1, float)
+    x0 = np.asarray(x0, float)
+    if binary is None:
+        binary = bool(np.all(x1 % 1 == 0) and np.all(x0 % 1 == 0))
     sums = mh_sums(x1, x0, k1, k0)
     delta, var, zero = mh_estimates(sums)
     d, v = float(delta[0]), float(var[0])
     g, lo = int(sums.gains[0]), int(sums.losses[0])
     notes = []
     method = "Mantel-Haenszel latent gain (RBG variance)"
-    if clusters is not None:
+    units = clusters if clusters is not None or binary else np.arange(x1.size)
+    if units is not None:
         r_i, s_i, _, _ = mh_terms(x1, x0, k1, k0)
-        codes, n_clusters = _codes(clusters)
+        codes, n_clusters = _codes(units)
         if not zero[0] and n_clusters > 1:
             u = np.bincount(codes, weights=r_i / sums.r[0] - s_i / sums.s[0], minlength=n_clusters)
             v = float(np.sum(u * u) * n_clusters / (n_clusters - 1))
-            method = f"Mantel-Haenszel latent gain (cluster-robust variance, {n_clusters} clusters)"
+            method = (f"Mantel-Haenszel latent gain (cluster-robust variance, {n_clusters} clusters)"
+                      if clusters is not None else
+                      "Mantel-Haenszel latent gain (items-as-draws sandwich variance)")
+    if not binary:
+        method = method.replace("latent gain", "latent gain on partial-credit scores", 1)
+        notes.append("partial-credit scores enter as fractional successes (an approximation to the conditional "
+                     "model); no exact interval applies")
     if zero[0]:
         notes.append("no gains or no losses: Haldane +0.5 correction")
     se = math.sqrt(v)
     z = _z(level)
-    if bool(sums.single_sample[0]) and min(g, lo) < EXACT_BELOW and clusters is None:
+    if binary and bool(sums.single_sample[0]) and min(g, lo) < EXACT_BELOW and clusters is None:
         ci = exact_latent_ci(g, lo, level)
         n = g + lo
         p = min(1.0, 2 * stats.binom.cdf(min(g, lo), n, 0.5)) if n else 1.0
         method = "Mantel-Haenszel latent gain, exact Clopper-Pearson-logit interval"
         notes.append(f"fewer than {EXACT_BELOW} gains or losses: exact interval and exact conditional p")
         return Estimate(d, se, ci, float(p), method, "; ".join(notes), level)
-    if min(g, lo) < EXACT_BELOW:
+    if binary and min(g, lo) < EXACT_BELOW:
         notes.append(f"fewer than {EXACT_BELOW} items gained or lost: the interval is approximate")
-    p = float(2 * stats.norm.sf(abs(d) / se)) if se > 0 else 1.0
+    p = float(2 * stats.norm.sf(abs(d) / se)) if se > 0 else (1.0 if d == 0 else 0.0)
     return Estimate(d, se, (d - z * se, d + z * se), p, method, "; ".join(notes), level)
 
 

@@ -66,18 +66,20 @@ def summary_for(doc: dict[str, Any]) -> str:
              f"{len(ug['suites'])} untargeted: {_names(ug['suites'])}{fresh})")
     out = []
     samples = {s.get("samples", 1) for s in doc["suites"]}
+    counts = samples == {1} and all(s.get("score_type", "binary") == "binary" for s in doc["suites"])
     if doc["mode"] == "scores":
         out.append(f"From published scores only (unpaired; weaker evidence). {scope}, targeted accuracy went from "
                    f"{tg['before']:.1f}% ({before}) to {tg['after']:.1f}% ({after}) on average, and untargeted "
                    f"accuracy from {ug['before']:.1f}% to {ug['after']:.1f}%.")
-    elif samples == {1}:
+    elif counts:
         out.append(f"{scope}, {after} newly solved {_num(tg['gain_ratio'], 1)} targeted items for each targeted item "
                    f"it newly failed, relative to {before} ({cl} {_ci(tg['gain_ratio_ci'], 1)}); on untargeted "
                    f"benchmarks the ratio was {_num(ug['gain_ratio'], 1)} ({_ci(ug['gain_ratio_ci'], 1)}).")
     else:
         k = max(samples)
+        how = f"{k} samples each" if samples != {1} else "partial-credit scores as fractional successes"
         out.append(f"{scope}, {after}'s odds of solving a targeted item rose {_num(tg['gain_ratio'], 2)}-fold over "
-                   f"{before} ({cl} {_ci(tg['gain_ratio_ci'], 2)}; Mantel-Haenszel over items, {k} samples each), "
+                   f"{before} ({cl} {_ci(tg['gain_ratio_ci'], 2)}; Mantel-Haenszel over items, {how}), "
                    f"and {_num(ug['gain_ratio'], 2)}-fold on untargeted items ({_ci(ug['gain_ratio_ci'], 2)}).")
     lat = doc["asymmetry"]["latent"]
     pp50 = lat.get("pp_at_50")
