@@ -710,8 +710,8 @@ def _power(n_items: np.ndarray, samples: int, st: int, su: int, discordance: flo
                         controls=controls, alpha=alpha, shift=float(np.clip(abs(shift), 0.0, 3.0)),
                         margin_pp=margin_pp)
         out = detectable(design)
-    except UserError as e:
-        warnings.append(f"power for this design not computed: {e}")
+    except Exception as e:  # noqa: BLE001 - the power block is auxiliary: it must never cost the comparison
+        warnings.append(f"power for this design not computed ({type(e).__name__}: {e})")
         return None
     out["note"] = ("what this design could detect at 80% power (median items per suite, observed one-sample "
                    "discordance and common latent gain)")

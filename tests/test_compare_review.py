@@ -204,3 +204,31 @@ def test_h3_partial_credit_latent_interval_covers_under_a_null_of_no_change():
         est = latent_gain(x1, x0, 1, 1)  # partial credit inferred from the fractions
         covered += est.ci[0] <= 0 <= est.ci[1]
     assert 0.92 <= covered / reps <= 0.98
+
+
+# ---------------------------------------------------------------------------------------------------- M1
+
+def test_m1_compare_with_a_thousand_samples_per_item_completes_with_its_power_block():
+    rng = np.random.default_rng(19)
+    frames = []
+    for suite, category, base, shift in (("code", "targeted", -0.3, 1.0), ("agent", "targeted", 0.0, 0.9),
+                                         ("math", "untargeted", 1.2, 0.3), ("fact", "untargeted", 0.8, 0.3)):
+        b = rng.normal(0, 1.5, 12)
+        for model, s in (("old", 0.0), ("new", shift)):
+            p = 1 / (1 + np.exp(b - base - s))
+            frames.append(rows_from(model, suite, category, (rng.random((12, 1000)) < p[:, None]).astype(float)))
+    doc = compare(table(frames), "old", "new", n_boot=0)
+    strict(doc)
+    assert doc["power"]["design"]["samples"] == 1000 and doc["power"]["mde_latent"] > 0
+
+
+def test_m1_a_failing_power_calculation_is_a_warning_not_a_lost_comparison(monkeypatch):
+    import harness.stats.power as power
+
+    def boom(design):
+        raise MemoryError("no room")
+
+    monkeypatch.setattr(power, "detectable", boom)
+    doc = _partial_credit_doc()
+    assert "power" not in doc
+    assert any("power for this design not computed (MemoryError" in w for w in doc["diagnostics"]["warnings"])

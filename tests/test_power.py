@@ -176,3 +176,41 @@ def test_pooled_discordance_is_the_variance_matching_harmonic_combination() -> N
     per_suite = (1 / 0.3 + 1 / 0.3) / 4 + (1 / 0.2 + 1 / 0.15) / 4
     assert (1 / pooled) * (1 / 2 + 1 / 2) == pytest.approx(per_suite)
     assert pooled < (0.3 + 0.3 + 0.2 + 0.15) / 4
+
+
+def _enumerated_item_variances(p0, p1, w, k):  # the (k + 1)² outcome grid, as a reference for small k
+    import numpy as np
+    from scipy import stats
+
+    xs = np.arange(k + 1)
+    f0 = stats.binom.pmf(xs[None, :], k, p0[:, None])
+    f1 = stats.binom.pmf(xs[None, :], k, p1[:, None])
+    x0, x1 = np.meshgrid(xs, xs, indexing="ij")
+    joint = f0[:, :, None] * f1[:, None, :]
+
+    def mean(a):
+        return float(np.einsum("n,nij,ij->", w, joint, a))
+
+    r, s = x1 * (k - x0) / (2 * k), (k - x1) * x0 / (2 * k)
+    er, es = mean(r), mean(s)
+    latent = (mean(r * r) - er**2) / er**2 + (mean(s * s) - es**2) / es**2 - 2 * (mean(r * s) - er * es) / (er * es)
+    d = (x1 - x0) / k
+    return latent, mean(d * d) - mean(d) ** 2
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 20])
+def test_item_variances_in_closed_form_equal_the_enumerated_outcome_grid(k: int) -> None:
+    p0, p1, w = pw._reference_items(1.3, 0.5, 0.3)
+    assert pw._item_variances(p0, p1, w, k) == pytest.approx(_enumerated_item_variances(p0, p1, w, k), rel=1e-10)
+
+
+def test_large_k_costs_no_memory_and_the_ratio_approaches_the_item_noise_floor() -> None:
+    """Review M1: k = 1,000 allocated 9,216·(k+1)² doubles (68.8 GiB, ArrayMemoryError)."""
+    r500 = pw.resampling_ratio(500, 0.25)
+    r1000 = pw.resampling_ratio(1000, 0.25)
+    floor = pw.resampling_ratio(10**6, 0.25)
+    for a, b in zip(r1000, r500, strict=True):
+        assert a < b  # still falling with k ...
+    for a, f in zip(r1000, floor, strict=True):
+        assert 0 < f < a < f * 1.1  # ... towards what item noise leaves (more samples cannot remove it)
+    assert detectable(Design(300, samples=1000))["mde_latent"] > 0

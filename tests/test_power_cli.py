@@ -72,3 +72,9 @@ def test_accuracy_derives_the_discordance_and_a_ceiling_costs_power(capsys: pyte
     assert c["mde_latent"] > b["mde_latent"]
     code, _, err = run_cli(capsys, "--accuracy", "0.4,0.8", "--discordance", "0.2")
     assert code == 2 and "either --discordance or --accuracy" in err
+
+
+def test_many_samples_per_item_are_fine(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "--samples", "500", "--json")  # review M1: this was an ArrayMemoryError
+    assert code == 0, err
+    assert json.loads(out)["mde_latent"] < json.loads(run_cli(capsys, "--samples", "5", "--json")[1])["mde_latent"]
