@@ -232,3 +232,43 @@ def test_m1_a_failing_power_calculation_is_a_warning_not_a_lost_comparison(monke
     doc = _partial_credit_doc()
     assert "power" not in doc
     assert any("power for this design not computed (MemoryError" in w for w in doc["diagnostics"]["warnings"])
+
+
+# ---------------------------------------------------------------------------------------------------- M2
+
+def test_m2_the_sentence_names_the_gate_that_actually_closed():
+    """exp13: 3 + 3 suites, nine controls, H1 and H2 rejected, HKSJ p < 0.001: generalisation was
+    blocked by the 4 + 4 rule, not by the controls (the sentence said the excess "was not" established)."""
+    rng = np.random.default_rng(2)
+    spec = [("c1", "targeted", 80, 20), ("c2", "targeted", 85, 20), ("c3", "targeted", 75, 20),
+            ("u1", "untargeted", 40, 35), ("u2", "untargeted", 42, 38), ("u3", "untargeted", 38, 36)]
+    frames = [f for s, c, g, lo in spec for f in gl_suite("old", "new", s, c, g, lo, 100, 100)]
+    controls = []
+    for i in range(9):
+        for s, c, g, lo in spec:
+            g = int(rng.integers(35, 60)) if c == "targeted" else g
+            frames += gl_suite(f"k{i}a", f"k{i}b", s, c, g, lo, 100, 100)
+        controls.append(f"k{i}a:k{i}b")
+    doc = compare(table(frames), "old", "new", controls=controls, n_boot=0)
+    assert [g["rejected"] for g in doc["gatekeeping"]] == [True, True, False]
+    assert doc["generalisation"]["hksj"]["p_value"] < 0.001
+    assert "exploratory" in doc["summary"]
+    assert "tests generalisation only from 4 + 4 suites (this design has 3 + 3)" in doc["summary"]
+    assert "and it was not here" not in doc["summary"]
+    from harness.report import wording
+
+    assert any("only from 4 + 4 suites" in line for line in wording.does_not_show(doc))
+
+
+def test_m2_without_controls_the_sentence_says_no_controls_were_given():
+    suites = {f"t{i}": ("targeted", 0.0, 1.2 + 0.1 * i) for i in range(4)}
+    suites |= {f"u{i}": ("untargeted", 1.0, 0.1 * i) for i in range(4)}
+    rng = np.random.default_rng(8)
+    frames = []
+    for suite, (category, base, shift) in suites.items():
+        b = rng.normal(0, 1.5, 300)
+        for model, s in (("old", 0.0), ("new", shift)):
+            frames.append(rows_from(model, suite, category, (rng.random(300) < 1 / (1 + np.exp(b - base - s)))))
+    doc = compare(table(frames), "old", "new", n_boot=0)
+    assert doc["generalisation"]["hksj"]["p_value"] < 0.05 and not doc["gatekeeping"][2]["tested"]
+    assert "that test was not made here (no control transitions were given)" in doc["summary"]

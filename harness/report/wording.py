@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.report import fmt
+from harness.stats.sentence import h3_blocker
 
 Doc = Mapping[str, Any]
 
@@ -252,9 +253,8 @@ def does_not_show(doc: Doc) -> list[str]:
         out.append(f"Anything about benchmarks beyond these {n}: with fewer than 3 + 3 suites no inference beyond "
                    "them is statistically supported.")
     elif not h3.get("rejected"):
-        out.append(f"Anything about benchmarks beyond these {n}: generalisation was not established by the "
-                   "pre-registered sequence of tests (it needs 4 + 4 suites and comes after the comparison with "
-                   "other developers' transitions).")
+        out.append(f"Anything about benchmarks beyond these {n}: generalisation was not established, because "
+                   f"{h3_blocker(doc)}.")
     td = doc.get("triple_difference")
     if not td:
         out.append("Whether this is unusual for the industry: no other developers' transitions were compared.")

@@ -150,6 +150,29 @@ def _generalisation_sentence(doc: Mapping[str, Any], n: int, cl: str) -> str:
         return (f"Treating the benchmarks as draws from their domains, the pattern is consistent with one that "
                 f"holds beyond them ({hksj}{caveat}).")
     return (f"Treating the benchmarks as draws from their domains, the meta-regression points beyond them ({hksj}"
-            f"{caveat}), but only as an exploratory result: the pre-registered sequence tests generalisation only "
-            "after the excess over other developers' transitions is established, and it was not here, so the "
-            "finding stays limited to these benchmarks.")
+            f"{caveat}), but only as an exploratory result: {h3_blocker(doc)}, so the finding stays limited to "
+            "these benchmarks.")
+
+
+def h3_blocker(doc: Mapping[str, Any]) -> str:
+    """Why the pre-registered sequence (§1.9: H1 → H2 → H3) did not claim generalisation, read off the
+    gatekeeping rows: the first gate that closed, in words (never a reason that did not apply)."""
+    gates = list(doc.get("gatekeeping") or [])
+    h1, h2, h3 = (next((g for g in gates if str(g.get("hypothesis", "")).startswith(h)), {}) for h in ("H1", "H2", "H3"))
+    gen = doc.get("generalisation") or {}
+    if not h1.get("rejected"):
+        return ("the pre-registered sequence tests generalisation only after the layer-1 asymmetry is established, "
+                "and it was not here")
+    if not h2.get("rejected"):
+        if not h2.get("tested"):
+            why = str(h2.get("reason") or "it could not be tested")
+            why = "no control transitions were given" if why == "no control transitions given" else why
+            return ("the pre-registered sequence tests generalisation only after the excess over other developers' "
+                    f"transitions is established, and that test was not made here ({why})")
+        return ("the pre-registered sequence tests generalisation only after the excess over other developers' "
+                "transitions is established, and it was not here")
+    if not h3.get("tested"):
+        st, su = gen.get("n_targeted"), gen.get("n_untargeted")
+        have = f" (this design has {st} + {su})" if st is not None and su is not None else ""
+        return f"the pre-registered sequence tests generalisation only from 4 + 4 suites{have}"
+    return "the pre-registered test of generalisation (one-sided, in the gatekeeping sequence) was not rejected"
