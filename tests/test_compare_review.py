@@ -272,3 +272,32 @@ def test_m2_without_controls_the_sentence_says_no_controls_were_given():
     doc = compare(table(frames), "old", "new", n_boot=0)
     assert doc["generalisation"]["hksj"]["p_value"] < 0.05 and not doc["gatekeeping"][2]["tested"]
     assert "that test was not made here (no control transitions were given)" in doc["summary"]
+
+
+# ---------------------------------------------------------------------------------------------------- M3
+
+def _published() -> pd.DataFrame:
+    return pd.DataFrame([("old", "code", "targeted", 40.0, 164), ("new", "code", "targeted", 55.0, 164),
+                         ("old", "agent", "targeted", 30.0, 200), ("new", "agent", "targeted", 45.0, 200),
+                         ("old", "math", "untargeted", 80.0, 500), ("new", "math", "untargeted", 88.0, 500),
+                         ("old", "fact", "untargeted", 85.0, 1000), ("new", "fact", "untargeted", 90.0, 1000)],
+                        columns=["model", "suite", "category", "score", "n_items"])
+
+
+def test_m3_score_mode_does_not_claim_the_logit_scale_removes_ceilings():
+    """exp8: marginal logits of published accuracies are not ceiling-free (§1.3); the headline said the
+    scale 'corrects for benchmarks that start near 0% or 100%' and the caveat called it primary."""
+    from harness.compare import compare_scores
+    from harness.report import wording
+    from harness.report.page import render_page
+
+    doc = compare_scores(_published(), "old", "new")
+    headline = " ".join(wording.headline(doc))
+    assert "corrects for" not in headline
+    assert "marginal log-odds scale" in headline and "does not remove" in headline
+    assert "not ceiling-free" in doc["caveat"] and "scale is primary" not in doc["caveat"]
+    assert "not ceiling-free" in render_page(doc, [])
+    items = _partial_credit_doc()  # item mode keeps the conditional-scale wording
+    assert "conditional log-odds" in items["caveat"] and "not ceiling-free" not in items["caveat"]
+    assert "one-parameter item model" in " ".join(wording.headline(items))
+

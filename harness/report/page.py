@@ -175,6 +175,14 @@ def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str,
     return rows
 
 
+_LOGIT_NOTE = {
+    False: "Logits are changes in log-odds of success (STATISTICS.md §1.3); from paired items they are conditional "
+           "log odds, which under a one-parameter item model do not shrink near 0% or 100% as percentage points do.",
+    True: "Logits are changes in log-odds of the published accuracies (STATISTICS.md §1.3): these marginal log odds "
+          "shrink less near 0% or 100% than percentage points do, but they are not ceiling-free.",
+}
+
+
 def _policy(doc: Mapping[str, Any], charts: Mapping[str, Chart]) -> str:
     rows = estimand_rows(doc)
     est_table = table(["Estimand", "Scale", "Estimate", "95% interval", "p-value", "Method"], rows, numeric=(2, 3, 4))
@@ -182,9 +190,8 @@ def _policy(doc: Mapping[str, Any], charts: Mapping[str, Chart]) -> str:
                 "paragraph is the compare document's own summary, caveat included. With the numbers, methods, data "
                 "hashes and the command that reproduces it, it is in <a href=\"citation.txt\">citation.txt</a>.</p>")
     return (f'<section id="policy"><h2>For policy</h2><h3>Estimates, each with its interval and scale</h3>{est_table}'
-            f"<p class=\"small\">Logits are changes in log-odds of success (STATISTICS.md §1.3): they do not shrink near "
-            f"0% or 100% as percentage points do. Percentage points (pp) are absolute differences between "
-            f"accuracies, never relative changes.</p><h3>Citation</h3>{citation}"
+            f"<p class=\"small\">{e(_LOGIT_NOTE[doc.get('mode') == 'scores'])} Percentage points (pp) are absolute "
+            f"differences between accuracies, never relative changes.</p><h3>Citation</h3>{citation}"
             f"<h3>Pre-registration</h3><p>{e(wording.preregistration(doc))}</p>"
             f"{figure(charts['asymmetry'])}<h3>Other developers' release transitions</h3>{figure(charts['controls'])}"
             "</section>")

@@ -29,6 +29,15 @@ SCORE_LEVEL = ("Published scores are score-level, unpaired evidence: each releas
 ITEM_LEVEL = ("Item-level evidence: both releases answered the same items through the same harness, so each "
               "item pairs with itself and the intervals come from paired statistics.")
 
+#: How the headline names the scale, by mode (§1.3): conditional log odds from paired items are
+#: ceiling-free under a Rasch model; marginal logits of published accuracies are not.
+SCALE_CLAUSE = {
+    False: "log-odds (latent) scale, which under a one-parameter item model is not distorted by benchmarks that "
+           "start near 0% or 100%",
+    True: "marginal log-odds scale of the published accuracies, which reduces but does not remove the distortion "
+          "from benchmarks that start near 0% or 100%",
+}
+
 TARGETED_DESC = "targeted benchmarks (coding, agentic)"
 UNTARGETED_DESC = "untargeted benchmarks (math, factual recall)"
 
@@ -141,7 +150,7 @@ def _latent_clause(doc: Doc) -> str:
         return "the latent-scale asymmetry could not be estimated"
     size = abs(est)
     direction = "exceeded" if est > 0 else "fell short of" if est < 0 else "matched"
-    clause = (f"on the log-odds (latent) scale, which corrects for benchmarks that start near 0% or 100%, "
+    clause = (f"on the {SCALE_CLAUSE[doc.get('mode') == 'scores']}, "
               f"targeted gains {direction} untargeted gains by {fmt.num(size)} logits "
               f"(95% CI {fmt.interval(ci)} for targeted minus untargeted)")
     if fmt.is_num(at50):

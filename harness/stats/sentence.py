@@ -17,6 +17,19 @@ CAVEAT = ("Disproportionate gains are consistent with targeted distillation, but
           "benchmark contamination. This analysis does not identify the source of the improvement.")
 
 
+#: The scale caveat, by mode (§1.3): item-level data give the conditional (Mantel-Haenszel) log odds, which
+#: a Rasch model makes ceiling-free; published accuracies give only marginal logits, which are not.
+SCALE_NOTE = {
+    False: "Percentage-point figures are ceiling-sensitive; the primary scale is the conditional log-odds (latent) "
+           "scale, which under a one-parameter item model is not distorted by benchmarks that start near 0% or "
+           "100%.",
+    True: "Percentage-point figures are ceiling-sensitive. With published accuracies only marginal log-odds are "
+          "available: less ceiling-sensitive than percentage points but not ceiling-free (they depend on the spread "
+          "of item difficulties: the same latent shift of 0.8 logits is 0.57 logits at a 35% start and 0.67 at 90%), "
+          "so the asymmetry on this scale is approximate.",
+}
+
+
 def _p(p: float | None) -> str:
     if p is None or not math.isfinite(p):
         return "p n/a"
@@ -48,7 +61,7 @@ def caveat_for(doc: dict[str, Any]) -> str:
         parts.append("These figures come from published scores: the releases are not paired item by item and no "
                      "item-level check (item content, errors, decoding settings) was possible, so this is weaker "
                      "evidence than an item-level comparison.")
-    parts.append("Percentage-point figures are ceiling-sensitive; the latent (logit) scale is primary.")
+    parts.append(SCALE_NOTE[doc.get("mode") == "scores"])
     parts.append(CAVEAT)
     return " ".join(parts)
 
