@@ -7,9 +7,11 @@ exempt from the process limit). In the default `fork` mode each worker is a clea
 once inside its own bwrap, as the init of a user and pid namespace of its own; for every program it
 prepares a forked child with its own mount and IPC namespaces (a private, size-capped /tmp), rlimits
 (CPU, address space, file size, processes, open files), no capabilities, no_new_privs and a seccomp
-filter, and hands it the program. A wall clock kills the program; after it, every process it started is
-killed and reaped and its files vanish. Output is read incrementally and capped. See
-harness/sandbox_worker.py for the in-sandbox half.
+filter, and hands it the program. All the processes of one program share one memory and process budget:
+a cgroup per worker where this process may make one (harness/sandbox_cgroup.py), else the worker samples
+their total memory. A wall clock kills the program; after it, every process it started is killed and
+reaped and its files vanish. Output is read incrementally and capped. See harness/sandbox_worker.py for
+the in-sandbox half.
 
 `plain` mode starts one bwrap + interpreter per program (the fallback where nested namespaces are not
 allowed; slower). Without bubblewrap nothing runs unless ASYMMETRY_ALLOW_UNSANDBOXED=1 (`asymmetry run
@@ -45,7 +47,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import sandbox_worker
+from harness import sandbox_cgroup, sandbox_worker
 from harness.errors import UserError
 
 ALLOW_UNSANDBOXED_ENV = "ASYMMETRY_ALLOW_UNSANDBOXED"
@@ -82,9 +84,13 @@ class SandboxError(RuntimeError):
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-program resource limits. Processes counts threads too, and includes ~3 of the sandbox's own."""
+    """Per-program resource limits. Processes counts threads too, and includes ~3 of the sandbox's own.
 
-    memory_mb: int = 1024  # address space (RLIMIT_AS)
+    `memory_mb` bounds each process's address space and the memory of all the program's processes
+    together: a cgroup (plus `tmp_mb` and harness.sandbox_cgroup.SLACK_MB of room) where this process
+    may make one, else the worker's sampling of their private memory (`Sandbox.info()["memory_budget"]`)."""
+
+    memory_mb: int = 1024  # address space of each process (RLIMIT_AS), and of all of them together
     file_mb: int = 16  # largest file the program may write (RLIMIT_FSIZE)
     tmp_mb: int = 64  # size of its throwaway /tmp
     nproc: int = 64  # processes + threads (RLIMIT_NPROC, counted in the program's own user namespace)
@@ -120,6 +126,8 @@ def classify(raw: dict[str, Any], timeout_s: float) -> ExecResult:
     cpu_limit = max(1, math.ceil(timeout_s))
     if raw.get("killed_for") == "output" or sig == signal.SIGXFSZ:
         status = "output_limit"
+    elif raw.get("killed_for") == "memory" or raw.get("oom_kills"):
+        status = "memory"  # the program's processes together went over its memory budget
     elif (
         raw.get("killed_for") == "timeout"
         or sig == signal.SIGXCPU
@@ -273,9 +281,10 @@ class _Worker:
     to an event loop and a pool outlives any one `asyncio.run`.
     """
 
-    def __init__(self, argv: list[str], max_frame: int) -> None:
+    def __init__(self, argv: list[str], max_frame: int, leaf: sandbox_cgroup.Leaf | None = None) -> None:
         self.argv = argv
         self.max_frame = max_frame
+        self.leaf = leaf  # the cgroup its programs join (one memory and process budget each), if any
         self.proc: subprocess.Popen[bytes] | None = None
         self.ready: dict[str, Any] = {}
 
@@ -299,6 +308,7 @@ class _Worker:
             cwd="/",
             start_new_session=True,
             close_fds=True,
+            pass_fds=tuple(self.leaf.fds) if self.leaf else (),
             **drop,
         )
 
@@ -320,11 +330,14 @@ class _Worker:
         try:
             self.proc.stdin.write(_FRAME.pack(len(body)) + body)
             self.proc.stdin.flush()
-            return self._recv(time.monotonic() + timeout_s)
+            raw = self._recv(time.monotonic() + timeout_s)
         except (OSError, ValueError, _WorkerLost) as exc:
             detail = self._stderr_tail() or str(exc) or "the worker exited"
             self.kill()
             raise _WorkerLost(detail) from None
+        if self.leaf is not None:
+            raw["oom_kills"] = self.leaf.new_oom_kills()  # the kernel stopped it at its memory budget
+        return raw
 
     def _recv(self, deadline: float) -> dict[str, Any]:
         (size,) = _FRAME.unpack(self._read_exact(_FRAME.size, deadline))
@@ -379,6 +392,9 @@ class _Worker:
                         pipe.close()
                     except OSError:
                         pass
+        if self.leaf is not None:
+            self.leaf.close()
+            self.leaf = None
         _live_workers.discard(self)
 
     def close(self) -> None:
@@ -407,6 +423,7 @@ class Sandbox:
     workers: int = 0  # 0: one per CPU
     limits: Limits = field(default_factory=Limits)
     mode: str = "auto"  # auto | fork | plain (auto: fork where nested namespaces work, else plain)
+    cgroups: bool = True  # a cgroup budget per program where possible; False: the worker's sampling only
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -427,6 +444,8 @@ class Sandbox:
         self._unsandboxed = False
         self._note = ""
         self._seccomp: bool | None = None
+        self._cgroup_place: sandbox_cgroup.Place | None = None
+        self._budget = ""
 
     # ---- lifecycle
     async def start(self) -> Sandbox:
@@ -452,6 +471,7 @@ class Sandbox:
                 self._unsandboxed = True
                 self.mode = "plain"
             self._python = sandbox_python()
+            self._find_cgroup_place()
             if self.mode in ("auto", "fork"):
                 try:
                     self._start_pool()
@@ -469,6 +489,26 @@ class Sandbox:
                 self._check_plain()
             self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="sandbox")
             self._started = True
+
+    def _find_cgroup_place(self) -> None:
+        self._cgroup_place, why = sandbox_cgroup.find_place() if self.cgroups else (None, "cgroups=False")
+        if self._cgroup_place is not None:
+            sandbox_cgroup.remove_stale(self._cgroup_place)
+            self._budget = f"{self._cgroup_place.describe()}: memory and processes of each program together"
+        elif self._unsandboxed:
+            self._budget = f"per process only ({why}; unsandboxed programs are not sampled)"
+        else:
+            self._budget = f"sampled every {sandbox_worker._SAMPLE_S * 1000:g} ms by the worker ({why})"
+
+    def _new_leaf(self) -> sandbox_cgroup.Leaf | None:
+        if self._cgroup_place is None:
+            return None
+        try:
+            total_mb = self.limits.memory_mb + self.limits.tmp_mb + sandbox_cgroup.SLACK_MB
+            return sandbox_cgroup.Leaf(self._cgroup_place, total_mb, self.limits.nproc)
+        except OSError as exc:  # e.g. out of cgroups: this worker's budget is sampled instead
+            self._budget += f"; a worker fell back to sampling ({exc.strerror or exc})"
+            return None
 
     def _start_pool(self) -> None:
         workers = [self._new_worker("serve", wait=False) for _ in range(self.workers)]
@@ -602,18 +642,25 @@ class Sandbox:
 
     def _new_worker(self, mode: str, *, wait: bool = True, workdir: str | None = None) -> _Worker:
         """`serve`: a pool worker, namespaces per program; `once`: one program, in bwrap's namespaces."""
+        leaf = self._new_leaf()
         config = {
             "limits": asdict(self.limits),
             "isolate": mode == "serve",
             "contained": not self._unsandboxed,
             "workdir": workdir,
+            "cgroup_fds": leaf.fds if leaf else [],
         }
         argv = [self._python, "-I", "-S", "-c", _worker_source(), mode, json.dumps(config)]
         if not self._unsandboxed:
             assert self._bwrap is not None
             argv = bwrap_args(self._bwrap, self._python, self.limits) + argv
-        worker = _Worker(argv, max_frame=16 * self.limits.output_bytes + (1 << 20))  # JSON: <= 6 chars a byte
-        worker.spawn()
+        worker = _Worker(argv, max_frame=16 * self.limits.output_bytes + (1 << 20), leaf=leaf)  # JSON: <= 6 chars a byte
+        try:
+            worker.spawn()
+        except BaseException:
+            if leaf is not None:
+                leaf.close()
+            raise
         self._pool.add(worker)
         if wait:
             self._remember(worker.wait_ready())
@@ -635,6 +682,7 @@ class Sandbox:
             "seccomp": self._seccomp,
             "workers": self.workers,
             "limits": asdict(self.limits),
+            "memory_budget": self._budget,
             "note": self._note,
         }
 

@@ -55,6 +55,7 @@ _PR_SET_CHILD_SUBREAPER, _PR_SET_NO_NEW_PRIVS, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 _AFTER_REPORT_DRAIN_S = 0.25  # after the exit status, how long to wait for stray writers to close output
 _AFTER_KILL_DRAIN_S = 2.0
+_SAMPLE_S = 0.01  # without a cgroup: how often the total memory of a program's processes is measured
 
 
 # ----------------------------------------------------------------------------------------------- framing
@@ -268,6 +269,10 @@ def _request_limits(limits: dict, timeout_s: float) -> None:
 def _program_child(config: dict, fds: dict, isolated: bool) -> None:
     """The child that will run one program: set up, wait for the program, run it. Never returns."""
     try:
+        # First of all, join the program's cgroups (one memory and process budget for all its processes):
+        # the host opened their cgroup.procs and passed the descriptors in; closed below before it runs.
+        for fd in config.get("cgroup_fds") or ():
+            os.write(fd, b"0")
         os.setsid()
         if isolated:  # its own mount (for a fresh /tmp) and IPC namespaces, inside the worker's user ns
             _check(_c().unshare(_CLONE_NEWNS | _CLONE_NEWIPC), "unshare")
@@ -433,10 +438,38 @@ class Prepared:
                     pass
 
 
-def run_prepared(prep: Prepared, req: dict, cap: int, contained: bool) -> dict:
-    """Hand `req` to the waiting child, then supervise it: wall clock, output cap, exit status."""
+def memory_in_use(exclude: set) -> int:
+    """Bytes of private memory of every process we can see but `exclude` (our pid namespace: exactly the
+    program's processes), beyond what each inherited from us at fork.
+
+    The fallback budget where no cgroup could be made. It over-counts the pages a program's own forks
+    share with it (each counts them), so it errs towards stopping a program, never towards the host."""
+    page = os.sysconf("SC_PAGE_SIZE")
+
+    def private(pid: str) -> int:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            fields = f.read().split()
+        return max(0, int(fields[1]) - int(fields[2]))  # resident - shared: anonymous memory in use
+
+    base = private("self")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) not in exclude:
+            try:
+                total += max(0, private(entry) - base)
+            except (OSError, IndexError, ValueError):
+                continue  # exited meanwhile
+    return total * page
+
+
+def run_prepared(prep: Prepared, req: dict, cap: int, contained: bool, budget: int = 0) -> dict:
+    """Hand `req` to the waiting child, then supervise it: wall clock, output cap, exit status, and
+    (`budget` bytes, contained only) the total memory of all its processes."""
     start = time.monotonic()
     deadline = start + float(req["timeout_s"])
+    sample = budget > 0 and contained
+    exclude = {1, os.getpid()}  # the namespace's init and us; every other process is the program's
+    next_sample = start
     try:
         _write_all(
             prep.req_w, json.dumps({"program": req["program"], "timeout_s": req["timeout_s"]}).encode()
@@ -469,9 +502,15 @@ def run_prepared(prep: Prepared, req: dict, cap: int, contained: bool) -> dict:
             kill("timeout")
         if drain_until is not None and now >= drain_until:
             break
+        if sample and killed_for is None and finished_at is None and now >= next_sample:
+            if memory_in_use(exclude) > budget:
+                kill("memory")
+            next_sample = now + _SAMPLE_S
         wait = (drain_until if drain_until is not None else deadline) - now
         if prep.pidfd is None and prep.wait_status is None:
             wait = min(wait, 0.005)
+        if sample and killed_for is None and finished_at is None:
+            wait = min(wait, max(0.0, next_sample - now))
         for key, _ in sel.select(max(0.0, wait)):
             fd = key.fd
             if fd == prep.pidfd:
@@ -625,13 +664,17 @@ def _preload() -> None:
 
 def main(argv: list) -> int:
     """Serve requests until end of input (`serve`) or run exactly one (`once`). argv[2] is the JSON config:
-    {"limits": {...}, "isolate": bool, "contained": bool, "workdir": str | null}. `isolate`: programs in
-    namespaces of their own under a namespace init; `contained`: we run in bubblewrap's pid namespace."""
+    {"limits": {...}, "isolate": bool, "contained": bool, "workdir": str | null, "cgroup_fds": [int]}.
+    `isolate`: programs in namespaces of their own under a namespace init; `contained`: we run in
+    bubblewrap's pid namespace; `cgroup_fds`: cgroup.procs files every program joins (else the worker
+    samples the program's total memory itself)."""
     mode = argv[1]
     config = json.loads(argv[2])
     isolated = bool(config.get("isolate"))
     contained = bool(config.get("contained"))
     cap = int(config["limits"]["output_bytes"])
+    # no cgroup budget: the worker itself keeps the total memory of a program's processes in check
+    budget = 0 if config.get("cgroup_fds") else int(config["limits"]["memory_mb"]) << 20
     proto_in, proto_out = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
@@ -654,7 +697,7 @@ def main(argv: list) -> int:
         req = recv_frame(proto_in)
         if req is None:
             return 0
-        answer = run_prepared(prepared, req, cap, contained)
+        answer = run_prepared(prepared, req, cap, contained, budget)
         send_frame(proto_out, answer)
         clean_up(contained)
         if mode == "once":
