@@ -20,6 +20,9 @@ unbounded or undefined number is null (the document is strict JSON: no NaN, no i
         latent_gain, latent_gain_ci (logits),           + latent_gain_se, + latent_p_value, + latent_method,
                                                         + latent_note, + normalized_gain, + normalized_gain_ci
         mcnemar_midp, p_holm (null in scores mode),     + mcnemar_method, + error_rate_before, + error_rate_after
+            (mcnemar_midp is the suite's paired test as mcnemar_method names it: McNemar mid-p for one 0/1
+             sample per item, a sign test over items otherwise, and with item clusters the cluster-robust
+             t-test of the latent gain; + mcnemar_midp_unclustered then keeps the item-level p)
         + flags: [str]   ("clustered", "ceiling", "floor", "excluded: …", "few discordant", "exact interval",
                           "zero cell (Haldane)", "hash mismatch", "unpaired (published scores)", "partial credit", …)
         + pass_at_k: {k, before, after, note} and + variance_split (k > 1, descriptive only)

@@ -301,3 +301,31 @@ def test_m3_score_mode_does_not_claim_the_logit_scale_removes_ceilings():
     assert "conditional log-odds" in items["caveat"] and "not ceiling-free" not in items["caveat"]
     assert "one-parameter item model" in " ".join(wording.headline(items))
 
+
+
+# ---------------------------------------------------------------------------------------------------- M4
+
+def test_m4_the_per_suite_test_respects_item_clusters():
+    """exp10: 30 clusters of 10 items, each cluster changing by its own N(0, 1) logits between releases,
+    no change on average. The per-suite p (and so its Holm p) must hold its level; McNemar on the items
+    rejected 12.8% of the time at a nominal 5%."""
+    from harness.compare import Pair, suite_stats
+
+    rng = np.random.default_rng(11)
+    reps, n_clusters, size = 1000, 30, 10
+    cluster = np.repeat(np.arange(n_clusters), size).astype(str)
+    rejected = 0
+    for _ in range(reps):
+        b = rng.normal(0, 1.5, n_clusters * size)
+        change = np.repeat(rng.normal(0, 1.0, n_clusters), size)
+        y0 = (rng.random(b.size) < 1 / (1 + np.exp(b))).astype(float)
+        y1 = (rng.random(b.size) < 1 / (1 + np.exp(b - change))).astype(float)
+        ones = np.ones(b.size)
+        pair = Pair("old", "new", ["code"], np.array([True]), np.zeros(b.size, np.intp), y1, y0, ones, ones,
+                    cluster, None)
+        row = suite_stats(pair).rows[0]
+        rejected += row["mcnemar_midp"] < 0.05
+    assert rejected / reps < 0.07  # binomial SE 0.7 points at 5%
+    assert row["mcnemar_method"].startswith("cluster-robust test of the latent gain (")
+    assert "ignores item clusters" in row["mcnemar_method"] and "mcnemar_midp_unclustered" in row
+    assert row["mcnemar_midp"] == pytest.approx(row["latent_p_value"])

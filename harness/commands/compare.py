@@ -284,7 +284,7 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
     if wide:
         columns = [("suite", "left"), ("cat.", "left"), ("items", "right"), ("before → after %", "right"),
                    ("gain pp [95% CI]", "right"), ("gains/losses", "right"), ("latent δ [95% CI]", "right"),
-                   ("mid-p", "right"), ("Holm p", "right"), ("flags", "left")]
+                   ("test p", "right"), ("Holm p", "right"), ("flags", "left")]
     else:  # 80 columns: two lines per suite, intervals under their estimates
         columns = [("suite", "left"), ("acc. %", "right"), ("gain pp", "right"), ("latent δ", "right"),
                    ("G/L", "right"), ("Holm p", "right"), ("flags", "left")]

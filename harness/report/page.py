@@ -212,7 +212,7 @@ def _suite_table(doc: Mapping[str, Any]) -> str:
         classes.append(str(s.get("category")))
     return table(["Suite", "Group", "Capability", "Items", "Samples", "Before % [95% CI]", "After % [95% CI]",
                   "Change pp [95% CI]", "Gains", "Losses", "Gain/loss ratio [95% CI]", "Latent gain, logits [95% CI]",
-                  "McNemar mid-p", "Holm p", "Flags"], rows, numeric=tuple(range(3, 14)), row_classes=classes)
+                  "Paired test p", "Holm p", "Flags"], rows, numeric=tuple(range(3, 14)), row_classes=classes)
 
 
 def _methods(doc: Mapping[str, Any]) -> str:
@@ -221,10 +221,12 @@ def _methods(doc: Mapping[str, Any]) -> str:
     diag = doc.get("diagnostics") or {}
     suite_methods = sorted({str(s.get("latent_method")) for s in doc.get("suites") or [] if s.get("latent_method")})
     pp_methods = sorted({str(s.get("gain_pp_method")) for s in doc.get("suites") or [] if s.get("gain_pp_method")})
+    test_methods = sorted({str(s.get("mcnemar_method")) for s in doc.get("suites") or [] if s.get("mcnemar_method")})
     items = [
         f"Mode: {doc.get('mode')} ({wording.evidence_note(doc)})",
         f"Primary scale: {doc.get('scale')} (log-odds). Per-suite latent gains: {'; '.join(suite_methods) or 'n/a'}.",
         f"Per-suite percentage-point intervals: {'; '.join(pp_methods) or 'n/a'}.",
+        f"Per-suite paired tests (the 'Paired test p' column): {'; '.join(test_methods) or 'n/a'}.",
     ]
     for key in ("latent", "pp", "normalized"):
         est = asym.get(key) or {}

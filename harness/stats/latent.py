@@ -152,14 +152,16 @@ def latent_gain(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray | int = 1, k0: np
     notes = []
     method = "Mantel-Haenszel latent gain (RBG variance)"
     units = clusters if clusters is not None or binary else np.arange(x1.size)
+    df = None  # robust variances: t with C - 1 df (CRVE small-sample reference, as statsmodels' use_t)
     if units is not None:
         r_i, s_i, _, _ = mh_terms(x1, x0, k1, k0)
         codes, n_clusters = _codes(units)
         if not zero[0] and n_clusters > 1:
             u = np.bincount(codes, weights=r_i / sums.r[0] - s_i / sums.s[0], minlength=n_clusters)
             v = float(np.sum(u * u) * n_clusters / (n_clusters - 1))
-            method = (f"Mantel-Haenszel latent gain (cluster-robust variance, {n_clusters} clusters)"
-                      if clusters is not None else
+            df = n_clusters - 1
+            method = (f"Mantel-Haenszel latent gain (cluster-robust variance, {n_clusters} clusters, t with "
+                      f"{df} df)" if clusters is not None else
                       "Mantel-Haenszel latent gain (items-as-draws sandwich variance)")
     if not binary:
         method = method.replace("latent gain", "latent gain on partial-credit scores", 1)
@@ -168,7 +170,6 @@ def latent_gain(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray | int = 1, k0: np
     if zero[0]:
         notes.append("no gains or no losses: Haldane +0.5 correction")
     se = math.sqrt(v)
-    z = _z(level)
     if binary and bool(sums.single_sample[0]) and min(g, lo) < EXACT_BELOW and clusters is None:
         ci = exact_latent_ci(g, lo, level)
         n = g + lo
@@ -178,7 +179,9 @@ def latent_gain(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray | int = 1, k0: np
         return Estimate(d, se, ci, float(p), method, "; ".join(notes), level)
     if binary and min(g, lo) < EXACT_BELOW:
         notes.append(f"fewer than {EXACT_BELOW} items gained or lost: the interval is approximate")
-    p = float(2 * stats.norm.sf(abs(d) / se)) if se > 0 else (1.0 if d == 0 else 0.0)
+    dist = stats.norm if df is None else stats.t(df)
+    z = float(dist.ppf(0.5 + level / 2))
+    p = float(2 * dist.sf(abs(d) / se)) if se > 0 else (1.0 if d == 0 else 0.0)
     return Estimate(d, se, (d - z * se, d + z * se), p, method, "; ".join(notes), level)
 
 
