@@ -886,8 +886,15 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     for name, mask in (("targeted", t_inc), ("untargeted", ~t_inc)):
         gm = group_mean(y_l[mask], v_l[mask], level=level)
         names = [s for s, i, t in zip(pair.suites, inc, pair.targeted, strict=True) if i and t == (name == "targeted")]
+        in_group = inc & (pair.targeted == (name == "targeted"))
+        counted = [r for r, i in zip(ss.rows, in_group, strict=True) if i]
         groups[name] = {"suites": names, "gain_ratio": _f(math.exp(gm.estimate)),
-                        "gain_ratio_ci": [_f(math.exp(c)) for c in gm.ci], "latent": _f(gm.estimate),
+                        "gain_ratio_ci": [_f(math.exp(c)) for c in gm.ci],
+                        "gain_ratio_method": "geometric mean of the group's per-suite gain/loss ratios (e^ of the "
+                                             "mean latent gain, equal suite weights), not a pooled count ratio",
+                        "gains": int(ss.gains[in_group].sum()), "losses": int(ss.losses[in_group].sum()),
+                        "zero_cell_suites": [r["suite"] for r in counted if "zero cell (Haldane)" in r["flags"]],
+                        "latent": _f(gm.estimate),
                         "latent_ci": _interval(gm.ci), "latent_se": _f(gm.se),
                         "gain_pp": _f(float(np.mean(y_p[mask])) * 100),
                         "pp_at_50": 100 * float(pp_equivalent(gm.estimate, 0.5)),

@@ -32,7 +32,10 @@ unbounded or undefined number is null (the document is strict JSON: no NaN, no i
         + latent.pp_at_50 (pp-equivalent of A^L at a 50% start), + latent.p_ref, + latent.pp_at_ref
         + latent_analytic (when the cluster bootstrap supplies `latent`), + latent_exact (Fisher, sparse suites)
     + groups: {targeted|untargeted: {suites, gain_ratio, gain_ratio_ci, latent, latent_ci, latent_se, gain_pp,
-                                     pp_at_50, before, after}}
+                                     pp_at_50, before, after, + gain_ratio_method, + gains, + losses,
+                                     + zero_cell_suites}}
+        (gain_ratio = e^latent, the geometric mean of the suites' gain/loss ratios, not a pooled count ratio;
+         gains/losses are the raw counts over the group's suites, items mode)
     generalisation: {hksj: {estimate, ci, p_value, …} | null, permutation: {p_value, n_labelings, …} | null,
                      + hksj_modified, + testable (bool), + n_targeted, + n_untargeted, + note}
     flatness: {margin_pp, ci90, equivalent, + pooled_gain_pp, + p_value, + n_items, + level, + method,

@@ -329,3 +329,39 @@ def test_m4_the_per_suite_test_respects_item_clusters():
     assert row["mcnemar_method"].startswith("cluster-robust test of the latent gain (")
     assert "ignores item clusters" in row["mcnemar_method"] and "mcnemar_midp_unclustered" in row
     assert row["mcnemar_midp"] == pytest.approx(row["latent_p_value"])
+
+
+# ---------------------------------------------------------------------------------------------------- M5
+
+def test_m5_the_group_ratio_is_described_as_the_average_it_is_and_keeps_ka8():
+    """KA8's group ratio 3.674 is e^(mean δ_s), a geometric mean of the suites' ratios; the pooled count
+    ratio would be 120/30 = 4.0. The words and the report say so, and give the raw counts."""
+    from harness.report.page import estimand_rows
+
+    frames = (gl_suite("old", "new", "code", "targeted", 90, 20, 50, 40)
+              + gl_suite("old", "new", "agent", "targeted", 30, 10, 60, 50)
+              + gl_suite("old", "new", "math", "untargeted", 35, 25, 200, 40)
+              + gl_suite("old", "new", "fact", "untargeted", 25, 15, 120, 40))
+    doc = compare(table(frames), "old", "new", n_boot=0)
+    assert ("averaging over the 2 targeted benchmarks (a geometric mean of their gain/loss ratios), new newly "
+            "solved 3.7 targeted items for each targeted item it newly failed") in doc["summary"]
+    tg = doc["groups"]["targeted"]
+    assert tg["gain_ratio"] == pytest.approx(3.674, abs=1e-3) and (tg["gains"], tg["losses"]) == (120, 30)
+    assert "geometric mean" in tg["gain_ratio_method"]
+    row = next(r for r in estimand_rows(doc) if r[0].startswith("Targeted: items newly solved"))
+    assert "pooled" not in row[5].replace("not a pooled count ratio", "")
+    assert "raw counts: 120 newly solved, 30 newly failed" in row[5]
+
+
+def test_m5_a_zero_cell_gives_the_counts_not_a_ratio_of_items_that_did_not_happen():
+    """exp2: G = 4, L = 0 was written 'newly solved 9.0 targeted items for each ... newly failed'."""
+    doc = compare(table(gl_suite("old", "new", "code", "targeted", 4, 0, 50, 50)
+                        + gl_suite("old", "new", "math", "untargeted", 10, 10, 50, 50)), "old", "new", n_boot=0)
+    assert "9.0 targeted items for each" not in doc["summary"]
+    assert "newly solved 4 targeted items and newly failed 0" in doc["summary"]
+    assert "+0.5 correction and is indicative only" in doc["summary"]
+    assert doc["groups"]["targeted"]["zero_cell_suites"] == ["code"]
+    none = compare(table(gl_suite("old", "new", "code", "targeted", 0, 0, 50, 50)
+                         + gl_suite("old", "new", "math", "untargeted", 0, 0, 50, 50)), "old", "new", n_boot=0)
+    assert "ratio was 1.0 (0.0 to 50.4)" not in none["summary"]
+    assert "newly solved no targeted item and newly failed none" in none["summary"]

@@ -146,9 +146,15 @@ def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str,
     for cat in ("targeted", "untargeted"):
         g = groups.get(cat) or {}
         if fmt.is_num(g.get("gain_ratio")):
-            rows.append((f"{cat.capitalize()}: items newly solved per item newly failed", "ratio",
-                         fmt.ratio(g["gain_ratio"]), fmt.interval(g.get("gain_ratio_ci"), 1), "",
-                         "pooled gain/loss ratio over the group's discordant items"))
+            method = str(g.get("gain_ratio_method") or "geometric mean of the group's per-suite gain/loss ratios "
+                         "(e^ of the mean latent gain), not a pooled count ratio")
+            if g.get("gains") is not None:
+                method += f"; raw counts: {g['gains']} newly solved, {g['losses']} newly failed"
+            if g.get("zero_cell_suites"):
+                method += (f"; indicative only: {', '.join(g['zero_cell_suites'])} had no gains or no losses "
+                           "(+0.5 correction)")
+            rows.append((f"{cat.capitalize()}: items newly solved per item newly failed (average over suites)",
+                         "ratio", fmt.ratio(g["gain_ratio"]), fmt.interval(g.get("gain_ratio_ci"), 1), "", method))
         if fmt.is_num(g.get("latent")):
             rows.append((f"{cat.capitalize()}: mean latent gain", "logits", fmt.signed(g["latent"]),
                          fmt.interval(g.get("latent_ci")), "", "equal-weight mean of the group's suites"))

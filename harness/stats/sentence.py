@@ -85,14 +85,15 @@ def summary_for(doc: dict[str, Any]) -> str:
                    f"{tg['before']:.1f}% ({before}) to {tg['after']:.1f}% ({after}) on average, and untargeted "
                    f"accuracy from {ug['before']:.1f}% to {ug['after']:.1f}%.")
     elif counts:
-        out.append(f"{scope}, {after} newly solved {_num(tg['gain_ratio'], 1)} targeted items for each targeted item "
-                   f"it newly failed, relative to {before} ({cl} {_ci(tg['gain_ratio_ci'], 1)}); on untargeted "
-                   f"benchmarks the ratio was {_num(ug['gain_ratio'], 1)} ({_ci(ug['gain_ratio_ci'], 1)}).")
+        out.append(f"{scope}, {_ratio_clause(tg, 'targeted', after, before, cl)}; "
+                   f"{_ratio_clause(ug, 'untargeted', after, before, cl)}.")
     else:
         k = max(samples)
         how = f"{k} samples each" if samples != {1} else "partial-credit scores as fractional successes"
+        n_t = len(tg["suites"])
+        avg = f"a geometric mean over the {n_t} targeted benchmarks; " if n_t > 1 else ""
         out.append(f"{scope}, {after}'s odds of solving a targeted item rose {_num(tg['gain_ratio'], 2)}-fold over "
-                   f"{before} ({cl} {_ci(tg['gain_ratio_ci'], 2)}; Mantel-Haenszel over items, {how}), "
+                   f"{before} ({cl} {_ci(tg['gain_ratio_ci'], 2)}; {avg}Mantel-Haenszel over items, {how}), "
                    f"and {_num(ug['gain_ratio'], 2)}-fold on untargeted items ({_ci(ug['gain_ratio_ci'], 2)}).")
     lat = doc["asymmetry"]["latent"]
     pp50 = lat.get("pp_at_50")
@@ -138,6 +139,39 @@ def summary_for(doc: dict[str, Any]) -> str:
                        f"({gain}), so no claim that they were unchanged is made.")
     out.append(caveat_for(doc))
     return " ".join(out)
+
+
+def _items(n: int, what: str) -> str:
+    return f"{n} {what} item" + ("" if n == 1 else "s")
+
+
+def _ratio_clause(group: Mapping[str, Any], name: str, after: str, before: str, cl: str) -> str:
+    """A group's gain/loss ratio in words that say what it is: e^(mean per-suite latent gain), a geometric
+    mean of the suites' ratios (not a pooled count ratio), with the raw counts instead of a ratio when a
+    suite had no gains or no losses (its ratio then rests on the +0.5 correction)."""
+    first = name == "targeted"
+    g, lo = group.get("gains"), group.get("losses")
+    zero = list(group.get("zero_cell_suites") or [])
+    n_suites = len(group.get("suites") or [])
+    ratio, ci = _num(group.get("gain_ratio"), 1), _ci(group.get("gain_ratio_ci"), 1)
+    rel = f", relative to {before}" if first else ""
+    lead = "" if first else "on untargeted benchmarks "
+    if g is not None and g == 0 and lo == 0:
+        return f"{lead}{after} newly solved no {name} item and newly failed none{rel}, so no gain/loss ratio exists"
+    if g is not None and zero:
+        if n_suites == 1:
+            which = f"{'no gains or losses' if g == lo == 0 else 'no losses' if lo == 0 else 'no gains'} in the suite"
+        else:
+            which = f"no gains or no losses in suite{'s' if len(zero) > 1 else ''} {', '.join(zero)}"
+        return (f"{lead}{after} newly solved {_items(g, name)} and newly failed {lo}{rel}; with {which}, the "
+                f"{'' if n_suites == 1 else 'average '}gain/loss ratio, {ratio} ({cl + ' ' if first else ''}{ci}), "
+                "rests on a +0.5 correction and is indicative only")
+    if first:
+        avg = (f"averaging over the {n_suites} targeted benchmarks (a geometric mean of their gain/loss ratios), "
+               if n_suites > 1 else "")
+        return (f"{avg}{after} newly solved {ratio} targeted items for each targeted item it newly failed{rel} "
+                f"({cl} {ci})")
+    return f"on untargeted benchmarks the {'average ' if n_suites > 1 else ''}ratio was {ratio} ({ci})"
 
 
 def _generalisation_sentence(doc: Mapping[str, Any], n: int, cl: str) -> str:
