@@ -80,16 +80,21 @@ def make_plan(suites: Mapping[str, str], *, before: str | None = None, after: st
         "controls": list(controls), "error_rule": error_rule, "error_rule_text": ERROR_RULE_TEXT[error_rule],
         "p_ref": float(p_ref), "n_boot": int(n_boot), "seed": int(seed),
         "decision_rules": [
-            "H1 (layer 1): disproportionate targeted gain if the 95% interval of the latent asymmetry A^L lies "
-            "above 0 (one-sided alpha/2)",
+            f"H1 (layer 1): disproportionate targeted gain if the {_percent(1 - alpha)} interval of the latent "
+            "asymmetry A^L lies above 0 (one-sided alpha/2)",
             "gatekeeping H1 -> H2 (triple difference vs controls) -> H3 (generalisation, only with >= 4+4 suites)",
-            "untargeted 'flat' only if the 90% interval of the pooled untargeted gain lies within +-margin_pp",
+            f"untargeted 'flat' only if the {_percent(1 - 2 * alpha)} interval of the pooled untargeted gain lies "
+            "within +-margin_pp",
             "suites starting above 90% or below 10% enter layer 1 only with >= 30 discordant items",
         ],
         "notes": notes,
     }
     plan["content_sha256"] = content_hash(plan)
     return plan
+
+
+def _percent(x: float) -> str:
+    return f"{100 * x:.1f}".rstrip("0").rstrip(".") + "%"
 
 
 def parse_control(text: str) -> tuple[str, str]:

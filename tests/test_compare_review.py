@@ -365,3 +365,42 @@ def test_m5_a_zero_cell_gives_the_counts_not_a_ratio_of_items_that_did_not_happe
                          + gl_suite("old", "new", "math", "untargeted", 0, 0, 50, 50)), "old", "new", n_boot=0)
     assert "ratio was 1.0 (0.0 to 50.4)" not in none["summary"]
     assert "newly solved no targeted item and newly failed none" in none["summary"]
+
+
+# ---------------------------------------------------------------------------------------------------- L1
+
+def test_l1_every_interval_is_labelled_at_the_level_in_force():
+    """exp11: with alpha = 0.10 the summary called the 80% flatness interval '90% CI' and the report
+    called the 90% A^L interval '95% CI'."""
+    from harness.plan import make_plan
+    from harness.report import wording
+    from harness.report.page import render_page
+    from harness.report.text import citation_text, summary_markdown
+
+    frames = (gl_suite("old", "new", "code", "targeted", 90, 20, 50, 40)
+              + gl_suite("old", "new", "agent", "targeted", 30, 10, 60, 50)
+              + gl_suite("old", "new", "math", "untargeted", 35, 25, 200, 40)
+              + gl_suite("old", "new", "fact", "untargeted", 25, 15, 120, 40))
+    doc = compare(table(frames), "old", "new", n_boot=0, alpha=0.10)
+    assert doc["flatness"]["level"] == pytest.approx(0.8)
+    assert "80% CI" in doc["summary"] and "90% CI" in doc["summary"]
+    assert "pooled gain +4.0 pp, 80% CI" in doc["summary"]
+    headline = " ".join(wording.headline(doc))
+    assert "95%" not in headline and "90% CI 0.38 to 1.38 for targeted minus untargeted" in headline
+    assert "95%" not in wording.one_line(doc)
+    for text in (render_page(doc, []), summary_markdown(doc), citation_text(doc)):
+        assert "95% interval" not in text and "95% CI" not in text
+        assert "90% interval" in text or "90% CI" in text
+    assert "80% interval" in render_page(doc, [])
+    rules = " ".join(make_plan({"a": "targeted", "b": "untargeted"}, alpha=0.10)["decision_rules"])
+    assert "90% interval of the latent asymmetry" in rules and "80% interval of the pooled untargeted" in rules
+    from rich.console import Console
+
+    from harness.commands.compare import print_compare
+
+    for width in (80, 140):
+        console = Console(record=True, width=width)
+        print_compare(doc, console)
+        out = console.export_text()
+        assert "95%" not in out
+        assert "90% CI" in out and "80% [" in out

@@ -280,16 +280,18 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
     console.print(head)
     # intervals sit under their estimates and the raw mid-p shows only on wide terminals, so the table
     # stays readable in 80 columns (a journalist's default terminal)
+    lvl = 1 - float(doc.get("alpha", 0.05))
+    cl = f"{100 * lvl:.1f}".rstrip("0").rstrip(".") + "% CI"
     wide = console.width >= 110
     if wide:
         columns = [("suite", "left"), ("cat.", "left"), ("items", "right"), ("before → after %", "right"),
-                   ("gain pp [95% CI]", "right"), ("gains/losses", "right"), ("latent δ [95% CI]", "right"),
+                   (f"gain pp [{cl}]", "right"), ("gains/losses", "right"), (f"latent δ [{cl}]", "right"),
                    ("test p", "right"), ("Holm p", "right"), ("flags", "left")]
     else:  # 80 columns: two lines per suite, intervals under their estimates
         columns = [("suite", "left"), ("acc. %", "right"), ("gain pp", "right"), ("latent δ", "right"),
                    ("G/L", "right"), ("Holm p", "right"), ("flags", "left")]
     suites = Table(title="Per suite", title_justify="left", show_lines=not wide, caption=None if wide else (
-        "suite (T targeted, U untargeted; items) · accuracy before, after · 95% intervals under estimates · "
+        f"suite (T targeted, U untargeted; items) · accuracy before, after · {cl[:-3]} intervals under estimates · "
         "G/L items gained/lost"), caption_justify="left")
     for col, justify in columns:  # numbers never wrap; names and flags fold
         suites.add_column(col, justify=justify, no_wrap=justify == "right", overflow="fold",  # type: ignore[arg-type]
@@ -339,7 +341,9 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
     elif td:
         layers.add_row("L3", "1 control", "", "", f"rank p = {td['rank_p_value']:.2f}")
     f = doc["flatness"]
-    layers.add_row("Flatness (untargeted)", f"{_fmt(f.get('pooled_gain_pp'), 1)} pp", f"90% {_ci(f['ci90'], 1)}",
+    flat_level = f.get("level") or 1 - 2 * (1 - lvl)
+    layers.add_row("Flatness (untargeted)", f"{_fmt(f.get('pooled_gain_pp'), 1)} pp",
+                   f"{100 * flat_level:.1f}".rstrip("0").rstrip(".") + f"% {_ci(f['ci90'], 1)}",
                    _p(f.get("p_value")), f"TOST ±{f['margin_pp']:g} pp: {'equivalent' if f['equivalent'] else 'not shown'}")
     console.print(layers)
     gates = Table(title="Gatekeeping (each at one-sided α/2, in order)", title_justify="left")

@@ -122,7 +122,8 @@ def _headline(doc: Mapping[str, Any], charts: Mapping[str, Chart]) -> str:
 
 
 def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
-    """(estimand, scale, estimate, 95% interval, p-value, method) for the policy table and summary.md."""
+    """(estimand, scale, estimate, interval at the document's level, p-value, method) for the policy table
+    and summary.md (the flatness row states its own level)."""
     rows: list[tuple[str, str, str, str, str, str]] = []
     asym = doc.get("asymmetry") or {}
     lat = asym.get("latent") or {}
@@ -165,8 +166,10 @@ def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str,
     if flat:
         verdict = "inside" if flat.get("equivalent") else "not inside"
         rows.append((f"Untargeted pooled change vs the ±{fmt.num(flat.get('margin_pp'), 1)} pp equivalence margin",
-                     "pp", fmt.signed(flat.get("pooled_gain_pp"), 1), "90% CI " + fmt.interval(flat.get("ci90"), 1),
-                     "", f"{flat.get('method') or 'TOST'}; the 90% interval is {verdict} the margin"))
+                     "pp", fmt.signed(flat.get("pooled_gain_pp"), 1),
+                     f"{wording.percent(wording.flat_level(doc))} CI " + fmt.interval(flat.get("ci90"), 1), "",
+                     f"{flat.get('method') or 'TOST'}; the {wording.percent(wording.flat_level(doc))} interval is "
+                     f"{verdict} the margin"))
     td = doc.get("triple_difference")
     if isinstance(td, Mapping) and not fmt.is_num(td.get("excess")):
         n = len(td.get("controls") or [])
@@ -191,7 +194,8 @@ _LOGIT_NOTE = {
 
 def _policy(doc: Mapping[str, Any], charts: Mapping[str, Chart]) -> str:
     rows = estimand_rows(doc)
-    est_table = table(["Estimand", "Scale", "Estimate", "95% interval", "p-value", "Method"], rows, numeric=(2, 3, 4))
+    est_table = table(["Estimand", "Scale", "Estimate", f"{wording.percent(wording.level(doc))} interval", "p-value",
+                       "Method"], rows, numeric=(2, 3, 4))
     citation = (f"<blockquote><p>{e(wording.citation_paragraph(doc))}</p></blockquote><p class=\"small\">This "
                 "paragraph is the compare document's own summary, caveat included. With the numbers, methods, data "
                 "hashes and the command that reproduces it, it is in <a href=\"citation.txt\">citation.txt</a>.</p>")
@@ -216,8 +220,9 @@ def _suite_table(doc: Mapping[str, Any]) -> str:
                      fmt.p_value(s.get("mcnemar_midp")), fmt.p_value(s.get("p_holm")),
                      ", ".join(map(str, s.get("flags") or [])) or "-"])
         classes.append(str(s.get("category")))
-    return table(["Suite", "Group", "Capability", "Items", "Samples", "Before % [95% CI]", "After % [95% CI]",
-                  "Change pp [95% CI]", "Gains", "Losses", "Gain/loss ratio [95% CI]", "Latent gain, logits [95% CI]",
+    cl = wording.ci_label(doc)
+    return table(["Suite", "Group", "Capability", "Items", "Samples", f"Before % [{cl}]", f"After % [{cl}]",
+                  f"Change pp [{cl}]", "Gains", "Losses", f"Gain/loss ratio [{cl}]", f"Latent gain, logits [{cl}]",
                   "Paired test p", "Holm p", "Flags"], rows, numeric=tuple(range(3, 14)), row_classes=classes)
 
 
@@ -244,7 +249,7 @@ def _methods(doc: Mapping[str, Any]) -> str:
     flat = doc.get("flatness") or {}
     if flat.get("method"):
         items.append(f"Equivalence of untargeted gains: {flat['method']}, margin ±{fmt.num(flat.get('margin_pp'), 1)} "
-                     "pp, 90% interval.")
+                     f"pp, {wording.percent(wording.flat_level(doc))} interval.")
     items.append(f"Significance level: {fmt.num(doc.get('alpha', 0.05), 2)}; per-suite p-values Holm-adjusted; "
                  "hypotheses tested in a fixed sequence (gatekeeping, STATISTICS.md §1.9).")
     rule = diag.get("error_rule")
@@ -277,7 +282,8 @@ def _generalisation(doc: Mapping[str, Any]) -> str:
     status = gen.get("note") or ("testable" if gen.get("testable") else "not testable with fewer than 3 + 3 suites")
     return (f"<p>{e(gen.get('n_targeted', '?'))} targeted and {e(gen.get('n_untargeted', '?'))} untargeted suites. "
             f"{e(status)}</p>"
-            + table(["Test", "Estimate (logits)", "95% interval", "p-value"], rows, numeric=(1, 2, 3)))
+            + table(["Test", "Estimate (logits)", f"{wording.percent(wording.level(doc))} interval", "p-value"], rows,
+                    numeric=(1, 2, 3)))
 
 
 def _controls_table(doc: Mapping[str, Any]) -> str:
@@ -292,12 +298,13 @@ def _controls_table(doc: Mapping[str, Any]) -> str:
         suspect = ((doc.get("asymmetry") or {}).get("latent") or {}).get("estimate")
     summary = [["Suspect asymmetry", fmt.signed(suspect)],
                ["Control mean", fmt.signed(td.get("control_mean"))],
-               ["Excess [95% CI]", f"{fmt.signed(td.get('excess'))} {fmt.bracket(td.get('ci'))}"],
+               [f"Excess [{wording.ci_label(doc)}]", f"{fmt.signed(td.get('excess'))} {fmt.bracket(td.get('ci'))}"],
                ["t statistic (df)", f"{fmt.num(td.get('t_stat'))} ({fmt.num(td.get('df'), 0)})"],
                ["Prediction-interval p (one-sided)", fmt.p_value(td.get("t_p_value"))],
                ["Placebo rank p", fmt.p_value(td.get("rank_p_value"))]]
     note = f'<p class="small">{e(td["note"])}</p>' if td.get("note") else ""
-    return (table(["Control transition", "Asymmetry (logits)", "SE", "95% interval", "Suites (or paired items)"], rows,
+    return (table(["Control transition", "Asymmetry (logits)", "SE", f"{wording.percent(wording.level(doc))} interval",
+                   "Suites (or paired items)"], rows,
                   numeric=(1, 2, 3))
             + table(["Triple difference", "Value"], summary, numeric=(1,)) + note)
 
@@ -441,7 +448,8 @@ def _research(doc: Mapping[str, Any], charts: Mapping[str, Chart], examples: Seq
              g.get("reason") or ""] for g in doc.get("gatekeeping") or []]
     contamination = doc.get("contamination")
     if isinstance(contamination, Mapping):
-        cont = table(["Items", "Estimate (logits)", "95% interval", "p-value", "n items"], [
+        cont = table(["Items", "Estimate (logits)", f"{wording.percent(wording.level(doc))} interval", "p-value",
+                      "n items"], [
             [k, fmt.signed((contamination.get(k) or {}).get("estimate")), fmt.interval((contamination.get(k) or {}).get("ci")),
              fmt.p_value((contamination.get(k) or {}).get("p_value")), fmt.count((contamination.get(k) or {}).get("n_items"))]
             for k in ("fresh", "old", "difference")], numeric=(1, 2, 3, 4))

@@ -31,10 +31,12 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
     lines = [f"# {wording.title(doc)}", "", f"**{doc.get('before')} -> {doc.get('after')}** "
              f"({'published scores, score-level' if doc.get('mode') == 'scores' else 'item-level runs'}).", ""]
     lines += [" ".join(wording.headline(doc)), "", f"> {wording.evidence_note(doc)}", "", "## Estimates", "",
-              "| Estimand | Scale | Estimate | 95% interval | p-value | Method |", "|---|---|---|---|---|---|"]
+              f"| Estimand | Scale | Estimate | {wording.percent(wording.level(doc))} interval | p-value | Method |",
+              "|---|---|---|---|---|---|"]
     lines += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in estimand_rows(doc)]
-    lines += ["", "## Per suite", "", "| Suite | Group | Items | Before % | After % | Change pp [95% CI] | "
-              "Latent gain, logits [95% CI] |", "|---|---|---|---|---|---|---|"]
+    cl = wording.ci_label(doc)
+    lines += ["", "## Per suite", "", f"| Suite | Group | Items | Before % | After % | Change pp [{cl}] | "
+              f"Latent gain, logits [{cl}] |", "|---|---|---|---|---|---|---|"]
     for s in doc.get("suites") or []:
         lines.append(f"| {_md_escape(s.get('suite'))} | {s.get('category')} | {fmt.count(s.get('n_items'))} | "
                      f"{fmt.num(s.get('before'), 1)} | {fmt.num(s.get('after'), 1)} | "
@@ -57,7 +59,7 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
 def citation_text(doc: Mapping[str, Any]) -> str:
     """citation.txt: the paragraph, the numbers with intervals and methods, version, hashes, command."""
     lines = ["CITATION", "", wording.citation_paragraph(doc), "", wording.caveat(doc), "",
-             "NUMBERS (95% intervals unless stated; logits = log-odds scale, STATISTICS.md §1.3; pp = percentage "
+             f"NUMBERS ({wording.percent(wording.level(doc))} intervals unless stated; logits = log-odds scale, STATISTICS.md §1.3; pp = percentage "
              "points)", ""]
     for estimand, scale, est, ci, p, method in estimand_rows(doc):
         p_text = f"; p = {p}" if p and not p.startswith("<") else (f"; p {p}" if p else "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from statistics import NormalDist
 from typing import Any
 
 from harness.report import fmt
@@ -51,14 +52,38 @@ def _get(doc: Doc, *path: str) -> Any:
     return node
 
 
+def level(doc: Doc) -> float:
+    """The confidence level of the document's intervals: 1 - alpha (the plan's alpha when one was used)."""
+    alpha = doc.get("alpha", 0.05)
+    return 1 - float(alpha) if fmt.is_num(alpha) else 0.95
+
+
+def percent(x: float) -> str:
+    """0.95 -> '95%', 0.975 -> '97.5%'."""
+    return f"{100 * x:.1f}".rstrip("0").rstrip(".") + "%"
+
+
+def ci_label(doc: Doc) -> str:
+    """'95% CI' at alpha = 0.05, '90% CI' at alpha = 0.10: never a hard-coded level."""
+    return f"{percent(level(doc))} CI"
+
+
+def flat_level(doc: Doc) -> float:
+    """The level of the flatness (TOST) interval: 1 - 2·alpha (90% at alpha = 0.05)."""
+    lvl = _get(doc, "flatness", "level")
+    return float(lvl) if fmt.is_num(lvl) else 1 - 2 * (1 - level(doc))
+
+
 def suites_of(doc: Doc, category: str) -> list[Mapping[str, Any]]:
     """The per-suite entries of one category, in document order."""
     return [s for s in doc.get("suites") or [] if s.get("category") == category]
 
 
 def group_pp(doc: Doc, category: str) -> tuple[float | None, list[float | None]]:
-    """Equal-weight mean of the category's per-suite pp changes, with a 95% interval that treats suites as
-    independent and reads each suite's standard error off its own 95% interval."""
+    """Equal-weight mean of the category's per-suite pp changes, with an interval at the document's level
+    that treats suites as independent and reads each suite's standard error off its own interval (at that
+    same level)."""
+    z = NormalDist().inv_cdf(0.5 + level(doc) / 2)
     gains, ses = [], []
     for s in suites_of(doc, category):
         g, ci = s.get("gain_pp"), s.get("gain_pp_ci")
@@ -66,22 +91,22 @@ def group_pp(doc: Doc, category: str) -> tuple[float | None, list[float | None]]
             continue
         gains.append(g)
         if ci and fmt.is_num(ci[0]) and fmt.is_num(ci[1]):
-            ses.append((ci[1] - ci[0]) / (2 * 1.959964))
+            ses.append((ci[1] - ci[0]) / (2 * z))
     if not gains:
         return None, [None, None]
     mean = sum(gains) / len(gains)
     if len(ses) != len(gains):
         return mean, [None, None]
     se = math.sqrt(sum(v * v for v in ses)) / len(gains)
-    return mean, [mean - 1.959964 * se, mean + 1.959964 * se]
+    return mean, [mean - z * se, mean + z * se]
 
 
-GROUP_PP_METHOD = ("equal-weight mean of the suites' percentage-point changes; its 95% interval treats suites as "
-                   "independent and takes each suite's standard error from the suite's own 95% interval")
+GROUP_PP_METHOD = ("equal-weight mean of the suites' percentage-point changes; its interval treats suites as "
+                   "independent and takes each suite's standard error from the suite's own interval")
 
 
 def verdict(doc: Doc) -> str:
-    """`targeted` (lower 95% bound of the latent asymmetry above 0), `untargeted` (upper bound below 0),
+    """`targeted` (lower bound of the latent asymmetry's interval above 0), `untargeted` (upper bound below 0),
     `inconclusive` (interval includes 0), or `unavailable`."""
     ci = _get(doc, "asymmetry", "latent", "ci") or [None, None]
     lo, hi = ci if len(ci) == 2 else (None, None)
@@ -129,15 +154,16 @@ def sentence_changes(doc: Doc) -> str:
     t_mean, t_ci = group_pp(doc, "targeted")
     u_mean, u_ci = group_pp(doc, "untargeted")
     before, after = doc.get("before"), doc.get("after")
-    targeted = (f"average accuracy changed by {fmt.pp(t_mean)} (95% CI {fmt.interval(t_ci, 1, signed_=True)} pp) "
+    cl = ci_label(doc)
+    targeted = (f"average accuracy changed by {fmt.pp(t_mean)} ({cl} {fmt.interval(t_ci, 1, signed_=True)} pp) "
                 f"on the {_plural(n_t, 'targeted benchmark')} (coding, agentic)")
     if flat(doc):
         margin = _get(doc, "flatness", "margin_pp")
         untargeted = (f"stayed flat on the {_plural(n_u, 'untargeted benchmark')} (math, factual recall): "
-                      f"the 90% interval of the pooled change, {fmt.interval(_get(doc, 'flatness', 'ci90'), 1)} pp, "
+                      f"the {percent(flat_level(doc))} interval of the pooled change, {fmt.interval(_get(doc, 'flatness', 'ci90'), 1)} pp, "
                       f"lies inside the ±{fmt.num(margin, 1)} pp equivalence margin")
     else:
-        untargeted = (f"by {fmt.pp(u_mean)} (95% CI {fmt.interval(u_ci, 1, signed_=True)} pp) on the "
+        untargeted = (f"by {fmt.pp(u_mean)} ({cl} {fmt.interval(u_ci, 1, signed_=True)} pp) on the "
                       f"{_plural(n_u, 'untargeted benchmark')} (math, factual recall)")
     return f"From {before} to {after}, {targeted}, and {untargeted}."
 
@@ -152,7 +178,7 @@ def _latent_clause(doc: Doc) -> str:
     direction = "exceeded" if est > 0 else "fell short of" if est < 0 else "matched"
     clause = (f"on the {SCALE_CLAUSE[doc.get('mode') == 'scores']}, "
               f"targeted gains {direction} untargeted gains by {fmt.num(size)} logits "
-              f"(95% CI {fmt.interval(ci)} for targeted minus untargeted)")
+              f"({ci_label(doc)} {fmt.interval(ci)} for targeted minus untargeted)")
     if fmt.is_num(at50):
         clause += f", about {fmt.num(abs(at50), 1)} percentage points for a benchmark starting at 50%"
     return clause
@@ -181,7 +207,7 @@ def controls_clause(doc: Doc) -> str:
     return (f"compared with {_plural(n, 'release transition')} by other developers, this asymmetry was {rank} "
             f"(placebo rank {fmt.p_phrase(td.get('rank_p_value'))}; prediction-interval "
             f"{fmt.p_phrase(td.get('t_p_value'))}; excess over their mean {fmt.signed(td.get('excess'))} logits, "
-            f"95% CI {fmt.interval(td.get('ci'))})")
+            f"{ci_label(doc)} {fmt.interval(td.get('ci'))})")
 
 
 def sentence_test(doc: Doc) -> str:
@@ -222,21 +248,21 @@ def one_line(doc: Doc) -> str:
             "inconclusive": "no disproportionate targeted gain shown (interval includes 0)",
             "unavailable": "asymmetry not estimable"}[verdict(doc)]
     return (f"{doc.get('before')} -> {doc.get('after')}: latent asymmetry {fmt.signed(lat.get('estimate'))} logits "
-            f"(95% CI {fmt.interval(lat.get('ci'))}): {word}.")
+            f"({ci_label(doc)} {fmt.interval(lat.get('ci'))}): {word}.")
 
 
 def shows(doc: Doc) -> list[str]:
     """What the result does show (bullets)."""
     out = [f"How the {_n_suites(doc, 'targeted')} targeted and {_n_suites(doc, 'untargeted')} untargeted "
-           f"benchmarks compared between {doc.get('before')} and {doc.get('after')}, with 95% intervals on "
-           "each scale."]
+           f"benchmarks compared between {doc.get('before')} and {doc.get('after')}, with "
+           f"{percent(level(doc))} intervals on each scale."]
     v = verdict(doc)
     if v == "targeted":
-        out.append("A targeted-minus-untargeted gain whose 95% interval excludes zero on the primary (latent) "
-                   "scale, on these benchmarks.")
+        out.append(f"A targeted-minus-untargeted gain whose {percent(level(doc))} interval excludes zero on the "
+                   "primary (latent) scale, on these benchmarks.")
     elif v == "untargeted":
-        out.append("Larger gains on the untargeted benchmarks than on the targeted ones, with a 95% interval "
-                   "that excludes zero.")
+        out.append("Larger gains on the untargeted benchmarks than on the targeted ones, with a "
+                   f"{percent(level(doc))} interval that excludes zero.")
     if flat(doc):
         out.append(f"Untargeted scores flat within ±{fmt.num(_get(doc, 'flatness', 'margin_pp'), 1)} pp "
                    "(equivalence test passed).")

@@ -30,6 +30,11 @@ SCALE_NOTE = {
 }
 
 
+def _percent(x: float) -> str:
+    """0.95 -> '95%', 0.975 -> '97.5%' (the level in force, never a hard-coded one)."""
+    return f"{100 * x:.1f}".rstrip("0").rstrip(".") + "%"
+
+
 def _p(p: float | None) -> str:
     if p is None or not math.isfinite(p):
         return "p n/a"
@@ -69,7 +74,7 @@ def caveat_for(doc: dict[str, Any]) -> str:
 def summary_for(doc: dict[str, Any]) -> str:
     """The §1.13 sentence for a compare document, followed by its caveat."""
     before, after = doc["before"], doc["after"]
-    cl = f"{1 - doc.get('alpha', 0.05):.0%} CI"
+    cl = f"{_percent(1 - doc.get('alpha', 0.05))} CI"
     groups = doc["groups"]
     tg, ug = groups["targeted"], groups["untargeted"]
     n = len(tg["suites"]) + len(ug["suites"])
@@ -131,7 +136,8 @@ def summary_for(doc: dict[str, Any]) -> str:
 
     flat = doc["flatness"]
     if flat.get("pooled_gain_pp") is not None:
-        gain = f"pooled gain {flat['pooled_gain_pp']:+.1f} pp, 90% CI {_ci(flat['ci90'], 1, ' pp')}".replace("-", "−")
+        flat_cl = f"{_percent(flat.get('level') or 1 - 2 * doc.get('alpha', 0.05))} CI"
+        gain = f"pooled gain {flat['pooled_gain_pp']:+.1f} pp, {flat_cl} {_ci(flat['ci90'], 1, ' pp')}".replace("-", "−")
         if flat["equivalent"]:
             out.append(f"Untargeted gains were flat within ±{flat['margin_pp']:g} percentage points ({gain}; TOST).")
         else:
