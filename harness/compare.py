@@ -737,10 +737,16 @@ def _decisions(a_l: Estimate, flatness: Mapping[str, Any], generalisation: Mappi
     """The §1.8 conjunction (intersection-union) and the §1.9 gatekeeping sequence H1 → H2 → H3, shared by
     item and score modes so both decide by the same rules."""
     p_h1 = _one_sided(a_l)
-    conj_p = max(p_h1, flatness["p_value"]) if flatness.get("p_value") is not None else math.nan
+    # the A^L component is one-sided at alpha/2 (lower bound of the (1 - alpha) interval above 0) and the TOST
+    # is at alpha, so on the alpha scale the A^L component's p is 2·p_H1: the conjunction p is below alpha
+    # exactly when `holds`
+    conj_p = (max(min(1.0, 2 * p_h1), flatness["p_value"]) if flatness.get("p_value") is not None
+              else math.nan)
     conjunction = {"targeted_disproportionate": bool(a_l.ci[0] > 0), "untargeted_flat": flatness["equivalent"],
                    "holds": bool(a_l.ci[0] > 0 and flatness["equivalent"]), "p_value": _f(conj_p),
-                   "method": "intersection-union (Berger 1982): both component nulls rejected, no adjustment"}
+                   "method": "intersection-union (Berger 1982): both component nulls rejected, no adjustment; "
+                             "p = max(2 × the one-sided A^L p, since that rule is one-sided at alpha/2, and the "
+                             "TOST p), so it is below alpha exactly when the conjunction holds"}
     hk = generalisation.get("hksj")
     h3_p = math.nan
     if hk and hk.get("p_value") is not None and hk.get("estimate") is not None:

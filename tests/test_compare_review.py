@@ -404,3 +404,18 @@ def test_l1_every_interval_is_labelled_at_the_level_in_force():
         out = console.export_text()
         assert "95%" not in out
         assert "90% CI" in out and "80% [" in out
+
+
+# ---------------------------------------------------------------------------------------------------- L2
+
+@pytest.mark.parametrize("gains", [60, 62, 64, 70])
+def test_l2_the_conjunction_p_is_below_alpha_exactly_when_the_conjunction_holds(gains: int):
+    """exp20: the conjunction p was max(one-sided p_H1, p_TOST) = 0.038 while `holds` (which needs the
+    one-sided A^L test at alpha/2) was false."""
+    doc = compare(table(gl_suite("old", "new", "code", "targeted", gains, 40, 100, 100)
+                        + gl_suite("old", "new", "math", "untargeted", 100, 100, 1000, 800)), "old", "new", n_boot=0)
+    conj = doc["conjunction"]
+    assert conj["untargeted_flat"]
+    assert (conj["p_value"] < 0.05) == conj["holds"]
+    p_h1 = doc["gatekeeping"][0]["p_value"]
+    assert conj["p_value"] == pytest.approx(max(2 * p_h1, doc["flatness"]["p_value"]))
