@@ -419,3 +419,21 @@ def test_l2_the_conjunction_p_is_below_alpha_exactly_when_the_conjunction_holds(
     assert (conj["p_value"] < 0.05) == conj["holds"]
     p_h1 = doc["gatekeeping"][0]["p_value"]
     assert conj["p_value"] == pytest.approx(max(2 * p_h1, doc["flatness"]["p_value"]))
+
+
+# ---------------------------------------------------------------------------------------------------- L3
+
+def test_l3_the_reports_group_means_leave_out_what_the_layers_left_out():
+    """exp14: `fact` (97% at the start, 15 changed items) is left out of the layers, but the report's
+    untargeted mean averaged it in (+0.6 pp over '2 untargeted benchmarks'; the layers have math alone)."""
+    from harness.report import wording
+
+    doc = compare(table(gl_suite("old", "new", "code", "targeted", 60, 20, 60, 60)
+                        + gl_suite("old", "new", "math", "untargeted", 40, 40, 60, 60)
+                        + gl_suite("old", "new", "fact", "untargeted", 10, 5, 400, 5)), "old", "new", n_boot=0)
+    assert doc["groups"]["untargeted"]["suites"] == ["math"]
+    mean, ci = wording.group_pp(doc, "untargeted")
+    math_row = suite_row(doc, "math")
+    assert mean == pytest.approx(math_row["gain_pp"]) and ci == pytest.approx(math_row["gain_pp_ci"])
+    sentence = wording.sentence_changes(doc)
+    assert "on the 1 untargeted benchmark" in sentence and "fact was left out" in sentence

@@ -79,13 +79,29 @@ def suites_of(doc: Doc, category: str) -> list[Mapping[str, Any]]:
     return [s for s in doc.get("suites") or [] if s.get("category") == category]
 
 
+def layer_suites_of(doc: Doc, category: str) -> list[Mapping[str, Any]]:
+    """The category's suites that entered the layers: a suite left out by the §1.3 ceiling/floor rule is
+    reported per suite but never averaged into a group figure."""
+    names = _get(doc, "groups", category, "suites")
+    if isinstance(names, list):
+        return [s for s in suites_of(doc, category) if s.get("suite") in names]
+    return [s for s in suites_of(doc, category)
+            if not any(str(f).startswith("excluded") for f in s.get("flags") or [])]
+
+
+def excluded_suites(doc: Doc) -> list[str]:
+    """Suites reported but left out of the layers (§1.3), in document order."""
+    inside = {s.get("suite") for c in ("targeted", "untargeted") for s in layer_suites_of(doc, c)}
+    return [str(s.get("suite")) for s in doc.get("suites") or [] if s.get("suite") not in inside]
+
+
 def group_pp(doc: Doc, category: str) -> tuple[float | None, list[float | None]]:
     """Equal-weight mean of the category's per-suite pp changes, with an interval at the document's level
     that treats suites as independent and reads each suite's standard error off its own interval (at that
     same level)."""
     z = NormalDist().inv_cdf(0.5 + level(doc) / 2)
     gains, ses = [], []
-    for s in suites_of(doc, category):
+    for s in layer_suites_of(doc, category):
         g, ci = s.get("gain_pp"), s.get("gain_pp_ci")
         if not fmt.is_num(g):
             continue
@@ -101,7 +117,8 @@ def group_pp(doc: Doc, category: str) -> tuple[float | None, list[float | None]]
     return mean, [mean - z * se, mean + z * se]
 
 
-GROUP_PP_METHOD = ("equal-weight mean of the suites' percentage-point changes; its interval treats suites as "
+GROUP_PP_METHOD = ("equal-weight mean of the percentage-point changes of the suites in the layers (a suite left out "
+                   "by the ceiling/floor rule is not averaged in); its interval treats suites as "
                    "independent and takes each suite's standard error from the suite's own interval")
 
 
@@ -150,7 +167,7 @@ def _plural(n: int, word: str) -> str:
 
 def sentence_changes(doc: Doc) -> str:
     """Sentence 1: what changed, per group, in percentage points."""
-    n_t, n_u = _n_suites(doc, "targeted"), _n_suites(doc, "untargeted")
+    n_t, n_u = len(layer_suites_of(doc, "targeted")), len(layer_suites_of(doc, "untargeted"))
     t_mean, t_ci = group_pp(doc, "targeted")
     u_mean, u_ci = group_pp(doc, "untargeted")
     before, after = doc.get("before"), doc.get("after")
@@ -165,7 +182,11 @@ def sentence_changes(doc: Doc) -> str:
     else:
         untargeted = (f"by {fmt.pp(u_mean)} ({cl} {fmt.interval(u_ci, 1, signed_=True)} pp) on the "
                       f"{_plural(n_u, 'untargeted benchmark')} (math, factual recall)")
-    return f"From {before} to {after}, {targeted}, and {untargeted}."
+    left_out = excluded_suites(doc)
+    one = len(left_out) == 1
+    note = (f"; {', '.join(left_out)} {'was' if one else 'were'} left out, as {'it starts' if one else 'they start'} "
+            "near 0% or 100% with too few items that changed" if left_out else "")
+    return f"From {before} to {after}, {targeted}, and {untargeted}{note}."
 
 
 def _latent_clause(doc: Doc) -> str:
