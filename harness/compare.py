@@ -831,8 +831,9 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
         rate = next((r for r in rates if r["suite"] == row["suite"]), None)
         row["error_rate_before"] = rate["before"]["rate"] if rate and rate["before"] else None
         row["error_rate_after"] = rate["after"]["rate"] if rate and rate["after"] else None
-        if any("excluded" in f for f in row["flags"]):
-            warnings.append(f"suite {row['suite']}: {row['flags'][-1]} — reported but left out of the layers (§1.3)")
+        reason = next((f for f in row["flags"] if f.startswith("excluded")), None)
+        if reason:
+            warnings.append(f"suite {row['suite']}: {reason} — reported but left out of the layers (§1.3)")
     inc = ss.included
     t_inc = pair.targeted[inc]
     if not t_inc.any() or t_inc.all():

@@ -437,3 +437,14 @@ def test_l3_the_reports_group_means_leave_out_what_the_layers_left_out():
     assert mean == pytest.approx(math_row["gain_pp"]) and ci == pytest.approx(math_row["gain_pp_ci"])
     sentence = wording.sentence_changes(doc)
     assert "on the 1 untargeted benchmark" in sentence and "fact was left out" in sentence
+
+
+# ---------------------------------------------------------------------------------------------------- L4
+
+def test_l4_the_exclusion_warning_gives_the_reason():
+    """exp7: the warning printed the last flag ('exact interval') instead of why the suite was left out."""
+    doc = compare(table(gl_suite("old", "new", "code", "targeted", 60, 20, 60, 60)
+                        + gl_suite("old", "new", "math", "untargeted", 40, 30, 60, 70)
+                        + gl_suite("old", "new", "fact", "untargeted", 3, 2, 190, 5)), "old", "new", n_boot=0)
+    warning = next(w for w in doc["diagnostics"]["warnings"] if w.startswith("suite fact:"))
+    assert warning.startswith("suite fact: excluded: starts above 90% with fewer than 30 discordant items")
