@@ -304,9 +304,13 @@ def pair_items(agg: pd.DataFrame, all_items: pd.DataFrame, before: str, after: s
     cluster = None
     if "cluster_0" in paired and paired["cluster_0"].notna().any():
         c = paired["cluster_0"].where(paired["cluster_0"].notna(), paired["cluster_1"])
-        # items without a cluster are their own cluster
+        # items without a cluster are their own cluster; every label lives inside its suite (suites hold
+        # disjoint items and are independent, §1.4), so "repo1" in two suites, or item "7" of two suites
+        # without clusters, never becomes one cluster in a pooled (flatness) or bootstrap computation
+        suite_of = paired.index.get_level_values(0).astype(str)
         fill = pd.Series([f"\x00item:{i}" for i in paired.index.get_level_values(1)], index=paired.index)
-        cluster = c.where(c.notna(), fill).astype(str).to_numpy()
+        label = c.where(c.notna(), fill).astype(str)
+        cluster = (pd.Series(suite_of, index=paired.index) + "\x00" + label).to_numpy()
     release = None
     if "release_date_0" in paired and paired["release_date_0"].notna().any():
         raw = paired["release_date_0"].where(paired["release_date_0"].notna(), paired["release_date_1"])

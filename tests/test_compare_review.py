@@ -448,3 +448,36 @@ def test_l4_the_exclusion_warning_gives_the_reason():
                         + gl_suite("old", "new", "fact", "untargeted", 3, 2, 190, 5)), "old", "new", n_boot=0)
     warning = next(w for w in doc["diagnostics"]["warnings"] if w.startswith("suite fact:"))
     assert warning.startswith("suite fact: excluded: starts above 90% with fewer than 30 discordant items")
+
+
+# ---------------------------------------------------------------------------------------------------- L5
+
+def test_l5_items_without_a_cluster_are_their_own_cluster_within_their_suite():
+    """exp22: `code` has clusters; `math` and `fact` have none and share item ids 0..199, with exactly
+    opposite changes. Fallback labels built from item_id alone merged item i of both suites into one
+    cluster, so the pooled flatness SE was 0 (the interval was undefined); the truth is 420 clusters and
+    a 90% half-width of about 8.2 pp."""
+    from harness.stats import paired_mean
+
+    rng = np.random.default_rng(4)
+    frames = [rows_from("old", "code", "targeted", rng.random(200) < 0.4, cluster=np.arange(200) // 10),
+              rows_from("new", "code", "targeted", rng.random(200) < 0.6, cluster=np.arange(200) // 10)]
+    d = rng.choice([-1, 1], 200)
+    for suite, sign in (("math", 1), ("fact", -1)):
+        frames += [rows_from("old", suite, "untargeted", (sign * d < 0).astype(float)),
+                   rows_from("new", suite, "untargeted", (sign * d > 0).astype(float))]
+    doc = compare(table(frames), "old", "new", n_boot=200)
+    assert doc["diagnostics"]["clusters"] == 420
+    half = 100 * 1.6448536 * paired_mean(np.r_[d, -d].astype(float)).se
+    lo, hi = doc["flatness"]["ci90"]
+    assert (hi - lo) / 2 == pytest.approx(half, rel=1e-3)
+
+
+def test_l5_a_cluster_label_reused_in_two_suites_is_two_clusters():
+    frames = []
+    for suite, category in (("code", "targeted"), ("math", "untargeted")):
+        for model, p in (("old", 0.4), ("new", 0.6)):
+            y = np.random.default_rng(zlib.crc32(f"{suite}{model}".encode())).random(60) < p
+            frames.append(rows_from(model, suite, category, y, cluster=np.arange(60) // 6))  # "0".."9" in both
+    doc = compare(table(frames), "old", "new", n_boot=0)
+    assert doc["diagnostics"]["clusters"] == 20
