@@ -30,6 +30,7 @@ from typing import Any
 from harness import __version__
 from harness.errors import UserError
 from harness.models import ChatRequest, ChatResponse, Decoding, ModelError, ModelSpec, open_adapter
+from harness.models.redact import redact_extra, scrub_command, scrub_text
 from harness.models.replay import request_key, turn_record
 from harness.records import ERROR_KINDS, is_infra_error
 from harness.store import (
@@ -257,8 +258,11 @@ async def preflight(models: Sequence[ModelSpec], timeout_s: float = 5.0) -> None
     from urllib.parse import urlsplit
 
     async def reachable(url: str) -> bool:
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:  # never a traceback quoting the URL (its user-info may hold a password)
+            return False
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), timeout_s)
         except (TimeoutError, OSError):
@@ -372,7 +376,9 @@ class _ModelRunner:
             try:
                 response = await adapter.chat(request)
             except ModelError as e:
-                turns.append(turn_record(key, error=e))
+                turn = turn_record(key, error=e)
+                turn["text"] = self.redact(turn["text"] or "")
+                turns.append(turn)
                 raise
             turns.append(turn_record(key, response))
             responses.append(response)
@@ -390,7 +396,7 @@ class _ModelRunner:
             if not 0.0 <= score <= 1.0:  # also catches NaN
                 message, error, score = f"the suite returned score {score!r} outside 0..1", "harness", 0.0
         except ModelError as e:
-            outcome = Outcome(0.0, False, e.kind, e.response)
+            outcome = Outcome(0.0, False, e.kind, self.redact(e.response))
             error, score, message = e.kind, 0.0, str(e)
         except UserError:
             raise  # a configuration problem (e.g. no sandbox): the run stops with its one-line message
@@ -421,7 +427,9 @@ class _ModelRunner:
             turns[-1]["text"] = None  # stored once, in `response` (reasoning answers can be ~100 kB)
             turns[-1]["text_is_response"] = True
         if message:
-            record["error_message"] = self.redact(message)
+            record["error_message"] = self.redact(scrub_text(message))
+        if any(t.get("redacted") for t in turns):
+            record["redacted"] = True  # the endpoint echoed the API key; its text holds *** instead
         return record
 
 
@@ -535,9 +543,10 @@ def _thinking_disabled(extra: Mapping[str, Any]) -> bool:
 
 
 def _decoding_dict(decoding: Decoding) -> dict[str, Any]:
+    """The decoding as recorded: secret-named extras keep only a hash of their value."""
     d = asdict(decoding)
     d["stop"] = list(decoding.stop)
-    d["extra"] = dict(decoding.extra)
+    d["extra"] = redact_extra(decoding.extra)
     return d
 
 
@@ -550,8 +559,10 @@ def _plan_sha(plan: Path | None) -> str | None:
 
 
 def redact_command(command: str) -> str:
-    """A command line with URL credentials masked (keys belong in the environment, but people paste)."""
-    return re.sub(r"://[^/@\s]+@", "://***@", command)
+    """A command line as recorded and printed: URL credentials, secret query parameters and secret-named
+    fields of --extra JSON masked (keys belong in the environment, but people paste). A resume command
+    printed with *** needs the secret put back, or better, moved to the environment."""
+    return scrub_command(command)
 
 
 def _now() -> str:

@@ -344,9 +344,13 @@ def test_a_folder_with_two_models_outputs_is_refused(runs, tmp_path):
 
 @pytest.mark.parametrize("value, expected_value", [
     ("pretrained=org/m,api_key=sk-123,auth_token=t0k", "pretrained=org/m,api_key=<redacted>,auth_token=<redacted>"),
-    ("https://user:pa55@host.example:8443/v1", "https://host.example:8443/v1"),
+    ("https://user:pa55@host.example:8443/v1", "https://***@host.example:8443/v1"),
     ({"base_url": "http://u:p@h/v1", "headers": {"Authorization": "Bearer x"}, "seed": 3},
-     {"base_url": "http://h/v1", "headers": {"Authorization": "<redacted>"}, "seed": 3}),
+     {"base_url": "http://***@h/v1", "headers": {"Authorization": "<redacted>"}, "seed": 3}),
+    # our own --model_args form, as lm-eval records it in config.model_args (review finding 7c)
+    ("spec=q=vllm:M@http://user:pw@host/v1,cache_dir=/tmp/j", "spec=q=vllm:M@http://***@host/v1,cache_dir=/tmp/j"),
+    ("base_url=http://h/v1?api_key=sk-QUERY&x=1", "base_url=http://h/v1?api_key=***&x=1"),
+    ("http://alice:p@ss@h/v1", "http://***@h/v1"),  # an unencoded '@' in the password
 ])
 def test_secrets_are_scrubbed_from_recorded_configs(value, expected_value):
     from harness.importers.common import scrub

@@ -4,6 +4,7 @@ copy of a command, secrets never recorded, hostile model output never turned int
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import sys
 import textwrap
@@ -12,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from harness.errors import UserError
+from harness.models import ChatRequest
 from harness.store import iter_records, read_manifest, repair_torn_tail
-from tests.servers import serve
+from harness.suites import Outcome, Suite
+from tests.servers import Reply, serve
 from tests.test_runner import exact_suite, run, spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,3 +63,85 @@ def test_a_second_copy_of_a_running_command_never_cuts_the_first_ones_write_in_p
         again = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 6)])
     assert again.written == 0 and read_manifest(first.run_dir)["sessions"][-1]["repaired_bytes"] == 0
     assert sum(r["item_id"] == "written-by-the-first-process" for r in iter_records(first.run_dir)) == 1
+
+
+# -- secrets (review findings 3, 4, 7b, 10) ------------------------------------------------------------------
+
+KEY = "sk-" + f"fake-{secrets.token_hex(12)}"  # a fake key, made at run time
+
+
+def _all_bytes(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
+
+
+def test_a_key_echoed_in_a_refusal_or_an_unreadable_tool_call_never_reaches_the_journal(tmp_path, monkeypatch):
+    monkeypatch.setenv("VLLM_API_KEY", KEY)
+
+    def answer(request):
+        if request.prompt.endswith("q-0"):
+            return Reply(text=f"filtered, your key is {KEY}", finish_reason="content_filter")
+        return Reply(text=f"<tool_calls>{{bad {KEY}</tool_calls>")
+
+    async def solve(item, generate):  # a tool suite in json tool mode: the text is parsed for calls
+        response = await generate(ChatRequest(messages=[{"role": "user", "content": item.input["q"]}],
+                                              tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}]))
+        return Outcome(0.0, False, None, response.text)
+
+    suite = Suite("t", "v1", "targeted", "agentic", exact_suite("t", 2).items, solve)
+    with serve(answer=answer) as srv:
+        result = run(tmp_path, [spec(srv.base_url, tool_mode="json")], [suite], adapter_options={"retries": 0})
+    records = {r["item_id"]: r for r in iter_records(result.run_dir)}
+    assert KEY.encode() not in _all_bytes(result.run_dir)
+    assert (records["0"]["error"], records["1"]["error"]) == ("refusal", "parse_failure")
+    for record in records.values():
+        assert record["redacted"] is True and "***" in record["response"]  # the text is kept, the key masked
+
+
+def test_a_placeholder_key_is_not_masked_in_answers(tmp_path, monkeypatch):
+    monkeypatch.setenv("VLLM_API_KEY", "x")  # EMPTY, ollama, x: placeholders for servers that want none
+    with serve(answer=lambda r: r"The answer is \boxed{42}, explained") as srv:
+        result = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 1)])
+    record = next(iter_records(result.run_dir))
+    assert record["response"] == r"The answer is \boxed{42}, explained" and "redacted" not in record
+
+
+def test_secrets_in_extras_and_urls_stay_out_of_the_run_directory_and_output(tmp_path):
+    from tests.test_runner_cli import child, finish
+
+    extra = json.dumps({"api_key": KEY, "top_k": 20})
+    config = tmp_path / "models.toml"
+    config.write_text(f'[a.extra]\nx_auth_token = "{KEY}"\n')
+    with serve() as srv:
+        host = srv.base_url.removeprefix("http://")
+        url = f"http://alice:pw@{KEY}@{host}"  # a password with an unencoded '@', pasted into the URL
+        argv = ["run", "--model", f"a=vllm:test-model@{url}", "--suites", "default", "--out", str(tmp_path / "out"),
+                "--run-id", "r", "--quiet", "--extra", extra, "--model-config", str(config)]
+        code, out, err = finish(child(3, *argv))
+        bodies = [e.request.body for e in srv.generation_requests()]
+    assert code == 0, err
+    assert bodies and all(b["api_key"] == KEY and b["x_auth_token"] == KEY for b in bodies)  # really sent
+    manifest = read_manifest(tmp_path / "out" / "r")
+    assert manifest["decoding"]["extra"]["top_k"] == 20
+    assert manifest["decoding"]["extra"]["api_key"].startswith("<redacted sha256:")
+    assert manifest["models"][0]["extra"]["x_auth_token"].startswith("<redacted sha256:")
+    assert "--extra" in manifest["sessions"][0]["command"]
+    assert KEY.encode() not in _all_bytes(tmp_path / "out") and KEY not in out + err
+
+
+def test_a_different_secret_extra_is_still_a_different_configuration(tmp_path):
+    with serve() as srv:
+        first = run(tmp_path, [spec(srv.base_url, extra={"api_key": "a" * 20})], [exact_suite("s", 2)], run_id="r")
+        with pytest.raises(UserError, match="different configuration"):
+            run(tmp_path, [spec(srv.base_url, extra={"api_key": "b" * 20})], [exact_suite("s", 2)], run_id="r")
+    assert first.written == 2
+
+
+@pytest.mark.parametrize("command, leaked", [
+    ("asymmetry run -m m=vllm:M@http://alice:p@ss@h/v1", "ss@h"),  # the last '@' ends the user-info
+    ("asymmetry run -m m=vllm:M@http://h/v1?api_key=QSECRETQ", "QSECRETQ"),
+    ("""asymmetry run --extra '{"api_key": "sk-EXTRASECRET", "top_k": 20}'""", "EXTRASECRET"),
+])
+def test_recorded_commands_hide_every_form_of_pasted_secret(command, leaked):
+    from harness.runner import redact_command
+
+    assert leaked not in redact_command(command) and "***" in redact_command(command)

@@ -14,14 +14,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from harness import __version__
 from harness.errors import UserError
+from harness.models.redact import scrub  # noqa: F401 - the importers' name for it
 from harness.store import sha256_file, write_run
 from harness.suites import canonical_json
 
-_SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password|passwd|authorization|auth|credential)", re.I)
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 
@@ -30,31 +29,6 @@ def check_label(label: str) -> str:
     if not _LABEL.match(label or ""):
         raise UserError(f"--model {label!r}: a label is letters, digits and . _ + - (e.g. qwen3-8b)")
     return label
-
-
-def scrub(value: Any) -> Any:
-    """A copy with secrets removed: keys that name a key/token/password are masked, URLs lose their
-    user:password part, and `k=v,k=v` argument strings (lm-eval's model_args) are scrubbed per pair."""
-    if isinstance(value, Mapping):
-        return {k: ("<redacted>" if _SECRET_KEY.search(str(k)) else scrub(v)) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [scrub(v) for v in value]
-    if isinstance(value, str):
-        if "://" in value and "@" in value:
-            try:
-                parts = urlsplit(value)
-                if parts.username or parts.password:
-                    host = parts.hostname or ""
-                    netloc = f"{host}:{parts.port}" if parts.port else host
-                    value = urlunsplit(parts._replace(netloc=netloc))
-            except ValueError:
-                pass
-        if "=" in value and "," in value or re.fullmatch(r"[\w.-]+=[^,]*", value or ""):
-            pairs = [p.partition("=") for p in value.split(",")]
-            if all(sep for _, sep, _ in pairs):
-                return ",".join(f"{k}={'<redacted>' if _SECRET_KEY.search(k) else scrub(v)}" for k, _, v in pairs)
-        return value
-    return value
 
 
 def strip_addresses(value: Any) -> Any:

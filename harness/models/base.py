@@ -67,16 +67,18 @@ class ChatResponse:
     usage: Usage = field(default_factory=Usage)
     latency_s: float = 0.0
     served_model: str | None = None
+    redacted: bool = False  # the endpoint echoed the API key, which was masked (`***`) in the text
 
 
 class ModelError(Exception):
     """A request that failed after all retries; `kind` is one of `harness.records.ERROR_KINDS`.
     `response` keeps whatever text the model did return (a filtered or unparseable reply)."""
 
-    def __init__(self, kind: str, message: str, *, response: str = "") -> None:
+    def __init__(self, kind: str, message: str, *, response: str = "", redacted: bool = False) -> None:
         super().__init__(message)
         self.kind = kind
         self.response = response
+        self.redacted = redacted  # the API key was masked in `response` or the message
 
 
 class Adapter(Protocol):

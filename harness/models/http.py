@@ -28,6 +28,7 @@ import orjson
 from harness.models import anthropic, openai
 from harness.models.base import ChatRequest, ChatResponse, ModelError, ToolCall
 from harness.models.limits import AdaptiveLimit, RateBudget
+from harness.models.redact import is_secret, scrub_text
 from harness.models.spec import ModelSpec, public_url
 
 MAX_RETRY_AFTER_S = 600.0
@@ -56,8 +57,8 @@ class HttpAdapter:
         self.codec: ModuleType = anthropic if spec.api == "messages" else openai
         key = spec.api_key()
         self._headers = self.codec.headers(spec, key)
-        self._secret = key
-        self._secret_bytes = key.encode() if key else None
+        self._secret = key if is_secret(key) else None  # a placeholder (EMPTY, ollama…) protects nothing
+        self._secret_bytes = self._secret.encode() if self._secret else None
         self.timeout_s, self.retries = timeout_s, retries
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.connect_timeout_s = connect_timeout_s
@@ -89,10 +90,15 @@ class HttpAdapter:
                    key=lambda r: (r.down_until > now, r.inflight))
 
     def redact(self, text: str) -> str:
-        """`text` with this model's API key masked (servers sometimes echo keys in error bodies)."""
+        """`text` with this model's API key masked (servers sometimes echo keys in error bodies). Keys
+        shorter than `MIN_SECRET_LEN` are placeholders and left alone: masking "x" would corrupt answers."""
         if self._secret and self._secret in text:
             text = text.replace(self._secret, "***")
         return text
+
+    def _message(self, text: str) -> str:
+        """An error message as recorded: no key, no URL credentials (transport errors may quote URLs)."""
+        return self.redact(scrub_text(text))
 
     async def chat(self, request: ChatRequest) -> ChatResponse:
         path, payload = self.codec.build(self.spec, request)
@@ -115,14 +121,16 @@ class HttpAdapter:
             replica = self._pick()
             replica.inflight += 1
             kind = detail = ""
-            status, retry_after, raw = 0, None, b""
+            status, retry_after, raw, location = 0, None, b"", ""
             started = time.perf_counter()
             try:
-                async with session.post(replica.url + path, data=body) as resp:
+                # never follow a redirect: aiohttp drops Authorization on a cross-origin one, not x-api-key
+                async with session.post(replica.url + path, data=body, allow_redirects=False) as resp:
                     status = resp.status
                     raw = await resp.read()
                     if status == 429:
                         retry_after = resp.headers.get("Retry-After")
+                    location = resp.headers.get("Location", "")
             except TimeoutError:
                 kind, detail = "timeout", f"no complete answer within {self.timeout_s:g}s"
             except aiohttp.ClientError as e:
@@ -140,6 +148,8 @@ class HttpAdapter:
                         response = self.codec.parse(self.spec, request, orjson.loads(raw))
                     except (orjson.JSONDecodeError, KeyError, TypeError, IndexError, AttributeError) as e:
                         kind, detail = "malformed_response", f"the body is not the protocol's JSON ({type(e).__name__})"
+                    except ModelError as e:  # a refusal or unreadable tool calls: the text is kept, key masked
+                        raise self._scrub_error(e) from None
                     else:
                         self.limit.succeeded()
                         replica.served += 1
@@ -157,11 +167,16 @@ class HttpAdapter:
                     self.limit.throttled()
                 elif status >= 500:
                     kind, detail = "http_5xx", f"HTTP {status}: {_snippet(raw)}"
+                elif 300 <= status < 400:
+                    raise ModelError("http_4xx", self._message(
+                        f"{self.label}: HTTP {status} from {replica.public}{path} redirects to "
+                        f"{public_url(location) if location else 'nowhere'}; redirects are not followed (the API "
+                        "key would go with them): give the final address as the base URL"))
                 else:
-                    raise ModelError("http_4xx", self.redact(
+                    raise ModelError("http_4xx", self._message(
                         f"{self.label}: HTTP {status} from {replica.public}{path}: {_snippet(raw)}{self._hint(status)}"))
             if attempt >= self.retries:
-                raise ModelError(kind, self.redact(
+                raise ModelError(kind, self._message(
                     f"{self.label}: {kind} from {replica.public}{path} after {attempt + 1} attempt(s): {detail}"))
             self.retried[kind] += 1
             delay = min(self.max_backoff_s, self.backoff_s * 2**attempt) * random.uniform(0.5, 1.0)
@@ -174,18 +189,26 @@ class HttpAdapter:
             await asyncio.sleep(delay)
 
     async def get(self, path: str) -> tuple[int, bytes]:
-        """GET `path` on the first replica (e.g. /models for `asymmetry models check`); no retries.
-        Raises aiohttp.ClientError or TimeoutError when the endpoint cannot be reached."""
+        """GET `path` on the first replica (e.g. /models for `asymmetry models check`); no retries, no
+        redirects followed (a 3xx comes back as it is). Raises aiohttp.ClientError or TimeoutError when
+        the endpoint cannot be reached."""
         if self._session is None:
             self._session = self._open()
-        async with self._session.get(self.replicas[0].url + path) as resp:
+        async with self._session.get(self.replicas[0].url + path, allow_redirects=False) as resp:
             return resp.status, await resp.read()
 
     def _scrub(self, response: ChatResponse) -> ChatResponse:
         calls = tuple(ToolCall(c.name, orjson.loads(self.redact(orjson.dumps(c.arguments).decode())), c.id)
                       for c in response.tool_calls)
         return ChatResponse(self.redact(response.text), calls, response.finish_reason, response.usage,
-                            response.latency_s, self.redact(response.served_model or "") or None)
+                            response.latency_s, self.redact(response.served_model or "") or None, redacted=True)
+
+    def _scrub_error(self, error: ModelError) -> ModelError:
+        """`error` with the key masked in its message and in the model text it carries."""
+        message, text = str(error), error.response
+        if not self._secret or (self._secret not in message and self._secret not in text):
+            return error
+        return ModelError(error.kind, self.redact(message), response=self.redact(text), redacted=True)
 
     def _hint(self, status: int) -> str:
         if status in (401, 403):
@@ -203,7 +226,7 @@ class HttpAdapter:
 
 def _with_latency(response: ChatResponse, latency: float) -> ChatResponse:
     return ChatResponse(response.text, response.tool_calls, response.finish_reason, response.usage, latency,
-                        response.served_model)
+                        response.served_model, response.redacted)
 
 
 def _snippet(raw: bytes, n: int = 200) -> str:

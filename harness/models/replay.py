@@ -29,13 +29,18 @@ def request_key(request: ChatRequest) -> str:
 def turn_record(key: str, response: ChatResponse | None = None, error: ModelError | None = None) -> dict[str, Any]:
     """One entry of a record's `turns`: the request key and the response (or the error) it got."""
     if error is not None:
-        return {"key": key, "error": error.kind, "text": error.response}
+        turn: dict[str, Any] = {"key": key, "error": error.kind, "text": error.response}
+        if getattr(error, "redacted", False):
+            turn["redacted"] = True
+        return turn
     assert response is not None
-    turn: dict[str, Any] = {"key": key, "text": response.text, "finish_reason": response.finish_reason,
-                            "served_model": response.served_model, "latency_s": response.latency_s,
-                            "usage": [response.usage.prompt_tokens, response.usage.completion_tokens]}
+    turn = {"key": key, "text": response.text, "finish_reason": response.finish_reason,
+            "served_model": response.served_model, "latency_s": response.latency_s,
+            "usage": [response.usage.prompt_tokens, response.usage.completion_tokens]}
     if response.tool_calls:
         turn["tool_calls"] = [{"name": c.name, "arguments": c.arguments, "id": c.id} for c in response.tool_calls]
+    if response.redacted:
+        turn["redacted"] = True  # the endpoint echoed the API key: the text holds *** where it was
     return turn
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from harness.errors import UserError
+from harness.models.redact import redact_extra, scrub_text
 
 APIS = ("chat", "completions", "messages", "replay")
 TOOL_MODES = ("native", "json")
@@ -82,64 +83,83 @@ class ModelSpec:
         return key or None
 
     def describe(self) -> dict[str, Any]:
-        """The spec as recorded in a manifest: no secrets, only the name of the key variable."""
+        """The spec as recorded in a manifest: no secrets, only the name of the key variable (and of a
+        secret-named extra, a hash of its value)."""
         return {"label": self.label, "provider": self.provider, "model": self.model, "api": self.api,
                 "base_urls": list(self.public_urls()), "api_key_env": self.key_env, "tool_mode": self.tool_mode,
-                "extra": dict(self.extra)}
+                "extra": redact_extra(self.extra)}
 
     def identity(self) -> dict[str, Any]:
         """What decides the answers (part of a run's configuration hash): not URLs, not keys."""
         return {"label": self.label, "provider": self.provider, "model": self.model, "api": self.api,
-                "tool_mode": self.tool_mode, "extra": dict(self.extra)}
+                "tool_mode": self.tool_mode, "extra": redact_extra(self.extra)}
 
 
 def public_url(url: str) -> str:
     """`url` without user-info, query and fragment, for records and messages."""
     try:
         parts = urlsplit(url)
+        port = parts.port  # raises for a non-numeric port, e.g. an unencoded '/' in a password
     except ValueError:
         return "<unparseable url>"
     if not parts.scheme:
         return url  # a path (replay run directories)
     host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    if port:
+        host = f"{host}:{port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def check_url(url: str, where: str) -> None:
+    """A one-line error for a base URL that cannot be used, never quoting its user-info (a password)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise UserError(f"{where}: base URL {scrub_text(url)!r} cannot be parsed (a bad port, or a password with "
+                        "an unencoded '/', '?', '#' or '@': percent-encode it, or better, use the provider's "
+                        "API-key variable)") from None
+    if not parts.hostname:
+        raise UserError(f"{where}: base URL {public_url(url)!r} has no host")
+    if "@" in url[len(parts.scheme) + 3 + len(parts.netloc):]:
+        raise UserError(f"{where}: base URL {scrub_text(url)!r} has an '@' after its host (a password with an "
+                        "unencoded '/', '?' or '#'?): percent-encode it, or better, use the provider's API-key "
+                        "variable")
 
 
 def parse_model_spec(text: str) -> ModelSpec:
     """Parse `LABEL=PROVIDER:MODEL[@BASE_URL[@BASE_URL…]]`; several URLs are load-balanced replicas.
 
     The model name may itself contain ':' (ollama's `qwen3:8b`). For `replay`, the part after '@' is the
-    earlier run's directory and MODEL the label it was recorded under."""
+    earlier run's directory and MODEL the label it was recorded under. Error messages never quote a
+    URL's user-info."""
+    shown = scrub_text(text)
     label, sep, rest = text.partition("=")
     label = label.strip()
     if not sep or not rest:
-        raise UserError(f"model spec {text!r}: expected LABEL=PROVIDER:MODEL[@BASE_URL], "
+        raise UserError(f"model spec {shown!r}: expected LABEL=PROVIDER:MODEL[@BASE_URL], "
                         "e.g. qwen3-8b=vllm:Qwen/Qwen3-8B@http://127.0.0.1:8000/v1")
     if not _LABEL.match(label):
-        raise UserError(f"model spec {text!r}: label {label!r} must be 1-64 letters, digits, '.', '_' or '-'")
+        raise UserError(f"model spec {shown!r}: label {label!r} must be 1-64 letters, digits, '.', '_' or '-'")
     provider, sep, rest = rest.partition(":")
     provider = provider.strip().lower()
     if provider not in PRESETS:
-        raise UserError(f"model spec {text!r}: unknown provider {provider!r}; choose one of "
+        raise UserError(f"model spec {shown!r}: unknown provider {provider!r}; choose one of "
                         f"{', '.join(PRESETS)} (`asymmetry models presets` lists them)")
     if not sep or not rest.strip():
-        raise UserError(f"model spec {text!r}: no model name after '{provider}:'")
+        raise UserError(f"model spec {shown!r}: no model name after '{provider}:'")
     preset = PRESETS[provider]
     if provider == "replay":
         model, sep, run_dir = rest.partition("@")
         if not sep or not model or not run_dir:
-            raise UserError(f"model spec {text!r}: replay needs LABEL=replay:MODEL@RUN_DIR, where MODEL is the "
+            raise UserError(f"model spec {shown!r}: replay needs LABEL=replay:MODEL@RUN_DIR, where MODEL is the "
                             "label the earlier run recorded, e.g. q=replay:qwen3-8b@results/my-run")
         return ModelSpec(label, provider, model, (run_dir,), api="replay")
     model, *urls = _URL_START.split(rest)
     if "@" in model and not urls:
-        raise UserError(f"model spec {text!r}: the base URL after '@' must start with http:// or https://")
+        raise UserError(f"model spec {shown!r}: the base URL after '@' must start with http:// or https://")
     for url in urls:
-        parts = urlsplit(url)
-        if not parts.hostname:
-            raise UserError(f"model spec {text!r}: base URL {public_url(url)!r} has no host")
+        check_url(url, f"model spec {shown!r}")
     base_urls = tuple(u.rstrip("/") for u in urls) or (preset.base_url,)
     hosted_default = not urls
     return ModelSpec(label, provider, model.strip(), base_urls, api=preset.api, key_env=preset.key_env,

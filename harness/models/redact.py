@@ -1,0 +1,114 @@
+"""Keeping secrets out of everything the harness writes: run directories, manifests, logs, messages.
+
+Keys belong in the environment, but people paste them into URLs (`http://user:pw@host/v1`,
+`?api_key=…`), into `--extra` JSON and into command lines. Three tools, used wherever such text is
+recorded or printed:
+
+- `scrub_text`: free text (a command line, a model spec, an lm-eval `model_args` string) with every URL's
+  user-info and every secret-named query parameter masked;
+- `scrub`: a JSON-able value with secret-named fields masked, and `scrub_text` applied to its strings;
+- `redact_extra`: request extras for a manifest and a run's identity: a secret-named field keeps only a
+  short hash of its value, so a changed value still changes the run's configuration hash.
+
+Names that count as secret: api_key / apikey / token / secret / password / passwd / authorization /
+auth / credential / bearer, in any case, anywhere in the name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+SECRET_NAME = re.compile(r"api[_-]?key|token|secret|passw(or)?d|authori[sz]ation|auth|credential|bearer", re.I)
+#: Shorter "keys" are placeholders (EMPTY, dummy, ollama, x…): masking them would corrupt answers
+#: ("\boxed" with the key "x" became "\bo***ed") and protect nothing.
+MIN_SECRET_LEN = 12
+MASK = "***"
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+# Where a URL's authority can end at the latest: white space, quotes, brackets, a comma (k=v,k=v lists)
+# or the next "@scheme://" (several replicas in one model spec).
+_AUTHORITY_END = re.compile(r"[\s\"'<>(){}\[\],]|@?[A-Za-z][A-Za-z0-9+.-]*://")
+_SECRET_PARAM = re.compile(
+    r"([?&;][^=&#\s\"']*(?:api[_-]?key|token|secret|passw(?:or)?d|auth|credential|signature|sig)[^=&#\s\"']*=)"
+    r"[^&#\s\"',]*", re.I)
+
+
+def scrub_text(text: str) -> str:
+    """`text` with URL user-info (`scheme://***@host`) and secret-named query parameters masked. The
+    user-info runs to the *last* '@' before the host, so a password holding '@', '/', '?' or '#' (not
+    percent-encoded, as people paste them) is masked whole."""
+    if "://" not in text:
+        return text
+    out: list[str] = []
+    position = 0
+    for match in _SCHEME.finditer(text):
+        start = match.end()
+        if start <= position:
+            continue
+        stop = _AUTHORITY_END.search(text, start)
+        end = stop.start() if stop else len(text)
+        at = text.rfind("@", start, end)
+        if at >= 0:
+            out += [text[position:start], MASK, "@"]
+            position = at + 1
+    out.append(text[position:])
+    return _SECRET_PARAM.sub(lambda m: m.group(1) + MASK, "".join(out))
+
+
+_NAME = r"[\w.-]*(?:api[_-]?key|token|secret|passw(?:or)?d|authori[sz]ation|auth|credential|bearer)[\w.-]*"
+# `"api_key": "sk-…"` (JSON in --extra), `api_key = "…"`, `api_key=…` (k=v lists), with any quoting
+_ASSIGNMENT = re.compile(
+    rf"""((["']?){_NAME}\2\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;}}'"]+)""", re.I)
+
+
+def scrub_command(command: str) -> str:
+    """A command line as recorded: `scrub_text`, and the value of every secret-named field written in
+    it (JSON `"api_key": "…"`, `token=…`) masked."""
+    def mask(match: re.Match[str]) -> str:
+        value = match.group(3)
+        quote = value[0] if value[:1] in "\"'" else ""
+        return f"{match.group(1)}{quote}{MASK}{quote}"
+
+    return _ASSIGNMENT.sub(mask, scrub_text(command))
+
+
+def scrub(value: Any) -> Any:
+    """A copy of a JSON-able value with secrets removed: fields whose name says key/token/password are
+    masked, strings go through `scrub_text`, and `k=v,k=v` argument strings (lm-eval's model_args) are
+    scrubbed per pair."""
+    if isinstance(value, Mapping):
+        return {k: ("<redacted>" if SECRET_NAME.search(str(k)) else scrub(v)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    if isinstance(value, str):
+        pairs = [p.partition("=") for p in value.split(",")] if "=" in value else []
+        if pairs and all(sep and re.fullmatch(r"[\w.-]+", k.strip()) for k, sep, _ in pairs):
+            return ",".join(f"{k}={'<redacted>' if SECRET_NAME.search(k) else scrub_text(v)}" for k, _, v in pairs)
+        return scrub_text(value)
+    return value
+
+
+def redact_extra(extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Request extras as recorded (manifests, run identity): secret-named fields become
+    `<redacted sha256:…>` of their value, so the record never holds the secret but two different values
+    still make two different configurations."""
+    return {key: (f"<redacted sha256:{hashlib.sha256(repr(value).encode()).hexdigest()[:12]}>"
+                  if SECRET_NAME.search(str(key)) else _redact_value(value)) for key, value in extra.items()}
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return redact_extra(value)
+    if isinstance(value, list | tuple):
+        return [_redact_value(v) for v in value]
+    if isinstance(value, str):
+        return scrub_text(value)
+    return value
+
+
+def is_secret(key: str | None) -> bool:
+    """Whether an API key is long enough to be masked in text (shorter ones are placeholders)."""
+    return bool(key) and len(key) >= MIN_SECRET_LEN  # type: ignore[arg-type]
