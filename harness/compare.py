@@ -391,6 +391,8 @@ def suite_stats(pair: Pair, level: float = 0.95) -> SuiteStats:
             flags.append("clustered")
         if not s_binary:
             flags.append("partial credit")
+        if np.median(k0) != np.median(k1):
+            flags.append(f"samples differ ({np.median(k0):g} before, {np.median(k1):g} after)")
         if acc0 > 1 - EDGE or acc0 < EDGE:
             flags.append("ceiling" if acc0 > 1 - EDGE else "floor")
         excluded = (acc0 > 1 - EDGE or acc0 < EDGE) and g + lo < MIN_DISCORDANT
@@ -406,7 +408,9 @@ def suite_stats(pair: Pair, level: float = 0.95) -> SuiteStats:
         row: dict[str, Any] = {
             "suite": suite, "category": "targeted" if pair.targeted[j] else "untargeted",
             "capability": pair.capability.get(suite), "suite_version": pair.suite_version.get(suite),
-            "n_items": n, "samples": int(np.median(np.r_[k0, k1])),
+            # k per release: a median over both releases' k made k = 1 -> 5 read "3 samples each"
+            "n_items": n, "samples": int(min(np.median(k0), np.median(k1))),
+            "samples_before": float(np.median(k0)), "samples_after": float(np.median(k1)),
             "score_type": "binary" if s_binary else "partial credit",
             "before": 100 * acc0, "after": 100 * acc1,
             "before_ci": _interval((float(w0[0]), float(w0[1])), 100), "after_ci": _interval((float(w1[0]), float(w1[1])), 100),
@@ -928,7 +932,7 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     st, su = int(t_inc.sum()), int((~t_inc).sum())
     conjunction, gates = _decisions(a_l, flatness, generalisation, triple, st, su, alpha)
 
-    power = _power(ss.n_items[inc], int(np.median(pair.k1)), st, su, ss.discordance, float(np.mean(y_l)),
+    power = _power(ss.n_items[inc], int(min(np.median(pair.k0), np.median(pair.k1))), st, su, ss.discordance, float(np.mean(y_l)),
                    len(control_pairs), alpha, margin_pp, warnings)
 
     plan_block = _plan_block(plan, pairing.categories, deviations, run_times)

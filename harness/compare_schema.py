@@ -12,7 +12,9 @@ unbounded or undefined number is null (the document is strict JSON: no NaN, no i
     + evidence: "item-level, paired" | "published scores, unpaired (weaker evidence: …)"
     suites: [{
         suite, category, n_items,                       + capability, + samples (k), + suite_version,
-                                                        + score_type ("binary" | "partial credit")
+                                                        + score_type ("binary" | "partial credit"),
+                                                        + samples_before, + samples_after (median k per
+                                                          release; samples = the smaller of the two)
         before, after (percent),                        + before_ci, + after_ci (Wilson, percent)
         gain_pp, gain_pp_ci,                            + gain_pp_se, + gain_pp_method
         gains, losses (int, items whose mean score rose/fell; null in scores mode),

@@ -481,3 +481,28 @@ def test_l5_a_cluster_label_reused_in_two_suites_is_two_clusters():
             frames.append(rows_from(model, suite, category, y, cluster=np.arange(60) // 6))  # "0".."9" in both
     doc = compare(table(frames), "old", "new", n_boot=0)
     assert doc["diagnostics"]["clusters"] == 20
+
+
+# ---------------------------------------------------------------------------------------------------- L6
+
+def test_l6_samples_are_reported_per_release_not_as_a_median_over_both():
+    """exp3: one sample per item before and five after was reported as '3 samples each'."""
+    from harness.report.page import render_page
+
+    rng = np.random.default_rng(0)
+    frames = []
+    for suite, category, base, shift in (("code", "targeted", -0.3, 1.0), ("agent", "targeted", 0.0, 0.9),
+                                         ("math", "untargeted", 1.2, 0.3), ("fact", "untargeted", 0.8, 0.3)):
+        b = rng.normal(0, 1.5, 300)
+        for model, s, k in (("old", 0.0, 1), ("new", shift, 5)):
+            p = 1 / (1 + np.exp(b - base - s))
+            frames.append(rows_from(model, suite, category, (rng.random((300, k)) < p[:, None]).astype(float)))
+    doc = compare(table(frames), "old", "new", n_boot=0)
+    strict(doc)
+    code = suite_row(doc, "code")
+    assert (code["samples_before"], code["samples_after"], code["samples"]) == (1, 5, 1)
+    assert "samples differ (1 before, 5 after)" in code["flags"]
+    assert "3 samples" not in doc["summary"] and "1 sample per item for old and 5 for new" in doc["summary"]
+    assert "newly solved" not in doc["summary"]  # not one sample per item in both releases: odds wording
+    assert doc["power"]["design"]["samples"] == 1
+    assert ">1 / 5<" in render_page(doc, []).replace("<td class=\"num\">", ">")

@@ -207,11 +207,19 @@ def _policy(doc: Mapping[str, Any], charts: Mapping[str, Chart]) -> str:
             "</section>")
 
 
+def _samples(s: Mapping[str, Any]) -> str:
+    """k per item: one number when both releases agree, 'before / after' when they differ."""
+    b, a = s.get("samples_before"), s.get("samples_after")
+    if fmt.is_num(b) and fmt.is_num(a) and b != a:
+        return f"{b:g} / {a:g}"
+    return str(s.get("samples")) if s.get("samples") is not None else "-"
+
+
 def _suite_table(doc: Mapping[str, Any]) -> str:
     rows, classes = [], []
     for s in doc.get("suites") or []:
         rows.append([s.get("suite"), s.get("category"), s.get("capability", ""), fmt.count(s.get("n_items")),
-                     s.get("samples") if s.get("samples") is not None else "-",
+                     _samples(s),
                      _ci_cell(s.get("before"), s.get("before_ci"), 1), _ci_cell(s.get("after"), s.get("after_ci"), 1),
                      f"{fmt.signed(s.get('gain_pp'), 1)} {fmt.bracket(s.get('gain_pp_ci'), 1)}",
                      fmt.count(s.get("gains")), fmt.count(s.get("losses")),

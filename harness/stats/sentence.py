@@ -84,7 +84,9 @@ def summary_for(doc: dict[str, Any]) -> str:
              f"{len(ug['suites'])} untargeted: {_names(ug['suites'])}{fresh})")
     out = []
     samples = {s.get("samples", 1) for s in doc["suites"]}
-    counts = samples == {1} and all(s.get("score_type", "binary") == "binary" for s in doc["suites"])
+    per_release = {(s.get("samples_before", s.get("samples", 1)), s.get("samples_after", s.get("samples", 1)))
+                   for s in doc["suites"]}
+    counts = per_release == {(1, 1)} and all(s.get("score_type", "binary") == "binary" for s in doc["suites"])
     if doc["mode"] == "scores":
         out.append(f"From published scores only (unpaired; weaker evidence). {scope}, targeted accuracy went from "
                    f"{tg['before']:.1f}% ({before}) to {tg['after']:.1f}% ({after}) on average, and untargeted "
@@ -93,8 +95,15 @@ def summary_for(doc: dict[str, Any]) -> str:
         out.append(f"{scope}, {_ratio_clause(tg, 'targeted', after, before, cl)}; "
                    f"{_ratio_clause(ug, 'untargeted', after, before, cl)}.")
     else:
-        k = max(samples)
-        how = f"{k} samples each" if samples != {1} else "partial-credit scores as fractional successes"
+        if len(per_release) == 1 and len(set(next(iter(per_release)))) == 2:  # k differs between releases
+            k0, k1 = next(iter(per_release))
+            how = f"{k0:g} sample{'s' if k0 != 1 else ''} per item for {before} and {k1:g} for {after}"
+        elif len(per_release) > 1 and any(b != a for b, a in per_release):
+            how = "samples per item differ between the releases (see the suite table)"
+        elif samples != {1}:
+            how = f"{max(samples)} samples each"
+        else:
+            how = "partial-credit scores as fractional successes"
         n_t = len(tg["suites"])
         avg = f"a geometric mean over the {n_t} targeted benchmarks; " if n_t > 1 else ""
         out.append(f"{scope}, {after}'s odds of solving a targeted item rose {_num(tg['gain_ratio'], 2)}-fold over "
