@@ -666,6 +666,17 @@ def _flatness(pair: Pair, ss: SuiteStats, margin_pp: float, alpha: float) -> dic
             "per_suite": per_suite}
 
 
+def _latent_flatness(untargeted: Mapping[str, Any], margin_logit: float, alpha: float) -> dict[str, Any]:
+    """The pre-registered latent-scale margin (§1.8: ±0.15 logits): TOST on the untargeted group's mean
+    latent gain. Secondary: the conjunction and the sentence use the pp-scale test, as §1.8 specifies."""
+    est, se = untargeted.get("latent"), untargeted.get("latent_se")
+    res = tost(math.nan if est is None else est, math.nan if se is None else se, margin_logit, alpha=alpha)
+    return {"margin_logit": margin_logit, "estimate": est, "ci": _interval(res.extra["ci"]),
+            "p_value": _f(res.p_value), "equivalent": bool(res.extra["equivalent"]), "level": 1 - 2 * alpha,
+            "method": f"TOST on the untargeted suites' mean latent gain ({res.method}), {1 - 2 * alpha:.0%} "
+                      f"interval within ±{margin_logit:g} logits; secondary to the pp-scale test"}
+
+
 def _contamination(pair: Pair, cutoffs: Mapping[str, str] | None, level: float) -> tuple[dict | None, np.ndarray | None,
                                                                                          list[str]]:
     """Fresh (released after both models' cutoffs) vs old items. Returns the block, the fresh mask when the
@@ -772,6 +783,7 @@ def _decisions(a_l: Estimate, flatness: Mapping[str, Any], generalisation: Mappi
 
 def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[str] = (),
             plan: Mapping[str, Any] | Path | str | None = None, force: bool = False, margin_pp: float = 3.0,
+            margin_logit: float = 0.15,
             n_boot: int = 10_000, seed: int = 0, cutoffs: Mapping[str, str] | None = None,
             error_rule: str = "default", p_ref: float = 0.5, alpha: float = 0.05,
             manifests: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
@@ -780,7 +792,8 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
 
     `controls`: other labs' transitions as "BEFORE:AFTER" labels in the same table (layer 3). `plan`: a
     plan file or a loaded plan (harness.plan.load_plan); its settings are used, and an argument that
-    differs from both the plan and the default is applied and recorded as a deviation. `cutoffs`: model label → ISO date
+    differs from both the plan and the default is applied and recorded as a deviation. `margin_pp` is the
+    flatness margin (primary, pp); `margin_logit` the pre-registered latent-scale one (secondary). `cutoffs`: model label → ISO date
     of its training cutoff, for the fresh-vs-old split. `manifests`: model label → the run manifests its
     rows came from (decoding and suite-content checks). `inputs`, `command`: provenance copied into the
     document. Bad input raises UserError with a one-line message.
@@ -791,7 +804,8 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     if isinstance(plan, str | Path):
         plan = load_plan(Path(plan))
     settings, deviations = _plan_settings(plan, {
-        "controls": list(controls), "margin_pp": margin_pp, "n_boot": n_boot, "seed": seed,
+        "controls": list(controls), "margin_pp": margin_pp, "margin_logit": margin_logit, "n_boot": n_boot,
+        "seed": seed,
         "error_rule": error_rule, "p_ref": p_ref, "alpha": alpha})
     alpha, margin_pp, p_ref = float(settings["alpha"]), float(settings["margin_pp"]), float(settings["p_ref"])
     level = 1 - alpha
@@ -929,6 +943,7 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
         warnings += ctrl_warnings
 
     flatness = _flatness(pair, ss, margin_pp, alpha)
+    flatness["latent"] = _latent_flatness(groups["untargeted"], float(settings["margin_logit"]), alpha)
     st, su = int(t_inc.sum()), int((~t_inc).sum())
     conjunction, gates = _decisions(a_l, flatness, generalisation, triple, st, su, alpha)
 
@@ -1094,7 +1109,7 @@ def _binomial_logit(p: float, n: int) -> tuple[float, float, bool]:
 
 
 def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: Sequence[str] = (),
-                   margin_pp: float = 3.0, alpha: float = 0.05, p_ref: float = 0.5,
+                   margin_pp: float = 3.0, margin_logit: float = 0.15, alpha: float = 0.05, p_ref: float = 0.5,
                    plan: Mapping[str, Any] | Path | str | None = None, inputs: Mapping[str, Any] | None = None,
                    command: str | None = None, seed: int = 0) -> dict[str, Any]:
     """Score-level mode: published accuracies with item counts, unpaired binomial on the logit scale per
@@ -1105,6 +1120,7 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
     if isinstance(plan, str | Path):
         plan = load_plan(Path(plan))
     settings, deviations = _plan_settings(plan, {"controls": list(controls), "margin_pp": margin_pp,
+                                                 "margin_logit": margin_logit,
                                                  "alpha": alpha, "p_ref": p_ref})
     alpha, margin_pp, p_ref = float(settings["alpha"]), float(settings["margin_pp"]), float(settings["p_ref"])
     level = 1 - alpha
@@ -1234,6 +1250,7 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
                 "pooled_gain_pp": 100 * pooled, "p_value": _f(res.p_value), "n_items": int(n_u.sum()),
                 "level": 1 - 2 * alpha,
                 "method": f"TOST on the pooled untargeted gain (unpaired binomial SE), within ±{margin_pp:g} pp"}
+    flatness["latent"] = _latent_flatness(groups["untargeted"], float(settings["margin_logit"]), alpha)
     st, su = int(t.sum()), int(u.sum())
     conjunction, gates = _decisions(a_l, flatness, generalisation, triple, st, su, alpha)
     plan_block = _plan_block(plan, dict(zip(frame.index, frame["category"], strict=True)), deviations, [])

@@ -41,7 +41,9 @@ unbounded or undefined number is null (the document is strict JSON: no NaN, no i
     generalisation: {hksj: {estimate, ci, p_value, …} | null, permutation: {p_value, n_labelings, …} | null,
                      + hksj_modified, + testable (bool), + n_targeted, + n_untargeted, + note}
     flatness: {margin_pp, ci90, equivalent, + pooled_gain_pp, + p_value, + n_items, + level, + method,
-               + per_suite: [{suite, ci90, p_value, p_holm, equivalent}]}
+               + per_suite: [{suite, ci90, p_value, p_holm, equivalent}],
+               + latent: {margin_logit, estimate, ci, p_value, equivalent, level, method} (secondary TOST on
+                          the untargeted mean latent gain with the plan's margin_logit)}
     + conjunction: {targeted_disproportionate, untargeted_flat, holds, p_value, method}
     + gatekeeping: [{hypothesis, tested, p_value (one-sided), rejected, reason}]
     triple_difference: null | {controls, excess, ci, t_p_value, rank_p_value,

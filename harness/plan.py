@@ -86,6 +86,8 @@ def make_plan(suites: Mapping[str, str], *, before: str | None = None, after: st
             f"untargeted 'flat' only if the {_percent(1 - 2 * alpha)} interval of the pooled untargeted gain lies "
             "within +-margin_pp",
             "suites starting above 90% or below 10% enter layer 1 only with >= 30 discordant items",
+            f"secondary: the untargeted mean latent gain is called flat on the latent scale only if its "
+            f"{_percent(1 - 2 * alpha)} interval lies within +-margin_logit",
         ],
         "notes": notes,
     }
@@ -137,7 +139,7 @@ def load_plan(path: Path) -> dict[str, Any]:
     for name, category in suites.items():
         if category not in CATEGORIES:
             raise UserError(f"{path}: suites.{name}: {category!r} is not one of {', '.join(CATEGORIES)}")
-    for key in ("margin_pp", "alpha", "p_ref"):
+    for key in ("margin_pp", "margin_logit", "alpha", "p_ref"):
         if key in plan and not isinstance(plan[key], int | float):
             raise UserError(f"{path}: field {key!r} must be a number")
     if plan.get("error_rule", "default") not in ERROR_RULES:

@@ -506,3 +506,31 @@ def test_l6_samples_are_reported_per_release_not_as_a_median_over_both():
     assert "newly solved" not in doc["summary"]  # not one sample per item in both releases: odds wording
     assert doc["power"]["design"]["samples"] == 1
     assert ">1 / 5<" in render_page(doc, []).replace("<td class=\"num\">", ">")
+
+
+# ---------------------------------------------------------------------------------------------------- L7
+
+def test_l7_the_preregistered_latent_margin_is_used(tmp_path):
+    """margin_logit was written into every plan and never read."""
+    from harness.plan import load_plan, make_plan, write_plan
+    from harness.report.page import estimand_rows
+    from harness.stats import tost
+
+    frames = (gl_suite("old", "new", "code", "targeted", 90, 20, 50, 40)
+              + gl_suite("old", "new", "math", "untargeted", 600, 590, 2000, 400))
+    t = table(frames)
+    docs = {}
+    for margin in (0.15, 0.05):
+        path = tmp_path / f"plan-{margin}.json"
+        write_plan(path, make_plan({"code": "targeted", "math": "untargeted"}, margin_logit=margin))
+        docs[margin] = compare(t, "old", "new", plan=load_plan(path), n_boot=0)
+    untargeted = docs[0.15]["groups"]["untargeted"]
+    for margin, doc in docs.items():
+        flat = doc["flatness"]["latent"]
+        expected = tost(untargeted["latent"], untargeted["latent_se"], margin)
+        assert flat["margin_logit"] == margin and flat["p_value"] == pytest.approx(expected.p_value)
+        assert flat["ci"] == pytest.approx(expected.extra["ci"])
+    assert docs[0.15]["flatness"]["latent"]["equivalent"] and not docs[0.05]["flatness"]["latent"]["equivalent"]
+    assert any("0.15 logit margin" in row[0] for row in estimand_rows(docs[0.15]))
+    override = compare(t, "old", "new", plan=load_plan(tmp_path / "plan-0.15.json"), margin_logit=0.3, n_boot=0)
+    assert any("margin_logit = 0.3 differs from the plan" in d for d in override["diagnostics"]["plan"]["deviations"])

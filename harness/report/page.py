@@ -170,6 +170,14 @@ def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str,
                      f"{wording.percent(wording.flat_level(doc))} CI " + fmt.interval(flat.get("ci90"), 1), "",
                      f"{flat.get('method') or 'TOST'}; the {wording.percent(wording.flat_level(doc))} interval is "
                      f"{verdict} the margin"))
+    lat_flat = flat.get("latent") if isinstance(flat.get("latent"), Mapping) else None
+    if lat_flat:
+        verdict = "inside" if lat_flat.get("equivalent") else "not inside"
+        rows.append((f"Untargeted mean latent gain vs the ±{fmt.num(lat_flat.get('margin_logit'), 2)} logit margin "
+                     "(secondary)", "logits", fmt.signed(lat_flat.get("estimate")),
+                     f"{wording.percent(lat_flat.get('level') or wording.flat_level(doc))} CI "
+                     + fmt.interval(lat_flat.get("ci")), "",
+                     f"{lat_flat.get('method') or 'TOST'}; the interval is {verdict} the margin"))
     td = doc.get("triple_difference")
     if isinstance(td, Mapping) and not fmt.is_num(td.get("excess")):
         n = len(td.get("controls") or [])
