@@ -947,7 +947,8 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     st, su = int(t_inc.sum()), int((~t_inc).sum())
     conjunction, gates = _decisions(a_l, flatness, generalisation, triple, st, su, alpha)
 
-    power = _power(ss.n_items[inc], int(min(np.median(pair.k0), np.median(pair.k1))), st, su, ss.discordance, float(np.mean(y_l)),
+    power = _power(ss.n_items[inc], int(min(np.median(pair.k0), np.median(pair.k1))), st, su, ss.discordance,
+                   (t_mean + u_mean) / 2,
                    len(control_pairs), alpha, margin_pp, warnings)
 
     plan_block = _plan_block(plan, pairing.categories, deviations, run_times)

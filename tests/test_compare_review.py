@@ -534,3 +534,22 @@ def test_l7_the_preregistered_latent_margin_is_used(tmp_path):
     assert any("0.15 logit margin" in row[0] for row in estimand_rows(docs[0.15]))
     override = compare(t, "old", "new", plan=load_plan(tmp_path / "plan-0.15.json"), margin_logit=0.3, n_boot=0)
     assert any("margin_logit = 0.3 differs from the plan" in d for d in override["diagnostics"]["plan"]["deviations"])
+
+
+# ---------------------------------------------------------------------------------------------------- L8
+
+def test_l8_power_and_compare_translate_logits_to_pp_the_same_way():
+    """compare's pp_at_50 is σ(δ_T) − σ(δ_U); power's mde_pp was σ(MDE) − 0.5. One convention now."""
+    from harness.stats.power import asymmetry_pp
+
+    frames = (gl_suite("old", "new", "code", "targeted", 90, 20, 50, 40)
+              + gl_suite("old", "new", "agent", "targeted", 30, 10, 60, 50)
+              + gl_suite("old", "new", "math", "untargeted", 35, 25, 200, 40)
+              + gl_suite("old", "new", "fact", "untargeted", 25, 15, 120, 40))
+    doc = compare(table(frames), "old", "new", n_boot=0)
+    t_mean, u_mean = doc["groups"]["targeted"]["latent"], doc["groups"]["untargeted"]["latent"]
+    lat = doc["asymmetry"]["latent"]
+    assert lat["pp_at_50"] == pytest.approx(28.6 - 10.4, abs=0.1)  # KA8
+    assert asymmetry_pp(lat["estimate"], (t_mean + u_mean) / 2) == pytest.approx(lat["pp_at_50"], abs=1e-9)
+    power = doc["power"]
+    assert power["mde_pp"] == pytest.approx(asymmetry_pp(power["mde_latent"], power["design"]["shift"]), abs=0.006)

@@ -42,9 +42,17 @@ def test_latent_mde_is_the_closed_form_at_k1() -> None:
         pw.latent_se(Design(300)) / math.sqrt(2), rel=1e-12)
 
 
-def test_mde_pp_is_the_latent_mde_at_a_50_percent_start() -> None:
-    result = detectable(Design(300))
-    assert result["mde_pp"] == pytest.approx(100 * (1 / (1 + math.exp(-result["mde_latent"])) - 0.5), abs=0.01)
+def test_mde_pp_is_the_latent_mde_at_a_50_percent_start_by_compares_convention() -> None:
+    # review L8: one convention with compare's pp_at_50 = σ(δ_T) − σ(δ_U), δ_T,U = shift ± MDE/2
+    def expit(x: float) -> float:
+        return 1 / (1 + math.exp(-x))
+
+    for shift in (0.0, 0.5, 1.2):
+        result = detectable(Design(300, shift=shift))
+        m = result["mde_latent"]
+        assert result["mde_pp"] == pytest.approx(100 * (expit(shift + m / 2) - expit(shift - m / 2)), abs=0.006)
+    # at a zero common gain it is symmetric about 50%; the old σ(MDE) − 0.5 read 16.09 pp at shift 0.5
+    assert detectable(Design(300))["mde_pp"] == pytest.approx(15.56, abs=0.006)
     # §1.3 translation table at p_ref = 0.5 and 0.9
     assert [round(pw.pp_at(d), 1) for d in (0.25, 0.5, 0.75, 1.0)] == [6.2, 12.2, 17.9, 23.1]
     assert [round(pw.pp_at(d, 0.9), 1) for d in (0.25, 0.5, 0.75, 1.0)] == [2.0, 3.7, 5.0, 6.1]

@@ -59,12 +59,12 @@ def power(
     from harness.errors import UserError
     from harness.stats.power import (
         Design,
+        asymmetry_pp,
         ddd_mde,
         detectable,
         discordance_at,
         latent_se,
         pooled_discordance,
-        pp_at,
     )
 
     derived = None
@@ -152,7 +152,7 @@ def power(
     l3.add_column("Excess (logits)", justify="right")
     l3.add_column("pp at 50%", justify="right")
     for row in result["l3_by_controls"]:
-        l3.add_row(str(row["controls"]), f"{row['mde_ddd']:.2f}", f"{pp_at(row['mde_ddd']):.1f}")
+        l3.add_row(str(row["controls"]), f"{row['mde_ddd']:.2f}", f"{asymmetry_pp(row['mde_ddd'], shift):.1f}")
     console.print(l3)
 
     curve = Table(title=f"L1 latent test: power curve (SE {latent_se(design):.3f} logits)", title_justify="left")
@@ -162,7 +162,7 @@ def power(
     curve.add_column("")
     for point in result["curve"][::2]:
         bar = "█" * round(20 * point["power"])
-        curve.add_row(f"{point['effect']:.2f}", f"{pp_at(point['effect']):.1f}", f"{point['power']:.0%}", bar)
+        curve.add_row(f"{point['effect']:.2f}", f"{asymmetry_pp(point['effect'], shift):.1f}", f"{point['power']:.0%}", bar)
     console.print(curve)
     console.print("[bold]Advice[/bold]")
     for line in result["advice"]:

@@ -55,6 +55,7 @@ __all__ = [
     "discordance_at",
     "pooled_discordance",
     "pp_at",
+    "asymmetry_pp",
     "advice",
 ]
 
@@ -126,6 +127,14 @@ def _z(q: float) -> float:
 def pp_at(effect: float, start: float = REFERENCE_START) -> float:
     """The percentage-point gain that a latent gain `effect` means at accuracy `start` (§1.3)."""
     return 100.0 * (float(special.expit(special.logit(start) + effect)) - start)
+
+
+def asymmetry_pp(effect: float, shift: float = 0.5, start: float = REFERENCE_START) -> float:
+    """The pp-equivalent of a latent asymmetry `effect`, by the convention compare uses for A^L
+    (`pp_at_50`): targeted suites gain shift + effect/2 and untargeted ones shift - effect/2 logits from a
+    `start` accuracy, and the asymmetry in pp is the difference of the two pp gains, σ(δ_T) − σ(δ_U) at a
+    50% start (§1.13; KA8: 28.6 − 10.4 = 18.2 pp)."""
+    return pp_at(shift + effect / 2, start) - pp_at(shift - effect / 2, start)
 
 
 # --- resampling (k > 1): Rasch reference items, matched to the design's discordance -------------------
@@ -350,7 +359,8 @@ def _curve(se: float, alpha: float, mde: float) -> list[dict[str, float]]:
 def detectable(design: Design) -> dict[str, Any]:
     """What `design` can detect: MDEs on every layer, a power curve for the L1 latent test, and advice.
 
-    Keys (team contract): mde_latent (logits), mde_pp (pp at a 50% start), mde_ddd (logits or None),
+    Keys (team contract): mde_latent (logits), mde_pp (pp at a 50% start, by `asymmetry_pp`: the
+    convention of compare's pp_at_50), mde_ddd (logits or None),
     design, curve [{effect (logits), power}]. Added: se_latent, mde_pp_test (the pp-scale test's MDE,
     ceiling-sensitive), se_pp, mde_l2, l2_testable, ddd_sd, rank_floor, permutation_floor, flatness, method,
     advice.
@@ -367,7 +377,7 @@ def detectable(design: Design) -> dict[str, Any]:
     l2 = l2_mde(design)
     return {
         "mde_latent": round(mde_l, 4),
-        "mde_pp": round(pp_at(mde_l), 2),
+        "mde_pp": round(asymmetry_pp(mde_l, design.shift), 2),
         "mde_ddd": None if mde_ddd is None else round(mde_ddd, 4),
         "design": asdict(design),
         "curve": _curve(se_l, design.alpha, mde_l),
@@ -389,7 +399,8 @@ def detectable(design: Design) -> dict[str, Any]:
             "normal approximation to the latent (Mantel-Haenszel/RBG) and pp asymmetry tests, two-sided "
             f"alpha={design.alpha}, power={design.power}; variances at a common latent gain of "
             f"{design.shift} logits (STATISTICS.md §1.10); k>1 via a Rasch reference with item noise "
-            f"{design.item_noise}; L3 noncentral t (df=C-1, one-sided alpha/2); L2 HKSJ noncentral t (df=S-2)"
+            f"{design.item_noise}; L3 noncentral t (df=C-1, one-sided alpha/2); L2 HKSJ noncentral t (df=S-2); "
+            f"mde_pp = σ(shift + MDE/2) − σ(shift − MDE/2) at a 50% start, as compare's pp_at_50"
         ),
         "advice": advice(design, mde_l),
     }
@@ -400,7 +411,8 @@ def advice(design: Design, mde_latent: float | None = None, target: float = 0.5)
     mde_l = mde_latent if mde_latent is not None else _mde(latent_se(design), design.alpha, design.power)
     out: list[str] = []
     if mde_l <= target:
-        out.append(f"L1: the design detects a latent asymmetry of {mde_l:.2f} logits (≈{pp_at(mde_l):.0f} pp at a "
+        out.append(f"L1: the design detects a latent asymmetry of {mde_l:.2f} logits "
+                   f"(≈{asymmetry_pp(mde_l, design.shift):.0f} pp at a "
                    f"50% start) with {design.power:.0%} power, within the {target} logit target.")
     else:
         more_k = next((k for k in (3, 5, 10) if k > design.samples
