@@ -84,6 +84,11 @@ class RunResult:
     retried: int = 0  # units an earlier session journaled as infrastructure errors, asked again
 
 
+#: Exceptions a suite raises on data it could not handle. Raised after the model answered, they are about
+#: its output (parse_failure, a model error); any other exception is the harness's or the machine's.
+OUTPUT_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError, RecursionError,
+                 AssertionError)
+
 #: Error kinds that mean the endpoint itself is failing (after every retry), not the model answering badly.
 ENDPOINT_DOWN = frozenset({"connection", "timeout", "http_5xx", "http_429"})
 #: Units in a row a model's endpoint may fail before its workers stop (the rest is left for a resume).
@@ -236,6 +241,9 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
         status = "complete" if complete else "interrupted" if interrupted else "stopped" if failure else "partial"
         warnings += _end_warnings(config, finish_lengths)
         warnings += [r.breaker_message() for r in runners if r.tripped]
+        warnings += [f"{r.spec.label}: {r.output_errors} record(s) where the suite raised on the model's output are "
+                     "journaled as parse_failure (see error_message); if the output looks ordinary, this is a "
+                     "harness bug: please report it" for r in runners if r.output_errors]
         session.update(ended_at=_now(), status=status, written=journal.written, elapsed_s=round(elapsed, 3))
         if failure is not None:
             session["error"] = str(failure)
@@ -339,6 +347,7 @@ class _ModelRunner:
         self.tripped: str | None = None  # the error kind that tripped the breaker
         self.decodings: dict[int, Decoding] = {}
         self.base = decoding
+        self.output_errors = 0  # units whose suite raised a data error on the model's output
         self.redact = getattr(adapter, "redact", lambda text: text)
 
     async def work(self, todo: Iterator[tuple[Suite, Item, int]]) -> None:
@@ -400,9 +409,19 @@ class _ModelRunner:
             error, score, message = e.kind, 0.0, str(e)
         except UserError:
             raise  # a configuration problem (e.g. no sandbox): the run stops with its one-line message
-        except Exception as e:  # a bug in a suite or scorer: journaled, the run goes on
-            outcome = Outcome(0.0, False, "harness", "")
-            error, score, message = "harness", 0.0, f"{type(e).__name__}: {e}"
+        except Exception as e:  # a suite or scorer failed: journaled, the run goes on
+            detail = _exception_text(e)
+            if responses and isinstance(e, OUTPUT_ERRORS):
+                # Data errors on the model's own output (a 5,000-digit answer, a tool call of odd types):
+                # the answer could not be read. As "harness" it would be excluded from scoring and asked
+                # again forever, so a crafted reply could turn a wrong answer into no answer.
+                outcome = Outcome(0.0, False, "parse_failure", "")
+                error, score = "parse_failure", 0.0
+                message = f"the suite could not process the model's output ({detail})"
+                self.output_errors += 1
+            else:  # before any answer, or an environment failure (sandbox, disk): not the model's doing
+                outcome = Outcome(0.0, False, "harness", "")
+                error, score, message = "harness", 0.0, detail
         last = responses[-1] if responses else None
         if error is None and not outcome.correct and last is not None and last.finish_reason == "length":
             error = "truncated"  # stopped at max_tokens without a correct answer
@@ -563,6 +582,15 @@ def redact_command(command: str) -> str:
     fields of --extra JSON masked (keys belong in the environment, but people paste). A resume command
     printed with *** needs the secret put back, or better, moved to the environment."""
     return scrub_command(command)
+
+
+def _exception_text(e: BaseException) -> str:
+    """`Type: message`, short, for error_message (str() of some exceptions is itself huge or raises)."""
+    try:
+        text = str(e)
+    except Exception:  # noqa: BLE001 - e.g. a message holding an int too long to print
+        text = "(unprintable message)"
+    return f"{type(e).__name__}: {text[:500]}"
 
 
 def _now() -> str:

@@ -7,6 +7,7 @@ the same files. Nothing here ever overwrites a completed result.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -173,6 +174,28 @@ def _cut_torn_tail(f: Any) -> int:
     return size - keep
 
 
+def encode_record(record: dict[str, Any]) -> bytes:
+    """One journal line. Model output can hold what orjson refuses (integers beyond 64 bits, non-string
+    keys from a Python-literal tool call): such a record is still written, as plain JSON with string
+    keys, never dropped and never a crash of the run."""
+    try:
+        return orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY, default=str) + b"\n"
+    except TypeError:
+        import json
+
+        return json.dumps(_plain(record), default=str, ensure_ascii=False).encode() + b"\n"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # as orjson writes them: JSON has no NaN or infinity
+    return value
+
+
 class Journal:
     """Append-only writer of `items.jsonl`: records are encoded at once and written in batches (every
     `batch` records or `interval_s` seconds), so a crash loses at most the unflushed tail, which resume
@@ -199,7 +222,7 @@ class Journal:
         self.written = 0
 
     def append(self, record: dict[str, Any]) -> None:
-        self._buffer.append(orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY, default=str) + b"\n")
+        self._buffer.append(encode_record(record))
         if len(self._buffer) >= self._batch or self._clock() - self._last >= self._interval:
             self.flush()
 

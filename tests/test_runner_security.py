@@ -145,3 +145,49 @@ def test_recorded_commands_hide_every_form_of_pasted_secret(command, leaked):
     from harness.runner import redact_command
 
     assert leaked not in redact_command(command) and "***" in redact_command(command)
+
+
+# -- hostile output is the model's failure, never an excluded item (review finding 5) -------------------------
+
+
+def _tools_suite(n: int = 2) -> Suite:
+    import tomllib
+
+    from harness.builtin import tool_tasks
+    from harness.builtin.tools_env import make_solver
+
+    spec_toml = tomllib.loads((ROOT / "suites" / "builtin-tools.toml").read_text())
+    items = tuple(t.item for t in tool_tasks.generate_tasks(2026, n))
+    return Suite("builtin-tools", "v1", "targeted", "agentic", items, make_solver(spec_toml))
+
+
+@pytest.mark.parametrize("block, error", [
+    ('[{"name": "list_files", "arguments": {1: "x", "zz": "y"}}]', "parse_failure"),  # a Python literal
+    ('[{"name": "transfer", "arguments": {"from_account": "checking", "to": "savings", "amount": %s}}]'
+     % ("9" * 30), "step_limit"),  # JSON, with an integer beyond 64 bits: refused by the tool, every step
+])
+def test_hostile_tool_calls_in_json_mode_are_scored_and_the_journal_holds_them(tmp_path, block, error):
+    with serve(answer=lambda request: f"<tool_calls>{block}</tool_calls>") as srv:
+        result = run(tmp_path, [spec(srv.base_url, tool_mode="json")], [_tools_suite()])
+    assert result.status == "complete"
+    records = list(iter_records(result.run_dir))
+    assert [r["error"] for r in records] == [error, error] and all(r["score"] == 0.0 for r in records)
+
+
+def test_a_data_error_on_the_models_output_is_a_parse_failure_but_an_environment_error_is_the_harnesss(tmp_path):
+    suite = exact_suite("s", 6)
+
+    async def solve(item, generate):
+        response = await generate(ChatRequest(messages=[{"role": "user", "content": item.input["q"]}]))
+        if item.id == "1":
+            int("9" * 5000)  # ValueError: what a scorer meets in a crafted answer
+        if item.id == "2":
+            raise OSError("disk full")  # the machine, not the model
+        return Outcome(1.0, True, None, response.text)
+
+    with serve() as srv:
+        result = run(tmp_path, [spec(srv.base_url)], [Suite("s", "v1", "targeted", "coding", suite.items, solve)])
+    records = {r["item_id"]: r for r in iter_records(result.run_dir)}
+    assert records["1"]["error"] == "parse_failure" and "ValueError" in records["1"]["error_message"]
+    assert records["2"]["error"] == "harness" and "disk full" in records["2"]["error_message"]
+    assert any("parse_failure" in w and "harness bug" in w for w in result.warnings)

@@ -122,6 +122,8 @@ _SCHEMAS = {t["function"]["name"]: t["function"]["parameters"] for t in TOOLS}
 def _check_arguments(name: str, arguments: Mapping[str, Any]) -> None:
     """Validate a call against its schema; the message says what to fix."""
     schema = _SCHEMAS[name]
+    if not all(isinstance(key, str) for key in arguments):
+        raise ToolError(f"{name}: argument names must be strings")
     unknown = sorted(set(arguments) - set(schema["properties"]))
     if unknown:
         raise ToolError(f"{name} has no argument {unknown[0]!r}; its arguments are {sorted(schema['properties'])}")
@@ -156,8 +158,8 @@ def to_cents(amount: int | float) -> int:
     """A dollar amount from a tool call as exact cents; refuses fractions of a cent."""
     try:
         value = Decimal(str(amount))
-    except InvalidOperation:
-        raise ToolError(f"{amount!r} is not an amount of dollars") from None
+    except (InvalidOperation, ValueError):  # ValueError: str() of an integer of over 4,300 digits
+        raise ToolError("that is not an amount of dollars") from None
     if not value.is_finite() or value != value.quantize(Decimal("0.01")):
         raise ToolError(f"amount {amount!r} must have at most two decimals")
     return int(value * 100)
@@ -191,15 +193,18 @@ class ToolEnv:
         self.state: dict[str, Any] = copy.deepcopy(dict(state))
 
     def call(self, name: str, arguments: Mapping[str, Any]) -> str:
-        """Run one tool call; errors come back as `{"error": ...}` for the model to read."""
+        """Run one tool call; errors come back as `{"error": ...}` for the model to read. Arguments the
+        tools cannot process (a 5,000-digit amount overflows a float) are refused the same way, as an
+        API answers 400: the model's call was bad, the harness did not fail."""
         try:
             if name not in _SCHEMAS:
                 raise ToolError(f"there is no tool named {name!r}; available tools: {', '.join(_SCHEMAS)}")
             _check_arguments(name, arguments)
-            result = getattr(self, f"_{name}")(**arguments)
+            return orjson.dumps(getattr(self, f"_{name}")(**arguments)).decode()
         except ToolError as e:
-            result = {"error": str(e)}
-        return orjson.dumps(result).decode()
+            return orjson.dumps({"error": str(e)}).decode()
+        except (ValueError, TypeError, ArithmeticError, RecursionError) as e:
+            return orjson.dumps({"error": f"{name}: these arguments cannot be processed ({type(e).__name__})"}).decode()
 
     # files
     def _file(self, path: str) -> str:
@@ -416,11 +421,21 @@ def _assistant_message(response: ChatResponse, ids: list[str]) -> dict[str, Any]
             {
                 "id": call_id,
                 "type": "function",
-                "function": {"name": call.name, "arguments": orjson.dumps(call.arguments).decode()},
+                "function": {"name": call.name, "arguments": _arguments_json(call.arguments)},
             }
             for call, call_id in zip(response.tool_calls, ids, strict=True)
         ],
     }
+
+
+def _arguments_json(arguments: Any) -> str:
+    """A call's arguments as the wire's JSON string (integers beyond 64 bits too, which orjson refuses)."""
+    try:
+        return orjson.dumps(arguments).decode()
+    except TypeError:
+        import json
+
+        return json.dumps(arguments, default=str)
 
 
 def _is_error(result: str) -> bool:

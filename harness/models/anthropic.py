@@ -69,10 +69,11 @@ def parse(spec: ModelSpec, request: ChatRequest, data: Any) -> ChatResponse:
         raise ModelError("refusal", f"{spec.label}: the endpoint reported a refusal (stop_reason refusal)",
                          response=text)
     if request.tools and spec.tool_mode == "json":
+        from harness.models.openai import check_json_calls
         from harness.toolcalls import ToolParseError, parse_tool_protocol
 
         try:
-            calls = parse_tool_protocol(text)
+            calls = list(check_json_calls(tuple(parse_tool_protocol(text)), text))
         except ToolParseError as e:
             raise ModelError("parse_failure", f"tool-call block could not be read: {e}", response=text) from None
     usage = data.get("usage") or {}

@@ -81,6 +81,21 @@ class ModelError(Exception):
         self.redacted = redacted  # the API key was masked in `response` or the message
 
 
+def is_json_data(value: Any, depth: int = 0) -> bool:
+    """Whether `value` is plain JSON data (objects with string keys, arrays, strings, numbers, booleans,
+    null). Tool calls read from a model's text as a Python literal may hold anything else ({1: "x"},
+    sets, bytes): those are unreadable calls, not data to store or act on."""
+    if depth > 100:
+        return False
+    if value is None or isinstance(value, str | bool | int | float):
+        return True
+    if isinstance(value, list | tuple):
+        return all(is_json_data(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and is_json_data(v, depth + 1) for k, v in value.items())
+    return False
+
+
 class Adapter(Protocol):
     """A model endpoint. One instance per model; it owns its pooled client and retry policy."""
 

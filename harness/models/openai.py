@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from harness.models.base import ChatRequest, ChatResponse, ModelError, ToolCall, Usage
+from harness.models.base import ChatRequest, ChatResponse, ModelError, ToolCall, Usage, is_json_data
 from harness.models.spec import ModelSpec
 
 
@@ -116,6 +116,17 @@ def _json_mode_calls(text: str) -> tuple[ToolCall, ...]:
     from harness.toolcalls import ToolParseError, parse_tool_protocol
 
     try:
-        return tuple(parse_tool_protocol(text))
+        calls = tuple(parse_tool_protocol(text))
     except ToolParseError as e:
         raise ModelError("parse_failure", f"tool-call block could not be read: {e}", response=text) from None
+    return check_json_calls(calls, text)
+
+
+def check_json_calls(calls: tuple[ToolCall, ...], text: str) -> tuple[ToolCall, ...]:
+    """`calls` if every call's arguments are plain JSON data, else a parse failure (a Python-literal
+    block like `{1: "x"}` parses, but is no JSON object of arguments)."""
+    for call in calls:
+        if not is_json_data(call.arguments):
+            raise ModelError("parse_failure", f"tool call {call.name[:80]!r}: arguments are not a JSON object "
+                             "(non-string keys or non-JSON values)", response=text)
+    return calls

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -61,7 +62,11 @@ def _as_number(expr: str) -> Fraction | None:
     text = normalize_latex(expr).replace("{,}", ",")
     if _THOUSANDS.fullmatch(text):
         text = text.replace(",", "")
-    return Fraction(text) if _PLAIN_NUMBER.fullmatch(text) else None
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return None
+    # through Decimal: Fraction("1" * 5000) hits Python's 4,300-digit limit on str -> int, and a model can
+    # write such an answer; it must be a wrong answer, not a crash of the scorer
+    return Fraction(Decimal(text))
 
 
 def equivalent_fast(gold: str, pred: str) -> bool | None:
@@ -130,7 +135,8 @@ atexit.register(shutdown)
 
 
 async def equivalent(gold: str, pred: str, *, timeout_s: float = 10.0) -> bool:
-    """Whether `pred` equals `gold` mathematically; False (not an error) when the check times out."""
+    """Whether `pred` equals `gold` mathematically; False (not an error) when the check times out or
+    the checker cannot handle the model's expression."""
     fast = equivalent_fast(gold, pred)
     if fast is not None:
         return fast
@@ -142,6 +148,8 @@ async def equivalent(gold: str, pred: str, *, timeout_s: float = 10.0) -> bool:
     except (TimeoutError, BrokenProcessPool, MemoryError):
         _discard(pool)
         return False
+    except (ValueError, TypeError, ArithmeticError, RecursionError):
+        return False  # sympy choked on the model's expression: not shown equivalent
 
 
 async def score_math(item: Item, response: ChatResponse, settings: Mapping[str, Any]) -> Outcome:

@@ -95,5 +95,8 @@ async def score_number(item: Item, response: ChatResponse, settings: Mapping[str
 def _format(value: Fraction) -> str:
     if value.denominator == 1:
         return str(value.numerator)
-    as_float = float(value)
+    try:
+        as_float = float(value)
+    except OverflowError:  # a model's 400-digit fraction
+        return f"{value.numerator}/{value.denominator}"
     return repr(as_float) if Fraction(repr(as_float)) == value else f"{value.numerator}/{value.denominator}"
