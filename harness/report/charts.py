@@ -370,12 +370,15 @@ def render_all(doc: Mapping[str, Any], *, source: str) -> list[Chart]:
 
 
 def to_csv(chart: Chart) -> str:
-    """The chart's data as CSV (empty cells for missing values; numbers unrounded)."""
+    """The chart's data as CSV (empty cells for missing values; numbers unrounded; text that a spreadsheet
+    would read as a formula defused, `harness.report.csv_safe`)."""
     import csv
 
+    from harness.report import csv_safe
+
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=chart.columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([csv_safe(c) for c in chart.columns])
     for row in chart.rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        writer.writerow([csv_safe("" if row.get(c) is None else row.get(c)) for c in chart.columns])
     return buf.getvalue()
