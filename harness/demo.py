@@ -176,15 +176,30 @@ def other_steps(exclude: str) -> list[dict[str, Any]]:
     return out
 
 
+#: Files only a demo report has, beside every report's own (index.html, compare.json).
+DEMO_MARKERS = ("scores.csv", "other_qwen_steps.csv")
+
+
+def check_demo_target(out: Path) -> None:
+    """`out` may be new, empty, or an earlier *demo* report (replaced without asking, as the demo is
+    re-run freely); any other directory, a report of real runs included, is refused before any work."""
+    from harness.report import check_target
+
+    check_target(out, overwrite=True)  # refuses what is not a report at all (and a file)
+    if out.is_dir() and any(out.iterdir()) and not all((out / m).is_file() for m in DEMO_MARKERS):
+        raise UserError(f"{out}: is an asymmetry report, but not one the demo wrote (no {' and '.join(DEMO_MARKERS)}); "
+                        "the demo never replaces it: choose another --out")
+
+
 def run_demo(out: Path = DEFAULT_OUT, transition: str = DEFAULT_TRANSITION) -> DemoResult:
     """Compare the chosen Qwen step with its usable controls and write the full report to `out`.
 
-    An earlier report at `out` is replaced (built beside it and swapped in); any other existing
-    directory is refused."""
-    from harness.report import check_target, write_report
+    An earlier demo report at `out` is replaced (built beside it and swapped in); any other existing
+    directory, including a report of real runs, is refused."""
+    from harness.report import write_report
 
     out = Path(out)
-    check_target(out, overwrite=True)  # an earlier report may go; anything else is refused before the work
+    check_demo_target(out)  # an earlier demo report may go; anything else is refused before the work
     inputs = demo_inputs(transition)
     data = scores_csv(inputs.rows)
     doc = compare_demo(inputs, scores_path=out / "scores.csv", scores_bytes=data)
