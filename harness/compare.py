@@ -54,6 +54,7 @@ from harness.stats import (
 from harness.stats.estimate import finite_or_none
 from harness.stats.latent import EXACT_BELOW, latent_gain
 from harness.stats.sentence import caveat_for, summary_for
+from harness.stats.triple import MIN_CONTROLS_T
 from harness.table import validate_items
 
 #: Suites starting above 1 - EDGE or below EDGE enter layer 1 only with MIN_DISCORDANT discordant items (§1.3).
@@ -770,11 +771,20 @@ def _decisions(a_l: Estimate, flatness: Mapping[str, Any], generalisation: Mappi
     h3_p = math.nan
     if hk and hk.get("p_value") is not None and hk.get("estimate") is not None:
         h3_p = hk["p_value"] / 2 if hk["estimate"] > 0 else 1 - hk["p_value"] / 2
+    n_controls = len(triple.get("controls") or []) if triple else 0
+    if not triple:
+        h2_reason = "no control transitions given"
+    elif n_controls < MIN_CONTROLS_T:
+        h2_reason = (f"needs at least {MIN_CONTROLS_T} control transitions (have {n_controls}): the prediction-interval "
+                     "t-test rests on normal lab-to-lab differences, which fewer controls cannot check; the triple "
+                     "difference is reported as descriptive")
+    else:
+        h2_reason = ""
     gates = gatekeeping([
         Hypothesis("H1: layer-1 latent asymmetry A^L > 0", p_h1),
         Hypothesis("H2: excess over control transitions (triple difference) > 0",
                    triple["t_p_value"] if triple and triple.get("t_p_value") is not None else math.nan,
-                   bool(triple and triple.get("t_p_value") is not None), "" if triple else "no control transitions given"),
+                   bool(triple and triple.get("t_p_value") is not None and n_controls >= MIN_CONTROLS_T), h2_reason),
         Hypothesis("H3: generalisation over benchmarks (HKSJ meta-regression) > 0", h3_p,
                    st >= L2_GATE and su >= L2_GATE, f"needs at least {L2_GATE} + {L2_GATE} suites (have {st} + {su})"),
     ], alpha=alpha / 2)

@@ -553,3 +553,34 @@ def test_l8_power_and_compare_translate_logits_to_pp_the_same_way():
     assert asymmetry_pp(lat["estimate"], (t_mean + u_mean) / 2) == pytest.approx(lat["pp_at_50"], abs=1e-9)
     power = doc["power"]
     assert power["mde_pp"] == pytest.approx(asymmetry_pp(power["mde_latent"], power["design"]["shift"]), abs=0.006)
+
+
+# ---------------------------------------------------------------------------------------------------- L9
+
+def _ka8_with_controls(n_controls: int) -> dict:
+    suspect = {"code": ("targeted", 90, 20, 50, 40), "agent": ("targeted", 30, 10, 60, 50),
+               "math": ("untargeted", 35, 25, 200, 40), "fact": ("untargeted", 25, 15, 120, 40)}
+    frames = [f for s, (c, g, lo, b, n) in suspect.items() for f in gl_suite("old", "new", s, c, g, lo, b, n)]
+    for i in range(n_controls):
+        for s, (c, g, lo, b, n) in suspect.items():
+            g = {"code": 30 + 2 * i, "agent": 15}.get(s, g)  # other labs: smaller, varied targeted gains
+            frames += gl_suite(f"c{i}a", f"c{i}b", s, c, g, lo, b, n)
+    return compare(table(frames), "old", "new", controls=[f"c{i}a:c{i}b" for i in range(n_controls)], n_boot=0)
+
+
+def test_l9_fewer_than_eight_controls_do_not_open_the_gate():
+    """H2 entered the gatekeeping with as few as 2 controls (df = 1) and the sentence gave no caveat; the
+    design's minimum for the prediction-interval t-test is 8 (§0), and with skewed lab effects its size
+    is about twice nominal whatever C (calibration N5)."""
+    few = _ka8_with_controls(3)
+    h2 = few["gatekeeping"][1]
+    assert few["triple_difference"]["t_p_value"] < 0.025  # significant, yet not a gate with 3 controls
+    assert not h2["tested"] and not h2["rejected"] and "needs at least 8 control transitions (have 3)" in h2["reason"]
+    assert "With only 3 control transitions, fewer than the 8 the design requires" in few["summary"]
+    from harness.report import wording
+
+    assert "descriptive only with fewer than 8 transitions" in wording.sentence_test(few)
+    assert any("the comparison is descriptive" in line for line in wording.does_not_show(few))
+    enough = _ka8_with_controls(8)
+    assert enough["gatekeeping"][1]["tested"] and enough["gatekeeping"][1]["rejected"]
+    assert "fewer than the 8" not in enough["summary"]

@@ -15,6 +15,7 @@ from typing import Any
 
 from harness.report import fmt
 from harness.stats.sentence import h3_blocker
+from harness.stats.triple import MIN_CONTROLS_T
 
 Doc = Mapping[str, Any]
 
@@ -225,10 +226,11 @@ def controls_clause(doc: Doc) -> str:
         return (f"against {_plural(n, 'release transition')} by another developer only a rank comparison is "
                 f"possible: this asymmetry was {rank} (placebo rank {fmt.p_phrase(td.get('rank_p_value'))}), so the "
                 "industry-wide trend is not controlled for")
+    few = f", descriptive only with fewer than {MIN_CONTROLS_T} transitions" if n < MIN_CONTROLS_T else ""
     return (f"compared with {_plural(n, 'release transition')} by other developers, this asymmetry was {rank} "
             f"(placebo rank {fmt.p_phrase(td.get('rank_p_value'))}; prediction-interval "
             f"{fmt.p_phrase(td.get('t_p_value'))}; excess over their mean {fmt.signed(td.get('excess'))} logits, "
-            f"{ci_label(doc)} {fmt.interval(td.get('ci'))})")
+            f"{ci_label(doc)} {fmt.interval(td.get('ci'))}{few})")
 
 
 def sentence_test(doc: Doc) -> str:
@@ -317,6 +319,9 @@ def does_not_show(doc: Doc) -> list[str]:
     elif not fmt.is_num(td.get("excess")):
         out.append("Whether this is unusual for the industry: with fewer than two comparable transitions by other "
                    "developers only a rank comparison is possible.")
+    elif len(td.get("controls") or []) < MIN_CONTROLS_T:
+        out.append(f"Whether this is unusual for the industry, as a tested claim: with fewer than {MIN_CONTROLS_T} "
+                   "comparable transitions by other developers the comparison is descriptive.")
     if doc.get("mode") == "scores":
         out.append("Item-level pairing: these are published, score-level figures, so the releases cannot be "
                    "paired item by item, and the vendors chose, ran and reported the benchmarks.")

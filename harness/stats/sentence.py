@@ -12,6 +12,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from harness.stats.triple import MIN_CONTROLS_T
+
 CAVEAT = ("Disproportionate gains are consistent with targeted distillation, but also with other targeted "
           "investments (coding-focused reinforcement learning, synthetic data, tool-use training) and with "
           "benchmark contamination. This analysis does not identify the source of the improvement.")
@@ -133,10 +135,13 @@ def summary_for(doc: dict[str, Any]) -> str:
     td = doc.get("triple_difference")
     if td and td.get("excess") is not None:
         c = len(td["controls"])
+        few = (f" With only {c} control transitions, fewer than the {MIN_CONTROLS_T} the design requires, this "
+               "comparison is descriptive: it does not enter the pre-registered sequence of tests."
+               if c < MIN_CONTROLS_T else "")
         out.append(f"Compared with {c} release transitions by other developers, this asymmetry was larger than "
                    f"{td.get('n_above', '?')} of {c} (placebo rank p = {td['rank_p_value']:.2f}; prediction-interval "
                    f"{_p(td['t_p_value'])}), an excess of {_num(td['excess'])} logits over their mean "
-                   f"({cl} {_ci(td['ci'])}).")
+                   f"({cl} {_ci(td['ci'])}).{few}")
     elif td:
         out.append("With a single control transition only a rank comparison is possible "
                    f"(placebo rank p = {td['rank_p_value']:.2f}); the industry trend is not controlled for.")
@@ -228,7 +233,7 @@ def h3_blocker(doc: Mapping[str, Any]) -> str:
     if not h2.get("rejected"):
         if not h2.get("tested"):
             why = str(h2.get("reason") or "it could not be tested")
-            why = "no control transitions were given" if why == "no control transitions given" else why
+            why = "no control transitions were given" if why == "no control transitions given" else why.split(":")[0]
             return ("the pre-registered sequence tests generalisation only after the excess over other developers' "
                     f"transitions is established, and that test was not made here ({why})")
         return ("the pre-registered sequence tests generalisation only after the excess over other developers' "
