@@ -457,9 +457,12 @@ def suite_stats(pair: Pair, level: float = 0.95) -> SuiteStats:
         if not excluded:
             disc_suite.append(float(np.mean(y1 * (1 - y0) + y0 * (1 - y1))))
             disc_targeted.append(bool(pair.targeted[j]))
-    adj = holm(np.array([r["mcnemar_midp"] for r in rows]))
-    for r, p in zip(rows, adj, strict=True):
-        r["p_holm"] = float(p)
+    # the Holm family (§1.9.3) is the suites that make per-suite claims: those in the layers; a suite left
+    # out by the ceiling/floor rule keeps its raw p but no Holm p
+    included = np.array(inc, bool)
+    adj = holm(np.array([r["mcnemar_midp"] if i else np.nan for r, i in zip(rows, included, strict=True)], float))
+    for r, p, i in zip(rows, adj, included, strict=True):
+        r["p_holm"] = _f(p) if i else None
     return SuiteStats(rows, lat, pps, ngs, np.array(gains), np.array(losses), np.array(ns), np.array(inc, bool),
                       single, _pooled_discordance(disc_suite, disc_targeted))
 

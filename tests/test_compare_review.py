@@ -584,3 +584,20 @@ def test_l9_fewer_than_eight_controls_do_not_open_the_gate():
     enough = _ka8_with_controls(8)
     assert enough["gatekeeping"][1]["tested"] and enough["gatekeeping"][1]["rejected"]
     assert "fewer than the 8" not in enough["summary"]
+
+
+# --------------------------------------------------------------------------------------------------- L10
+
+def test_l10_the_holm_family_is_the_suites_in_the_layers():
+    """A suite left out by the ceiling rule made every other suite's Holm p larger."""
+    from harness.stats import holm
+
+    doc = compare(table(gl_suite("old", "new", "code", "targeted", 60, 20, 60, 60)
+                        + gl_suite("old", "new", "agent", "targeted", 45, 30, 60, 60)
+                        + gl_suite("old", "new", "math", "untargeted", 40, 30, 60, 70)
+                        + gl_suite("old", "new", "fact", "untargeted", 3, 2, 190, 5)), "old", "new", n_boot=0)
+    fact = suite_row(doc, "fact")
+    assert any(f.startswith("excluded") for f in fact["flags"]) and fact["p_holm"] is None
+    inside = [suite_row(doc, s) for s in ("agent", "code", "math")]
+    expected = holm(np.array([r["mcnemar_midp"] for r in inside]))
+    assert [r["p_holm"] for r in inside] == pytest.approx(expected.tolist())
