@@ -703,15 +703,31 @@ def _contamination(pair: Pair, cutoffs: Mapping[str, str] | None, level: float) 
     if (~known).any():
         warnings.append(f"{int((~known).sum())} item(s) have no release date: left out of the contamination split")
     block: dict[str, Any] = {"cutoff": str(cut), "rule": "fresh = released after both models' training cutoffs"}
+    # fresh and old are measured on one suite set: the ceiling rule applied to each part, and a suite kept
+    # only if both parts keep it, so "old minus fresh" never compares different suites
+    subs = {name: pair.subset(mask) for name, mask in (("fresh", fresh), ("old", old)) if mask.any()}
+    kept = None
+    for sub in subs.values():
+        ss_part = suite_stats(sub, level)
+        inside = {s for s, i in zip(sub.suites, ss_part.included, strict=True) if i}
+        kept = inside if kept is None else kept & inside
+    dropped = sorted(set(pair.suites) - (kept or set()))
+    if dropped and len(subs) == 2:
+        block["note_suites"] = (f"suite(s) {', '.join(dropped)} left out of both parts: the ceiling/floor rule "
+                                "(§1.3) excludes them in the fresh or the old items")
     parts = {}
-    for name, mask in (("fresh", fresh), ("old", old)):
-        if not mask.any():
+    for name in ("fresh", "old"):
+        if name not in subs:
             block[name] = None
             continue
-        sub = pair.subset(mask)
-        est, _ = latent_asymmetry(sub, level)
+        sub = subs[name]
+        sub = sub.subset(np.isin(np.asarray(sub.suites)[sub.code], sorted(kept or ())))
+        if sub.code.size == 0 or sub.targeted.all() or not sub.targeted.any():
+            block[name] = None
+            continue
+        est, _ = latent_asymmetry(sub, level, exclude=False)
         parts[name] = est
-        block[name] = {**est.to_dict(), "n_items": int(mask.sum())}
+        block[name] = {**est.to_dict(), "n_items": int(sub.code.size)}
     if "fresh" in parts and "old" in parts and all(math.isfinite(p.se) for p in parts.values()):
         diff = parts["old"].estimate - parts["fresh"].estimate
         se = math.sqrt(parts["old"].se ** 2 + parts["fresh"].se ** 2)

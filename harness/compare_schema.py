@@ -51,7 +51,8 @@ unbounded or undefined number is null (the document is strict JSON: no NaN, no i
                                + n_controls, + n_above, + method, + note, + control_scope}
         controls: [{before, after, asymmetry, se, + ci, + n_items, + suites}]  (items mode: each control is
                   measured on the suspect's analysed suites and (suite, item_id)s; scores mode: + suites)
-    + contamination: null | {cutoff, rule, fresh, old, difference, fresh_per_suite, primary ("fresh"|"all"), note}
+    + contamination: null | {cutoff, rule, fresh, old, difference, fresh_per_suite, primary ("fresh"|"all"), note,
+                             + note_suites (suites the ceiling rule drops from both parts)}
     + power: harness.stats.power.detectable(...) for the actual design (absent if the module is unavailable)
     + diagnostics: {warnings: [str], unpaired: [{suite, reason, n_items, items}], hash_mismatch: [...],
                     error_rates: [{suite, before, after, fisher_p, flagged}], decoding: {checked, before, after},

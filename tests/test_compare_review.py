@@ -601,3 +601,26 @@ def test_l10_the_holm_family_is_the_suites_in_the_layers():
     inside = [suite_row(doc, s) for s in ("agent", "code", "math")]
     expected = holm(np.array([r["mcnemar_midp"] for r in inside]))
     assert [r["p_holm"] for r in inside] == pytest.approx(expected.tolist())
+
+
+# ----------------------------------------------------------------------- contamination split (as H1, within)
+
+def test_fresh_and_old_parts_are_measured_on_one_suite_set():
+    """The same class of error as H1 inside the contamination split: each part applied the ceiling rule
+    on its own items, so 'old minus fresh' could compare different suites. Here every suite changes the
+    same way in both parts, except that `fact` is at ceiling on the old items only."""
+    def part(spec: dict, date: str, tag: str) -> list[pd.DataFrame]:
+        frames = []
+        for suite, (category, g, lo, both, neither) in spec.items():
+            for f in gl_suite("old", "new", suite, category, g, lo, both, neither):
+                frames.append(f.assign(item_id=tag + f["item_id"], release_date=date))
+        return frames
+
+    same = {"code": ("targeted", 60, 20, 60, 60), "agent": ("targeted", 60, 20, 60, 60),
+            "math": ("untargeted", 40, 40, 60, 60)}
+    frames = (part({**same, "fact": ("untargeted", 10, 5, 400, 5)}, "2023-01-01", "o")
+              + part({**same, "fact": ("untargeted", 80, 40, 100, 100)}, "2025-06-01", "f"))
+    doc = compare(table(frames), "old", "new", cutoffs={"old": "2024-01-01", "new": "2024-06-01"}, n_boot=0)
+    c = doc["contamination"]
+    assert c["difference"]["estimate"] == pytest.approx(0.0, abs=1e-12)  # fact in one part only: 0.35
+    assert "fact" in c["note_suites"]
