@@ -297,3 +297,21 @@ def test_a_pre_registered_analysis_says_so_with_its_hash_and_deviations(tmp_path
     assert f"Pre-registered (plan file {path}; sha256 {plan['file_sha256'][:16]}…" in summary
     assert "Deviations from the plan: margin_pp = 4.0 differs from the plan's 2.0" in summary
     assert "Not pre-registered" not in summary
+
+
+def test_summary_markdown_keeps_hostile_names_inert(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from harness.compare import compare_scores
+
+    hostile = "HumanEval <img src=x onerror=alert(1)> | ="
+    rows = [("old <script>x</script>", hostile, "targeted", 50.0, 164), ("new", hostile, "targeted", 60.0, 164),
+            ("old <script>x</script>", "GSM8K", "untargeted", 80.0, 1319), ("new", "GSM8K", "untargeted", 82.0, 1319)]
+    doc = compare_scores(pd.DataFrame(rows, columns=["model", "suite", "category", "score", "n_items"]),
+                         "old <script>x</script>", "new", command="asymmetry compare --scores s.csv ```; rm -rf ~")
+    md = (write_report(doc, tmp_path / "r").path / "summary.md").read_text()
+    assert "<img" not in md and "<script" not in md and "&lt;img src=x onerror=alert(1)&gt;" in md
+    suite_rows = [line for line in md.splitlines() if line.startswith("| HumanEval")]
+    assert suite_rows and all(line.count("|") - line.count("\\|") == 8 for line in suite_rows)  # 7 cells, intact
+    fence = next(line for line in md.splitlines() if line.startswith("````"))
+    assert md.count(fence.rstrip("sh")) == 2  # the command cannot close its own code block

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
@@ -22,15 +24,23 @@ def source_line(doc: Mapping[str, Any]) -> str:
     return f"Source: {what}{where}{digest}. Chart: asymmetry {doc.get('harness_version', '')}."
 
 
+def _md_text(text: Any) -> str:
+    """Model labels, suite names and sentences built from them, made inert in Markdown: renderers in
+    notebooks and editors render raw HTML, so `<` `>` `&` become entities; newlines cannot start blocks."""
+    return html.escape(str(text), quote=False).replace("\n", " ")
+
+
 def _md_escape(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """A table cell: inert text that cannot end the cell either."""
+    return _md_text(text).replace("|", "\\|")
 
 
 def summary_markdown(doc: Mapping[str, Any]) -> str:
     """summary.md: the headline, the estimates, the per-suite table and the caveats."""
-    lines = [f"# {wording.title(doc)}", "", f"**{doc.get('before')} -> {doc.get('after')}** "
+    lines = [f"# {_md_text(wording.title(doc))}", "", f"**{_md_text(doc.get('before'))} -> {_md_text(doc.get('after'))}** "
              f"({'published scores, score-level' if doc.get('mode') == 'scores' else 'item-level runs'}).", ""]
-    lines += [" ".join(wording.headline(doc)), "", f"> {wording.evidence_note(doc)}", "", "## Estimates", "",
+    lines += [_md_text(" ".join(wording.headline(doc))), "", f"> {_md_text(wording.evidence_note(doc))}", "",
+              "## Estimates", "",
               f"| Estimand | Scale | Estimate | {wording.percent(wording.level(doc))} interval | p-value | Method |",
               "|---|---|---|---|---|---|"]
     lines += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in estimand_rows(doc)]
@@ -48,11 +58,13 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
                   "|---|---|---|"]
         lines += [f"| {_md_escape(c.get('before'))} -> {_md_escape(c.get('after'))} | {fmt.signed(c.get('asymmetry'))} | "
                   f"{fmt.num(c.get('se'))} |" for c in td["controls"]]
-    lines += ["", "## What this shows", ""] + [f"- {s}" for s in wording.shows(doc)]
-    lines += ["", "## What this does not show", ""] + [f"- {s}" for s in wording.does_not_show(doc)]
-    lines += ["", "## Citation", "", wording.citation_paragraph(doc), "", f"*{wording.caveat(doc)}*", "",
-              "## Pre-registration", "", wording.preregistration(doc), "", "## Reproduce", "", "```sh",
-              str(doc.get("command") or "(not recorded)"), "```", ""]
+    lines += ["", "## What this shows", ""] + [f"- {_md_text(s)}" for s in wording.shows(doc)]
+    lines += ["", "## What this does not show", ""] + [f"- {_md_text(s)}" for s in wording.does_not_show(doc)]
+    command = str(doc.get("command") or "(not recorded)")
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", command)), default=0))  # never closed early
+    lines += ["", "## Citation", "", _md_text(wording.citation_paragraph(doc)), "", f"*{_md_text(wording.caveat(doc))}*",
+              "", "## Pre-registration", "", _md_text(wording.preregistration(doc)), "", "## Reproduce", "",
+              f"{fence}sh", command, fence, ""]
     return "\n".join(lines)
 
 
