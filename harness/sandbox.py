@@ -564,9 +564,12 @@ class Sandbox:
 
     # ---- running programs
 
-    async def run(self, program: str, *, timeout_s: float = 10.0) -> ExecResult:
+    async def run(self, program: str, *, timeout_s: float = 10.0, pass_token: str | None = None) -> ExecResult:
         """Run `program` (Python source) as a fresh `python main.py` would, contained. Never raises for
-        anything the program does; raises SandboxError only if the sandbox itself keeps failing."""
+        anything the program does; raises SandboxError only if the sandbox itself keeps failing.
+
+        `pass_token`: printed on a line of its own after the program's last statement ran (not when it
+        raised or exited early); it never appears in the program's text or file."""
         if not isinstance(program, str):
             raise TypeError(f"program must be str, not {type(program).__name__}")
         if isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float) or not 0 < timeout_s <= 3600:
@@ -574,13 +577,15 @@ class Sandbox:
         await self.start()
         assert self._threads is not None
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._threads, self.run_sync, program, float(timeout_s))
+        return await loop.run_in_executor(self._threads, self.run_sync, program, float(timeout_s), pass_token)
 
-    def run_sync(self, program: str, timeout_s: float) -> ExecResult:
+    def run_sync(self, program: str, timeout_s: float, pass_token: str | None = None) -> ExecResult:
         """`run` for callers without an event loop (blocks)."""
         if not self._started:
             self._start()
-        req = {"program": program, "timeout_s": timeout_s}
+        req: dict[str, Any] = {"program": program, "timeout_s": timeout_s}
+        if pass_token:
+            req["pass_token"] = pass_token
         if self.mode == "fork":
             raw = self._run_pooled(req, timeout_s + _ANSWER_GRACE_S)
         else:

@@ -304,6 +304,8 @@ def _program_child(config: dict, fds: dict, isolated: bool) -> None:
         if not raw:
             os._exit(0)
         req = json.loads(raw.decode("utf-8"))
+        del raw
+        token = (req.pop("pass_token", None) or "").encode("ascii", "replace")
         path = os.path.join(workdir, PROGRAM_NAME)
         with open(path, "w", encoding="utf-8", errors="replace") as f:  # for tracebacks; we compile the str
             f.write(req["program"])
@@ -317,11 +319,16 @@ def _program_child(config: dict, fds: dict, isolated: bool) -> None:
             os.write(fds["st_w"], f"{type(exc).__name__}: {exc}".encode())
         finally:
             os._exit(71)
-    os._exit(_execute(req["program"], path, workdir))
+    os._exit(_execute(req.pop("program"), path, workdir, token))
 
 
-def _execute(source: str, path: str, workdir: str) -> int:
-    """Run the program as `python main.py` would, in this forked interpreter; its exit code."""
+def _execute(source: str, path: str, workdir: str, token: bytes = b"") -> int:
+    """Run the program as `python main.py` would, in this forked interpreter; its exit code.
+
+    `token` (the host's pass token) is written to stdout on a line of its own once the program's last
+    statement has run (no exception, no exit() before the end), so a test program that was cut short
+    cannot pass. It is not in the program's text, its file or its code objects; it is in this
+    process's memory, which the program shares: see harness.scorers.code for what that leaves open."""
     import builtins
     import io
     import types
@@ -342,6 +349,9 @@ def _execute(source: str, path: str, workdir: str) -> int:
     code = 0
     try:
         exec(compile(source, path, "exec"), main.__dict__)
+        if token:
+            sys.stdout.flush()
+            _write_all(1, b"\n" + token + b"\n")
     except SystemExit as exc:
         code = _exit_code(exc)
     except MemoryError:
@@ -472,7 +482,7 @@ def run_prepared(prep: Prepared, req: dict, cap: int, contained: bool, budget: i
     next_sample = start
     try:
         _write_all(
-            prep.req_w, json.dumps({"program": req["program"], "timeout_s": req["timeout_s"]}).encode()
+            prep.req_w, json.dumps({k: req[k] for k in ("program", "timeout_s", "pass_token") if k in req}).encode()
         )
     except OSError:
         pass  # the child died during set-up; its status pipe says why

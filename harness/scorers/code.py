@@ -2,7 +2,15 @@
 
 Programs are assembled here and executed only by `harness.sandbox` (bubblewrap, no network, resource
 limits); nothing model-written runs in the harness process. A run passes when the program exits 0 *and*
-prints a per-run random token after the last test, so code that calls `exit(0)` early cannot pass.
+the sandbox printed a per-run random pass token after the program's last statement ran, so code that
+calls `exit(0)` before the tests cannot pass.
+
+The limit, stated plainly: the solution runs in the same interpreter as its tests, before them, and no
+secret can be hidden from code in its own process. The token is kept out of the program's text, its
+file and its code objects (the easy ways to read it), but a solution that walks the interpreter's frames
+or memory (`sys._getframe(1).f_locals`, `gc`, `ctypes`) can still find it, print it and exit early.
+Solutions that reach for such tools, or mention the token, are flagged in `extracted["flags"]` so a
+reviewer can look at them; their score is not changed.
 """
 
 from __future__ import annotations
@@ -21,6 +29,16 @@ from harness.suites import Item, Outcome
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _PYTHON_LABELS = {"python", "py", "python3", "py3", ""}
 _MAIN_GUARD = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:")
+TOKEN_PREFIX = "asymmetry-pass-"
+#: What a solution would use to reach the pass token or end the program before its tests (flagged).
+SUSPICIOUS = {
+    "mentions the pass token": re.compile(r"asymmetry-pass|pass_token"),
+    "reads its own file": re.compile(r"__file__|sys\.argv|main\.py|/proc/self|__loader__|linecache"),
+    "inspects frames": re.compile(r"_getframe|\bf_back\b|\bf_locals\b|\bf_globals\b|\btb_frame\b|"
+                                  r"\binspect\.(?:currentframe|stack|getouterframes|trace)|co_consts"),
+    "reads interpreter memory": re.compile(r"\bgc\.get_(?:objects|referrers|referents)|\bctypes\b"),
+    "ends the process itself": re.compile(r"\bos\._exit\b|\bos\.kill\b|\bos\.abort\b"),
+}
 
 
 def extract_code(text: str, entry_point: str | None = None) -> str | None:
@@ -58,8 +76,13 @@ def drop_main_guard(code: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def assemble(item: Item, code: str, settings: Mapping[str, Any], token: str) -> str:
-    """The program the sandbox runs: [prompt] + solution + tests + the pass token."""
+def flags(code: str) -> list[str]:
+    """Why a solution deserves a look (see the module docstring), or [] for none."""
+    return [reason for reason, pattern in SUSPICIOUS.items() if pattern.search(code)]
+
+
+def assemble(item: Item, code: str, settings: Mapping[str, Any]) -> str:
+    """The program the sandbox runs: [prompt] + solution + tests (the sandbox adds the pass token)."""
     target = item.target
     code = drop_main_guard(code)
     if target.get("mode") in ("stdio", "functional"):
@@ -73,15 +96,15 @@ def assemble(item: Item, code: str, settings: Mapping[str, Any], token: str) -> 
             # redefines the function, keeping the prompt's imports and helpers available.
             prefix = prefix if first[:1] in (" ", "\t") else prefix.rstrip() + "\n\n\n"
         body = f"{prefix}{code}\n\n{target['test']}\n"
-    return f"{body}\nimport os as _asym_os\n_asym_os.write(1, b'\\n{token}\\n')\n"
+    return body
 
 
-async def run_program(program: str, timeout_s: float) -> Any:
+async def run_program(program: str, timeout_s: float, pass_token: str | None = None) -> Any:
     """Run a program in the shared sandbox (the one place model code executes)."""
     from harness.sandbox import shared_sandbox
 
     sandbox = await shared_sandbox()
-    return await sandbox.run(program, timeout_s=timeout_s)
+    return await sandbox.run(program, timeout_s=timeout_s, pass_token=pass_token)
 
 
 async def score_code(item: Item, response: ChatResponse, settings: Mapping[str, Any]) -> Outcome:
@@ -101,10 +124,10 @@ async def score_code(item: Item, response: ChatResponse, settings: Mapping[str, 
     code = extract_code(response.text, target.get("entry_point"))
     if code is None:
         return Outcome(score=0.0, correct=False, error="parse_failure", extracted=None)
-    token = f"asymmetry-pass-{secrets.token_hex(8)}"
-    program = assemble(item, code, settings, token)
-    result = await run_program(program, float(settings.get("timeout_s", 10.0)))
-    passed = result.status == "ok" and token in result.stdout
+    token = f"{TOKEN_PREFIX}{secrets.token_hex(16)}"
+    program = assemble(item, code, settings)
+    result = await run_program(program, float(settings.get("timeout_s", 10.0)), token)
+    passed = result.status == "ok" and f"\n{token}\n" in result.stdout
     status = result.status
     error = result.error_kind if status not in ("ok", "failed") else None
     if status == "failed" and result.returncode == TIME_LIMIT_EXIT and TIME_LIMIT_MARKER in result.stderr:
@@ -112,7 +135,10 @@ async def score_code(item: Item, response: ChatResponse, settings: Mapping[str, 
     elif status == "ok" and not passed:
         status = "no_pass_token"  # exited 0 before the tests finished (e.g. exit() in the solution)
     detail = "" if passed else _last_line(result.stderr)
-    extracted = {"code": code, "status": status, "detail": detail}
+    extracted: dict[str, Any] = {"code": code, "status": status, "detail": detail}
+    suspicious = flags(code)
+    if suspicious:
+        extracted["flags"] = suspicious
     return Outcome(score=1.0 if passed else 0.0, correct=passed, error=error, extracted=extracted)
 
 
