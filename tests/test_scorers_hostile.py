@@ -10,7 +10,7 @@ import pytest
 
 from harness.models.base import ChatResponse, ToolCall
 from harness.scorers import SCORERS
-from harness.scorers.mathexpr import equivalent_fast
+from harness.scorers.mathexpr import equivalent_fast, shutdown
 from harness.suites import Item
 
 BIG = "1" * 5000  # past Python's 4,300-digit limit on str -> int
@@ -22,6 +22,12 @@ TEXTS = [
     "\\boxed{" + "1" * 400 + "/3}", "#### " + "3" * 1000 + "/7", "\\boxed{\\frac{" + "1" * 400 + "}{3}}",
 ]
 TARGETS = {"exact": "42", "number": "42", "math": "42", "short_answer": ["42"]}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_math_worker():
+    yield
+    shutdown()  # the math checker's worker process; later tests count this process's children
 
 
 @pytest.mark.parametrize("kind", sorted(TARGETS))
