@@ -212,15 +212,35 @@ def bwrap_args(bwrap: str, python: str, limits: Limits) -> list[str]:
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    prefix = os.path.dirname(os.path.dirname(python))
-    if not (prefix == "/usr" or prefix.startswith("/usr/")):
-        args += ["--ro-bind", prefix, prefix]
     args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
     args += ["--proc", "/proc", "--dev", "/dev", "--size", str(limits.tmp_mb << 20), "--tmpfs", "/tmp"]
+    for path in interpreter_paths(python):  # after /tmp's tmpfs, which would hide one kept under /tmp
+        args += ["--ro-bind", path, path]
     args += ["--remount-ro", "/dev", "--remount-ro", "/"]
     args += ["--clearenv", "--setenv", "PATH", _SYSTEM_PATH, "--setenv", "HOME", "/tmp"]
     args += ["--setenv", "LANG", "C.UTF-8", "--chdir", "/tmp", "--"]
     return args
+
+
+def interpreter_paths(python: str) -> list[str]:
+    """What an interpreter outside /usr needs inside the sandbox, and nothing more: the executable, its
+    standard library (PREFIX/lib/python3.*) and the shared libraries beside it (libpython, libffi…).
+    Never the whole prefix: with the interpreter at ~/bin/python3 that would be the whole home
+    directory (keys, SSH and cloud credentials)."""
+    prefix = os.path.dirname(os.path.dirname(python))
+    if prefix == "/usr" or prefix.startswith("/usr/"):
+        return []
+    paths = [python]
+    for lib in ("lib", "lib64"):
+        folder = Path(prefix, lib)
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        for entry in sorted(folder.iterdir()):
+            stdlib = entry.name.startswith("python3") and entry.is_dir() and not entry.is_symlink()
+            shared = entry.is_file() and (entry.name.endswith(".so") or ".so." in entry.name)
+            if stdlib or shared:
+                paths.append(str(entry))
+    return paths
 
 
 def namespace_hint() -> str:
