@@ -24,6 +24,7 @@ from scipy import stats as sps
 from harness import __version__
 from harness.compare_schema import SCHEMA
 from harness.errors import UserError
+from harness.models.redact import redact_extra
 from harness.plan import DEFAULTS, ERROR_RULE_TEXT, ERROR_RULES, load_plan, parse_control
 from harness.records import CATEGORIES, ERROR_KINDS, INFRA_ERRORS, SCORES_OPTIONAL, SCORES_REQUIRED
 from harness.stats import (
@@ -562,6 +563,8 @@ def _decoding_check(manifests: Mapping[str, Sequence[Mapping[str, Any]]] | None,
         for m in manifests.get(label, []):
             dec = dict(m.get("decoding") or {})
             dec.pop("seed", None)
+            if isinstance(dec.get("extra"), Mapping):  # runs recorded before extras were redacted at the source
+                dec["extra"] = redact_extra(dec["extra"])
             if m.get("samples") is not None:
                 dec["samples"] = m.get("samples")
             settings.append(dec)

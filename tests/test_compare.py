@@ -424,3 +424,12 @@ def test_alpha_sets_every_interval_and_the_sentence(basic):
     assert w90 == pytest.approx(w95 * 1.644854 / 1.959964, rel=1e-6)
     assert doc["flatness"]["level"] == pytest.approx(0.8)
     assert any("no content hash" in w for w in base["diagnostics"]["warnings"])
+
+
+def test_secrets_in_old_manifests_never_reach_the_compare_document(basic):
+    secret = "sk-" + "old-manifest-" + "7" * 16
+    manifest = {"decoding": {"temperature": 0.0, "extra": {"api_key": secret, "top_k": 20}}, "samples": 1,
+                "created_at": "2026-01-01T00:00:00Z"}
+    doc = compare(basic, "old", "new", manifests={"old": [manifest], "new": [manifest]}, n_boot=200)
+    text = json.dumps(doc)
+    assert secret not in text and "<redacted sha256:" in text and '"top_k": 20' in text
