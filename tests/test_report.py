@@ -315,3 +315,13 @@ def test_summary_markdown_keeps_hostile_names_inert(tmp_path: Path) -> None:
     assert suite_rows and all(line.count("|") - line.count("\\|") == 8 for line in suite_rows)  # 7 cells, intact
     fence = next(line for line in md.splitlines() if line.startswith("````"))
     assert md.count(fence.rstrip("sh")) == 2  # the command cannot close its own code block
+
+
+def test_chart_captions_and_control_intervals_follow_alpha(tmp_path: Path) -> None:
+    doc = items_doc()
+    doc["alpha"] = 0.10
+    html = (write_report(doc, tmp_path / "r").path / "index.html").read_text()
+    assert "with 90% intervals" in html and "with 95% intervals" not in html
+    control = _csv(tmp_path / "r" / "charts" / "controls.csv")[0]
+    half = float(control["ci_high"]) - float(control["asymmetry_logits"])
+    assert half == pytest.approx(1.6449 * float(control["se"]), rel=1e-3)

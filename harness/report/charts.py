@@ -15,10 +15,11 @@ import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 from harness.report import fmt
-from harness.report.wording import suites_of
+from harness.report.wording import level, percent, suites_of
 
 TARGETED = "#D55E00"  # vermillion
 UNTARGETED = "#0072B2"  # blue
@@ -188,7 +189,8 @@ def _forest(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str,
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     fig.subplots_adjust(left=0.26, right=0.97, top=0.84, bottom=0.2)
     columns = ["row", "kind", "category", "latent_gain_logits", "ci_low", "ci_high", "method"]
-    return columns, rows, "Per-suite latent (log-odds) gains with 95% intervals; diamonds are group means."
+    return columns, rows, (f"Per-suite latent (log-odds) gains with {percent(level(doc))} intervals; diamonds are "
+                           "group means.")
 
 
 _SCALES = (
@@ -232,7 +234,8 @@ def _asymmetry(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[s
     for r in rows:
         r.pop("label")
     columns = ["scale", "unit", "estimate", "ci_low", "ci_high", "p_value", "method"]
-    return columns, rows, "The asymmetry (targeted minus untargeted gain) on three scales, with 95% intervals."
+    return columns, rows, (f"The asymmetry (targeted minus untargeted gain) on three scales, with "
+                           f"{percent(level(doc))} intervals.")
 
 
 def _controls(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str, Any]], str]:
@@ -240,12 +243,13 @@ def _controls(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[st
     if not isinstance(td, Mapping) or not td.get("controls"):
         raise _Missing("no control transitions were compared (pass --control BEFORE:AFTER, one per transition)")
     rows = []
+    z = NormalDist().inv_cdf(0.5 + level(doc) / 2)  # the document's level, not a hard-coded 95%
     for c in td["controls"]:
         a, se = c.get("asymmetry"), c.get("se")
         rows.append({"transition": f"{c.get('before')} -> {c.get('after')}", "role": "control",
                      "asymmetry_logits": a, "se": se,
-                     "ci_low": a - 1.96 * se if fmt.is_num(a) and fmt.is_num(se) else None,
-                     "ci_high": a + 1.96 * se if fmt.is_num(a) and fmt.is_num(se) else None})
+                     "ci_low": a - z * se if fmt.is_num(a) and fmt.is_num(se) else None,
+                     "ci_high": a + z * se if fmt.is_num(a) and fmt.is_num(se) else None})
     lat = (doc.get("asymmetry") or {}).get("latent") or {}
     suspect = td.get("suspect_asymmetry", lat.get("estimate"))
     lo, hi = _ci(lat.get("ci"))
