@@ -1014,6 +1014,11 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     }
     if power is not None:
         doc["power"] = power
+    return _finish(doc, inputs, command)
+
+
+def _finish(doc: dict[str, Any], inputs: Mapping[str, Any] | None, command: str | None) -> dict[str, Any]:
+    """Provenance, then the citable sentence and its caveat, written last from the finished numbers."""
     if inputs is not None:
         doc["inputs"] = dict(inputs)
     if command is not None:
@@ -1305,13 +1310,7 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
                         "error_rule": {"rule": "n/a", "text": "published scores: error handling is the publisher's"},
                         "sources": _sources(scores, [before, after, *[m for c in control_pairs for m in c]])},
     }
-    if inputs is not None:
-        doc["inputs"] = dict(inputs)
-    if command is not None:
-        doc["command"] = command
-    doc["summary"] = summary_for(doc)
-    doc["caveat"] = caveat_for(doc)
-    return doc
+    return _finish(doc, inputs, command)
 
 
 def _sources(scores: pd.DataFrame, models: Sequence[str]) -> list[dict[str, Any]]:

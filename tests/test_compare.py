@@ -18,6 +18,7 @@ from harness.plan import load_plan, make_plan, write_plan
 from harness.records import RECORD_FIELDS
 from harness.store import write_run
 from harness.table import load_item_table, validate_items
+from tests.test_compare_ka import long_table
 
 SUITES = {"code": ("targeted", -0.3, 1.0), "agent": ("targeted", 0.0, 0.9),
           "math": ("untargeted", 1.2, 0.3), "fact": ("untargeted", 0.8, 0.3)}
@@ -92,13 +93,7 @@ def test_flat_is_said_only_after_a_passed_tost():
     # untargeted suites with almost no change and many items: TOST passes
     suites = {"code": ("targeted", 30, 5, 100, 65), "math": ("untargeted", 10, 9, 900, 81),
               "fact": ("untargeted", 8, 9, 850, 133)}
-    rows = []
-    for suite, (cat, g, lo, both, neither) in suites.items():
-        pairs = [(0, 1)] * g + [(1, 0)] * lo + [(1, 1)] * both + [(0, 0)] * neither
-        for i, (y0, y1) in enumerate(pairs):
-            rows += [{"model": "old", "suite": suite, "category": cat, "item_id": str(i), "score": y0},
-                     {"model": "new", "suite": suite, "category": cat, "item_id": str(i), "score": y1}]
-    doc = compare(validate_items(pd.DataFrame(rows), source="t"), "old", "new", margin_pp=2.0)
+    doc = compare(long_table(suites), "old", "new", margin_pp=2.0)
     assert doc["flatness"]["equivalent"] and doc["flatness"]["margin_pp"] == 2.0
     assert "Untargeted gains were flat within ±2 percentage points" in doc["summary"]
     lo, hi = doc["flatness"]["ci90"]
@@ -332,16 +327,8 @@ def test_contamination_split_and_fresh_primary():
 
 
 def test_ceiling_suite_with_few_discordant_items_is_left_out_of_the_layers():
-    rows = []
-    for suite, (cat, g, lo, both, neither) in {"code": ("targeted", 40, 10, 100, 50),
-                                               "agent": ("targeted", 30, 12, 100, 58),
-                                               "easy": ("untargeted", 3, 2, 190, 5),
-                                               "math": ("untargeted", 20, 15, 100, 65)}.items():
-        pairs = [(0, 1)] * g + [(1, 0)] * lo + [(1, 1)] * both + [(0, 0)] * neither
-        for i, (y0, y1) in enumerate(pairs):
-            rows += [{"model": "old", "suite": suite, "category": cat, "item_id": str(i), "score": y0},
-                     {"model": "new", "suite": suite, "category": cat, "item_id": str(i), "score": y1}]
-    doc = compare(validate_items(pd.DataFrame(rows), source="t"), "old", "new")
+    doc = compare(long_table({"code": ("targeted", 40, 10, 100, 50), "agent": ("targeted", 30, 12, 100, 58),
+                              "easy": ("untargeted", 3, 2, 190, 5), "math": ("untargeted", 20, 15, 100, 65)}), "old", "new")
     easy = next(s for s in doc["suites"] if s["suite"] == "easy")
     assert "ceiling" in easy["flags"] and any(f.startswith("excluded") for f in easy["flags"])
     assert "exact interval" in easy["flags"] and easy["latent_gain_ci"][1] is not None
@@ -350,14 +337,7 @@ def test_ceiling_suite_with_few_discordant_items_is_left_out_of_the_layers():
 
 
 def test_sparse_suites_get_the_exact_pooled_test():
-    rows = []
-    for suite, (cat, g, lo, both, neither) in {"code": ("targeted", 9, 1, 60, 30),
-                                               "math": ("untargeted", 4, 3, 60, 33)}.items():
-        pairs = [(0, 1)] * g + [(1, 0)] * lo + [(1, 1)] * both + [(0, 0)] * neither
-        for i, (y0, y1) in enumerate(pairs):
-            rows += [{"model": "old", "suite": suite, "category": cat, "item_id": str(i), "score": y0},
-                     {"model": "new", "suite": suite, "category": cat, "item_id": str(i), "score": y1}]
-    doc = compare(validate_items(pd.DataFrame(rows), source="t"), "old", "new")
+    doc = compare(long_table({"code": ("targeted", 9, 1, 60, 30), "math": ("untargeted", 4, 3, 60, 33)}), "old", "new")
     exact = doc["asymmetry"]["latent_exact"]
     assert exact["table"] == {"targeted": [9, 1], "untargeted": [4, 3]}
     from scipy.stats import fisher_exact
@@ -398,16 +378,8 @@ def test_item_table_from_runs_keeps_clusters_and_dates(tmp_path):
 
 def test_no_nan_reaches_the_document_even_when_a_scale_is_undefined():
     # an untargeted suite already at 100%: the normalised gain is undefined there
-    rows = []
-    for suite, (cat, g, lo, both, neither) in {"code": ("targeted", 40, 10, 100, 50),
-                                               "agent": ("targeted", 35, 12, 100, 53),
-                                               "full": ("untargeted", 0, 35, 165, 0),
-                                               "math": ("untargeted", 20, 15, 100, 65)}.items():
-        pairs = [(0, 1)] * g + [(1, 0)] * lo + [(1, 1)] * both + [(0, 0)] * neither
-        for i, (y0, y1) in enumerate(pairs):
-            rows += [{"model": "old", "suite": suite, "category": cat, "item_id": str(i), "score": y0},
-                     {"model": "new", "suite": suite, "category": cat, "item_id": str(i), "score": y1}]
-    doc = compare(validate_items(pd.DataFrame(rows), source="t"), "old", "new")
+    doc = compare(long_table({"code": ("targeted", 40, 10, 100, 50), "agent": ("targeted", 35, 12, 100, 53),
+                              "full": ("untargeted", 0, 35, 165, 0), "math": ("untargeted", 20, 15, 100, 65)}), "old", "new")
     strict_json(doc)
     full = next(s for s in doc["suites"] if s["suite"] == "full")
     assert full["normalized_gain"] is None and "zero cell (Haldane)" in full["flags"]
