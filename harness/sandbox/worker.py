@@ -44,7 +44,8 @@ MAX_REQUEST = 64 << 20
 PRELOAD = (
     "typing", "collections", "collections.abc", "math", "cmath", "re", "itertools", "functools", "heapq",
     "bisect", "string", "operator", "copy", "fractions", "decimal", "datetime", "json", "random",
-    "statistics", "array", "hashlib", "dataclasses", "enum", "threading", "traceback",
+    "statistics", "array", "hashlib", "dataclasses", "enum", "threading", "traceback", "base64", "fcntl",
+    "select", "io", "tempfile",
 )  # fmt: skip
 
 _FRAME = struct.Struct(">I")
@@ -56,6 +57,7 @@ _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 _AFTER_REPORT_DRAIN_S = 0.25  # after the exit status, how long to wait for stray writers to close output
 _AFTER_KILL_DRAIN_S = 2.0
 _SAMPLE_S = 0.01  # without a cgroup: how often the total memory of a program's processes is measured
+_SAMPLE_MAX_S = 0.1  # ... at most, while it stays under a quarter of its budget (a sleeper costs little)
 
 
 # ----------------------------------------------------------------------------------------------- framing
@@ -258,16 +260,38 @@ def _set_limits(limits: dict) -> None:
         resource.setrlimit(getattr(resource, name), (value, value))
 
 
-def _request_limits(limits: dict, timeout_s: float) -> None:
+def _request_limits(limits: dict, cpu_s: float) -> None:
     """The limits set once the program is known (and written: it may be larger than the file limit)."""
-    cpu = max(1, int(-(-timeout_s // 1)))  # ceil: a single-threaded program cannot out-run the wall clock
+    cpu = max(1, int(-(-cpu_s // 1)))  # whole seconds, rounded up
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     size = limits["file_mb"] << 20
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
 
 
-def _program_child(config: dict, fds: dict, isolated: bool) -> None:
-    """The child that will run one program: set up, wait for the program, run it. Never returns."""
+def _high(fd: int) -> int:
+    """A copy of `fd` numbered 100 or above (out of the way of 0-4, which the child sets up itself)."""
+    import fcntl
+
+    return fcntl.fcntl(fd, fcntl.F_DUPFD, 100)
+
+
+def _read_all(fd: int) -> bytearray:
+    raw = bytearray()
+    while True:
+        data = os.read(fd, 1 << 20)
+        if not data:
+            return raw
+        raw += data
+
+
+def _member_child(config: dict, fds: dict, isolated: bool, role: str) -> None:
+    """A process that will run one program (`role` "program": the model's; "checker": the trusted test
+    code that talks to it): set up, wait for the program, run it. Never returns.
+
+    The two are linked by pipes on descriptors 3 (read from the other) and 4 (write to the other). The
+    checker is non-dumpable (the program cannot read its memory or descriptors through /proc) and its
+    source is never written to a file."""
+    status = fds["st_w"]
     try:
         # First of all, join the program's cgroups (one memory and process budget for all its processes):
         # the host opened their cgroup.procs and passed the descriptors in; closed below before it runs.
@@ -283,10 +307,14 @@ def _program_child(config: dict, fds: dict, isolated: bool) -> None:
             _prctl(_PR_SET_DUMPABLE, 1)  # its own /proc/self as usual (the init above it stays non-dumpable)
         workdir = config.get("workdir") or "/tmp"
         os.chdir(workdir)
+        keep = {name: _high(fds[name]) for name in ("out_w", "err_w", "st_w", "req_r", "link_r", "link_w")}
+        status = keep["st_w"]
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
-        os.dup2(fds["out_w"], 1)
-        os.dup2(fds["err_w"], 2)
+        os.dup2(keep["out_w"], 1)
+        os.dup2(keep["err_w"], 2)
+        os.dup2(keep["link_r"], 3)
+        os.dup2(keep["link_w"], 4)
         _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         if isolated:
             _drop_capabilities()
@@ -294,41 +322,38 @@ def _program_child(config: dict, fds: dict, isolated: bool) -> None:
         _set_limits(config["limits"])
         os.environ.clear()
         os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir, "LANG": "C.UTF-8"})
-        # Ready: wait for the program (end of input without one: the worker is shutting down).
-        raw = bytearray()
-        while True:
-            data = os.read(fds["req_r"], 1 << 20)
-            if not data:
-                break
-            raw += data
+        # Ready: wait for the program (end of input without one: no program for us this time).
+        raw = _read_all(keep["req_r"])
         if not raw:
             os._exit(0)
+        argv = [PROGRAM_NAME]
+        if role == "checker":  # "<the program's pid>\n" first: the checker times its program's answers
+            peer, _, raw = bytes(raw).partition(b"\n")
+            argv = ["<checker>", peer.decode("ascii")]
         req = json.loads(raw.decode("utf-8"))
         del raw
-        token = (req.pop("pass_token", None) or "").encode("ascii", "replace")
-        path = os.path.join(workdir, PROGRAM_NAME)
-        with open(path, "w", encoding="utf-8", errors="replace") as f:  # for tracebacks; we compile the str
-            f.write(req["program"])
-        _request_limits(config["limits"], float(req["timeout_s"]))
+        if role == "program":
+            path = os.path.join(workdir, PROGRAM_NAME)
+            with open(path, "w", encoding="utf-8", errors="replace") as f:  # for tracebacks; we compile the str
+                f.write(req["program"])
+        else:
+            path = "<checker>"  # no file: a program sharing our /tmp (plain mode) must not read the tests
+            _prctl(_PR_SET_DUMPABLE, 0)
+        _request_limits(config["limits"], float(req["cpu_s"]))
         if _seccomp_program is not None:
             _load_seccomp(_seccomp_program)
         # The status pipe is the last thing closed: from here on the program reaches only its own pipes.
-        os.closerange(3, 1 << 16)
+        os.closerange(5, 1 << 16)
     except BaseException as exc:  # noqa: B036 - report any setup failure, never run the program half set up
         try:
-            os.write(fds["st_w"], f"{type(exc).__name__}: {exc}".encode())
+            os.write(status, f"{type(exc).__name__}: {exc}".encode())
         finally:
             os._exit(71)
-    os._exit(_execute(req.pop("program"), path, workdir, token))
+    os._exit(_execute(req.pop("program"), path, workdir, role == "program", argv))
 
 
-def _execute(source: str, path: str, workdir: str, token: bytes = b"") -> int:
-    """Run the program as `python main.py` would, in this forked interpreter; its exit code.
-
-    `token` (the host's pass token) is written to stdout on a line of its own once the program's last
-    statement has run (no exception, no exit() before the end), so a test program that was cut short
-    cannot pass. It is not in the program's text, its file or its code objects; it is in this
-    process's memory, which the program shares: see harness.suites.scorers.code for what that leaves open."""
+def _execute(source: str, path: str, workdir: str, as_main: bool = True, argv: list | None = None) -> int:
+    """Run the program as `python main.py` would, in this forked interpreter; its exit code."""
     import builtins
     import io
     import types
@@ -344,14 +369,12 @@ def _execute(source: str, path: str, workdir: str, token: bytes = b"") -> int:
     main.__file__ = path
     main.__builtins__ = builtins
     sys.modules["__main__"] = main
-    sys.argv = [path]
-    sys.path.insert(0, workdir)
+    sys.argv = [path] + (argv or [])[1:]
+    if as_main:
+        sys.path.insert(0, workdir)
     code = 0
     try:
         exec(compile(source, path, "exec"), main.__dict__)
-        if token:
-            sys.stdout.flush()
-            _write_all(1, b"\n" + token + b"\n")
     except SystemExit as exc:
         code = _exit_code(exc)
     except MemoryError:
@@ -402,50 +425,94 @@ def _print_exception() -> None:
 
 
 # ---------------------------------------------------------------------------------- serving programs
-class Prepared:
-    """The next program's child, forked, set up and waiting for its program; our ends of its pipes."""
+class Member:
+    """One forked, set-up process waiting for its program; our ends of its pipes."""
 
-    def __init__(self, config: dict, isolated: bool) -> None:
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        st_r, st_w = os.pipe()
-        req_r, req_w = os.pipe()
-        fds = {"out_w": out_w, "err_w": err_w, "st_w": st_w, "req_r": req_r}
-        self.pid = os.fork()
-        if self.pid == 0:
-            try:
-                for fd in (out_r, err_r, st_r, req_w):
-                    os.close(fd)
-                _program_child(config, fds, isolated)
-            finally:
-                os._exit(70)
-        for fd in fds.values():
-            os.close(fd)
-        self.out_r, self.err_r, self.st_r, self.req_w = out_r, err_r, st_r, req_w
+    def __init__(self, pid: int, out_r: int, err_r: int, st_r: int, req_w: int) -> None:
+        self.pid, self.out_r, self.err_r, self.st_r, self.req_w = pid, out_r, err_r, st_r, req_w
         try:  # readable once the child exits (Linux 5.3+, Python 3.9+); else we poll
-            self.pidfd = os.pidfd_open(self.pid)
+            self.pidfd = os.pidfd_open(pid)
         except (AttributeError, OSError):
             self.pidfd = None
         self.setup_error = bytearray()
         self.wait_status = None
         self.cpu_s = None
 
+    def parent_fds(self) -> list:
+        return [fd for fd in (self.out_r, self.err_r, self.st_r, self.req_w, self.pidfd) if fd is not None]
+
     def reap(self, block: bool = False) -> bool:
         """Collect the child's exit status if it has exited; True once it has."""
         if self.wait_status is None:
-            pid, status, usage = os.wait4(self.pid, 0 if block else os.WNOHANG)
+            try:
+                pid, status, usage = os.wait4(self.pid, 0 if block else os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere: its status is unknown (reported as a crash)
+                pid, status, usage = self.pid, -1, None
             if pid == self.pid:
                 self.wait_status = status
-                self.cpu_s = usage.ru_utime + usage.ru_stime
+                self.cpu_s = usage.ru_utime + usage.ru_stime if usage is not None else None
         return self.wait_status is not None
 
     def close(self) -> None:
-        for fd in (self.out_r, self.err_r, self.st_r, self.pidfd):
+        for fd in (self.out_r, self.err_r, self.st_r, self.pidfd, self.req_w):
             if fd is not None:
                 try:
                     os.close(fd)
                 except OSError:
                     pass
+        self.req_w = None
+
+    def facts(self) -> dict:
+        status = self.wait_status
+        known = status is not None and status != -1
+        return {
+            "exit_code": os.WEXITSTATUS(status) if known and os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if known and os.WIFSIGNALED(status) else None,
+            "cpu_s": self.cpu_s,
+            "setup_error": self.setup_error.decode("utf-8", "replace") or None,
+        }
+
+
+def _fork_member(config: dict, isolated: bool, role: str, link_r: int, link_w: int, close: list) -> Member:
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    st_r, st_w = os.pipe()
+    req_r, req_w = os.pipe()
+    fds = {"out_w": out_w, "err_w": err_w, "st_w": st_w, "req_r": req_r, "link_r": link_r, "link_w": link_w}
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for fd in (out_r, err_r, st_r, req_w, *close):
+                os.close(fd)
+            _member_child(config, fds, isolated, role)
+        finally:
+            os._exit(70)
+    for fd in (out_w, err_w, st_w, req_r):
+        os.close(fd)
+    return Member(pid, out_r, err_r, st_r, req_w)
+
+
+class Prepared:
+    """The next program's two processes, forked, set up and waiting: the program and its checker,
+    linked by a pipe each way. A run without a checker hands the checker nothing and it exits."""
+
+    def __init__(self, config: dict, isolated: bool) -> None:
+        to_program = os.pipe()  # checker writes, program reads
+        to_checker = os.pipe()  # program writes, checker reads
+        self.program = _fork_member(
+            config, isolated, "program", to_program[0], to_checker[1], [to_program[1], to_checker[0]]
+        )
+        os.close(to_program[0])
+        os.close(to_checker[1])
+        self.checker = _fork_member(
+            config, isolated, "checker", to_checker[0], to_program[1], self.program.parent_fds()
+        )
+        os.close(to_checker[0])
+        os.close(to_program[1])
+
+    def close(self) -> None:
+        self.program.close()
+        self.checker.close()
 
 
 def memory_in_use(exclude: set) -> int:
@@ -472,96 +539,203 @@ def memory_in_use(exclude: set) -> int:
     return total * page
 
 
-def run_prepared(prep: Prepared, req: dict, cap: int, contained: bool, budget: int = 0) -> dict:
-    """Hand `req` to the waiting child, then supervise it: wall clock, output cap, exit status, and
-    (`budget` bytes, contained only) the total memory of all its processes."""
+def run_delay(pid: int) -> float | None:
+    """Seconds process `pid` has spent runnable but waiting for a CPU (the kernel's schedstat), or None."""
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class ActiveClock:
+    """A program's time limit in *active* seconds: wall-clock time minus the time its processes waited
+    for a CPU. A machine busy with other work (or a pool larger than the CPU count) slows a program
+    down without bringing it closer to its limit; a program that sleeps or blocks is charged in full.
+    The wait is the largest of the members' own run-queue delays (they mostly take turns: a checker
+    waits for its program's answer). Where the kernel keeps no schedstat, it is the wall clock."""
+
+    def __init__(self, pids: list, start: float) -> None:
+        self.start = start
+        self.base = {pid: run_delay(pid) for pid in pids}
+        self.last = dict(self.base)  # the last reading (a reaped process has none to read)
+
+    def waited(self) -> float:
+        waits = [0.0]
+        for pid, base in self.base.items():
+            if base is None:
+                continue
+            now = run_delay(pid)
+            if now is not None:
+                self.last[pid] = now
+            waits.append(self.last[pid] - base)
+        return max(waits)
+
+    def active(self, now: float) -> float:
+        return (now - self.start) - self.waited()
+
+
+def run_prepared(
+    prep: Prepared, req: dict, checker: bytearray | None, cap: int, contained: bool, budget: int = 0
+) -> tuple:
+    """Hand `req` to the waiting program (and `checker`, the checker's request as raw bytes, to the
+    checker), then supervise: the time limit (active seconds, and a hard wall-clock bound), the output
+    caps, the exit statuses, and (`budget` bytes, contained only) the total memory of all processes.
+
+    Without a checker the run ends when the program exits; with one, when the checker exits (the program
+    is then killed: it has served its purpose). Returns (facts, checker stdout, checker stderr); the
+    checker's outputs stay bytearrays so the caller can send and then erase them."""
     start = time.monotonic()
-    deadline = start + float(req["timeout_s"])
+    limit = float(req["timeout_s"])
+    wall = max(limit, float(req.get("wall_s") or limit))
+    program, check = prep.program, prep.checker
+    paired = checker is not None
+    main = check if paired else program
+    clock = ActiveClock([program.pid] + ([check.pid] if paired else []), start)
+    next_check = start + limit  # active time never runs ahead of the wall clock: no need to look sooner
     sample = budget > 0 and contained
+    interval = _SAMPLE_S
     exclude = {1, os.getpid()}  # the namespace's init and us; every other process is the program's
     next_sample = start
-    try:
-        _write_all(
-            prep.req_w, json.dumps({k: req[k] for k in ("program", "timeout_s", "pass_token") if k in req}).encode()
-        )
-    except OSError:
-        pass  # the child died during set-up; its status pipe says why
-    os.close(prep.req_w)
-    buffers = {prep.out_r: bytearray(), prep.err_r: bytearray()}
-    truncated = {prep.out_r: False, prep.err_r: False}
+    body = {"program": req["program"], "cpu_s": float(req.get("cpu_s") or limit)}
+    if not paired:  # no checker this time: it goes before the program starts (its namespace is its own)
+        _kill_program(check.pid, False)
+        check.reap(block=True)
+    for member, data in ((program, json.dumps(body).encode()), (check, checker)):
+        try:
+            if data:
+                if member is check:
+                    _write_all(member.req_w, b"%d\n" % program.pid)
+                _write_all(member.req_w, memoryview(data))
+        except OSError:
+            pass  # the child died during set-up; its status pipe says why
+        os.close(member.req_w)
+        member.req_w = None
+    if checker is not None:
+        checker[:] = bytes(len(checker))  # the tests and expected values never linger in our memory
+    out = {program.out_r: bytearray(), program.err_r: bytearray()}
+    truncated = {program.out_r: False, program.err_r: False}
+    kept = {check.out_r: bytearray(cap), check.err_r: bytearray(4096)}  # read in place: erased after
+    filled = {check.out_r: 0, check.err_r: 0}
     killed_for = None
     finished_at = None
     drain_until = None
+    stopped = False  # the program was still running when its checker finished (and was then stopped)
     sel = selectors.DefaultSelector()
-    for fd in (prep.out_r, prep.err_r, prep.st_r):
-        sel.register(fd, selectors.EVENT_READ)
-    if prep.pidfd is not None:
-        sel.register(prep.pidfd, selectors.EVENT_READ)
-    open_fds = {prep.out_r, prep.err_r, prep.st_r}
+    open_fds = set()
+    for member in (program, check):
+        for fd in (member.out_r, member.err_r, member.st_r):
+            sel.register(fd, selectors.EVENT_READ)
+            open_fds.add(fd)
+        if member.pidfd is not None:
+            sel.register(member.pidfd, selectors.EVENT_READ)
+    polling = program.pidfd is None or check.pidfd is None
 
     def kill(reason: str) -> None:
         nonlocal killed_for, finished_at, drain_until
-        if killed_for is None and prep.wait_status is None:
+        if killed_for is None and main.wait_status is None:
             killed_for, finished_at = reason, time.monotonic()
-        _kill_program(prep.pid, contained)
+        for member in (program, check):
+            _kill_program(member.pid, contained)
         drain_until = time.monotonic() + _AFTER_KILL_DRAIN_S
 
-    while open_fds or prep.wait_status is None:
+    while True:
         now = time.monotonic()
-        if killed_for is None and finished_at is None and now >= deadline:
-            kill("timeout")
+        if main.wait_status is not None and (not open_fds or (drain_until is not None and now >= drain_until)):
+            break
         if drain_until is not None and now >= drain_until:
             break
-        if sample and killed_for is None and finished_at is None and now >= next_sample:
-            if memory_in_use(exclude) > budget:
+        running = killed_for is None and finished_at is None
+        if running and now >= next_check:
+            active = clock.active(now)
+            if active >= limit or now - start >= wall:
+                kill("timeout")
+                running = False
+            else:
+                next_check = now + max(0.005, min(limit - active, wall - (now - start)))
+        if sample and running and now >= next_sample:
+            used = memory_in_use(exclude)
+            if used > budget:
                 kill("memory")
-            next_sample = now + _SAMPLE_S
-        wait = (drain_until if drain_until is not None else deadline) - now
-        if prep.pidfd is None and prep.wait_status is None:
+                running = False
+            interval = _SAMPLE_S if used * 4 > budget else min(interval * 2, _SAMPLE_MAX_S)
+            next_sample = now + interval
+        wait = (drain_until if drain_until is not None else next_check) - now
+        if polling:
             wait = min(wait, 0.005)
-        if sample and killed_for is None and finished_at is None:
+        if sample and running:
             wait = min(wait, max(0.0, next_sample - now))
+        exited = polling
         for key, _ in sel.select(max(0.0, wait)):
             fd = key.fd
-            if fd == prep.pidfd:
+            if fd in (program.pidfd, check.pidfd):
                 sel.unregister(fd)
+                exited = True
+                continue
+            if fd in kept:
+                buf = kept[fd]
+                room = len(buf) - filled[fd]
+                if room <= 0:
+                    data = os.read(fd, 1 << 16)  # past the checker's cap: a harness bug, never the model's
+                    if data:
+                        kill("checker_output")
+                    n = len(data)
+                else:
+                    n = os.readv(fd, [memoryview(buf)[filled[fd]:]])
+                    filled[fd] += n
+                if not n:
+                    sel.unregister(fd)
+                    open_fds.discard(fd)
                 continue
             data = os.read(fd, 1 << 16)
             if not data:
                 sel.unregister(fd)
                 open_fds.discard(fd)
-            elif fd == prep.st_r:
-                prep.setup_error += data[:4096]
+            elif fd == program.st_r:
+                program.setup_error += data[:4096]
+            elif fd == check.st_r:
+                check.setup_error += data[:4096]
             else:
-                room = cap - len(buffers[fd])
-                buffers[fd] += data[: max(room, 0)]
+                room = cap - len(out[fd])
+                out[fd] += data[: max(room, 0)]
                 if len(data) > room:
                     truncated[fd] = True
                     kill("output")
-        if prep.wait_status is None and prep.reap():
-            if finished_at is None:
-                finished_at = time.monotonic()
-            if drain_until is None:  # stray writers (its daemons) may hold the pipes open: not for long
-                drain_until = time.monotonic() + _AFTER_REPORT_DRAIN_S
+        if exited:
+            clock.waited()  # a last reading of the run-queue delay, while the exited process still has one
+        for member in (program, check):
+            if member.wait_status is None and member.reap():
+                if member is main:
+                    if finished_at is None:
+                        finished_at = time.monotonic()
+                    if paired and program.wait_status is None:  # the verdict is in: the program is done
+                        stopped = killed_for is None
+                        _kill_program(program.pid, contained)
+                    if drain_until is None:  # stray writers (its daemons) may hold the pipes open: not long
+                        drain_until = time.monotonic() + _AFTER_REPORT_DRAIN_S
     sel.close()
-    if prep.wait_status is None:
-        _kill_program(prep.pid, contained)
-        prep.reap(block=True)
+    for member in (program, check):
+        if member.wait_status is None:
+            _kill_program(member.pid, contained)
+            member.reap(block=True)
     prep.close()
-    status = prep.wait_status
     end = finished_at if finished_at is not None else time.monotonic()
-    return {
-        "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-        "cpu_s": prep.cpu_s,
-        "setup_error": prep.setup_error.decode("utf-8", "replace") or None,
+    facts = program.facts()
+    facts.update({
+        "cpu_limit": body["cpu_s"],
         "killed_for": killed_for,
-        "stdout": buffers[prep.out_r].decode("utf-8", "replace"),
-        "stderr": buffers[prep.err_r].decode("utf-8", "replace"),
-        "stdout_truncated": truncated[prep.out_r],
-        "stderr_truncated": truncated[prep.err_r],
+        "stdout": out[program.out_r].decode("utf-8", "replace"),
+        "stderr": out[program.err_r].decode("utf-8", "replace"),
+        "stdout_truncated": truncated[program.out_r],
+        "stderr_truncated": truncated[program.err_r],
         "duration_s": end - start,
-    }
+        "active_s": min(clock.active(end), end - start),
+    })
+    if paired:
+        facts["checker"] = check.facts()
+        facts["stopped_after_checker"] = stopped
+    tails = (kept[check.out_r], filled[check.out_r], kept[check.err_r], filled[check.err_r])
+    return facts, tails
 
 
 def _kill_program(pid: int, contained: bool) -> None:
@@ -608,6 +782,41 @@ def clean_up(contained: bool) -> None:
         except ChildProcessError:
             return
         time.sleep(0.005)
+
+
+def wipe(workdir: str) -> None:
+    """Plain mode, between programs: empty the shared /tmp and remove System V IPC objects, so nothing a
+    program left behind reaches the next one (fork mode gets both fresh per program from namespaces)."""
+    for entry in os.listdir(workdir):
+        _remove(os.path.join(workdir, entry))
+    for kind, command in (("shm", "shmctl"), ("sem", "semctl"), ("msg", "msgctl")):
+        try:
+            with open(f"/proc/sysvipc/{kind}", "rb") as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            try:
+                ident = int(line.split()[1])
+                if command == "semctl":
+                    _c().semctl(ident, 0, 0)  # IPC_RMID
+                else:
+                    getattr(_c(), command)(ident, 0, None)  # IPC_RMID
+            except (ValueError, IndexError, AttributeError):
+                continue
+
+
+def _remove(path: str) -> None:
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, 0o700)  # a program may have made its directories unreadable
+            for entry in os.listdir(path):
+                _remove(os.path.join(path, entry))
+            os.rmdir(path)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
 
 
 def _children(parent: int) -> list:
@@ -672,12 +881,54 @@ def _preload() -> None:
             pass
 
 
+def _load_modules(modules: dict) -> None:
+    """Support modules the host ships (name -> source), loaded once here so that every program forked from
+    this worker can import them without compiling them (the code scorer's checker and candidate halves)."""
+    import types
+
+    for name, source in modules.items():
+        module = types.ModuleType(name)
+        exec(compile(source, f"<{name}>", "exec"), module.__dict__)
+        sys.modules[name] = module
+
+
+def recv_raw(fd: int, size: int) -> bytearray:
+    """`size` bytes read straight into a bytearray (no intermediate copies that could linger: the
+    caller erases the bytearray once it is used)."""
+    if size > MAX_REQUEST:
+        raise ValueError(f"checker of {size} bytes exceeds the limit of {MAX_REQUEST}")
+    buf = bytearray(size)
+    view = memoryview(buf)
+    got = 0
+    while got < size:
+        n = os.readv(fd, [view[got:]])
+        if not n:
+            raise EOFError("end of input inside a request")
+        got += n
+    return buf
+
+
+def send_answer(fd: int, facts: dict, tails: tuple) -> None:
+    """The facts as a JSON frame, then the checker's stdout and stderr as raw bytes (their lengths are in
+    the frame), which are erased from our memory once written."""
+    out, n_out, err, n_err = tails
+    facts["checker_stdout_bytes"], facts["checker_stderr_bytes"] = n_out, n_err
+    send_frame(fd, facts)
+    try:
+        _write_all(fd, memoryview(out)[:n_out])
+        _write_all(fd, memoryview(err)[:n_err])
+    finally:
+        out[:] = bytes(len(out))
+        err[:] = bytes(len(err))
+
+
 def main(argv: list) -> int:
     """Serve requests until end of input (`serve`) or run exactly one (`once`). argv[2] is the JSON config:
     {"limits": {...}, "isolate": bool, "contained": bool, "workdir": str | null, "cgroup_fds": [int]}.
     `isolate`: programs in namespaces of their own under a namespace init; `contained`: we run in
     bubblewrap's pid namespace; `cgroup_fds`: cgroup.procs files every program joins (else the worker
-    samples the program's total memory itself)."""
+    samples the program's total memory itself). A `serve` worker without `isolate` (plain mode) empties
+    /tmp and System V IPC between programs instead."""
     mode = argv[1]
     config = json.loads(argv[2])
     isolated = bool(config.get("isolate"))
@@ -696,22 +947,28 @@ def main(argv: list) -> int:
         pass
     if mode == "serve":
         _preload()
+    _load_modules(config.get("modules") or {})
     global _seccomp_program
     _seccomp_program = seccomp_program(os.uname().machine)
     if isolated:
         _become_namespace_init((proto_in, proto_out))
     prepared = Prepared(config, isolated)
     ready = {"ready": True, "python": sys.version.split()[0], "pid": os.getpid(), "uid": os.getuid()}
-    send_frame(proto_out, {**ready, "seccomp": _seccomp_program is not None})
+    ready.update(seccomp=_seccomp_program is not None, schedstat=run_delay(os.getpid()) is not None)
+    send_frame(proto_out, ready)
     while True:
         req = recv_frame(proto_in)
         if req is None:
             return 0
-        answer = run_prepared(prepared, req, cap, contained, budget)
-        send_frame(proto_out, answer)
+        size = int(req.pop("checker_bytes", 0) or 0)
+        checker = recv_raw(proto_in, size) if size else None
+        facts, tails = run_prepared(prepared, req, checker, cap, contained, budget)
+        send_answer(proto_out, facts, tails)
         clean_up(contained)
         if mode == "once":
             return 0
+        if not isolated:
+            wipe(config.get("workdir") or "/tmp")
         prepared = Prepared(config, isolated)  # the next program's child, ready before its request arrives
 
 
