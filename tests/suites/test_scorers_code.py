@@ -23,11 +23,9 @@ SUITES = Path(__file__).resolve().parents[2] / "suites"
 
 @pytest.fixture(scope="module", autouse=True)
 def sandbox_available():
-    import os
+    from harness.sandbox import close_shared
 
-    from harness.sandbox import ALLOW_UNSANDBOXED_ENV, close_shared
-
-    if shutil.which("bwrap") is None and os.environ.get(ALLOW_UNSANDBOXED_ENV) != "1":
+    if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed (apt-get install bubblewrap); CI installs it")
     yield
     asyncio.run(close_shared())
@@ -131,9 +129,10 @@ def test_a_wrong_solution_fails_without_an_error_kind():
 def test_exiting_zero_before_the_tests_is_not_a_pass():
     code = "```python\nimport sys\ndef add(a, b):\n    return 0\nsys.exit(0)\n```"
     outcome = score(ADD, code, {"prepend_prompt": True})
-    assert not outcome.correct and outcome.extracted["status"] == "no_pass_token"
+    assert not outcome.correct and outcome.extracted["status"] == "failed" and outcome.error is None
+    assert "left_early" in outcome.extracted["flags"]
     outcome = score(ADD, "```python\nimport os\nos._exit(0)\n```", {"prepend_prompt": True})
-    assert not outcome.correct
+    assert not outcome.correct and outcome.extracted["flags"] == ["ends_process", "left_early"]
 
 
 def test_printing_the_token_format_does_not_help():
@@ -209,7 +208,7 @@ def test_an_input_slower_than_four_times_the_reference_is_a_timeout(tmp_path):
     })
     slow = "```python\nimport time\ndef double(x):\n    time.sleep(1.5)\n    return 2 * x\n```"
     outcome = score(item, slow, settings_of("humaneval_plus"))
-    assert outcome.error == "sandbox_timeout" and "ASYMMETRY-TIME-LIMIT test input 1 exceeded 1.00 s" in outcome.extracted["detail"]
+    assert outcome.error == "sandbox_timeout" and "test input 1 exceeded its time limit of 1.00 s" in outcome.extracted["detail"]
 
 
 def test_mbpp_plus_tuple_arguments_are_restored(shared_data):
