@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import re
 import signal
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
@@ -28,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
+from harness import sandbox as code_sandbox  # the sandbox's explicit configure / close hooks
 from harness.errors import UserError
 from harness.items import Item, Outcome, Suite, canonical_json, sha256_file
 from harness.models import ChatRequest, ChatResponse, Decoding, ModelError, ModelSpec
@@ -67,6 +66,10 @@ class RunConfig:
     plan: Path | None = None
     suite_request: Sequence[str] = ()  # the --suites words as typed (for the readable slug)
     command: str = ""  # how to resume, as printed on Ctrl-C and kept in the manifest
+    # the sandbox for model-written code: pool size (0: the sandbox's default) and the loudly-warned opt-in
+    # to run it without bubblewrap; neither is part of the run's identity (the manifest records both)
+    sandbox_workers: int = 0
+    allow_unsandboxed_code: bool = False
 
 
 @dataclass
@@ -149,6 +152,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
     """Run (or resume) `config`; returns when every unit is journaled or the run was interrupted."""
     ident, run_id = check_config(config)
     config_hash = hashlib.sha256(canonical_json(ident)).hexdigest()
+    code_sandbox.configure_shared(workers=config.sandbox_workers, allow_unsandboxed=config.allow_unsandboxed_code)
     run_dir = Path(config.out) / run_id
     options = {m.label: {"concurrency": config.concurrency, **config.adapter_options,
                          **config.model_options.get(m.label, {})} for m in config.models}
@@ -228,11 +232,9 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
             journal.close()
             for adapter in adapters.values():
                 await adapter.aclose()
-            if "harness.sandbox" in sys.modules:  # model code ran: record what contained it, then stop it
-                sandbox_info = sys.modules["harness.sandbox"].shared_info()
-                if sandbox_info is not None:
-                    manifest["sandbox"] = sandbox_info
-                await sys.modules["harness.sandbox"].close_shared()
+            sandbox_info = await code_sandbox.close_shared()  # stop the sandbox; if model code ran, record
+            if sandbox_info is not None:  # what contained it
+                manifest["sandbox"] = sandbox_info
 
         elapsed = time.perf_counter() - started
         rows, counts, finish_lengths = tally.result()
@@ -594,8 +596,3 @@ def _exception_text(e: BaseException) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def env_flag_unsandboxed() -> None:
-    """`--allow-unsandboxed-code`: let the sandbox run model code without bubblewrap (loudly warned)."""
-    os.environ["ASYMMETRY_ALLOW_UNSANDBOXED"] = "1"
