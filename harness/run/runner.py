@@ -343,8 +343,9 @@ def _load(run_dir: Path, manifest: dict[str, Any] | None, journal: Journal, tall
         return state
     scan = Scan(run_dir, manifest)
     done, retry, served = state.done, state.retry, state.served
+    run_ids = {run_id, *(m.get("run_id") for m in manifest.get("merged_from") or () if isinstance(m, dict))}
     for record in scan.records():
-        if record.get("run_id") != run_id:
+        if record.get("run_id") not in run_ids:
             raise UserError(f"{run_dir / JOURNAL}:{scan.lines}: a record of run {record.get('run_id')!r} in run "
                             f"{run_id!r}; the journal was edited or copied from another run. Restore it from a backup")
         key = (record["model"], record["suite"], record["item_id"], int(record["sample"]))
