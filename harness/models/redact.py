@@ -22,7 +22,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-SECRET_NAME = re.compile(r"api[_-]?key|token|secret|passw(or)?d|authori[sz]ation|auth|credential|bearer", re.I)
+SECRET_NAME = re.compile(r"api[_-]?key|token|secret|passw(or)?d|authori[sz]ation|auth|credential|bearer|session|cookie",
+                         re.I)
 #: Shorter "keys" are placeholders (EMPTY, dummy, ollama, x…): masking them would corrupt answers
 #: ("\boxed" with the key "x" became "\bo***ed") and protect nothing.
 MIN_SECRET_LEN = 12
@@ -59,7 +60,7 @@ def scrub_text(text: str) -> str:
     return _SECRET_PARAM.sub(lambda m: m.group(1) + MASK, "".join(out))
 
 
-_NAME = r"[\w.-]*(?:api[_-]?key|token|secret|passw(?:or)?d|authori[sz]ation|auth|credential|bearer)[\w.-]*"
+_NAME = r"[\w.-]*(?:api[_-]?key|token|secret|passw(?:or)?d|authori[sz]ation|auth|credential|bearer|session|cookie)[\w.-]*"
 # `"api_key": "sk-…"` (JSON in --extra), `api_key = "…"`, `api_key=…` (k=v lists), with any quoting
 _ASSIGNMENT = re.compile(
     rf"""((["']?){_NAME}\2\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;}}'"]+)""", re.I)
@@ -85,9 +86,9 @@ def scrub(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [scrub(v) for v in value]
     if isinstance(value, str):
-        pairs = [p.partition("=") for p in value.split(",")] if "=" in value else []
-        if pairs and all(sep and re.fullmatch(r"[\w.-]+", k.strip()) for k, sep, _ in pairs):
-            return ",".join(f"{k}={'<redacted>' if SECRET_NAME.search(k) else scrub_text(v)}" for k, _, v in pairs)
+        pairs = kv_pairs(value)
+        if pairs:
+            return ",".join(f"{k}={'<redacted>' if SECRET_NAME.search(k) else scrub_text(v)}" for k, v in pairs)
         return scrub_text(value)
     return value
 
@@ -108,6 +109,23 @@ DECODING_FIELDS = frozenset({
 def hash_value(value: Any) -> str:
     """`<redacted sha256:…>` of a value: never the value, but two different values differ."""
     return f"<redacted sha256:{hashlib.sha256(repr(value).encode()).hexdigest()[:12]}>"
+
+
+def kv_pairs(text: str) -> list[tuple[str, str]]:
+    """`k=v,k=v` as pairs, where a value may itself hold commas (`api_key=a,b,c`): a piece that does not
+    start with `name=` continues the previous value. Empty when `text` is not such a list."""
+    if "=" not in text:
+        return []
+    pairs: list[tuple[str, str]] = []
+    for piece in text.split(","):
+        key, sep, rest = piece.partition("=")
+        if sep and re.fullmatch(r"[\w.-]+", key.strip()):
+            pairs.append((key, rest))
+        elif pairs:
+            pairs[-1] = (pairs[-1][0], f"{pairs[-1][1]},{piece}")
+        else:
+            return []
+    return pairs
 
 
 def redact_extra(extra: Mapping[str, Any]) -> dict[str, Any]:
