@@ -33,14 +33,13 @@ def check(
         "--allow-unlisted-model", help="Accept a model the endpoint answers but does not list at /models.")] = False,
 ) -> None:
     import asyncio
+    import math
 
     from rich.console import Console
     from rich.table import Table
 
     from harness.errors import UserError
     from harness.models import parse_model_spec
-
-    import math
 
     if not math.isfinite(timeout) or timeout <= 0:
         raise UserError(f"--timeout must be a positive number of seconds, not {timeout}")

@@ -19,7 +19,7 @@ from harness.errors import UserError
 from harness.run import store
 from harness.run.store import iter_records, read_manifest, verify_journal
 from tests.run.test_runner import exact_suite, keys, run, spec
-from tests.servers import Faults, serve
+from tests.servers import serve
 
 
 def lines_of(run_dir: Path) -> list[dict]:
