@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -243,7 +244,10 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
             if processes > 1:
                 from harness.run.workers import run_in_processes
 
-                pool = run_in_processes(config, run_id, options, journal, tally, done, retry, state.served, processes)
+                kit = SimpleNamespace(ENDPOINT_DOWN=ENDPOINT_DOWN, BREAKER_THRESHOLD=BREAKER_THRESHOLD,
+                                      in_shard=in_shard, close_sandbox=_close_sandbox, ModelRunner=_ModelRunner)
+                pool = run_in_processes(config, run_id, options, journal, tally, done, retry, state.served, processes,
+                                        kit)
                 progress = RunProgress(totals, console=console, enabled=show_progress)
                 runners = pool.runners  # type: ignore[assignment]
                 async with progress:

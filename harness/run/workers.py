@@ -38,35 +38,36 @@ FLUSH_S = 0.02
 
 def run_in_processes(config: Any, run_id: str, options: Mapping[str, Mapping[str, Any]], journal: Journal,
                      tally: Any, done: set[tuple[str, str, str, int]], retry: dict[tuple[str, str, str, int], Any],
-                     served: Mapping[str, set[str]], processes: int) -> Pool:
-    """Fork `processes` clients for the units of `config` not in `done`; `Pool.wait` drives them."""
+                     served: Mapping[str, set[str]], processes: int, kit: Any) -> Pool:
+    """Fork `processes` clients for the units of `config` not in `done`; `Pool.wait` drives them. `kit`
+    is the runner's toolbox (its unit runner, shard test, breaker settings, sandbox close), handed in so
+    this module never imports the runner."""
+    global KIT
+    KIT = kit
     return Pool(config, run_id, options, journal, tally, done, retry, served, processes)
+
+
+KIT: Any = None  # set by run_in_processes (forked clients inherit it)
 
 
 class _ModelState:
     """Per model, in the parent: its units still to hand out, and its circuit breaker."""
 
     def __init__(self, spec: Any, todo: Iterator[tuple[int, int, int, int]]) -> None:
-        from harness.run.runner import ENDPOINT_DOWN
-
         self.spec = spec
         self.todo = todo
-        self.down = ENDPOINT_DOWN
+        self.down = KIT.ENDPOINT_DOWN
         self.down_in_a_row = 0
         self.tripped: str | None = None
         self.output_errors = 0
 
     def count(self, error: str | None) -> None:
-        from harness.run.runner import BREAKER_THRESHOLD
-
         self.down_in_a_row = self.down_in_a_row + 1 if error in self.down else 0
-        if self.down_in_a_row >= BREAKER_THRESHOLD and not self.tripped:
+        if self.down_in_a_row >= KIT.BREAKER_THRESHOLD and not self.tripped:
             self.tripped = error
 
     def breaker_message(self) -> str:
-        from harness.run.runner import BREAKER_THRESHOLD
-
-        return (f"{self.spec.label}: stopped after {BREAKER_THRESHOLD} units in a row failed at the endpoint "
+        return (f"{self.spec.label}: stopped after {KIT.BREAKER_THRESHOLD} units in a row failed at the endpoint "
                 f"({self.tripped}), each after all its retries: the server looks down or overloaded (or refuses "
                 "the credentials). Items not asked were not journaled; fix the endpoint and re-run the same "
                 "command: it resumes, and asks the failed units again")
@@ -227,8 +228,7 @@ def _share(total: int, parts: int, index: int) -> int:
 def _todo_indices(mi: int, label: str, config: Any, done: set[tuple[str, str, str, int]]
                   ) -> Iterator[tuple[int, int, int, int]]:
     """Model `mi`'s units not journaled yet, as (model, suite, item, sample) indices."""
-    from harness.run.runner import in_shard
-
+    in_shard = KIT.in_shard
     shard = config.shard
     for si, suite in enumerate(config.suites):
         for ii, item in enumerate(suite.items):
@@ -365,7 +365,8 @@ class _NoProgress:
 async def _client(conn: Connection, config: Any, run_id: str, options: Mapping[str, Mapping[str, Any]],
                   share: Mapping[str, int], served: Mapping[str, set[str]]) -> None:
     from harness.run.replay import open_model
-    from harness.run.runner import _close_sandbox, _ModelRunner
+
+    _close_sandbox, _ModelRunner = KIT.close_sandbox, KIT.ModelRunner
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
