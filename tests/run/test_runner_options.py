@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.run.test_runner import exact_suite
 
 import harness.suites.build
 from harness.cli import main
 from harness.run.store import iter_records, read_manifest
+from tests.run.test_runner import exact_suite
 from tests.servers import Reply, serve
 
 
