@@ -488,11 +488,12 @@ def cpu_count() -> int:
 def default_workers(limits: Limits | None = None) -> int:
     """The pool's default size: more programs at once than CPUs, because a program waiting (sleeping, or
     blocked past its limit) costs no CPU, and programs are charged only for their active time. Twelve per
-    CPU, at least 16, but never more programs than the memory now free could hold at their full budget."""
+    CPU, at least 16, and no more than twice as many as the memory now free could hold at their full
+    budget (programs rarely use all of it, never all at once)."""
     limits = limits or Limits()
     per_program = (limits.memory_mb + limits.tmp_mb + sandbox_cgroup.SLACK_MB) << 20
     available = _available_memory()
-    by_memory = max(cpu_count(), available // per_program) if available else 16
+    by_memory = max(cpu_count(), 2 * available // per_program) if available else 16
     return max(1, min(max(16, 12 * cpu_count()), MAX_WORKERS, by_memory))
 
 
@@ -508,12 +509,19 @@ def _available_memory() -> int:
 
 #: Largest pool `--sandbox-workers` accepts.
 MAX_WORKERS = 512
-#: A program waiting for a worker starts a new one (up to `workers`) only when every busy worker's program
-#: has been running at least this long: slow or sleeping programs grow the pool, a queue of quick ones not.
+#: The pool grows (up to `workers`) while fewer programs than CPUs are young (running less than this long):
+#: sleeping or slow programs make room for more, a queue of quick ones does not start workers it cannot use.
 GROW_AFTER_S = 0.25
+_GROW_CHECK_S = 0.05  # how often a program waiting for a worker looks again
 #: The hard wall-clock bound of a program, as a multiple of its (active-time) limit: at least this, and
-#: more when the pool is larger than the CPU count (programs then share CPUs, and wait for them).
-WALL_FACTOR = 3
+#: more when the pool is larger than the CPU count (programs then share CPUs, and wait for them). It only
+#: binds where the run-queue accounting cannot (a program starved by a badly overloaded machine).
+WALL_FACTOR = 10
+
+
+def wall_factor(workers: int) -> int:
+    """The hard wall-clock bound of a pool of `workers`, in multiples of a program's time limit."""
+    return max(WALL_FACTOR, math.ceil(2 * workers / cpu_count()))
 
 
 @dataclass
@@ -549,7 +557,7 @@ class Sandbox:
         self._pool: set[_Worker] = set()  # every live worker, idle or busy
         self._slots = 0  # workers started so far (a dead one's slot is refilled when next used)
         self._busy_since: dict[int, float] = {}  # per running program: when it started
-        self._growing = False
+        self._spawning = 0  # workers being started to grow the pool
         self._generation = 0  # bumped by add_modules: older workers lack a module
         self._isolate = True
         self._bwrap: str | None = None
@@ -697,8 +705,8 @@ class Sandbox:
 
         `timeout_s` limits its *active* time: wall-clock time minus the time its processes waited for a
         CPU (so a busy machine or a large pool does not turn a correct program into a timeout; a program
-        that sleeps is charged in full). A hard wall-clock bound of `WALL_FACTOR` times that (more with a
-        pool larger than the CPU count) stays behind it. `cpu_s` (default `timeout_s`) limits each
+        that sleeps is charged in full). A hard wall-clock bound of `wall_factor(workers)` times that
+        stays behind it. `cpu_s` (default `timeout_s`) limits each
         process's CPU time.
 
         `checker`: a second program, run at the same time in a process of its own (same limits), linked
@@ -727,7 +735,7 @@ class Sandbox:
         if not self._started:
             self._start()
         cpu = float(cpu_s) if cpu_s is not None else timeout_s
-        wall = timeout_s * max(WALL_FACTOR, math.ceil(self.workers / cpu_count()))
+        wall = timeout_s * wall_factor(self.workers)
         req: dict[str, Any] = {"program": program, "timeout_s": timeout_s, "wall_s": wall, "cpu_s": cpu}
         raw_checker = json.dumps({"program": checker, "cpu_s": cpu}).encode() if checker is not None else None
         if self._unsandboxed:
@@ -740,24 +748,24 @@ class Sandbox:
         return classify(raw, timeout_s)
 
     def _take(self) -> _Worker | None:
-        """An idle worker (None: a slot whose worker died), waiting for one, or starting one when every
-        busy worker's program has been running for a while (slow programs grow the pool)."""
+        """An idle worker (None: a slot whose worker died), after waiting for one, or a new one when the
+        pool may grow: fewer programs than CPUs (counting workers being started) are young, so the busy
+        ones are sleeping or slow, and the CPUs have room. The pool grows only where the kernel reports
+        run-queue delays, so that time spent waiting for a CPU is never charged to a program."""
+        cpus = cpu_count()
         while True:
             try:
-                return self._idle.get(timeout=GROW_AFTER_S / 2)
+                return self._idle.get(timeout=_GROW_CHECK_S)
             except queue.Empty:
                 pass
             if self._closed:
                 raise SandboxError("the sandbox was closed while a program waited to run")
             with self._lock:
                 now = time.monotonic()
-                grow = (
-                    not self._growing
-                    and self._slots < self.workers
-                    and all(now - since >= GROW_AFTER_S for since in self._busy_since.values())
-                )
+                young = sum(1 for since in self._busy_since.values() if now - since < GROW_AFTER_S)
+                grow = self._schedstat is not False and self._slots < self.workers and young + self._spawning < cpus
                 if grow:
-                    self._growing = True
+                    self._spawning += 1
                     self._slots += 1
             if grow:
                 try:
@@ -767,7 +775,8 @@ class Sandbox:
                         self._slots -= 1
                     raise SandboxError(f"could not start another sandbox worker: {exc}") from None
                 finally:
-                    self._growing = False
+                    with self._lock:
+                        self._spawning -= 1
 
     def _run_pooled(self, req: dict[str, Any], wait_s: float, checker: bytes | None) -> dict[str, Any]:
         worker = self._take()
@@ -885,7 +894,7 @@ class Sandbox:
             "workers": self.workers,
             "workers_started": self._slots,
             "time_limit": f"{clock}; CPU seconds per process (RLIMIT_CPU); a hard wall-clock bound of "
-                          f"{max(WALL_FACTOR, math.ceil(self.workers / cpu_count()))}x the limit",
+                          f"{wall_factor(self.workers)}x the limit",
             "limits": asdict(self.limits),
             "memory_budget": self._budget,
             "note": self._note,

@@ -295,10 +295,11 @@ def _member_child(config: dict, fds: dict, isolated: bool, role: str) -> None:
     try:
         # First of all, join the program's cgroups (one memory and process budget for all its processes):
         # the host opened their cgroup.procs and passed the descriptors in; closed below before it runs.
-        for fd in config.get("cgroup_fds") or ():
-            os.write(fd, b"0")
+        for fd in config.get("cgroup_fds") or () if role == "program" else ():  # (the checker is trusted:
+            os.write(fd, b"0")  # the budget is the program's; the checker keeps its per-process limits)
         os.setsid()
-        if isolated:  # its own mount (for a fresh /tmp) and IPC namespaces, inside the worker's user ns
+        if isolated and role == "program":  # its own mount (a fresh /tmp) and IPC namespaces, in the worker's
+            # user ns; the checker writes no file and needs neither (it stays in the init's, which no program sees)
             _check(_c().unshare(_CLONE_NEWNS | _CLONE_NEWIPC), "unshare")
             _mount(None, "/", None, _MS_REC | _MS_PRIVATE, None)
             uid, gid = os.getuid(), os.getgid()
@@ -493,10 +494,13 @@ def _fork_member(config: dict, isolated: bool, role: str, link_r: int, link_w: i
 
 
 class Prepared:
-    """The next program's two processes, forked, set up and waiting: the program and its checker,
-    linked by a pipe each way. A run without a checker hands the checker nothing and it exits."""
+    """The next program's process, forked, set up and waiting, with the two pipes that will link it to
+    its checker. With `sibling` (plain mode), the checker is a process forked beside it; otherwise (fork
+    mode) the checker is the worker's persistent checker server (`Remote`), outside the program's pid
+    namespace, and our ends of the pipes are handed to it with the request. A run without a checker
+    closes them (and stops a sibling before the program starts)."""
 
-    def __init__(self, config: dict, isolated: bool) -> None:
+    def __init__(self, config: dict, isolated: bool, sibling: bool) -> None:
         to_program = os.pipe()  # checker writes, program reads
         to_checker = os.pipe()  # program writes, checker reads
         self.program = _fork_member(
@@ -504,15 +508,168 @@ class Prepared:
         )
         os.close(to_program[0])
         os.close(to_checker[1])
-        self.checker = _fork_member(
-            config, isolated, "checker", to_checker[0], to_program[1], self.program.parent_fds()
-        )
-        os.close(to_checker[0])
-        os.close(to_program[1])
+        self.checker: Member | None = None
+        self.links: list = [to_checker[0], to_program[1]]  # the checker's ends, until handed over
+        if sibling:
+            self.checker = _fork_member(
+                config, isolated, "checker", to_checker[0], to_program[1], self.program.parent_fds()
+            )
+            self.close_links()
+
+    def close_links(self) -> None:
+        for fd in self.links:
+            os.close(fd)
+        self.links = []
 
     def close(self) -> None:
         self.program.close()
-        self.checker.close()
+        if self.checker is not None:
+            self.checker.close()
+        self.close_links()
+
+
+# ------------------------------------------------------------------------------ the checker server
+_HEAD = struct.Struct(">I")
+
+
+def _peer_pid(pidfd: int) -> int:
+    """The pid of the process `pidfd` refers to, as our own pid namespace numbers it (0 if unknown)."""
+    try:
+        with open(f"/proc/self/fdinfo/{pidfd}") as f:
+            for line in f:
+                if line.startswith("Pid:"):
+                    return max(0, int(line.split()[1]))
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def checker_server(config: dict, sock_fd: int) -> None:
+    """The persistent checker of a fork-mode worker: runs one checker program per request it receives on
+    `sock_fd`, with the request's descriptors (sent along) as its 3, 4, 1 and 2. Never returns.
+
+    It lives in the worker's pid namespace, outside the one its programs run in, so no program can see,
+    signal or read it (it is non-dumpable too); being persistent, it costs no fork per program. It runs
+    only trusted code (the checker programs the host sends) on plain data, with rlimits, no capabilities,
+    no_new_privs and the seccomp filter, and no CPU limit of its own (each run's limits are the init's to
+    enforce; one it cannot finish ends the worker)."""
+    import socket
+
+    try:
+        os.setsid()
+        sock_fd = _high(sock_fd)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        os.closerange(3, sock_fd)
+        os.closerange(sock_fd + 1, 1 << 16)
+        os.chdir(config.get("workdir") or "/tmp")
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        _drop_capabilities()
+        _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+        _prctl(_PR_SET_DUMPABLE, 0)
+        _set_limits(config["limits"])
+        os.environ.clear()
+        os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"})
+        if _seccomp_program is not None:
+            _load_seccomp(_seccomp_program)
+    except BaseException:  # noqa: B036 - never serve half set up: the init sees the socket close
+        os._exit(71)
+    sock = socket.socket(fileno=sock_fd)
+    fd_size = struct.calcsize("i")
+    while True:
+        try:
+            head, ancillary, _, _ = sock.recvmsg(_HEAD.size, socket.CMSG_SPACE(5 * fd_size))
+            if len(head) < _HEAD.size:
+                os._exit(0)
+            fds = []
+            for level, kind, data in ancillary:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    fds += list(struct.unpack(f"{len(data) // fd_size}i", data[: len(data) - len(data) % fd_size]))
+            body = bytearray()
+            (size,) = _HEAD.unpack(head)
+            while len(body) < size:
+                chunk = sock.recv(min(size - len(body), 1 << 20))
+                if not chunk:
+                    os._exit(0)
+                body += chunk
+            high = [_high(fd) for fd in fds]  # out of the way of 1-4 before any of them is replaced
+            for fd in fds:
+                os.close(fd)
+            link_r, link_w, out_w, err_w, pidfd = high
+            peer = _peer_pid(pidfd)
+            for target, fd in ((3, link_r), (4, link_w), (1, out_w), (2, err_w)):
+                os.dup2(fd, target)
+            for fd in high:
+                os.close(fd)
+            req = json.loads(body.decode("utf-8"))
+            del body
+            before = resource.getrusage(resource.RUSAGE_SELF)
+            code = _execute(req.pop("program"), "<checker>", "/tmp", False, ["<checker>", str(peer)])
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            del req
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for target in (1, 2):
+                os.dup2(devnull, target)
+            for fd in (3, 4, devnull):
+                os.close(fd)
+            cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+            done = json.dumps({"exit_code": code, "cpu_s": cpu}).encode()
+            sock.sendall(_HEAD.pack(len(done)) + done)
+        except BaseException:  # noqa: B036 - a broken request or channel: the init sees the socket close
+            os._exit(72)
+
+
+class Remote:
+    """The init's side of the persistent checker: one run at a time over a unix socket."""
+
+    def __init__(self, sock_fd: int) -> None:
+        import socket
+
+        self.sock = socket.socket(fileno=sock_fd)
+        self.sock.setblocking(True)
+        self.buffer = bytearray()
+        self.lost = False
+
+    def begin(self, prep: Prepared, data: bytes | bytearray) -> tuple:
+        """Hand the run to the checker: its request and descriptors (its pipe ends, its stdout and stderr,
+        a pidfd of the program). Returns our ends of its stdout and stderr."""
+        import socket
+
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        pidfd = prep.program.pidfd if prep.program.pidfd is not None else os.open(os.devnull, os.O_RDONLY)
+        fds = [*prep.links, out_w, err_w, pidfd]
+        try:
+            self.sock.sendmsg([_HEAD.pack(len(data))], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                                         struct.pack(f"{len(fds)}i", *fds))])
+            self.sock.sendall(memoryview(data))
+        except OSError:
+            self.lost = True
+        finally:
+            for fd in (out_w, err_w):
+                os.close(fd)
+            if prep.program.pidfd is None:
+                os.close(pidfd)
+            prep.close_links()
+        return out_r, err_r
+
+    def read_done(self) -> dict | None:
+        """After the socket turned readable: the run's closing frame once complete (None: not yet);
+        a closed socket marks the checker lost."""
+        data = self.sock.recv(1 << 16)
+        if not data:
+            self.lost = True
+            return {"exit_code": None, "signal": None, "cpu_s": None, "lost": True}
+        self.buffer += data
+        if len(self.buffer) < _HEAD.size:
+            return None
+        (size,) = _HEAD.unpack(self.buffer[: _HEAD.size])
+        if len(self.buffer) < _HEAD.size + size:
+            return None
+        done = json.loads(bytes(self.buffer[_HEAD.size : _HEAD.size + size]))
+        del self.buffer[: _HEAD.size + size]
+        return {"exit_code": done.get("exit_code"), "signal": None, "cpu_s": done.get("cpu_s")}
 
 
 def memory_in_use(exclude: set) -> int:
@@ -576,72 +733,100 @@ class ActiveClock:
 
 
 def run_prepared(
-    prep: Prepared, req: dict, checker: bytearray | None, cap: int, contained: bool, budget: int = 0
+    prep: Prepared, req: dict, checker: bytearray | None, cap: int, contained: bool, budget: int = 0,
+    remote: Remote | None = None,
 ) -> tuple:
-    """Hand `req` to the waiting program (and `checker`, the checker's request as raw bytes, to the
-    checker), then supervise: the time limit (active seconds, and a hard wall-clock bound), the output
-    caps, the exit statuses, and (`budget` bytes, contained only) the total memory of all processes.
+    """Hand `req` to the waiting program (and `checker`, the checker's request as raw bytes, to its
+    checker: the sibling process, or `remote`, the persistent one), then supervise: the time limit (active
+    seconds, and a hard wall-clock bound), the output caps, the exit statuses, and (`budget` bytes,
+    contained only) the total memory of all the program's processes.
 
-    Without a checker the run ends when the program exits; with one, when the checker exits (the program
-    is then killed: it has served its purpose). Returns (facts, checker stdout, checker stderr); the
-    checker's outputs stay bytearrays so the caller can send and then erase them."""
+    Without a checker the run ends when the program exits; with one, when the checker is done (the
+    program is then stopped: it has served its purpose). Returns (facts, checker stdout and stderr as
+    bytearrays with their lengths); the caller sends and then erases them."""
     start = time.monotonic()
     limit = float(req["timeout_s"])
     wall = max(limit, float(req.get("wall_s") or limit))
-    program, check = prep.program, prep.checker
+    program, sibling = prep.program, prep.checker
     paired = checker is not None
-    main = check if paired else program
-    clock = ActiveClock([program.pid] + ([check.pid] if paired else []), start)
+    body = {"program": req["program"], "cpu_s": float(req.get("cpu_s") or limit)}
+    if sibling is not None and not paired:  # no checker this time: it goes before the program starts
+        _kill_program(sibling.pid, False)
+        sibling.reap(block=True)
+    clock = ActiveClock([program.pid] + ([sibling.pid] if paired and sibling is not None else []), start)
     next_check = start + limit  # active time never runs ahead of the wall clock: no need to look sooner
     sample = budget > 0 and contained
     interval = _SAMPLE_S
     exclude = {1, os.getpid()}  # the namespace's init and us; every other process is the program's
     next_sample = start
-    body = {"program": req["program"], "cpu_s": float(req.get("cpu_s") or limit)}
-    if not paired:  # no checker this time: it goes before the program starts (its namespace is its own)
-        _kill_program(check.pid, False)
-        check.reap(block=True)
-    for member, data in ((program, json.dumps(body).encode()), (check, checker)):
+    c_out = c_err = None  # the checker's stdout and stderr (ours to read)
+    done: dict | None = None  # a remote checker's closing frame
+    try:
+        _write_all(program.req_w, json.dumps(body).encode())
+    except OSError:
+        pass  # the child died during set-up; its status pipe says why
+    os.close(program.req_w)
+    program.req_w = None
+    if paired and sibling is not None:
         try:
-            if data:
-                if member is check:
-                    _write_all(member.req_w, b"%d\n" % program.pid)
-                _write_all(member.req_w, memoryview(data))
+            _write_all(sibling.req_w, b"%d\n" % program.pid)
+            _write_all(sibling.req_w, memoryview(checker))
         except OSError:
-            pass  # the child died during set-up; its status pipe says why
-        os.close(member.req_w)
-        member.req_w = None
+            pass
+        c_out, c_err = sibling.out_r, sibling.err_r
+    elif paired and remote is not None:
+        c_out, c_err = remote.begin(prep, checker)
+    if sibling is not None:
+        os.close(sibling.req_w)
+        sibling.req_w = None
+    prep.close_links()  # (a run without a checker: the program's pipe ends see it gone)
     if checker is not None:
         checker[:] = bytes(len(checker))  # the tests and expected values never linger in our memory
     out = {program.out_r: bytearray(), program.err_r: bytearray()}
     truncated = {program.out_r: False, program.err_r: False}
-    kept = {check.out_r: bytearray(cap), check.err_r: bytearray(4096)}  # read in place: erased after
-    filled = {check.out_r: 0, check.err_r: 0}
+    kept = {fd: bytearray(size) for fd, size in ((c_out, 1 << 16), (c_err, 4096)) if fd is not None}
+    filled = dict.fromkeys(kept, 0)
     killed_for = None
     finished_at = None
     drain_until = None
     stopped = False  # the program was still running when its checker finished (and was then stopped)
+    handled = False  # the checker's end has been acted on
     sel = selectors.DefaultSelector()
     open_fds = set()
-    for member in (program, check):
-        for fd in (member.out_r, member.err_r, member.st_r):
-            sel.register(fd, selectors.EVENT_READ)
-            open_fds.add(fd)
-        if member.pidfd is not None:
-            sel.register(member.pidfd, selectors.EVENT_READ)
-    polling = program.pidfd is None or check.pidfd is None
+    watched = [program.out_r, program.err_r, program.st_r, *kept]
+    if sibling is not None and paired:
+        watched.append(sibling.st_r)
+    for fd in watched:
+        sel.register(fd, selectors.EVENT_READ)
+        open_fds.add(fd)
+    pidfds = [m.pidfd for m in (program, sibling) if m is not None and m.pidfd is not None]
+    for fd in pidfds:
+        sel.register(fd, selectors.EVENT_READ)
+    if paired and remote is not None and not remote.lost:
+        sel.register(remote.sock, selectors.EVENT_READ)
+    elif paired and remote is not None:
+        done = {"exit_code": None, "signal": None, "cpu_s": None, "lost": True}
+    polling = program.pidfd is None or (sibling is not None and sibling.pidfd is None)
+
+    def main_done() -> bool:
+        if not paired:
+            return program.wait_status is not None
+        if sibling is not None:
+            return sibling.wait_status is not None
+        return done is not None
 
     def kill(reason: str) -> None:
         nonlocal killed_for, finished_at, drain_until
-        if killed_for is None and main.wait_status is None:
+        if killed_for is None and not main_done():
             killed_for, finished_at = reason, time.monotonic()
-        for member in (program, check):
-            _kill_program(member.pid, contained)
+        for member in (program, sibling):
+            if member is not None:
+                _kill_program(member.pid, contained)
         drain_until = time.monotonic() + _AFTER_KILL_DRAIN_S
 
     while True:
         now = time.monotonic()
-        if main.wait_status is not None and (not open_fds or (drain_until is not None and now >= drain_until)):
+        if main_done() and (not open_fds or (drain_until is not None and now >= drain_until)):
             break
         if drain_until is not None and now >= drain_until:
             break
@@ -668,14 +853,23 @@ def run_prepared(
         exited = polling
         for key, _ in sel.select(max(0.0, wait)):
             fd = key.fd
-            if fd in (program.pidfd, check.pidfd):
+            if fd in pidfds:
                 sel.unregister(fd)
                 exited = True
                 continue
+            if remote is not None and key.fileobj is remote.sock:
+                done = remote.read_done()
+                if done is not None:
+                    sel.unregister(remote.sock)
+                continue
             if fd in kept:
                 buf = kept[fd]
-                room = len(buf) - filled[fd]
-                if room <= 0:
+                if filled[fd] == len(buf):  # verdicts are short: grow rarely, erasing what we drop
+                    bigger = bytearray(min(2 * len(buf), max(cap, len(buf) + 1)))
+                    bigger[: len(buf)] = buf
+                    buf[:] = bytes(len(buf))
+                    kept[fd] = buf = bigger
+                if filled[fd] == len(buf):
                     data = os.read(fd, 1 << 16)  # past the checker's cap: a harness bug, never the model's
                     if data:
                         kill("checker_output")
@@ -693,8 +887,8 @@ def run_prepared(
                 open_fds.discard(fd)
             elif fd == program.st_r:
                 program.setup_error += data[:4096]
-            elif fd == check.st_r:
-                check.setup_error += data[:4096]
+            elif sibling is not None and fd == sibling.st_r:
+                sibling.setup_error += data[:4096]
             else:
                 room = cap - len(out[fd])
                 out[fd] += data[: max(room, 0)]
@@ -703,22 +897,30 @@ def run_prepared(
                     kill("output")
         if exited:
             clock.waited()  # a last reading of the run-queue delay, while the exited process still has one
-        for member in (program, check):
-            if member.wait_status is None and member.reap():
-                if member is main:
-                    if finished_at is None:
-                        finished_at = time.monotonic()
-                    if paired and program.wait_status is None:  # the verdict is in: the program is done
-                        stopped = killed_for is None
-                        _kill_program(program.pid, contained)
-                    if drain_until is None:  # stray writers (its daemons) may hold the pipes open: not long
-                        drain_until = time.monotonic() + _AFTER_REPORT_DRAIN_S
+        for member in (program, sibling):
+            if member is not None and member.wait_status is None and member.reap() and not paired:
+                finished_at = finished_at if finished_at is not None else time.monotonic()
+                if drain_until is None:  # stray writers (its daemons) may hold the pipes open: not long
+                    drain_until = time.monotonic() + _AFTER_REPORT_DRAIN_S
+        if paired and not handled and main_done():
+            handled = True
+            finished_at = finished_at if finished_at is not None else time.monotonic()
+            if program.wait_status is None:  # the verdict is in: the program is done
+                stopped = killed_for is None
+                _kill_program(program.pid, contained)
+            if drain_until is None:
+                drain_until = time.monotonic() + _AFTER_REPORT_DRAIN_S
     sel.close()
-    for member in (program, check):
-        if member.wait_status is None:
+    for member in (program, sibling):
+        if member is not None and member.wait_status is None:
             _kill_program(member.pid, contained)
             member.reap(block=True)
+    if remote is not None and paired and done is None:  # it never finished: wait a little, else it is lost
+        done = _await_done(remote, _AFTER_KILL_DRAIN_S)
     prep.close()
+    for fd in (c_out, c_err):
+        if fd is not None and sibling is None:
+            os.close(fd)
     end = finished_at if finished_at is not None else time.monotonic()
     facts = program.facts()
     facts.update({
@@ -732,10 +934,25 @@ def run_prepared(
         "active_s": min(clock.active(end), end - start),
     })
     if paired:
-        facts["checker"] = check.facts()
+        facts["checker"] = sibling.facts() if sibling is not None else dict(done or {}, setup_error=None)
         facts["stopped_after_checker"] = stopped
-    tails = (kept[check.out_r], filled[check.out_r], kept[check.err_r], filled[check.err_r])
+    empty = bytearray()
+    tails = (kept.get(c_out, empty), filled.get(c_out, 0), kept.get(c_err, empty), filled.get(c_err, 0))
     return facts, tails
+
+
+def _await_done(remote: Remote, seconds: float) -> dict:
+    """A remote checker's closing frame within `seconds` (it was stopped mid-run), else it is lost."""
+    import select as select_module
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if select_module.select([remote.sock], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            done = remote.read_done()
+            if done is not None:
+                return done
+    remote.lost = True
+    return {"exit_code": None, "signal": None, "cpu_s": None, "lost": True}
 
 
 def _kill_program(pid: int, contained: bool) -> None:
@@ -833,13 +1050,15 @@ def _children(parent: int) -> list:
     return found
 
 
-def _become_namespace_init(proto_fds: tuple) -> None:
+def _become_namespace_init(proto_fds: tuple, server: int = 0) -> None:
     """Fork the init (pid 1) of a new user, mount and pid namespace; return in it. The caller's process
-    stays outside, waits for that init and exits with it (so bubblewrap ends when the init does).
+    stays outside, waits for that init and exits with it (so bubblewrap ends when the init does); it also
+    watches `server` (the checker server, which stays in its namespace): when either ends, so does the
+    worker.
 
     Programs are forked from this init: they cannot signal it (pid 1 ignores signals from inside its own
-    namespace that it has no handler for, SIGKILL included), cannot see the worker outside, and kill(-1)
-    from the init reaches every one of their processes and nothing else."""
+    namespace that it has no handler for, SIGKILL included), cannot see the worker outside (nor the
+    checker server), and kill(-1) from the init reaches every one of their processes and nothing else."""
     child = os.fork()
     if child == 0:
         try:
@@ -866,8 +1085,12 @@ def _become_namespace_init(proto_fds: tuple) -> None:
             pid, status = os.waitpid(-1, 0)  # our child, then the init (ours to reap: we are subreaper)
         except ChildProcessError:
             os._exit(init_status)
+        if pid == server:  # the checker server is gone: this worker cannot check any more programs
+            os._exit(3)
         if pid != child:
             init_status = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1
+            if server:
+                os._exit(init_status)  # (the checker server dies with us: PR_SET_PDEATHSIG)
 
 
 def _preload() -> None:
@@ -948,11 +1171,24 @@ def main(argv: list) -> int:
     if mode == "serve":
         _preload()
     _load_modules(config.get("modules") or {})
+    import gc
+
+    gc.freeze()  # what is loaded so far stays out of the collector: forked children do not copy its pages
     global _seccomp_program
     _seccomp_program = seccomp_program(os.uname().machine)
-    if isolated:
-        _become_namespace_init((proto_in, proto_out))
-    prepared = Prepared(config, isolated)
+    remote = None
+    if isolated:  # fork mode: a persistent checker server, outside the namespace its programs will run in
+        import socket
+
+        ours, theirs = (s.detach() for s in socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM))
+        server = os.fork()
+        if server == 0:
+            os.close(ours)
+            checker_server(config, theirs)
+        os.close(theirs)
+        _become_namespace_init((proto_in, proto_out), server)
+        remote = Remote(ours)
+    prepared = Prepared(config, isolated, sibling=remote is None)
     ready = {"ready": True, "python": sys.version.split()[0], "pid": os.getpid(), "uid": os.getuid()}
     ready.update(seccomp=_seccomp_program is not None, schedstat=run_delay(os.getpid()) is not None)
     send_frame(proto_out, ready)
@@ -962,14 +1198,14 @@ def main(argv: list) -> int:
             return 0
         size = int(req.pop("checker_bytes", 0) or 0)
         checker = recv_raw(proto_in, size) if size else None
-        facts, tails = run_prepared(prepared, req, checker, cap, contained, budget)
+        facts, tails = run_prepared(prepared, req, checker, cap, contained, budget, remote)
         send_answer(proto_out, facts, tails)
         clean_up(contained)
-        if mode == "once":
-            return 0
+        if mode == "once" or (remote is not None and remote.lost):
+            return 0 if mode == "once" else 3  # (a lost checker server: the host starts another worker)
         if not isolated:
             wipe(config.get("workdir") or "/tmp")
-        prepared = Prepared(config, isolated)  # the next program's child, ready before its request arrives
+        prepared = Prepared(config, isolated, sibling=remote is None)  # ready before its request arrives
 
 
 if __name__ == "__main__":

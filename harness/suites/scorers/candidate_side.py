@@ -166,14 +166,17 @@ def _cs_stdio(code, stdin_text):
 
 def _cs_names(namespace):
     """The top-level names the checker may bind: functions (and other callables that are not classes)
-    and imported modules (so tests that rely on the solution's `import math` still find `math`)."""
+    and imported modules (so tests that rely on the solution's `import math` still find `math`); classes
+    are named too, so that a test that needs one can say it cannot run (instances do not cross)."""
     names = {}
     for key, value in list(namespace.items()):
         if not isinstance(key, str) or key.startswith("__"):
             continue
         if isinstance(value, _cs_types.ModuleType):
             names[key] = "module:" + str(getattr(value, "__name__", ""))
-        elif callable(value) and not isinstance(value, type):
+        elif isinstance(value, type):
+            names[key] = "class"
+        elif callable(value):
             names[key] = "function"
     return names
 

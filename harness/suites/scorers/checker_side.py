@@ -101,15 +101,13 @@ class Candidate:
     def _read(self, n, clock, limit, what):
         buf = bytearray()
         while len(buf) < n:
-            timeout = None
             if limit is not None:
                 left = limit - clock.elapsed()
                 if left <= 0:
                     self._fail("timeout", f"{what} exceeded its time limit of {limit:.2f} s")
-                timeout = min(left, 0.5)
-            if not _ck_select.select([3], [], [], timeout)[0]:
-                continue
-            data = _ck_os.read(3, min(n - len(buf), 1 << 20))
+                if not _ck_select.select([3], [], [], min(left, 0.5))[0]:
+                    continue
+            data = _ck_os.read(3, min(n - len(buf), 1 << 20))  # (no limit: block; the sandbox's holds)
             if not data:
                 self._fail("gone", f"the solution's process ended during {what}")
             buf += data
@@ -117,7 +115,7 @@ class Candidate:
 
     def receive(self, limit=None, what="loading"):
         """The next answer (a dict), within `limit` active seconds of the candidate's process."""
-        clock = _CkClock(self.pid)
+        clock = _CkClock(self.pid) if limit is not None else None
         (size,) = _CK_HEAD.unpack(self._read(4, clock, limit, what))
         if size > _CK_MAX_ANSWER:
             self._fail("refused", f"an answer of {size} bytes", "protocol_violation")
@@ -153,9 +151,11 @@ class Candidate:
             self._fail("wrong", f"the solution failed to load: {str(raised[0])[:100]}: {str(raised[1])[:300]}")
         self._fail("refused", "a first message that is not a readiness report", "protocol_violation")
 
-    def call(self, name, args, kwargs=None, limit=None, what=None, method_of=None):
+    def call(self, name, args, kwargs=None, limit=None, what=None, method_of=None, opaque=False):
         """`name(*args, **kwargs)` in the candidate's process (or `method_of().name(...)`): the plain value
-        it returned; an exception like the one it raised; _CkStop when there is no answer to judge."""
+        it returned; an exception like the one it raised; _CkStop when there is no answer to judge.
+        `opaque`: a return value that is not plain data comes back as an `Opaque` (for oracles that only
+        ask whether the result is None, e.g. MBPP+ regex tasks returning a match object)."""
         what = what or f"a call of {name}"
         try:
             request = {"op": "method" if method_of else "call", "name": name, "args": encode(list(args)),
@@ -174,6 +174,8 @@ class Candidate:
                 return decode(answer["value"])
             except NotData:
                 self._fail("refused", f"{what}: an answer that is not plain data", "protocol_violation")
+        if "not_data" in answer and opaque:
+            return Opaque(str(answer["not_data"])[:200])
         if "not_data" in answer:
             self._fail("refused", "{} returned something that is not plain data ({})".format(what, str(answer["not_data"])[:200]), "non_data_return")
         if "missing" in answer:
@@ -193,6 +195,17 @@ class Candidate:
         if isinstance(raised, list) and len(raised) == 2:
             raise _ck_exception(str(raised[0]), str(raised[1]))
         return out
+
+
+class Opaque:
+    """A return value that stayed in the candidate's process (not plain data): here, only a non-None
+    object that equals nothing but itself."""
+
+    def __init__(self, what):
+        self.what = what
+
+    def __repr__(self):
+        return f"<opaque: {self.what}>"
 
 
 class CandidateRaised(Exception):
@@ -262,6 +275,21 @@ def _ck_code_names(code):
     return names
 
 
+def _ck_defined(source):
+    """Names the test code binds at its top level (its own `check`, helpers, imports, constants)."""
+    import ast
+
+    defined = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            defined.add(node.id)
+        elif isinstance(node, ast.alias):
+            defined.add((node.asname or node.name).split(".")[0])
+    return defined
+
+
 def _ck_asserts(candidate, config, progress):
     """The dataset's own test code, with the candidate's functions bound to proxies. The prompt's helpers
     (HumanEval's `poly`, `encode_cyclic`...) come from the prompt, run here, never from the candidate."""
@@ -274,7 +302,7 @@ def _ck_asserts(candidate, config, progress):
             raise _CkStop("checker_error", f"the prompt's code did not run ({type(exc).__name__})", "checker_error") from None
     test = compile(config["test"], "<tests>", "exec")
     entry = config.get("entry_point")
-    wanted = _ck_code_names(test)
+    wanted = _ck_code_names(test) - _ck_defined(config["test"])
     for name in sorted(wanted | ({entry} if entry else set())):
         kind = offered.get(name) if isinstance(offered.get(name), str) else None
         if name == entry:
@@ -283,6 +311,9 @@ def _ck_asserts(candidate, config, progress):
             continue
         elif kind == "function":
             namespace[name] = _CkProxy(candidate, name)
+        elif kind == "class":  # e.g. MBPP 367 builds trees of the solution's Node class
+            raise _CkStop("checker_error", f"the test uses the solution's class {name}, and objects cannot cross "
+                          "between the solution's process and the tests'", "checker_error")
         elif kind.startswith("module:") and not kind[7:].startswith("_"):
             try:  # the test relies on the solution's `import math`: import the same module here
                 namespace[name] = __import__(kind[7:], fromlist=["_"])

@@ -180,7 +180,7 @@ def _ae_run(candidate, config, progress):
         limit = max(MIN_TIME_LIMIT_S, TIME_LIMIT_FACTOR * clock.elapsed())
         if not_none:
             exp = exp is not None
-        out = candidate.call(entry, inp, limit=limit, what=f"test input {i + 1}")
+        out = candidate.call(entry, inp, limit=limit, what=f"test input {i + 1}", opaque=not_none)
         if not _ae_equal(dataset, entry, inp, out, exp, atol):
             raise AssertionError(f"wrong output on test input {i + 1} of {len(inputs)}")
         progress[0] = i + 1
