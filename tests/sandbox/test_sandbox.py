@@ -185,7 +185,7 @@ def test_endless_loop_is_killed_at_its_time_limit(mode: str) -> None:
     start = time.monotonic()
     (result,) = run(mode, "while True:\n    pass", timeout_s=1.0)
     assert (result.status, result.error_kind) == ("timeout", "sandbox_timeout")
-    assert 0.9 <= result.active_s < 1.5 and result.active_s <= result.duration_s
+    assert 0.8 <= result.active_s < 1.5 and result.active_s <= result.duration_s + 0.01, result
     assert time.monotonic() - start < 10 * 1.0 + 6  # the hard wall-clock bound, plus start-up
 
 

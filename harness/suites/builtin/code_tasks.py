@@ -31,7 +31,7 @@ from harness.suites.scorers.plaindata import dumps
 
 SUITE = "builtin-code"
 #: The generator's version date: bump it whenever a family's text, parameters or test inputs change.
-VERSION = "2026-11-22"
+VERSION = "2026-12-02"
 N_EXAMPLES = 2
 
 
