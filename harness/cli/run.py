@@ -108,7 +108,7 @@ def run(
         "--allow-unsandboxed-code", help="Run model-written code WITHOUT the bubblewrap sandbox when bubblewrap is "
                                          "missing. Only on a throwaway machine.")] = False,
     sandbox_workers: Annotated[int | None, typer.Option(
-        "--sandbox-workers", help="Most model-written programs tested at once (default: 12 per CPU, at least 16, "
+        "--sandbox-workers", help="Most model-written programs tested at once (default: 16 per CPU, "
                                   "as many as free memory holds at their full budget). Waiting programs cost no "
                                   "CPU, and time limits count active time, so this may exceed the CPU count. "
                                   "Recorded in the manifest.")] = None,

@@ -9,17 +9,32 @@ prepares a forked child with its own mount and IPC namespaces (a private, size-c
 (CPU, address space, file size, processes, open files), no capabilities, no_new_privs and a seccomp
 filter, and hands it the program. All the processes of one program share one memory and process budget:
 a cgroup per worker where this process may make one (harness/sandbox/cgroup.py), else the worker samples
-their total memory. A wall clock kills the program; after it, every process it started is killed and
-reaped and its files vanish. Output is read incrementally and capped. See harness/sandbox/worker.py for
-the in-sandbox half.
+their total memory. After a program, every process it started is killed and reaped and its files vanish.
+Output is read incrementally and capped. See harness/sandbox/worker.py for the in-sandbox half.
 
-`plain` mode starts one bwrap + interpreter per program (the fallback where nested namespaces are not
-allowed; slower). Without bubblewrap nothing runs unless ASYMMETRY_ALLOW_UNSANDBOXED=1 (`asymmetry run
---allow-unsandboxed-code`): then programs run with rlimits and seccomp only, after a loud warning.
+A program may run with a checker (`run(program, checker=...)`): a second program, in a process of its
+own, linked to the first by a pipe each way; the run ends when the checker does. The code scorer runs
+the model's code as the program and the tests as the checker, so the two never share an interpreter. The
+checker's source never enters the program's process, a file it can read, or the memory later programs
+are forked from. In fork mode the checker is a persistent server per worker, outside the programs' pid
+namespace (they cannot see or signal it); in plain mode it is a process beside the program.
+
+Time: `timeout_s` limits a program's *active* time, the wall clock minus the time its processes waited
+for a CPU (the kernel's schedstat), so a busy machine or a pool larger than the CPU count never turns a
+correct program into a timeout, while a sleeping program is charged in full; `cpu_s` limits each
+process's CPU time; a hard wall-clock bound (`wall_factor`) stays behind both. The pool (`workers`, by
+default `default_workers()`, more than the CPUs) starts with one worker per CPU and grows while its
+programs are slow or sleeping, which costs no CPU.
+
+`plain` mode (the fallback where nested namespaces are not allowed) reuses each worker's bubblewrap for
+its programs, emptying /tmp and System V IPC between them. Without bubblewrap nothing runs unless the
+caller passes `allow_unsandboxed=True` (`asymmetry run --allow-unsandboxed-code`): then programs run with
+rlimits and seccomp only, one worker each, after a loud warning.
 
     sandbox = await shared_sandbox()
-    result = await sandbox.run(solution + tests, timeout_s=10)
-    result.status  # ok | failed | timeout | memory | crash | output_limit
+    result = await sandbox.run(solution, timeout_s=10, checker=tests)
+    result.status  # ok | failed | timeout | memory | crash | output_limit (of the program)
+    result.checker  # the checker's exit and output
 """
 
 from __future__ import annotations
@@ -487,14 +502,14 @@ def cpu_count() -> int:
 
 def default_workers(limits: Limits | None = None) -> int:
     """The pool's default size: more programs at once than CPUs, because a program waiting (sleeping, or
-    blocked past its limit) costs no CPU, and programs are charged only for their active time. Twelve per
+    blocked past its limit) costs no CPU, and programs are charged only for their active time. Sixteen per
     CPU, at least 16, and no more than twice as many as the memory now free could hold at their full
     budget (programs rarely use all of it, never all at once)."""
     limits = limits or Limits()
     per_program = (limits.memory_mb + limits.tmp_mb + sandbox_cgroup.SLACK_MB) << 20
     available = _available_memory()
     by_memory = max(cpu_count(), 2 * available // per_program) if available else 16
-    return max(1, min(max(16, 12 * cpu_count()), MAX_WORKERS, by_memory))
+    return max(1, min(16 * cpu_count(), MAX_WORKERS, by_memory))
 
 
 def _available_memory() -> int:
@@ -511,7 +526,9 @@ def _available_memory() -> int:
 MAX_WORKERS = 512
 #: The pool grows (up to `workers`) while fewer programs than CPUs are young (running less than this long):
 #: sleeping or slow programs make room for more, a queue of quick ones does not start workers it cannot use.
-GROW_AFTER_S = 0.25
+GROW_AFTER_S = 0.1
+#: Workers being started at once, per CPU, while the pool grows (starting one is mostly waiting).
+SPAWN_PER_CPU = 4
 _GROW_CHECK_S = 0.05  # how often a program waiting for a worker looks again
 #: The hard wall-clock bound of a program, as a multiple of its (active-time) limit: at least this, and
 #: more when the pool is larger than the CPU count (programs then share CPUs, and wait for them). It only
@@ -749,8 +766,8 @@ class Sandbox:
 
     def _take(self) -> _Worker | None:
         """An idle worker (None: a slot whose worker died), after waiting for one, or a new one when the
-        pool may grow: fewer programs than CPUs (counting workers being started) are young, so the busy
-        ones are sleeping or slow, and the CPUs have room. The pool grows only where the kernel reports
+        pool may grow: fewer programs than CPUs are young, so the busy ones are sleeping or slow, and the
+        CPUs have room. The pool grows only where the kernel reports
         run-queue delays, so that time spent waiting for a CPU is never charged to a program."""
         cpus = cpu_count()
         while True:
@@ -763,7 +780,8 @@ class Sandbox:
             with self._lock:
                 now = time.monotonic()
                 young = sum(1 for since in self._busy_since.values() if now - since < GROW_AFTER_S)
-                grow = self._schedstat is not False and self._slots < self.workers and young + self._spawning < cpus
+                grow = (self._schedstat is not False and self._slots < self.workers and young < cpus
+                        and self._spawning < SPAWN_PER_CPU * cpus)
                 if grow:
                     self._spawning += 1
                     self._slots += 1

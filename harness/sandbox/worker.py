@@ -1,19 +1,32 @@
 """The in-sandbox half of harness.sandbox: a clean interpreter that forks one child per program.
 
 The host starts it inside bubblewrap as `python -I -S -c <this source> serve|once CONFIG_JSON` and talks
-to it over fd 0/1 with length-prefixed JSON frames ({"program", "timeout_s"} in, raw facts out).
+to it over fd 0/1 with length-prefixed JSON frames ({"program", "timeout_s", "wall_s", "cpu_s"} in, raw
+facts out). A request with a checker carries the checker's own request after the frame as raw bytes
+("checker_bytes"), and the answer carries the checker's stdout and stderr after its frame likewise: they
+are read into and sent from bytearrays that are erased after use, so the tests and expected values they
+hold never linger in the memory the next programs are forked from.
 
-With `isolate` (the pool's `serve` workers) the worker first forks the init (pid 1) of a new user, mount
-and pid namespace, which serves the requests; the worker itself only waits outside. Per program the init
-forks one child that enters its own mount namespace (a private, size-capped tmpfs on /tmp) and IPC
-namespace, drops every capability, sets no_new_privs, rlimits and a seccomp filter, scrubs its
-environment and closes every descriptor but its own pipes. That child is prepared *before* its program
-arrives (right after the previous one finished), so a request only hands over the source; until then it
-has run nothing but this file. After each program the init kills every other process in its namespace
-(kill(-1): atomic even against a fork bomb) and reaps them all; the tmpfs and IPC objects vanish with
-the program's namespaces. Programs cannot signal the init (pid 1 ignores signals from inside its own
-namespace), cannot ptrace or read it (it is non-dumpable; they have no capabilities and no ptrace), and
-cannot see the worker. So nothing a program does reaches the next one.
+With `isolate` (fork mode's `serve` workers) the worker first forks the checker server (one persistent
+process that runs each run's checker, handed its descriptors over a unix socket) and then the init (pid
+1) of a new user, mount and pid namespace, which serves the requests; the worker itself only waits
+outside. Per program the init forks one child that enters its own mount namespace (a private,
+size-capped tmpfs on /tmp) and IPC namespace, drops every capability, sets no_new_privs, rlimits and a
+seccomp filter, scrubs its environment and closes every descriptor but its own pipes. That child is
+prepared *before* its program arrives (right after the previous one finished), so a request only hands
+over the source; until then it has run nothing but this file. After each program the init kills every
+other process in its namespace (kill(-1): atomic even against a fork bomb) and reaps them all; the tmpfs
+and IPC objects vanish with the program's namespaces. Programs cannot signal the init (pid 1 ignores
+signals from inside its own namespace), cannot ptrace or read it (it is non-dumpable; they have no
+capabilities and no ptrace), and cannot see the worker or the checker server. So nothing a program does
+reaches the next one, or its checker.
+
+Without `isolate` (plain mode, and the unsandboxed `once` mode) the checker is a sibling process forked
+with the program, and a `serve` worker empties /tmp and System V IPC between programs.
+
+Time limits: a program is stopped when its active time (wall clock minus its run-queue delay, from
+/proc/<pid>/schedstat) reaches `timeout_s`, or at the hard wall-clock bound `wall_s`; each process also
+has RLIMIT_CPU of `cpu_s`.
 
 It reports raw facts (exit code or signal, CPU seconds, capped output, why it killed the program);
 harness.sandbox.classify turns them into a status. Runs on any Python >= 3.8 and imports only the

@@ -54,7 +54,7 @@ def test_every_cheat_scores_incorrect(outcomes, fmt, technique):
 @pytest.mark.parametrize("fmt", ["humaneval", "mbpp", "evalplus", "builtin", "lcb_call"])
 def test_an_object_equal_to_everything_is_not_data_and_is_flagged(outcomes, fmt):
     outcome = outcomes[(fmt, "always_equal")]
-    assert outcome.error is None and outcome.extracted["flags"] == ["non_data_return"], outcome.extracted
+    assert outcome.error is None and "non_data_return" in outcome.extracted["flags"], outcome.extracted
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
