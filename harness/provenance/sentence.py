@@ -27,9 +27,10 @@ def _n(x: float | None, digits: int = 2) -> str:
 
 
 def _p(p: float | None) -> str:
+    """ "= 0.012", "< 0.001" or "= n/a": written after "p "."""
     if p is None:
-        return "n/a"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}" if p < 0.1 else f"{p:.2f}"
+        return "= n/a"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}" if p < 0.1 else f"= {p:.2f}"
 
 
 def summary_sentence(doc: Mapping[str, Any]) -> str:
@@ -52,7 +53,7 @@ def summary_sentence(doc: Mapping[str, Any]) -> str:
         beat = sum(1 for r in doc["controls"] if "shift" in r and sh["estimate"] is not None
                    and r["shift"]["estimate"] is not None and sh["estimate"] > r["shift"]["estimate"])
         rel = f"It was larger than {beat} of {c} comparable release transitions by other developers " \
-              f"(prediction-interval p = {_p(cal.get('p_value'))}, placebo rank p = {_p(cal.get('rank_p'))})"
+              f"(prediction-interval p {_p(cal.get('p_value'))}, placebo rank p {_p(cal.get('rank_p'))})"
         parts.append(rel + ("." if cal.get("testable") else
                             "; with fewer than 8 controls this comparison is descriptive."))
     spec = doc.get("specificity") or []
@@ -60,7 +61,7 @@ def summary_sentence(doc: Mapping[str, Any]) -> str:
         worst = max((r.get("p_holm") or 1.0) for r in spec)
         if all((r.get("p_holm") or 1.0) < doc.get("alpha", 0.05) for r in spec):
             parts.append(f"It was larger toward {t} than toward each of {len(spec)} other candidate source models "
-                         f"(largest Holm-adjusted p = {_p(worst)}).")
+                         f"(largest Holm-adjusted p {_p(worst)}).")
         else:
             weak = [r["candidate"] for r in spec if (r.get("p_holm") or 1.0) >= doc.get("alpha", 0.05)]
             parts.append(f"It was not shown to be larger toward {t} than toward {', '.join(weak)}.")

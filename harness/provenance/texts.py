@@ -143,3 +143,40 @@ def table_sha256(frame: pd.DataFrame, columns: Sequence[str] = REQUIRED) -> str:
     """sha256 of the table's contract columns in a canonical row order: what a model was fitted on."""
     canon = frame[list(columns)].astype(str).sort_values(list(columns[:4])).to_csv(index=False)
     return hashlib.sha256(canon.encode()).hexdigest()
+
+
+def texts_from_runs(run_dirs: Sequence[Path]) -> pd.DataFrame:
+    """A texts table from `asymmetry run` directories: one row per record with a response.
+
+    The domain, split and template come from the record's `extracted` (the provenance bank's record-only
+    scorer writes them); records of other suites take their capability as domain and their test prompts
+    (hash split). `passed` is the score of scored suites (for the capability-matched re-analysis), and the
+    served model id comes from the manifest. Errored records and empty responses carry no style: skipped.
+    """
+    from harness.store import iter_records, read_manifest
+
+    rows = []
+    if not run_dirs:
+        raise UserError("no run directories given; pass --results results/<run_id> (one or more)")
+    for run_dir in run_dirs:
+        manifest = read_manifest(Path(run_dir))
+        served = {str(m.get("label")): ", ".join(m.get("served_models") or []) or None
+                  for m in manifest.get("models", []) if isinstance(m, dict)}
+        for r in iter_records(Path(run_dir)):
+            text = r.get("response")
+            if r.get("error") or not isinstance(text, str) or not text.strip():
+                continue
+            extracted = r.get("extracted") if isinstance(r.get("extracted"), dict) else {}
+            record_only = extracted.get("record_only", False)
+            rows.append({
+                "model": r["model"], "prompt_id": f"{r['suite']}/{r['item_id']}" if not record_only else str(r["item_id"]),
+                "domain": extracted.get("domain") or r.get("capability") or r.get("suite"),
+                "sample": r.get("sample", 0), "text": text,
+                "split": extracted.get("split") or split_of(f"{r['suite']}/{r['item_id']}"),
+                "template": extracted.get("template"),
+                "passed": None if record_only or r.get("score") is None else float(r["score"]) >= 1.0,
+                "served_model": r.get("served_model") or served.get(str(r["model"])),
+            })
+    if not rows:
+        raise UserError(f"{', '.join(map(str, run_dirs))}: no records with a response yet; finish or resume the run")
+    return validate_texts(pd.DataFrame(rows), source=", ".join(map(str, run_dirs)))
