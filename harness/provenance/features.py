@@ -42,7 +42,8 @@ def split_code(text: str) -> tuple[str, str, list[str]]:
         prose = _FENCE.sub("\n", text)
         return prose, "\n".join(b for _, b in blocks), [lang.strip() for lang, _ in blocks]
     lines = text.splitlines()
-    codeish = sum(bool(re.match(r"\s*(def |class |import |from |return\b|if |for |while |#|@)", ln)) or
+    codeish = sum(bool(re.match(r"\s*(def |class |import |from |return\b|if |for |while |#|@|\w+(\[[^\]]*\])?\s*[-+*/]?= )",
+                                ln)) or
                   ln.startswith(("    ", "\t")) for ln in lines)
     if lines and codeish >= 0.5 * len(lines):
         return "", text, []

@@ -68,7 +68,8 @@ def summary_sentence(doc: Mapping[str, Any]) -> str:
     did = doc.get("domain_did") or {}
     if did.get("estimate") is not None:
         where = "concentrated in" if doc["claim"].get("targeted") else "not shown to be concentrated in"
-        parts.append(f"It was {where} {' and '.join(did.get('targeted_domains', []))} prompts (targeted minus "
+        present = [d for d, r in (doc.get("by_domain") or {}).items() if r.get("targeted")]
+        parts.append(f"It was {where} {' and '.join(present or did.get('targeted_domains', []))} prompts (targeted minus "
                      f"untargeted shift {_n(did['estimate'])}, {level}% CI {_n(did['ci'][0])} to {_n(did['ci'][1])}).")
     if doc["claim"].get("consistent_with_training_on_teacher"):
         parts.append(f"This is statistical evidence of stylistic convergence toward {t} and is consistent with "
