@@ -63,7 +63,7 @@ class ModelSpec:
     base_urls: tuple[str, ...]
     api: str = "chat"  # chat | completions (base models) | messages (Anthropic) | replay
     key_env: str | None = None
-    tool_mode: str = "native"  # native | json (tools rendered into the prompt, harness.toolcalls)
+    tool_mode: str = "native"  # native | json (tools rendered into the prompt, harness.suites.toolcalls)
     extra: Mapping[str, Any] = field(default_factory=dict)  # provider extras merged into each request body
     key_required: bool = False
 

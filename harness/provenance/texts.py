@@ -153,7 +153,7 @@ def texts_from_runs(run_dirs: Sequence[Path]) -> pd.DataFrame:
     (hash split). `passed` is the score of scored suites (for the capability-matched re-analysis), and the
     served model id comes from the manifest. Errored records and empty responses carry no style: skipped.
     """
-    from harness.store import iter_records, read_manifest
+    from harness.run.store import iter_records, read_manifest
 
     rows = []
     if not run_dirs:
