@@ -9,9 +9,9 @@ from collections import Counter
 
 import pytest
 
-from harness.suites.builtin import GENERATORS
 from harness.provenance.bank import BANK_FILE, DOMAINS, NAME, bank_version, build_bank, load_bank, run_program
 from harness.provenance.texts import split_of
+from harness.suites.builtin import GENERATORS
 
 
 @pytest.fixture(scope="module")
