@@ -11,7 +11,7 @@ when the bank is built, and the traceback is stored as data. The identity batter
 asks who the model is, directly, indirectly and wrapped in an injection; it is scored for
 self-identification only.
 
-The split is by prompt (`texts.split_of`, sha256 of the id, 40% train), the cluster for standard errors
+The split is by prompt (`split_of`, sha256 of the id, 40% train), the cluster for standard errors
 is the template, and the version is the sha256 of the canonical bank content. `python -m
 harness.provenance.bank --build` regenerates the stored file; tests check that the stored bank is what the
 builder makes (tracebacks are re-run and compared on their last line, which is stable across Python
@@ -31,13 +31,19 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
-from harness.provenance.texts import split_of
 
 NAME = "provenance-v1"
 SEED = 20260413
 BANK_DIR = Path(__file__).resolve().parent / "bank"
 BANK_FILE = BANK_DIR / f"{NAME}.jsonl"
 DOMAINS = ("coding", "agentic", "math", "factual", "chat", "identity")
+
+
+
+def split_of(prompt_id: str) -> str:
+    """The deterministic split of a prompt: train when int(sha256(id)) % 5 < 2 (40%), else test."""
+    return "train" if int(hashlib.sha256(str(prompt_id).encode()).hexdigest(), 16) % 5 < 2 else "test"
+
 
 # ------------------------------------------------------------------------------------------- coding
 
@@ -511,6 +517,20 @@ def load_bank(path: Path = BANK_FILE) -> list[dict[str, Any]]:
     if not Path(path).is_file():
         raise UserError(f"{path}: the provenance bank is missing; rebuild it with `python -m harness.provenance.bank --build`")
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def bank_items(seed: int, n: int) -> list[Any]:
+    """The stored bank as suite items (the `provenance` built-in generator of suites/provenance-v1.toml):
+    input {"prompt": text}, cluster = template, meta = domain, kind, split, template, language."""
+    from harness.items import Item
+
+    if seed != SEED:
+        raise UserError(f"the {NAME} bank is stored data built with seed {SEED}, not {seed}; set seed = {SEED}")
+    rows = load_bank()
+    if n > len(rows):
+        raise UserError(f"the {NAME} bank has {len(rows)} prompts, not {n}")
+    return [Item(id=r["prompt_id"], input={"prompt": r["text"]}, cluster=r["template"],
+                 meta={k: r[k] for k in ("domain", "kind", "split", "template", "language")}) for r in rows[:n]]
 
 
 def write_bank(rows: list[dict[str, Any]], path: Path = BANK_FILE) -> None:

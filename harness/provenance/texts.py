@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from harness.errors import UserError
+from harness.provenance.bank import split_of
 
 REQUIRED = ("model", "prompt_id", "domain", "sample", "text")
 OPTIONAL = ("split", "template", "passed", "temperature", "served_model")
@@ -27,11 +28,6 @@ OPTIONAL = ("split", "template", "passed", "temperature", "served_model")
 TARGETED_DOMAINS = ("coding", "agentic")
 #: The identity battery: scored for self-identification only, never by the attribution model.
 IDENTITY_DOMAIN = "identity"
-
-
-def split_of(prompt_id: str) -> str:
-    """The deterministic split of a prompt: train when int(sha256(id)) % 5 < 2 (40%), else test."""
-    return "train" if int(hashlib.sha256(str(prompt_id).encode()).hexdigest(), 16) % 5 < 2 else "test"
 
 
 def read_texts(path: Path) -> pd.DataFrame:
@@ -149,11 +145,12 @@ def texts_from_runs(run_dirs: Sequence[Path]) -> pd.DataFrame:
     """A texts table from `asymmetry run` directories: one row per record with a response.
 
     The domain, split and template come from the record's `extracted` (the provenance bank's record-only
-    scorer writes them); records of other suites take their capability as domain and their test prompts
-    (hash split). `passed` is the score of scored suites (for the capability-matched re-analysis), and the
+    scorer writes them); records of other suites take their capability as domain and the hash split.
+    Reasoning blocks (`<think>…</think>`) are removed: the style of the answer is what is compared. `passed` is the score of scored suites (for the capability-matched re-analysis), and the
     served model id comes from the manifest. Errored records and empty responses carry no style: skipped.
     """
     from harness.run.store import iter_records, read_manifest
+    from harness.suites.scorers.text import visible_text
 
     rows = []
     if not run_dirs:
@@ -163,7 +160,7 @@ def texts_from_runs(run_dirs: Sequence[Path]) -> pd.DataFrame:
         served = {str(m.get("label")): ", ".join(m.get("served_models") or []) or None
                   for m in manifest.get("models", []) if isinstance(m, dict)}
         for r in iter_records(Path(run_dir)):
-            text = r.get("response")
+            text = visible_text(r.get("response")) if isinstance(r.get("response"), str) else None
             if r.get("error") or not isinstance(text, str) or not text.strip():
                 continue
             extracted = r.get("extracted") if isinstance(r.get("extracted"), dict) else {}
