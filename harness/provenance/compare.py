@@ -21,6 +21,7 @@ import pandas as pd
 from harness import __version__
 from harness.errors import UserError
 from harness.provenance import secondary
+from harness.provenance.examples import build_examples
 from harness.provenance.features import (
     LENGTH_FEATURES,
     STYLE_FEATURES,
@@ -187,6 +188,11 @@ def provenance_document(table: pd.DataFrame, model: AttributionModel, *, before:
         "prompts": {"n_test": int(d.size), "per_prompt": [{"prompt_id": p, "domain": str(domains.get(p)), "d": float(v)}
                                                         for p, v in d.items()]},
     }
+    say("examples")
+    doc["examples"] = build_examples(table, model, doc["prompts"]["per_prompt"], before=before, after=after,
+                                     prompts=prompt_texts(table))
+    doc["examples_rule"] = ("the 3 test prompts with the largest shift, the 3 around the median and the 3 most "
+                            "negative, fixed before the answers are read; first sample of each model")
     say("guards")
     doc["guards"] = guards(table, scorer, before, after, d, identity_aliases, level)
     if secondary_rows:
@@ -198,6 +204,19 @@ def provenance_document(table: pd.DataFrame, model: AttributionModel, *, before:
     doc["summary"] = summary_sentence(doc)
     doc["caveat"] = caveat()
     return doc
+
+
+def prompt_texts(table: pd.DataFrame) -> dict[str, str]:
+    """Prompt texts by id: the table's optional `prompt` column, else the provenance bank's."""
+    if "prompt" in table.columns:
+        rows = table.dropna(subset=["prompt"]).drop_duplicates("prompt_id")
+        return dict(zip(rows["prompt_id"], rows["prompt"].astype(str), strict=True))
+    from harness.provenance.bank import BANK_FILE, load_bank
+
+    wanted = set(table["prompt_id"])
+    if not BANK_FILE.is_file() or not any(str(p).startswith("provenance-") for p in wanted):
+        return {}
+    return {r["prompt_id"]: r["text"] for r in load_bank() if r["prompt_id"] in wanted}
 
 
 def guards(table: pd.DataFrame, scorer: Scorer, before: str, after: str, d: pd.Series,

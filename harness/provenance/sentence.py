@@ -60,8 +60,9 @@ def summary_sentence(doc: Mapping[str, Any]) -> str:
     if spec:
         worst = max((r.get("p_holm") or 1.0) for r in spec)
         if all((r.get("p_holm") or 1.0) < doc.get("alpha", 0.05) for r in spec):
-            parts.append(f"It was larger toward {t} than toward each of {len(spec)} other candidate source models "
-                         f"(largest Holm-adjusted p {_p(worst)}).")
+            others = "the other candidate source model" if len(spec) == 1 else \
+                f"each of {len(spec)} other candidate source models"
+            parts.append(f"It was larger toward {t} than toward {others} (largest Holm-adjusted p {_p(worst)}).")
         else:
             weak = [r["candidate"] for r in spec if (r.get("p_holm") or 1.0) >= doc.get("alpha", 0.05)]
             parts.append(f"It was not shown to be larger toward {t} than toward {', '.join(weak)}.")

@@ -2,7 +2,7 @@
 
 Columns `model, prompt_id, domain, sample, text` (a contract); optional `split` (train|test), `template`
 (a cluster of templated prompts), `passed` (the answer passed its tests: for the capability-matched
-re-analysis), `temperature`, `served_model`. It comes from a CSV, Parquet or JSONL file a researcher
+re-analysis), `temperature`, `served_model`, `prompt` (the prompt's text, shown in the report). It comes from a CSV, Parquet or JSONL file a researcher
 brings, or from `asymmetry run` journals of the provenance bank.
 
 The split is by prompt, never by text, so no prompt's answers are on both sides: the attribution model
@@ -23,7 +23,7 @@ from harness.errors import UserError
 from harness.provenance.bank import split_of
 
 REQUIRED = ("model", "prompt_id", "domain", "sample", "text")
-OPTIONAL = ("split", "template", "passed", "temperature", "served_model")
+OPTIONAL = ("split", "template", "passed", "temperature", "served_model", "prompt")
 #: Domains the targeted-training hypothesis names; every other domain (math, factual, chat) is untargeted.
 TARGETED_DOMAINS = ("coding", "agentic")
 #: The identity battery: scored for self-identification only, never by the attribution model.
