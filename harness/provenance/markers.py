@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from harness.provenance.features import STYLE_FEATURES, STYLE_HELP, style_matrix
-from harness.provenance.secondary import phrase_counts, phrase_markers
+from harness.provenance.secondary import phrase_markers, phrase_matrix
 from harness.provenance.texts import IDENTITY_DOMAIN
 
 
@@ -29,17 +29,14 @@ def markers_document(table: pd.DataFrame, teacher: str, *, top: int = 20) -> dic
     train = work[work["split"] == "train"]
     test = work[work["split"] == "test"]
     found = phrase_markers(train["text"].tolist(), (train["model"] == teacher).tolist(), k=top)
-    phrases = []
-    counts = {m: phrase_counts(test.loc[test["model"] == m, "text"].tolist(), []) for m in models}
-    for row in found:
-        rates = {}
-        for m in models:
-            hits, tokens = phrase_counts(test.loc[test["model"] == m, "text"].tolist(), [row["ngram"]])
-            rates[m] = float(1000 * hits.sum() / max(tokens.sum(), 1)) if len(tokens) else 0.0
-        phrases.append(row | {"rates": rates})
+    phrases = [dict(row, rates={}) for row in found]
+    for m in models:
+        hits, tokens = phrase_matrix(test.loc[test["model"] == m, "text"].tolist(), [r["ngram"] for r in found])
+        for j, row in enumerate(phrases):
+            row["rates"][m] = float(1000 * hits[:, j].sum() / max(tokens.sum(), 1)) if len(tokens) else 0.0
     return {"teacher": teacher, "models": models, "style": style, "phrases": phrases,
             "n_texts": {m: int(np.sum(work["model"] == m)) for m in models},
-            "n_test_texts": {m: len(counts[m][1]) for m in models},
+            "n_test_texts": {m: int(np.sum(test["model"] == m)) for m in models},
             "method": "style: mean of each named feature over all non-identity answers; phrases: top log-odds "
                       "ratio (informative Dirichlet prior, alpha0 = 1000, document frequency) of the teacher "
                       "against all other models on train prompts, rates on test prompts"}

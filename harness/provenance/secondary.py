@@ -157,16 +157,27 @@ def phrase_markers(texts: Sequence[str], is_teacher: Sequence[bool], *, k: int =
             for i in order if z[i] > 0]
 
 
-def phrase_counts(texts: Sequence[str], markers: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(marker occurrences, tokens) per text: exact n-gram matches on the lower-cased masked tokens."""
-    wanted = set(markers)
-    lens = {len(m.split()) for m in wanted} or {1}
-    hits, tokens = np.zeros(len(texts)), np.zeros(len(texts))
+def phrase_matrix(texts: Sequence[str], markers: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(occurrences of each marker per text [texts × markers], tokens per text): exact n-gram matches on the
+    lower-cased masked tokens, each text tokenized once."""
+    index = {m: j for j, m in enumerate(markers)}
+    lens = sorted({len(m.split()) for m in markers}) or [1]
+    hits, tokens = np.zeros((len(texts), len(markers))), np.zeros(len(texts))
     for i, text in enumerate(texts):
         toks = _TOKEN.findall(mask_names(str(text)).lower())
         tokens[i] = max(len(toks), 1)
-        hits[i] = sum(" ".join(toks[j:j + n]) in wanted for n in lens for j in range(len(toks) - n + 1))
+        for n in lens:
+            for j in range(len(toks) - n + 1):
+                k = index.get(" ".join(toks[j:j + n]))
+                if k is not None:
+                    hits[i, k] += 1
     return hits, tokens
+
+
+def phrase_counts(texts: Sequence[str], markers: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(marker occurrences, tokens) per text, all markers together."""
+    hits, tokens = phrase_matrix(texts, markers)
+    return hits.sum(axis=1), tokens
 
 
 def phrase_rate_ratio(table: pd.DataFrame, markers: Sequence[str], before: str, after: str,
