@@ -170,7 +170,8 @@ def fit_arrays(texts: Sequence[str], labels: Sequence[str], settings: Settings =
     s = style_matrix(masked)
     mean, scale = s.mean(axis=0), s.std(axis=0)
     scale[scale == 0] = 1.0
-    x = sp.hstack([xw, xc, sp.csr_matrix(((s - mean) / scale * settings.style_weight).astype(np.float32))]).tocsr()
+    # float64 for the solver: lbfgs on a float32 matrix measured ~1.6x slower here (it converts as it goes)
+    x = sp.hstack([xw, xc, sp.csr_matrix((s - mean) / scale * settings.style_weight)]).tocsr().astype(np.float64)
     say(f"logistic regression ({x.shape[0]:,} texts × {x.shape[1]:,} features, {len(classes)} classes)")
     clf = LogisticRegression(C=settings.C, tol=settings.tol, max_iter=1000)
     with warnings.catch_warnings():
