@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -196,8 +197,10 @@ def phrase_rate_ratio(table: pd.DataFrame, markers: Sequence[str], before: str, 
     out = {"rate_per_1000_before": rate[before], "rate_per_1000_after": rate[after], "n_markers": len(markers)}
     try:
         groups = pd.factorize(work["prompt_id"])[0]
-        fit = sm.GEE(hits, sm.add_constant(is_after), groups=groups, family=sm.families.Poisson(),
-                     offset=np.log(tokens), cov_struct=sm.cov_struct.Exchangeable()).fit()
+        with warnings.catch_warnings():  # convergence notes would land in the user's terminal
+            warnings.simplefilter("ignore")
+            fit = sm.GEE(hits, sm.add_constant(is_after), groups=groups, family=sm.families.Poisson(),
+                         offset=np.log(tokens), cov_struct=sm.cov_struct.Exchangeable()).fit()
         b, se = float(fit.params[1]), float(fit.bse[1])
         z = float(np.abs(b) / se) if se > 0 else math.inf
         from scipy import stats
