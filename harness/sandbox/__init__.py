@@ -20,8 +20,9 @@ are forked from. In fork mode the checker is a persistent server per worker, out
 namespace (they cannot see or signal it); in plain mode it is a process beside the program.
 
 Time: `timeout_s` limits a program's *active* time, the wall clock minus the time its processes waited
-for a CPU (the kernel's schedstat), so a busy machine or a pool larger than the CPU count never turns a
-correct program into a timeout, while a sleeping program is charged in full; `cpu_s` limits each
+for a CPU (the kernel's schedstat), or the CPU time of all its processes if more, so a busy machine or a
+pool larger than the CPU count never turns a correct program into a timeout, while a sleeping program is
+charged in full and a fork bomb for all the CPU it takes; `cpu_s` limits each
 process's CPU time; a hard wall-clock bound (`wall_factor`) stays behind both. The pool (`workers`, by
 default `default_workers()`, more than the CPUs) starts with one worker per CPU and grows while its
 programs are slow or sleeping, which costs no CPU.

@@ -71,6 +71,7 @@ _AFTER_REPORT_DRAIN_S = 0.25  # after the exit status, how long to wait for stra
 _AFTER_KILL_DRAIN_S = 2.0
 _SAMPLE_S = 0.01  # without a cgroup: how often the total memory of a program's processes is measured
 _SAMPLE_MAX_S = 0.1  # ... at most, while it stays under a quarter of its budget (a sleeper costs little)
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # ----------------------------------------------------------------------------------------------- framing
@@ -718,17 +719,45 @@ def run_delay(pid: int) -> float | None:
         return None
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds of process `pid` and of the children it waited for (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        return sum(int(x) for x in fields[11:15]) / _CLOCK_TICKS  # utime stime cutime cstime
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 class ActiveClock:
     """A program's time limit in *active* seconds: wall-clock time minus the time its processes waited
-    for a CPU. A machine busy with other work (or a pool larger than the CPU count) slows a program
-    down without bringing it closer to its limit; a program that sleeps or blocks is charged in full.
-    The wait is the largest of the members' own run-queue delays (they mostly take turns: a checker
-    waits for its program's answer). Where the kernel keeps no schedstat, it is the wall clock."""
+    for a CPU, or the CPU time all its processes used, whichever is more. A machine busy with other work
+    (or a pool larger than the CPU count) slows a program down without bringing it closer to its limit;
+    a program that sleeps or blocks is charged in full, and one whose own processes compete for the CPUs
+    (a fork bomb) is charged for all the CPU they take. The wait is the largest of the members' own
+    run-queue delays (they mostly take turns: a checker waits for its program's answer). Where the kernel
+    keeps no schedstat, it is the wall clock.
 
-    def __init__(self, pids: list, start: float) -> None:
+    `everyone`: count the CPU of every process in our pid namespace but `exclude` (contained: they are
+    all the program's); else only the members'."""
+
+    def __init__(self, pids: list, start: float, everyone: bool = False, exclude: set | None = None) -> None:
         self.start = start
+        self.pids = pids
+        self.everyone = everyone
+        self.exclude = exclude or set()
         self.base = {pid: run_delay(pid) for pid in pids}
         self.last = dict(self.base)  # the last reading (a reaped process has none to read)
+        self.cpu0 = self.cpu()
+        self.cpu_last = 0.0
+
+    def cpu(self) -> float:
+        if self.everyone:
+            pids = [int(e) for e in os.listdir("/proc") if e.isdigit() and int(e) not in self.exclude]
+        else:  # outside a pid namespace of our own: our descendants (we are their subreaper) but `exclude`
+            pids = _descendants(os.getpid(), self.exclude)
+        return sum(cpu_seconds(pid) for pid in pids)
 
     def waited(self) -> float:
         waits = [0.0]
@@ -739,10 +768,12 @@ class ActiveClock:
             if now is not None:
                 self.last[pid] = now
             waits.append(self.last[pid] - base)
+        self.cpu_last = max(self.cpu_last, self.cpu() - self.cpu0)
         return max(waits)
 
     def active(self, now: float) -> float:
-        return (now - self.start) - self.waited()
+        waited = self.waited()
+        return max((now - self.start) - waited, self.cpu_last)
 
 
 def run_prepared(
@@ -766,7 +797,9 @@ def run_prepared(
     if sibling is not None and not paired:  # no checker this time: it goes before the program starts
         _kill_program(sibling.pid, False)
         sibling.reap(block=True)
-    clock = ActiveClock([program.pid] + ([sibling.pid] if paired and sibling is not None else []), start)
+    others = {1, os.getpid()} | ({sibling.pid} if sibling is not None else set())  # not the program's
+    clock = ActiveClock([program.pid] + ([sibling.pid] if paired and sibling is not None else []), start,
+                        everyone=contained, exclude=others)
     next_check = start + limit  # active time never runs ahead of the wall clock: no need to look sooner
     sample = budget > 0 and contained
     interval = _SAMPLE_S
@@ -1047,6 +1080,26 @@ def _remove(path: str) -> None:
             os.unlink(path)
     except OSError:
         pass
+
+
+def _descendants(root: int, skip: set) -> list:
+    """Every descendant of `root`, without the subtrees of the processes in `skip`."""
+    children: dict = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            children.setdefault(int(stat[stat.rindex(b")") + 2 :].split()[1]), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in skip:
+                found.append(child)
+                todo.append(child)
+    return found
 
 
 def _children(parent: int) -> list:
