@@ -767,8 +767,8 @@ class Sandbox:
 
     def _take(self) -> _Worker | None:
         """An idle worker (None: a slot whose worker died), after waiting for one, or a new one when the
-        pool may grow: fewer programs than CPUs are young, so the busy ones are sleeping or slow, and the
-        CPUs have room. The pool grows only where the kernel reports
+        pool may grow: fewer workers than CPUs are not busy with an old program (so the busy ones are
+        sleeping or slow, and the CPUs have room). The pool grows only where the kernel reports
         run-queue delays, so that time spent waiting for a CPU is never charged to a program."""
         cpus = cpu_count()
         while True:
@@ -780,9 +780,10 @@ class Sandbox:
                 raise SandboxError("the sandbox was closed while a program waited to run")
             with self._lock:
                 now = time.monotonic()
-                young = sum(1 for since in self._busy_since.values() if now - since < GROW_AFTER_S)
-                grow = (self._schedstat is not False and self._slots < self.workers and young < cpus
-                        and self._spawning < SPAWN_PER_CPU * cpus)
+                # started workers not known to run an old program (young, idle, between two) are fewer than CPUs
+                old = sum(1 for since in self._busy_since.values() if now - since >= GROW_AFTER_S)
+                grow = (self._schedstat is not False and self._slots < self.workers and self._idle.empty()
+                        and self._slots - self._spawning - old < cpus and self._spawning < SPAWN_PER_CPU * cpus)
                 if grow:
                     self._spawning += 1
                     self._slots += 1
@@ -826,12 +827,12 @@ class Sandbox:
                         return {"exit_code": None, "signal": None, "stderr": f"sandbox worker lost: {exc}"}
             raise SandboxError(f"sandbox worker lost twice running one program: {lost}")
         finally:
-            with self._lock:
-                self._busy_since.pop(key, None)
             if self._closed and worker is not None:
                 self._discard(worker)
                 worker = None
-            self._idle.put(worker)
+            self._idle.put(worker)  # (before it stops counting as busy: a waiter never sees a pool short of both)
+            with self._lock:
+                self._busy_since.pop(key, None)
 
     def add_modules(self, modules: Mapping[str, str]) -> None:
         """Make `modules` importable too: workers started before (without them) are replaced as they come
