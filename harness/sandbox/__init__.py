@@ -527,7 +527,7 @@ def _available_memory() -> int:
 MAX_WORKERS = 512
 #: The pool grows (up to `workers`) while fewer programs than CPUs are young (running less than this long):
 #: sleeping or slow programs make room for more, a queue of quick ones does not start workers it cannot use.
-GROW_AFTER_S = 0.1
+GROW_AFTER_S = 0.5
 #: Workers being started at once, per CPU, while the pool grows (starting one is mostly waiting).
 SPAWN_PER_CPU = 4
 _GROW_CHECK_S = 0.05  # how often a program waiting for a worker looks again

@@ -168,7 +168,7 @@ def test_the_pool_grows_for_sleeping_programs_not_for_quick_ones(monkeypatch: py
             monkeypatch.setattr(sandbox_module, "GROW_AFTER_S", 5.0)
             await asyncio.gather(*(sandbox.run("print(sum(range(1000)))", timeout_s=10) for _ in range(60)))
             after_quick = sandbox.info()["workers_started"]
-            monkeypatch.setattr(sandbox_module, "GROW_AFTER_S", 0.1)
+            monkeypatch.setattr(sandbox_module, "GROW_AFTER_S", 0.5)
             start = time.monotonic()
             results = await asyncio.gather(*(sandbox.run("import time\ntime.sleep(30)", timeout_s=1.0)
                                              for _ in range(12)))
