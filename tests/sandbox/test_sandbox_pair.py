@@ -110,7 +110,7 @@ def test_in_fork_mode_the_program_can_neither_see_nor_signal_its_checker() -> No
                 os.kill(-1, sig)
             except OSError:
                 pass
-        print("others", others)
+        print("others", others, flush=True)
         os.write(4, b"x")
         """
     checker = "import os\nprint('alive', os.read(3, 1))\n"
