@@ -107,6 +107,11 @@ def run(
     allow_unsandboxed_code: Annotated[bool, typer.Option(
         "--allow-unsandboxed-code", help="Run model-written code WITHOUT the bubblewrap sandbox when bubblewrap is "
                                          "missing. Only on a throwaway machine.")] = False,
+    sandbox_workers: Annotated[int | None, typer.Option(
+        "--sandbox-workers", help="Most model-written programs tested at once (default: 16 per CPU, "
+                                  "as many as free memory holds at their full budget). Waiting programs cost no "
+                                  "CPU, and time limits count active time, so this may exceed the CPU count. "
+                                  "Recorded in the manifest.")] = None,
     shard: Annotated[str | None, typer.Option("--shard", help="I/N: run only shard I of N of the items (split by a "
                                               "hash of suite and item id), e.g. one per machine; combine the "
                                               "run directories with `asymmetry merge`.")] = None,
@@ -128,11 +133,11 @@ def run(
     from harness.run.runner import (
         RunConfig,
         check_config,
-        env_flag_unsandboxed,
         execute,
         parse_shard,
         redact_command,
     )
+    from harness.sandbox import MAX_WORKERS
     from harness.suites.build import load_suites
 
     err = Console(stderr=True, soft_wrap=True)  # messages and paths stay whole lines (copyable)
@@ -144,8 +149,9 @@ def run(
                         stop=tuple(stop or ()), extra=_json_option(extra, "--extra"))
     if max_tokens < 1:
         raise UserError(f"--max-tokens must be positive, not {max_tokens}")
+    if sandbox_workers is not None and not 1 <= sandbox_workers <= MAX_WORKERS:
+        raise UserError(f"--sandbox-workers must be from 1 to {MAX_WORKERS}, not {sandbox_workers}")
     if allow_unsandboxed_code:
-        env_flag_unsandboxed()
         err.print("[bold red]WARNING: --allow-unsandboxed-code: model-written code will run on this machine "
                   "without a sandbox if bubblewrap is missing. Use a throwaway VM or container.[/]")
     names = [n.strip() for n in suites.split(",") if n.strip()]
@@ -158,7 +164,8 @@ def run(
     config = RunConfig(models=specs, suites=loaded, samples=samples, decoding=decoding, out=out, run_id=run_id,
                        limit=limit, concurrency=concurrency, adapter_options=options, plan=plan,
                        suite_request=names, model_options=adapter_options, shard=shard_spec, processes=processes,
-                       allow_unlisted_model=allow_unlisted_model)
+                       allow_unlisted_model=allow_unlisted_model,
+                       sandbox_workers=sandbox_workers or 0, allow_unsandboxed_code=allow_unsandboxed_code)
     _, resolved_id = check_config(config)
     command = redact_command(_resume_command(ctx, resolved_id))
     config = dataclasses.replace(config, command=command)

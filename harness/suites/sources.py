@@ -338,7 +338,7 @@ def humaneval(row: Mapping[str, Any], index: int, source: Mapping[str, Any]) -> 
 def evalplus(row: Mapping[str, Any], index: int, source: Mapping[str, Any]) -> Item:
     """EvalPlus releases (HumanEval+, MBPP+ v0.1.x): differential testing against the canonical solution
     on base + plus inputs, with EvalPlus's tolerance and special oracles (harness/suites/scorers/evalplus_check.py)."""
-    from harness.suites.scorers.evalplus_check import differential_test
+    from harness.suites.scorers.evalplus_check import target
 
     task_id = row["task_id"]
     dataset = "mbpp" if task_id.startswith("Mbpp/") else "humaneval"
@@ -346,13 +346,9 @@ def evalplus(row: Mapping[str, Any], index: int, source: Mapping[str, Any]) -> I
     return Item(
         id=task_id,
         input={"prompt": row["prompt"], "entry_point": row["entry_point"]},
-        target={
-            # EvalPlus runs prompt + canonical_solution (HumanEval+'s is a function body)
-            "test": differential_test(
-                dataset, task_id, row["entry_point"], row["prompt"] + row["canonical_solution"], inputs, row.get("atol") or 0
-            ),
-            "entry_point": row["entry_point"],
-        },
+        # EvalPlus runs prompt + canonical_solution (HumanEval+'s is a function body)
+        target=target(dataset, task_id, row["entry_point"], row["prompt"] + row["canonical_solution"], inputs,
+                      row.get("atol") or 0),
         meta={"canonical_solution": row["canonical_solution"], "n_tests": len(inputs)},
     )
 
