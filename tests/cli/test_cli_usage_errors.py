@@ -159,3 +159,11 @@ def test_a_missing_input_file_is_one_line_naming_the_path(tmp_path: Path) -> Non
                       "nope.toml"], tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == ["error: --model-config nope.toml: no such file"]
+
+
+def test_lm_eval_help_explains_model_asymmetry_before_lm_evals_own_help(tmp_path: Path) -> None:
+    proc = asymmetry(["lm-eval", "run", "--help"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    ours, _, theirs = proc.stdout.partition("lm-eval's own help follows.")
+    assert "--model asymmetry" in ours and "spec=LABEL=PROVIDER:MODEL" in ours and "max_gen_toks=2048" in ours
+    assert "usage: lm-eval run" in theirs
