@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.report.test_report_samples import items_doc, scores_doc, with_changes
 
 from harness.errors import UserError
 from harness.report import write_report
+from tests.report.test_report_samples import items_doc, scores_doc, with_changes
 
 CHARTS = ("slopes", "forest", "asymmetry", "controls", "power")
 
@@ -284,10 +284,9 @@ def test_same_document_gives_the_same_charts_and_words() -> None:
 
 
 def test_a_pre_registered_analysis_says_so_with_its_hash_and_deviations(tmp_path: Path) -> None:
-    from tests.report.test_report_samples import SUITES, item_table
-
     from harness.compare import compare
     from harness.plan import load_plan, make_plan, write_plan
+    from tests.report.test_report_samples import SUITES, item_table
 
     path = tmp_path / "plan.json"
     write_plan(path, make_plan({s: c for s, (c, _) in SUITES.items()}, before="old-release", after="new-release",

@@ -151,10 +151,9 @@ def test_api_keys_never_reach_the_run_directory_or_output(tmp_path):
 
 
 def _suites(n: int):
-    from tests.run.test_runner import exact_suite
-
     from harness.items import Outcome, Suite
     from harness.models import ChatRequest
+    from tests.run.test_runner import exact_suite
 
     s1, s2 = exact_suite("s1", n), exact_suite("s2", n, category="untargeted", capability="math")
     if os.environ.get("ASYMMETRY_TEST_LEAK"):  # a scorer whose exception carries the key

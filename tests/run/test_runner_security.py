@@ -11,12 +11,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from tests.run.test_runner import exact_suite, run, spec
 
 from harness.errors import UserError
 from harness.items import Outcome, Suite
 from harness.models import ChatRequest
 from harness.run.store import iter_records, read_manifest, repair_torn_tail
+from tests.run.test_runner import exact_suite, run, spec
 from tests.servers import Reply, serve
 
 ROOT = Path(__file__).resolve().parents[2]
