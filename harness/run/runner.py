@@ -188,7 +188,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
                     done.add(key)
                 tally.add(record)
         expected = {(s.name): len(s.items) * config.samples for s in config.suites}
-        warnings = _start_warnings(config)
+        warnings = start_warnings(config)
         session = {"started_at": _now(), "limit": config.limit, "harness_version": __version__,
                    "command": redact_command(config.command), "repaired_bytes": repaired}
         manifest.update(_describe(config, run_id, config_hash, adapters, options))
@@ -536,10 +536,14 @@ def _served_models(manifest: dict[str, Any], rows: list[dict[str, Any]]) -> None
         entry["served_models"] = served.get(entry["label"], [])
 
 
-def _start_warnings(config: RunConfig) -> list[str]:
+def start_warnings(config: RunConfig) -> list[str]:
+    """What the user should know before the run starts (the CLI prints these first; the manifest keeps
+    them). A replay re-scores recorded answers, so its decoding budget cannot cut anything off."""
     warnings = []
     max_tokens = config.decoding.max_tokens
     for m in config.models:
+        if m.api == "replay":
+            continue
         thinking_off = _thinking_disabled({**config.decoding.extra, **m.extra})
         if REASONING_MODEL.search(m.model) and max_tokens < REASONING_MIN_TOKENS and not thinking_off:
             warnings.append(
