@@ -1,9 +1,9 @@
 """Shared test fixtures. Reference data lives in ../shared/data beside the project (never copied in).
 
-The tests never use the network: loopback servers stand in for models, and the Hugging Face libraries are
-told they are offline (and kept out of ~/.cache/huggingface) before anything imports them, here and in
-every subprocess a test starts. A lookup of any other host name fails at once, as on a machine without
-network, instead of waiting for a DNS or connect timeout (which made single tests take minutes)."""
+The tests never use the network: loopback servers stand in for models; the Hugging Face libraries send no
+download counts or telemetry and keep their cache in a throwaway folder, here and in every subprocess a
+test starts; and in this process a lookup of any host name but loopback fails at once, as on a machine
+without network, instead of waiting for a DNS or connect timeout (which made single tests take minutes)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 _HF_CACHE = tempfile.mkdtemp(prefix="asymmetry-tests-hf-")
-for _name, _value in {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_UPDATE_DOWNLOAD_COUNTS": "0",
-                      "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HOME": _HF_CACHE}.items():
+# Not HF_HUB_OFFLINE: the harness reads it as "no downloads", and the source tests download from loopback.
+for _name, _value in {"HF_UPDATE_DOWNLOAD_COUNTS": "0", "HF_HUB_DISABLE_TELEMETRY": "1",
+                      "HF_HOME": _HF_CACHE}.items():
     os.environ[_name] = _value
 
 _LOOPBACK = ("localhost", "127.0.0.1", "::1", "ip6-localhost", "")

@@ -41,7 +41,17 @@ def _root(
     """asymmetry: paired, latent-scale tests of capability asymmetry between model releases."""
 
 
+_registered = False
+
+
 def _register_commands() -> None:
+    """Add every command module's commands to `app`, once per process. (Registering on every `main()` call
+    added a full copy of the commands each time, so in-process callers such as the tests got slower with
+    every call: hundreds of calls in, one `asymmetry power` took seconds.)"""
+    global _registered
+    if _registered:
+        return
+    _registered = True
     import harness.cli as package
 
     modules = [importlib.import_module(f"harness.cli.{m.name}") for m in pkgutil.iter_modules(package.__path__)]

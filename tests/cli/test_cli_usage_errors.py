@@ -167,3 +167,19 @@ def test_lm_eval_help_explains_model_asymmetry_before_lm_evals_own_help(tmp_path
     ours, _, theirs = proc.stdout.partition("lm-eval's own help follows.")
     assert "--model asymmetry" in ours and "spec=LABEL=PROVIDER:MODEL" in ours and "max_gen_toks=2048" in ours
     assert "usage: lm-eval run" in theirs
+
+
+def test_commands_are_registered_once_however_often_main_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """main() added a full copy of every command on each call, so each in-process call got slower (the
+    reason a `power` test took 151 s late in a full run)."""
+    from harness.cli import main
+
+    counts = []
+    for _ in range(3):
+        with pytest.raises(SystemExit):
+            main(["power", "--json"])
+        counts.append((len(app.registered_commands), len(app.registered_groups)))
+    capsys.readouterr()
+    assert counts[0] == counts[1] == counts[2]
+    assert counts[0][0] == len([c for c in app.registered_commands if c.name]) == len(
+        {c.name for c in app.registered_commands})
