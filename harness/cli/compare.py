@@ -98,22 +98,9 @@ def _results(results: Sequence[Path] | None, extra_args: Sequence[str]) -> list[
             if arg.startswith("-") or not Path(arg).exists():
                 raise UserError(f"unexpected argument {arg!r}; only run directories may follow --results")
             paths.append(Path(arg))
+    from harness.cli import skip_non_runs
+
     return skip_non_runs(paths)
-
-
-def skip_non_runs(paths: Sequence[Path]) -> list[Path]:
-    """Of several --results paths (a shell glob such as results/*), the run directories; anything else
-    (results/README.md, a folder of plots) is left out with a note. One path is taken as given, so a
-    mistyped run directory still gets its own error."""
-    from harness.run.store import MANIFEST
-
-    if len(paths) < 2:
-        return list(paths)
-    runs = [p for p in paths if (Path(p) / MANIFEST).is_file()]
-    skipped = [str(p) for p in paths if p not in runs]
-    if runs and skipped:
-        typer.echo(f"note: left out {', '.join(skipped)}: not run directories (no {MANIFEST})", err=True)
-    return runs or list(paths)
 
 
 def _manifests(table: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:

@@ -35,7 +35,7 @@ def export(
                                       show_default=False)],
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing --out file.")] = False,
 ) -> None:
-    from harness.cli.compare import skip_non_runs
+    from harness.cli import skip_non_runs
     from harness.errors import UserError
     from harness.export import export_items
 
