@@ -183,3 +183,16 @@ def test_commands_are_registered_once_however_often_main_runs(capsys: pytest.Cap
     assert counts[0] == counts[1] == counts[2]
     assert counts[0][0] == len([c for c in app.registered_commands if c.name]) == len(
         {c.name for c in app.registered_commands})
+
+
+@pytest.mark.parametrize("path", sorted(LEAVES), ids=" ".join)
+def test_help_cites_nothing_a_user_does_not_have(path: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> None:
+    """Users have neither ../shared nor the design documents; --help must not send them there."""
+    from harness.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main([*path, "--help"])
+    text = capsys.readouterr().out
+    assert done.value.code == 0 and text.strip()
+    for foreign in ("../shared", "shared/data", "STATISTICS.md", "DESIGN.md", "PROVENANCE.md"):
+        assert foreign not in text, foreign

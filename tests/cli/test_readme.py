@@ -30,7 +30,6 @@ from tests.servers import Incoming, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-pytestmark = pytest.mark.slow
 
 #: (pattern, reason): a command matching the pattern is not run here
 SKIP = [
@@ -115,6 +114,7 @@ def test_every_readme_command_is_runnable_or_skipped_for_a_stated_reason() -> No
         assert lang == "python", f"a README command this walk does not know how to run: {command}"
 
 
+@pytest.mark.slow  # about a minute: two full runs of the built-in suites, compare, reports, the demo
 def test_the_readme_commands_work_as_written(tmp_path: Path) -> None:
     if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap not installed: the README's runs include builtin-code (apt-get install bubblewrap)")
@@ -149,3 +149,9 @@ def test_the_readme_commands_work_as_written(tmp_path: Path) -> None:
     assert (work / "reports" / "from-python" / "index.html").is_file()
     assert (work / "compare.json").is_file() and (work / "compare-control.json").is_file()
     assert (work / "items.parquet").is_file()
+
+
+def test_the_readme_cites_nothing_a_user_does_not_have() -> None:
+    text = README.read_text() + (ROOT / "suites" / "README.md").read_text()
+    for foreign in ("../shared", "shared/data", "STATISTICS.md", "DESIGN.md", "PROVENANCE.md"):
+        assert foreign not in text, foreign
