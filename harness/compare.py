@@ -595,11 +595,20 @@ def _refuse(message: str, force: bool, warnings: list[str]) -> None:
     warnings.append(f"{message} (compared anyway: --force)")
 
 
-def _check_labels(models: Sequence[str], *labels: str) -> None:
+def _check_labels(models: Sequence[str], *labels: str, plan: Mapping[str, Any] | None = None) -> None:
     known = sorted(set(models))
+    held = ", ".join(known) or "no models"
+    planned = [parse_control(c) for c in (plan or {}).get("controls") or []]
     for label in labels:
-        if label not in known:
-            raise UserError(f"model {label!r} is not in the inputs; they hold {', '.join(known) or 'no models'}")
+        if label in known:
+            continue
+        control = next((f"{b}:{a}" for b, a in planned if label in (b, a)), None)
+        if control:  # name the plan: the user may not know it is where the control comes from
+            where = f"the plan {plan['path']}" if plan and plan.get("path") else "the plan"
+            raise UserError(f"control {control} comes from {where} (pre-registered), but model {label!r} is not in "
+                            f"the inputs (they hold {held}): run both of its releases and add their results, pass "
+                            "--control for the controls you did run (recorded as a deviation), or drop --plan")
+        raise UserError(f"model {label!r} is not in the inputs; they hold {held}")
 
 
 def _layer2(y: np.ndarray, v: np.ndarray, t: np.ndarray, level: float, seed: int) -> dict[str, Any]:
@@ -842,7 +851,7 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     alpha, margin_pp, p_ref = float(settings["alpha"]), float(settings["margin_pp"]), float(settings["p_ref"])
     level = 1 - alpha
     control_pairs = [parse_control(c) for c in settings["controls"]]
-    _check_labels(table["model"].unique(), before, after, *[m for c in control_pairs for m in c])
+    _check_labels(table["model"].unique(), before, after, *[m for c in control_pairs for m in c], plan=plan)
     if plan and plan.get("before") and plan.get("after") and (plan["before"], plan["after"]) != (before, after):
         deviations.append(f"the plan names {plan['before']} → {plan['after']}; compared {before} → {after}")
 
@@ -1163,7 +1172,7 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
     alpha, margin_pp, p_ref = float(settings["alpha"]), float(settings["margin_pp"]), float(settings["p_ref"])
     level = 1 - alpha
     control_pairs = [parse_control(c) for c in settings["controls"]]
-    _check_labels(scores["model"].unique(), before, after, *[m for c in control_pairs for m in c])
+    _check_labels(scores["model"].unique(), before, after, *[m for c in control_pairs for m in c], plan=plan)
     categories = dict(plan["suites"]) if plan else None
     warnings: list[str] = []
 

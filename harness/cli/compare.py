@@ -95,10 +95,12 @@ def _results(results: Sequence[Path] | None, extra_args: Sequence[str]) -> list[
         if not paths:
             raise UserError(f"unexpected argument {extra_args[0]!r}; inputs go after --results, --items or --scores")
         for arg in extra_args:
-            if arg.startswith("-") or not Path(arg).is_dir():
+            if arg.startswith("-") or not Path(arg).exists():
                 raise UserError(f"unexpected argument {arg!r}; only run directories may follow --results")
             paths.append(Path(arg))
-    return paths
+    from harness.cli import skip_non_runs
+
+    return skip_non_runs(paths)
 
 
 def _manifests(table: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:

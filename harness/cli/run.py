@@ -129,6 +129,7 @@ def run(
 
     from harness.errors import UserError
     from harness.models import Decoding, parse_model_spec
+    from harness.run.needs import require_sandbox
     from harness.run.progress import summary_table
     from harness.run.runner import (
         RunConfig,
@@ -136,6 +137,7 @@ def run(
         execute,
         parse_shard,
         redact_command,
+        start_warnings,
     )
     from harness.sandbox import MAX_WORKERS
     from harness.suites.build import load_suites
@@ -155,6 +157,7 @@ def run(
         err.print("[bold red]WARNING: --allow-unsandboxed-code: model-written code will run on this machine "
                   "without a sandbox if bubblewrap is missing. Use a throwaway VM or container.[/]")
     names = [n.strip() for n in suites.split(",") if n.strip()]
+    require_sandbox(names)  # before any data is loaded or any question asked
     loaded = load_suites(names, data_dir, limit=limit)
     options: dict[str, Any] = {"timeout_s": timeout, "retries": retries}
     if rpm is not None:
@@ -169,12 +172,16 @@ def run(
     _, resolved_id = check_config(config)
     command = redact_command(_resume_command(ctx, resolved_id))
     config = dataclasses.replace(config, command=command)
+    early = start_warnings(config)  # before the run, while it can still be changed
+    for warning in early:
+        err.print(f"[yellow]warning:[/] {warning}")
     err.print(f"run [bold]{resolved_id}[/] → {out / resolved_id}/  ({len(specs)} model(s) × "
               f"{sum(len(s.items) for s in loaded):,} items × {samples} sample(s))")
     result = asyncio.run(execute(config, show_progress=not quiet, console=err))
     Console().print(summary_table(result.rows, title=f"{result.run_id}: {result.status}"))
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {warning}")
+        if warning not in early:
+            err.print(f"[yellow]warning:[/] {warning}")
     if result.status == "interrupted":
         if result.error:
             typer.echo(f"error: {result.error}", err=True)

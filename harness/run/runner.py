@@ -215,7 +215,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
             tally.expected = expected
             for (_, suite), row in tally.rows.items():
                 row["expected"] = expected[suite]
-        warnings = _start_warnings(config)
+        warnings = start_warnings(config)
         if state.unsigned_bytes:
             warnings.append(f"{state.unsigned_bytes:,} journal bytes written after the last checkpoint of an "
                             "earlier session (it crashed or was killed) were kept and are now signed")
@@ -787,10 +787,14 @@ def _served_models(manifest: dict[str, Any], rows: list[dict[str, Any]]) -> None
         entry["served_models"] = served.get(entry["label"], [])
 
 
-def _start_warnings(config: RunConfig) -> list[str]:
+def start_warnings(config: RunConfig) -> list[str]:
+    """What the user should know before the run starts (the CLI prints these first; the manifest keeps
+    them). A replay re-scores recorded answers, so its decoding budget cannot cut anything off."""
     warnings = []
     max_tokens = config.decoding.max_tokens
     for m in config.models:
+        if m.api == "replay":
+            continue
         thinking_off = _thinking_disabled({**config.decoding.extra, **m.extra})
         if REASONING_MODEL.search(m.model) and max_tokens < REASONING_MIN_TOKENS and not thinking_off:
             warnings.append(

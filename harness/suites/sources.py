@@ -101,6 +101,25 @@ def offline_mode() -> bool:
     return any(os.environ.get(v, "").lower() in ("1", "true", "yes") for v in (OFFLINE_ENV, "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
 
 
+def quiet_huggingface() -> None:
+    """Keep `datasets` (and lm-eval, which loads tasks through it) from reaching the network on its own.
+
+    `datasets` sends a HEAD request to an S3 download counter for every dataset it loads, local JSON
+    files included; with no network, or a DNS that hangs, each load then waits for a timeout (tests took
+    minutes). The counter is always turned off here, and $ASYMMETRY_OFFLINE=1 also sets Hugging Face's own
+    offline flags, so no lookup is tried. Variables the user set are left alone."""
+    import sys
+
+    os.environ.setdefault("HF_UPDATE_DOWNLOAD_COUNTS", "0")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    if os.environ.get(OFFLINE_ENV, "").lower() in ("1", "true", "yes"):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    config = sys.modules.get("datasets.config")  # read at import time: correct an earlier import too
+    if config is not None and os.environ["HF_UPDATE_DOWNLOAD_COUNTS"].upper() in ("0", "FALSE", "NO", "OFF"):
+        config.HF_UPDATE_DOWNLOAD_COUNTS = False
+
+
 def cache_dir() -> Path:
     """Downloaded sources: $ASYMMETRY_CACHE_DIR, else ~/.cache/asymmetry/sources."""
     base = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asymmetry"
@@ -153,6 +172,7 @@ def load_hf_rows(source: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Rows from `datasets.load_dataset(dataset, config, split=split, revision=revision)`."""
     if offline_mode():
         raise SourceUnavailable(f"offline mode, and {source['dataset']} needs the Hugging Face hub")
+    quiet_huggingface()
     try:
         import datasets
     except ImportError as e:  # pragma: no cover - datasets is a dependency
