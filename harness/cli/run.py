@@ -157,7 +157,7 @@ def run(
         err.print("[bold red]WARNING: --allow-unsandboxed-code: model-written code will run on this machine "
                   "without a sandbox if bubblewrap is missing. Use a throwaway VM or container.[/]")
     names = [n.strip() for n in suites.split(",") if n.strip()]
-    require_sandbox(names)  # before any data is loaded or any question asked
+    require_sandbox(names, allow_unsandboxed=allow_unsandboxed_code)  # before any data is loaded or asked
     loaded = load_suites(names, data_dir, limit=limit)
     options: dict[str, Any] = {"timeout_s": timeout, "retries": retries}
     if rpm is not None:

@@ -3,7 +3,6 @@ suites cannot be scored should stop at once, not after the other suites have spe
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 from harness.errors import UserError
@@ -20,13 +19,13 @@ def code_suites(names: Sequence[str]) -> list[str]:
     return [s.name for s in chosen if not isinstance(s, str) and s.scorer.get("kind") == "code"]
 
 
-def require_sandbox(names: Sequence[str]) -> None:
+def require_sandbox(names: Sequence[str], *, allow_unsandboxed: bool = False) -> None:
     """Refuse, naming the suites, when suites that run model code are requested and bubblewrap is missing
     (unless unsandboxed execution was allowed with --allow-unsandboxed-code)."""
-    from harness.sandbox import ALLOW_UNSANDBOXED_ENV, find_bwrap
+    from harness.sandbox import find_bwrap
 
     needing = code_suites(names)
-    if not needing or find_bwrap() is not None or os.environ.get(ALLOW_UNSANDBOXED_ENV) == "1":
+    if not needing or find_bwrap() is not None or allow_unsandboxed:
         return
     raise UserError(
         f"suite(s) {', '.join(needing)} run model-written code, which needs bubblewrap (bwrap, Linux), and it is "

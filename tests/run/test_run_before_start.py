@@ -45,7 +45,6 @@ def test_a_replay_gets_no_budget_warning(tmp_path: Path, capsys) -> None:
 def test_coding_suites_without_bubblewrap_stop_the_run_before_any_question(tmp_path: Path, capsys,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # no bwrap on PATH, as on a machine without it
-    monkeypatch.delenv("ASYMMETRY_ALLOW_UNSANDBOXED", raising=False)
     with serve() as srv:
         code, _, err = cli(capsys, "run", "-m", f"q=openai:test-model@{srv.base_url}", "--suites",
                            "builtin-math,builtin-code,builtin-facts", "--out", str(tmp_path / "r"), "-q")

@@ -130,7 +130,7 @@ def test_sandbox_options_reach_the_sandbox_as_parameters_and_the_manifest(tmp_pa
     with serve(answer=lambda req: f"```python\n{reference}```") as srv:
         argv = ["run", "-m", f"q=vllm:test-model@{srv.base_url}", "-q", "--limit", "1"]
         refused, _, err = cli(capsys, *argv, "--out", str(tmp_path / "refused"))
-        assert refused == 2 and "bubblewrap (bwrap) is not installed" in err and "--allow-unsandboxed-code" in err
+        assert refused == 2 and "needs bubblewrap" in err and "--allow-unsandboxed-code" in err
         code, _, err = cli(capsys, *argv, "--allow-unsandboxed-code", "--sandbox-workers", "3",
                            "--out", str(tmp_path / "r"))
     assert code == 0 and "WARNING" in err and "without a sandbox" in err
