@@ -5,7 +5,7 @@ From an item table (DESIGN.md) to the compare JSON document (harness/compare_sch
 pre-registration plan), then every layer of STATISTICS.md §1 through the estimators in harness.stats,
 then the citable sentence. `compare_scores` does the same, weaker, from published accuracies.
 
-Pure data in, a dict out: no printing, no files (the CLI in harness/commands/compare.py does that).
+Pure data in, a dict out: no printing, no files (the CLI in harness/cli/compare.py does that).
 """
 
 from __future__ import annotations

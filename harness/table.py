@@ -13,7 +13,7 @@ import pandas as pd
 
 from harness.errors import UserError
 from harness.records import CATEGORIES, TABLE_OPTIONAL, TABLE_REQUIRED
-from harness.store import iter_records, read_manifest
+from harness.run.store import iter_records, read_manifest
 
 _RUN_COLUMNS = ("model", "suite", "suite_version", "category", "capability", "item_id", "item_hash",
                 "sample", "score", "error", "cluster", "release_date")

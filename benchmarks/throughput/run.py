@@ -3,7 +3,7 @@ with lm-eval 0.4.13's `local-chat-completions` API backend on the same server an
 
 "End to end" for us: every item requested, scored by the real `single_turn` solver with the `exact`
 scorer, journaled (batch-flushed, fsynced at the end) and the manifest written with the journal's
-sha256: `harness.runner.execute` exactly as `asymmetry run` calls it. For lm-eval: `simple_evaluate`
+sha256: `harness.run.runner.execute` exactly as `asymmetry run` calls it. For lm-eval: `simple_evaluate`
 on a local `generate_until` task with `exact_match` (no log_samples). Imports are excluded from both
 timings; each figure is the best of --repeat runs. The server runs in its own process.
 
@@ -34,8 +34,8 @@ def make_items(n: int) -> list[dict]:
 
 
 def our_suite(rows: list[dict]):
-    from harness.solvers import SOLVERS
-    from harness.suites import Item, Suite
+    from harness.items import Item, Suite
+    from harness.suites.solvers import SOLVERS
 
     spec = {"name": "bench", "prompt": {"template": "{question}"}, "scorer": {"kind": "exact"},
             "solver": {"kind": "single_turn"}}
@@ -45,8 +45,8 @@ def our_suite(rows: list[dict]):
 
 def run_ours(url: str, rows: list[dict], concurrency: int, out: Path, progress: bool) -> tuple[float, float, float]:
     from harness.models import Decoding, parse_model_spec
-    from harness.runner import RunConfig, execute
-    from harness.store import read_manifest
+    from harness.run.runner import RunConfig, execute
+    from harness.run.store import read_manifest
 
     started, cpu = time.perf_counter(), time.process_time()
     suite = our_suite(rows)
@@ -108,8 +108,8 @@ def main() -> None:
     ours_c = [int(c) for c in args.concurrency.split(",") if c]
     theirs_c = [int(c) for c in args.lmeval_concurrency.split(",") if c]
 
-    import harness.runner  # noqa: F401  (imports outside the timings)
-    import harness.solvers  # noqa: F401
+    import harness.run.runner  # noqa: F401  (imports outside the timings)
+    import harness.suites.solvers  # noqa: F401
     if theirs_c:
         import lm_eval  # noqa: F401
 

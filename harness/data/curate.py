@@ -4,7 +4,7 @@
 
 writes `harness/data/published_scores.csv` (one row per release x suite x source table) and
 `harness/data/transitions.csv` (which release pairs the demo compares). Figures carry over unchanged and
-every row keeps its source link; tests/test_demo_data.py re-runs this on the shared file and checks the
+every row keeps its source link; tests/demo/test_demo_data.py re-runs this on the shared file and checks the
 committed tables match, so the curation cannot drift silently. harness/data/README.md explains the choices.
 
 Rules (the README repeats them for readers):

@@ -1,6 +1,6 @@
 """What both importers share: run ids, secret scrubbing, per-suite summaries, and writing the run.
 
-An import writes an ordinary run directory (`harness.store.write_run`), so compare and report read it
+An import writes an ordinary run directory (`harness.run.store.write_run`), so compare and report read it
 unchanged. The run id is derived from the source files' hashes and the import's choices, so importing the
 same logs twice stops at "already exists" instead of duplicating a run.
 """
@@ -17,9 +17,9 @@ from typing import Any
 
 from harness import __version__
 from harness.errors import UserError
+from harness.items import canonical_json, sha256_file
 from harness.models.redact import scrub  # noqa: F401 - the importers' name for it
-from harness.store import sha256_file, write_run
-from harness.suites import canonical_json
+from harness.run.store import write_run
 
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 

@@ -26,7 +26,7 @@ from harness.importers.common import (
     write_import,
 )
 from harness.importers.mapping import Placement, TaskMap
-from harness.suites import item_hash
+from harness.items import item_hash
 
 _LETTER = {"C": 1.0, "I": 0.0, "P": 0.5, "N": 0.0}
 _TRUNCATING_LIMITS = {"token", "context"}

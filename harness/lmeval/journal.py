@@ -22,8 +22,8 @@ from typing import Any
 import orjson
 
 from harness.errors import UserError
+from harness.items import canonical_json
 from harness.models.base import Decoding
-from harness.suites import canonical_json
 
 #: Where journals go unless the model_args say `cache_dir=`.
 CACHE_ENV = "ASYMMETRY_LMEVAL_CACHE"

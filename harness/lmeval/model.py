@@ -4,7 +4,7 @@
         --model_args spec=qwen3-8b=vllm:Qwen/Qwen3-8B@http://127.0.0.1:8000/v1,concurrency=32 \\
         --tasks gsm8k --apply_chat_template --log_samples --output_path out/
 
-Requests go through `harness.models.open_adapter` (pooled async HTTP, adaptive concurrency, retries with
+Requests go through `harness.run.replay.open_model` (pooled async HTTP, adaptive concurrency, retries with
 Retry-After, API keys from the environment only) and into a per-model journal that doubles as the cache
 (`harness.lmeval.journal`). Two lm-eval habits are corrected, loudly:
 - lm-eval's API and HF backends stop generations at 256 tokens when a task sets no `max_gen_toks`, which
@@ -34,7 +34,8 @@ from lm_eval.api.registry import register_model
 from harness import __version__
 from harness.errors import UserError
 from harness.lmeval.journal import RequestJournal, decoding_dict, default_cache_dir
-from harness.models import ChatRequest, Decoding, ModelError, open_adapter, parse_model_spec, with_options
+from harness.models import ChatRequest, Decoding, ModelError, parse_model_spec, with_options
+from harness.run.replay import open_model
 
 log = logging.getLogger("harness.lmeval")
 
@@ -187,7 +188,7 @@ class AsymmetryLM(LM):
         texts: dict[int, str] = {}
         failures: dict[int, ModelError] = {}
         truncated = 0
-        adapter = open_adapter(self.spec, **self.options)
+        adapter = open_model(self.spec, **self.options)
         bar = tqdm(total=len(jobs), disable=disable_tqdm, desc=f"asymmetry {self.spec.label}")
 
         async def one(i: int, job: _Job) -> None:

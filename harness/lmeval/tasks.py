@@ -28,9 +28,9 @@ from harness.errors import UserError
 from harness.importers.common import content_hash
 from harness.importers.lmeval import suite_config
 from harness.importers.mapping import TaskMap
+from harness.items import Item, Outcome, Suite
 from harness.models.base import ChatRequest, Generate
 from harness.records import CAPABILITIES, category_of
-from harness.suites import Item, Outcome, Suite
 
 INCLUDE_ENV = "ASYMMETRY_LMEVAL_INCLUDE"
 _SPLIT_SUFFIXES = (".jsonl", ".json", ".jsonl.gz")
@@ -84,7 +84,7 @@ def _local_copy(config: Mapping[str, Any], data_dir: Path | None) -> dict[str, A
 
 def _build(manager: Any, name: str, data_dir: Path | None) -> dict[str, Any]:
     """{leaf task name: lm-eval Task} for a task or group, built from local copies where there are some."""
-    from harness.loaders import SourceUnavailable
+    from harness.suites.sources import SourceUnavailable
 
     index = manager.task_index
     if name not in index:

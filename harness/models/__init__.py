@@ -1,5 +1,5 @@
 """Model adapters: one small protocol (`base`), one HTTP code path (`http`) with a wire codec per
-provider family (`openai`, `anthropic`), and `replay` for answering from an earlier run.
+provider family (`openai`, `anthropic`). Answering from an earlier run is the run layer's `harness.run.replay`.
 
     spec = parse_model_spec("qwen3-8b=vllm:Qwen/Qwen3-8B@http://127.0.0.1:8000/v1")
     adapter = open_adapter(spec, concurrency=64)
@@ -28,9 +28,7 @@ def open_adapter(spec: ModelSpec, **options: Any) -> Adapter:
     """An adapter for `spec`. Options (HTTP models): concurrency, timeout_s, retries, backoff_s,
     max_backoff_s, rpm, tpm, connect_timeout_s. Replay takes none."""
     if spec.api == "replay":
-        from harness.models.replay import ReplayAdapter
-
-        return ReplayAdapter(spec)
+        raise ValueError("replay specs are opened by harness.run.replay.open_model")
     from harness.models.http import HttpAdapter
 
     return HttpAdapter(spec, **options)

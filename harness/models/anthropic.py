@@ -32,7 +32,7 @@ def build(spec: ModelSpec, request: ChatRequest) -> tuple[str, dict[str, Any]]:
     d = request.decoding
     messages, tools = request.messages, request.tools
     if tools and spec.tool_mode == "json":
-        from harness.toolcalls import to_text_messages
+        from harness.suites.toolcalls import to_text_messages
 
         messages, tools = to_text_messages(messages, tools), None
     system, turns = _translate(messages)
@@ -70,7 +70,7 @@ def parse(spec: ModelSpec, request: ChatRequest, data: Any) -> ChatResponse:
                          response=text)
     if request.tools and spec.tool_mode == "json":
         from harness.models.openai import check_json_calls
-        from harness.toolcalls import ToolParseError, parse_tool_protocol
+        from harness.suites.toolcalls import ToolParseError, parse_tool_protocol
 
         try:
             calls = list(check_json_calls(tuple(parse_tool_protocol(text)), text))

@@ -30,7 +30,7 @@ def build(spec: ModelSpec, request: ChatRequest) -> tuple[str, dict[str, Any]]:
     messages = request.messages
     tools = request.tools
     if tools and (spec.tool_mode == "json" or spec.api == "completions"):
-        from harness.toolcalls import to_text_messages
+        from harness.suites.toolcalls import to_text_messages
 
         messages, tools = to_text_messages(messages, tools), None
     if spec.api == "completions":
@@ -113,7 +113,7 @@ def _tool_call(call: Mapping[str, Any]) -> ToolCall:
 
 
 def _json_mode_calls(text: str) -> tuple[ToolCall, ...]:
-    from harness.toolcalls import ToolParseError, parse_tool_protocol
+    from harness.suites.toolcalls import ToolParseError, parse_tool_protocol
 
     try:
         calls = tuple(parse_tool_protocol(text))

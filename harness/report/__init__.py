@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
+from harness.report import fmt
 
-__all__ = ["Report", "write_report", "check_target", "csv_safe", "REPORT_MARKERS"]
+__all__ = ["Report", "write_report", "check_target", "REPORT_MARKERS"]
 
 #: Files whose presence marks a directory as an asymmetry report (and so replaceable with --overwrite).
 REPORT_MARKERS = ("index.html", "compare.json")
@@ -57,27 +57,14 @@ def check_target(out: Path, overwrite: bool) -> None:
                         "replace it even with --overwrite; choose another --out")
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
-def csv_safe(value: Any) -> Any:
-    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR (a formula, e.g. a
-    suite or model named `=HYPERLINK(...)` or `+cmd|' /C calc'!A0`) gets a leading apostrophe, as OWASP
-    advises. Numbers, and text that is just a number ("-0.5"), are left as they are."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
-
 def _sources_csv(sources: Sequence[Mapping[str, Any]]) -> str:
     keys: list[str] = []
     for row in sources:
         keys.extend(k for k in row if k not in keys)
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=[csv_safe(k) for k in keys], lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=[fmt.csv_safe(k) for k in keys], lineterminator="\n")
     writer.writeheader()
-    writer.writerows({csv_safe(k): csv_safe(v) for k, v in row.items()} for row in sources)
+    writer.writerows({fmt.csv_safe(k): fmt.csv_safe(v) for k, v in row.items()} for row in sources)
     return buf.getvalue()
 
 

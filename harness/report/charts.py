@@ -375,14 +375,13 @@ def render_all(doc: Mapping[str, Any], *, source: str) -> list[Chart]:
 
 def to_csv(chart: Chart) -> str:
     """The chart's data as CSV (empty cells for missing values; numbers unrounded; text that a spreadsheet
-    would read as a formula defused, `harness.report.csv_safe`)."""
+    would read as a formula defused, `harness.report.fmt.csv_safe`)."""
     import csv
 
-    from harness.report import csv_safe
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([csv_safe(c) for c in chart.columns])
+    writer.writerow([fmt.csv_safe(c) for c in chart.columns])
     for row in chart.rows:
-        writer.writerow([csv_safe("" if row.get(c) is None else row.get(c)) for c in chart.columns])
+        writer.writerow([fmt.csv_safe("" if row.get(c) is None else row.get(c)) for c in chart.columns])
     return buf.getvalue()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.store import iter_records
+from harness.run.store import iter_records
 
 MAX_CHARS = 1500
 

@@ -6,7 +6,7 @@ the item's difficulty, so the Mantel-Haenszel log odds ratio over items estimate
 no ceiling artefact. For one sample per item it is log(G/L), the conditional-logit MLE.
 
 Never fit an unconditional logistic regression with item dummies instead: for k = 1 it converges to
-2·log(G/L) (Andersen 1970; tests/test_ka_latent.py documents the bias).
+2·log(G/L) (Andersen 1970; tests/stats/test_ka_latent.py documents the bias).
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ class SuiteEstimates:
     @cached_property
     def latent(self) -> tuple[np.ndarray, np.ndarray]:
         """(δ̂, Var δ̂) per (replication, suite): `mh_sums`/`mh_estimates`, the many-suites form of
-        `latent_gain` (same δ̂ and RBG variance; tests/test_calibration.py checks the equality)."""
+        `latent_gain` (same δ̂ and RBG variance; tests/stats/test_calibration.py checks the equality)."""
         b = self.batch
         reps, items = b.x1.shape
         s = b.scenario.n_suites

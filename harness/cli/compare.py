@@ -1,0 +1,360 @@
+"""`asymmetry compare`: test whether a release's gains concentrated in the targeted suites.
+
+The input options below are `Annotated` aliases and `resolve_compare` turns them into the compare
+document, so `asymmetry report` takes exactly the same inputs (REPORT builds on them):
+
+    @app.command(context_settings=CONTEXT_SETTINGS)
+    def report(ctx: typer.Context, before: Before, after: After, results: Results = None, ...):
+        doc = resolve_compare(before, after, results=results, ..., extra_args=ctx.args)
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ORDER = 30
+
+#: Lets `--results results/*` (a shell glob) pass several run directories after one flag.
+CONTEXT_SETTINGS: dict[str, Any] = {"allow_extra_args": True}
+
+_PANEL = "Inputs (same for compare and report)"
+_ANALYSIS = "Analysis"
+
+Before = Annotated[str, typer.Option(
+    "--before", help="Label of the earlier release, as in the results (e.g. qwen3-8b).", show_default=False,
+    rich_help_panel=_PANEL)]
+After = Annotated[str, typer.Option(
+    "--after", help="Label of the new release whose gains are tested.", show_default=False, rich_help_panel=_PANEL)]
+Results = Annotated[list[Path] | None, typer.Option(
+    "--results", "-r", help="Run directories (results/<run_id>). Repeat the flag, or list several after one "
+                            "--results (a shell glob works).", show_default=False, rich_help_panel=_PANEL)]
+Items = Annotated[Path | None, typer.Option(
+    "--items", help="An item table (CSV or Parquet: model, suite, category, item_id, score; optional sample, "
+                    "cluster, error, item_hash, suite_version, release_date).", show_default=False,
+    rich_help_panel=_PANEL)]
+Scores = Annotated[Path | None, typer.Option(
+    "--scores", help="Published-score table (model, suite, category, score in percent, n_items): score-level "
+                     "mode, unpaired and clearly weaker evidence.", show_default=False, rich_help_panel=_PANEL)]
+Controls = Annotated[list[str] | None, typer.Option(
+    "--control", "-c", help="A control release transition by another lab, BEFORE:AFTER (repeat; 8 or more for the "
+                            "industry-trend t-test, 19 for a rank p of 0.05).", show_default=False,
+    rich_help_panel=_PANEL)]
+PlanFile = Annotated[Path | None, typer.Option(
+    "--plan", help="Pre-registration file from `asymmetry plan`: its suites, categories and settings are used "
+                   "and every deviation is recorded.", show_default=False, rich_help_panel=_PANEL)]
+Force = Annotated[bool, typer.Option(
+    "--force", help="Compare even when decoding settings or suite versions differ between the releases (recorded "
+                    "as warnings).", rich_help_panel=_ANALYSIS)]
+MarginPp = Annotated[float, typer.Option(
+    "--margin-pp", help="Equivalence margin for 'flat' untargeted gains, in percentage points (TOST).",
+    rich_help_panel=_ANALYSIS)]
+NBoot = Annotated[int, typer.Option(
+    "--n-boot", help="Item-cluster bootstrap resamples (used when items carry a cluster; 0 turns it off).",
+    rich_help_panel=_ANALYSIS)]
+Seed = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap and of sampled permutations.",
+                                   rich_help_panel=_ANALYSIS)]
+Cutoffs = Annotated[list[str] | None, typer.Option(
+    "--cutoff", help="A model's training cutoff, LABEL=YYYY-MM-DD (repeat), for the fresh-vs-old contamination "
+                     "split when items carry release dates.", show_default=False, rich_help_panel=_ANALYSIS)]
+Errors = Annotated[str, typer.Option(
+    "--errors", help="Errored records: default (infrastructure errors unpaired, model errors = failures), "
+                     "exclude (all unpaired) or fail (all failures).", rich_help_panel=_ANALYSIS)]
+
+
+def parse_cutoffs(values: Sequence[str] | None) -> dict[str, str]:
+    """`LABEL=YYYY-MM-DD` entries → {label: iso date}, with a one-line error naming the flag."""
+    from datetime import date
+
+    from harness.errors import UserError
+
+    out = {}
+    for v in values or ():
+        label, sep, when = str(v).partition("=")
+        try:
+            if not sep or not label.strip():
+                raise ValueError
+            out[label.strip()] = date.fromisoformat(when.strip()).isoformat()
+        except ValueError:
+            raise UserError(f"--cutoff {v!r}: expected LABEL=YYYY-MM-DD, e.g. qwen3-8b=2025-03-31") from None
+    return out
+
+
+def _results(results: Sequence[Path] | None, extra_args: Sequence[str]) -> list[Path]:
+    from harness.errors import UserError
+
+    paths = list(results or [])
+    if extra_args:
+        if not paths:
+            raise UserError(f"unexpected argument {extra_args[0]!r}; inputs go after --results, --items or --scores")
+        for arg in extra_args:
+            if arg.startswith("-") or not Path(arg).is_dir():
+                raise UserError(f"unexpected argument {arg!r}; only run directories may follow --results")
+            paths.append(Path(arg))
+    return paths
+
+
+def _manifests(table: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """Each model label → the manifests of the run directories its rows came from."""
+    from harness.run.store import read_manifest
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    if "run" not in table:
+        return out
+    for run, models in table.groupby("run")["model"].unique().items():
+        manifest = read_manifest(Path(run))
+        for label in models:
+            out.setdefault(str(label), []).append(manifest)
+    return out
+
+
+def compare_command(before: str, after: str, results: Sequence[Path], items: Path | None, scores: Path | None,
+                    controls: Sequence[str], plan: Path | None, force: bool, margin_pp: float, n_boot: int,
+                    seed: int, cutoffs: Mapping[str, str], errors: str) -> str:
+    """The `asymmetry compare` command line that reproduces a document."""
+    parts = ["asymmetry", "compare", "--before", before, "--after", after]
+    for r in results:
+        parts += ["--results", str(r)]
+    if items:
+        parts += ["--items", str(items)]
+    if scores:
+        parts += ["--scores", str(scores)]
+    for c in controls:
+        parts += ["--control", c]
+    if plan:
+        parts += ["--plan", str(plan)]
+    if force:
+        parts.append("--force")
+    if margin_pp != 3.0:
+        parts += ["--margin-pp", f"{margin_pp:g}"]
+    if n_boot != 10_000:
+        parts += ["--n-boot", str(n_boot)]
+    if seed:
+        parts += ["--seed", str(seed)]
+    for label, when in cutoffs.items():
+        parts += ["--cutoff", f"{label}={when}"]
+    if errors != "default":
+        parts += ["--errors", errors]
+    return shlex.join(parts)
+
+
+def resolve_compare(before: str, after: str, *, results: Sequence[Path] | None = None, items: Path | None = None,
+                    scores: Path | None = None, controls: Sequence[str] | None = None, plan: Path | None = None,
+                    force: bool = False, margin_pp: float = 3.0, n_boot: int = 10_000, seed: int = 0,
+                    cutoffs: Sequence[str] | None = None, errors: str = "default",
+                    extra_args: Sequence[str] = ()) -> dict[str, Any]:
+    """The compare document for command-line inputs (shared by `compare` and `report`): loads the item
+    table (or published scores), the run manifests and the plan, records input sha256s and the
+    reproducing command, and calls harness.compare."""
+    from harness.compare import compare, compare_scores, load_scores
+    from harness.errors import UserError
+    from harness.items import sha256_file
+    from harness.plan import load_plan
+    from harness.run.store import JOURNAL
+    from harness.table import load_item_table
+
+    run_dirs = _results(results, extra_args)
+    controls = list(controls or [])
+    cut = parse_cutoffs(cutoffs)
+    plan_doc = load_plan(plan) if plan else None
+    command = compare_command(before, after, run_dirs, items, scores, controls, plan, force, margin_pp, n_boot,
+                              seed, cut, errors)
+    if scores is not None:
+        if run_dirs or items is not None:
+            raise UserError("--scores is a mode of its own (published accuracies); do not combine it with "
+                            "--results or --items")
+        published = load_scores(scores)  # a missing or malformed file is a one-line error, before hashing
+        inputs = {"kind": "scores", "paths": [str(scores)], "sha256": {str(scores): sha256_file(scores)}}
+        return compare_scores(published, before, after, controls=controls, margin_pp=margin_pp,
+                              plan=plan_doc, inputs=inputs, command=command, seed=seed)
+    if not run_dirs and items is None:
+        raise UserError("no inputs: pass --results DIR (one or more run directories), --items FILE or --scores FILE")
+    table = load_item_table(results=run_dirs, items=items)
+    sha = {str(d): sha256_file(Path(d) / JOURNAL) for d in run_dirs}
+    if items is not None:
+        sha[str(items)] = sha256_file(items)
+    kind = "results" if run_dirs and items is None else "items" if items is not None and not run_dirs else "mixed"
+    inputs = {"kind": kind, "paths": list(sha), "sha256": sha}
+    return compare(table, before, after, controls=controls, plan=plan_doc, force=force, margin_pp=margin_pp,
+                   n_boot=n_boot, seed=seed, cutoffs=cut or None, error_rule=errors,
+                   manifests=_manifests(table) if run_dirs else None, inputs=inputs, command=command)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "compare", context_settings=CONTEXT_SETTINGS,
+        help=(
+            "Test whether [bold]--after[/bold]'s gains over [bold]--before[/bold] are concentrated in the targeted "
+            "suites (coding, agentic) rather than the untargeted ones (math, factual): paired, latent-scale "
+            "(logit) difference-in-differences with percentage-point and normalised-gain sensitivity rows, "
+            "generalisation over benchmarks, the excess over other labs' transitions, and an equivalence test "
+            "for 'flat' untargeted gains. Ends with a sentence you can cite, intervals and caveat included."
+            "\n\n[bold]Examples[/bold]\n\n"
+            "  asymmetry compare --before qwen3-8b --after qwen3.5-9b --results results/*\n\n"
+            "  asymmetry compare --before old --after new --items items.csv --control llama3:llama3.1 "
+            "--plan plan.json --json compare.json\n\n"
+            "  asymmetry compare --before Qwen2.5-72B --after Qwen3-235B --scores published.csv   (weaker: unpaired)"
+        ),
+    )(compare_cmd)
+
+
+def compare_cmd(
+    ctx: typer.Context,
+    before: Before,
+    after: After,
+    results: Results = None,
+    items: Items = None,
+    scores: Scores = None,
+    control: Controls = None,
+    plan: PlanFile = None,
+    force: Force = False,
+    margin_pp: MarginPp = 3.0,
+    n_boot: NBoot = 10_000,
+    seed: Seed = 0,
+    cutoff: Cutoffs = None,
+    errors: Errors = "default",
+    json_path: Annotated[Path | None, typer.Option(
+        "--json", help="Write the compare document (JSON contract) here; '-' prints it instead of the tables.",
+        show_default=False)] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing --json file.")] = False,
+) -> None:
+    """Compare two releases and print the suites table, the layers table and the citable sentence."""
+    import orjson
+    from rich.console import Console
+
+    from harness.errors import UserError
+
+    if json_path is not None and str(json_path) != "-" and json_path.exists() and not overwrite:
+        raise UserError(f"{json_path}: already exists; choose another --json path or pass --overwrite")
+    console = Console(stderr=str(json_path) == "-")
+    with console.status("Comparing…"):
+        doc = resolve_compare(before, after, results=results, items=items, scores=scores, controls=control,
+                              plan=plan, force=force, margin_pp=margin_pp, n_boot=n_boot, seed=seed,
+                              cutoffs=cutoff, errors=errors, extra_args=ctx.args)
+    data = orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY) + b"\n"
+    if json_path is not None and str(json_path) == "-":
+        typer.echo(data.decode(), nl=False)
+        return
+    print_compare(doc, console)
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = json_path.with_name(f".{json_path.name}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(json_path)
+        console.print(f"wrote {json_path}")
+
+
+def _fmt(x: Any, digits: int = 2) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, float):
+        return f"{x:.{digits}f}"
+    return str(x)
+
+
+def _ci(ci: Sequence[Any] | None, digits: int = 2) -> str:
+    if not ci:
+        return "–"
+    return f"[{_fmt(ci[0], digits) if ci[0] is not None else '-∞'}, {_fmt(ci[1], digits) if ci[1] is not None else '∞'}]"
+
+
+def _p(p: Any) -> str:
+    if p is None:
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def print_compare(doc: Mapping[str, Any], console: Any) -> None:
+    """The terminal view of a compare document: suites, layers, warnings and the summary."""
+    from rich.panel import Panel
+    from rich.table import Table
+
+    scores_mode = doc["mode"] == "scores"
+    head = f"[bold]{doc['before']} → {doc['after']}[/bold] · {doc.get('evidence', doc['mode'])}"
+    console.print(head)
+    # intervals sit under their estimates and the raw mid-p shows only on wide terminals, so the table
+    # stays readable in 80 columns (a journalist's default terminal)
+    lvl = 1 - float(doc.get("alpha", 0.05))
+    cl = f"{100 * lvl:.1f}".rstrip("0").rstrip(".") + "% CI"
+    wide = console.width >= 110
+    if wide:
+        columns = [("suite", "left"), ("cat.", "left"), ("items", "right"), ("before → after %", "right"),
+                   (f"gain pp [{cl}]", "right"), ("gains/losses", "right"), (f"latent δ [{cl}]", "right"),
+                   ("test p", "right"), ("Holm p", "right"), ("flags", "left")]
+    else:  # 80 columns: two lines per suite, intervals under their estimates
+        columns = [("suite", "left"), ("acc. %", "right"), ("gain pp", "right"), ("latent δ", "right"),
+                   ("G/L", "right"), ("Holm p", "right"), ("flags", "left")]
+    suites = Table(title="Per suite", title_justify="left", show_lines=not wide, caption=None if wide else (
+        f"suite (T targeted, U untargeted; items) · accuracy before, after · {cl[:-3]} intervals under estimates · "
+        "G/L items gained/lost"), caption_justify="left")
+    for col, justify in columns:  # numbers never wrap; names and flags fold
+        suites.add_column(col, justify=justify, no_wrap=justify == "right", overflow="fold",  # type: ignore[arg-type]
+                          min_width={"suite": 8, "flags": 5}.get(col))
+    for s in doc["suites"]:
+        gl = "–" if s["gains"] is None else f"{s['gains']}/{s['losses']}"
+        cat = "T" if s["category"] == "targeted" else "U"
+        gain = (f"{s['gain_pp']:+.1f}", _ci(s["gain_pp_ci"], 1))
+        latent = (_fmt(s["latent_gain"]), _ci(s["latent_gain_ci"]))
+        flags = ", ".join(s.get("flags", []))
+        if wide:
+            suites.add_row(s["suite"], cat, str(s["n_items"]), f"{_fmt(s['before'], 1)} → {_fmt(s['after'], 1)}",
+                           " ".join(gain), gl, " ".join(latent), _p(s["mcnemar_midp"]), _p(s["p_holm"]), flags)
+        else:
+            suites.add_row(f"{s['suite']}\n{cat} · {s['n_items']}", f"{_fmt(s['before'], 1)}\n→ {_fmt(s['after'], 1)}",
+                           "\n".join(gain), "\n".join(latent), gl, _p(s["p_holm"]), flags)
+    console.print(suites)
+
+    layers = Table(title="Asymmetry (targeted minus untargeted)", title_justify="left")
+    for col in ("layer", "estimate", "interval", "p", "method"):
+        layers.add_column(col)
+    a = doc["asymmetry"]
+    layers.add_row("L1 latent A^L (primary)", f"{_fmt(a['latent']['estimate'])} logits", _ci(a["latent"]["ci"]),
+                   _p(a["latent"]["p_value"]), a["latent"].get("method", ""))
+    if a["latent"].get("pp_at_50") is not None:
+        layers.add_row("  = at a 50% start", f"{a['latent']['pp_at_50']:+.1f} pp", "", "", "pp-equivalent of A^L")
+    layers.add_row("L1 pp A^P", f"{_fmt(a['pp']['estimate'], 1)} pp", _ci(a["pp"]["ci"], 1), _p(a["pp"]["p_value"]),
+                   "ceiling-sensitive")
+    layers.add_row("L1 normalised A^N", _fmt(a["normalized"]["estimate"], 3), _ci(a["normalized"]["ci"], 3),
+                   _p(a["normalized"]["p_value"]), "ceiling-sensitive")
+    if "latent_exact" in a:
+        layers.add_row("L1 exact (pooled)", "", "", _p(a["latent_exact"]["p_value"]), "Fisher exact, gain/loss odds")
+    gen = doc["generalisation"]
+    if gen.get("hksj"):
+        layers.add_row("L2 HKSJ", f"{_fmt(gen['hksj']['estimate'])} logits", _ci(gen["hksj"]["ci"]),
+                       _p(gen["hksj"]["p_value"]), "random-effects meta-regression, t(S-2)")
+        layers.add_row("L2 modified HKSJ", "", _ci(gen["hksj_modified"]["ci"]), _p(gen["hksj_modified"]["p_value"]),
+                       "q ← max(q, 1)")
+        perm = gen["permutation"]
+        layers.add_row("L2 permutation", "", "", _p(perm["p_value"]), f"exact over {perm['n_labelings']} labelings")
+    if not gen.get("testable"):
+        layers.add_row("L2", "not testable", "", "", f"{gen['n_targeted']} + {gen['n_untargeted']} suites")
+    td = doc.get("triple_difference")
+    if td and td.get("excess") is not None:
+        layers.add_row("L3 excess vs controls", f"{_fmt(td['excess'])} logits", _ci(td["ci"]), _p(td["t_p_value"]),
+                       f"prediction-interval t, {len(td['controls'])} controls; rank p = {td['rank_p_value']:.2f}")
+    elif td:
+        layers.add_row("L3", "1 control", "", "", f"rank p = {td['rank_p_value']:.2f}")
+    f = doc["flatness"]
+    flat_level = f.get("level") or 1 - 2 * (1 - lvl)
+    layers.add_row("Flatness (untargeted)", f"{_fmt(f.get('pooled_gain_pp'), 1)} pp",
+                   f"{100 * flat_level:.1f}".rstrip("0").rstrip(".") + f"% {_ci(f['ci90'], 1)}",
+                   _p(f.get("p_value")), f"TOST ±{f['margin_pp']:g} pp: {'equivalent' if f['equivalent'] else 'not shown'}")
+    console.print(layers)
+    gates = Table(title="Gatekeeping (each at one-sided α/2, in order)", title_justify="left")
+    for col in ("hypothesis", "p (one-sided)", "result"):
+        gates.add_column(col)
+    for g in doc["gatekeeping"]:
+        result = "rejected" if g["rejected"] else ("not rejected" if g["tested"] else g["reason"])
+        gates.add_row(g["hypothesis"], _p(g["p_value"]) if g["tested"] else "–", result)
+    console.print(gates)
+    for w in doc["diagnostics"]["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+    title = "Summary (published scores: weaker evidence)" if scores_mode else "Summary"
+    console.print(Panel(doc["summary"], title=title, title_align="left"))

@@ -1,0 +1,140 @@
+"""The report page in a real headless Chromium: hostile model output never executes, the page renders,
+logs no console errors and makes no network requests (issue 5, "Safety of the page")."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.cli.compare import resolve_compare
+from harness.report import write_report
+from harness.report.examples import discordant_examples
+from harness.run.store import write_run
+from tests.report.test_report import _parse
+from tests.report.test_report_samples import items_doc
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+PAYLOADS = (
+    "<script>window.__pwned = 'script'; alert('script')</script>",
+    "<img src=x onerror=\"window.__pwned = 'img'; alert('img')\">",
+    "<a href=\"javascript:window.__pwned = 'link'\">click me</a> javascript:alert(document.domain)",
+    "</pre></details><svg onload=\"window.__pwned = 'svg'\"><iframe src=\"https://example.com/\"></iframe>",
+    "<style>@import url(https://example.com/x.css); body { background: url(https://example.com/p.png) }</style>",
+)
+
+
+SUITES = {"humaneval<img src=x onerror=alert(1)>": ("targeted", "coding"), "bfcl-simple": ("targeted", "agentic"),
+          "math500": ("untargeted", "math"), "nq-open": ("untargeted", "factual")}
+
+
+def _record(model: str, suite: str, item: int, score: float, response: str) -> dict[str, Any]:
+    category, capability = SUITES[suite]
+    return {"run_id": f"run-{model}", "model": model, "suite": suite, "suite_version": "1.0.0",
+            "category": category, "capability": capability, "item_id": f"item-{item}", "item_hash": f"h{item}",
+            "sample": 0, "score": score, "correct": score == 1.0, "error": None, "response": response,
+            "extracted": None, "latency_s": 0.1, "usage": {}, "started_at": "2025-06-01T12:00:00Z"}
+
+
+def _runs(tmp_path: Path, before: str, after: str) -> list[Path]:
+    """Two real run directories (one per release) whose model outputs are attack payloads."""
+    dirs = []
+    for model, release in ((before, 0), (after, 1)):
+        records = []
+        for s, suite in enumerate(SUITES):
+            for i in range(60):
+                # items 0-9 flip one way, 10-19 the other (more gains in targeted suites), the rest alternate
+                flip = (i < 10 + 8 * (s < 2)) if release else (10 + 8 * (s < 2) <= i < 30)
+                score = float(flip if i < 30 else i % 2)
+                records.append(_record(model, suite, i, score, f"answer {i}: {PAYLOADS[i % len(PAYLOADS)]}"))
+        manifest = {"models": [{"label": model}], "created_at": "2025-06-01T12:00:00Z",
+                    "decoding": {"temperature": 0.0, "max_tokens": 2048, "seed": 7}}
+        dirs.append(write_run(tmp_path / f"run-{model}", manifest, records))
+    return dirs
+
+
+@pytest.fixture
+def chromium_page(tmp_path: Path):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not found: install the Debian package 'chromium' (.ci/run does)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
+            viewport={"width": 412, "height": 915})  # a phone-sized viewport
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def test_hostile_model_output_is_inert_text_in_a_real_browser(tmp_path: Path, chromium_page: Any) -> None:
+    from PIL import Image
+
+    before, after = "old-release", "new-release"
+    runs = _runs(tmp_path, before, after)
+    examples = discordant_examples(runs, before, after, per_suite=3)
+    assert {ex.kind for ex in examples} == {"gain", "loss"}
+    assert any("<script>" in ex.after_output or "<script>" in ex.before_output for ex in examples)
+    doc = resolve_compare(before, after, results=runs)  # the real compare, as `asymmetry report` calls it
+    assert any("<img src=x" in s["suite"] for s in doc["suites"])
+    out = tmp_path / "report"
+    write_report(doc, out, examples=examples)
+    html = (out / "index.html").read_text()
+    tags = _parse(html).tags
+    assert not {t for t, _ in tags} & {"script", "img", "iframe"}
+    assert not [(t, k) for t, attrs in tags for k in attrs if k.lower().startswith("on")]  # no event handlers
+
+    page = chromium_page.new_page()
+    requests: list[str] = []
+    console_errors: list[str] = []
+    page_errors: list[str] = []
+    dialogs: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page_errors.append(str(e)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    url = (out / "index.html").as_uri()
+    page.goto(url, wait_until="load")
+    for summary in page.locator("details > summary").all():  # open every example, so payloads are laid out
+        summary.click()
+    page.wait_for_timeout(300)
+
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert dialogs == []
+    assert page.locator("script").count() == 0
+    assert page.locator("img").count() == 0 and page.locator("iframe").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    body = page.inner_text("body")
+    assert "<script>window.__pwned = 'script'; alert('script')</script>" in body  # shown, as text
+    assert "<img src=x onerror=" in body
+    assert "humaneval<img src=x onerror=alert(1)>" in body  # a hostile suite name, in tables and charts
+    assert requests == [url], requests  # the page itself, nothing else
+    assert console_errors == [] and page_errors == []
+
+    shot = page.screenshot(full_page=True)
+    with Image.open(io.BytesIO(shot)) as im:
+        rgb = im.convert("RGB")
+        colours = rgb.getcolors(1 << 22) or []
+        white = sum(n for n, c in colours if c == (255, 255, 255))
+        assert len(colours) > 50, "the screenshot is blank"
+        assert white < 0.97 * rgb.width * rgb.height
+        assert rgb.height > 3 * rgb.width  # the full page was laid out
+    assert page.evaluate("document.documentElement.scrollWidth") <= 412 + 1  # no sideways scroll on a phone
+
+
+def test_the_page_prints(tmp_path: Path, chromium_page: Any) -> None:
+    out = tmp_path / "report"
+    write_report(items_doc(), out)
+    page = chromium_page.new_page()
+    page.goto((out / "index.html").as_uri(), wait_until="load")
+    page.emulate_media(media="print")
+    assert page.locator("nav").evaluate("n => getComputedStyle(n).display") == "none"
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+
