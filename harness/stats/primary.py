@@ -222,21 +222,30 @@ def _from_fit(fit: GainFit, x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: 
                      "the item-gain model did not converge: Mantel-Haenszel gain stands in (not used for a verdict)")
 
 
-def primary_asymmetry(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: np.ndarray, suite: np.ndarray,
-                      suites: Sequence[str], targeted: np.ndarray, *, clusters: np.ndarray | None = None,
-                      cluster_suites: np.ndarray | None = None, level: float = 0.95,
-                      sigma_grid: Sequence[float] = SIGMA_GRID, sigma_max: float = SIGMA_MAX,
-                      estimated: bool | None = None) -> Primary:
-    """The primary asymmetry over the given suites (items with suite codes 0..S-1), with its verdict.
+@dataclass(frozen=True)
+class SuiteTable:
+    """Every suite's μ̂ (per σ of the grid, or with σ̂) and its gain/loss counts: what the asymmetry and its
+    checks need, independent of which suites are targeted (a placebo relabels without refitting)."""
 
-    `clusters`: per-item labels, used for the suites flagged in `cluster_suites` (those with at least
-    MIN_CLUSTERS clusters; see harness.stats.guards.cluster_policy). `estimated`: σ estimated per suite
-    (default: when every item has at least 2 samples in both releases).
-    """
+    estimated: bool
+    suites: list[str]
+    sigmas: list[float | None]
+    gains: list[list[SuiteGain]]  # per row (σ), per suite
+    n_gains: np.ndarray
+    n_losses: np.ndarray
+
+
+def suite_table(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: np.ndarray, suite: np.ndarray,
+                suites: Sequence[str], *, clusters: np.ndarray | None = None,
+                cluster_suites: np.ndarray | None = None, sigma_grid: Sequence[float] = SIGMA_GRID,
+                sigma_max: float = SIGMA_MAX, estimated: bool | None = None) -> SuiteTable:
+    """Fit every suite (items with suite codes 0..S-1). `clusters`: per-item labels, used for the suites
+    flagged in `cluster_suites` (those with at least MIN_CLUSTERS clusters; harness.stats.guards.
+    cluster_policy). `estimated`: σ estimated per suite (default: every item has at least 2 samples in
+    both releases)."""
     x1, x0 = np.asarray(x1, float), np.asarray(x0, float)
     k1, k0 = np.asarray(k1, float), np.asarray(k0, float)
     suite = np.asarray(suite, np.intp)
-    t = np.asarray(targeted, bool)
     n_s = len(suites)
     if estimated is None:
         estimated = bool(np.all(k1 >= 2) and np.all(k0 >= 2))
@@ -253,24 +262,31 @@ def primary_asymmetry(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: np.nda
         gains[j], losses[j] = int(np.sum(d > 0)), int(np.sum(d < 0))
     per_suite = suite_gains(data, estimated=estimated, clusters=cls, sigma_grid=grid)
     table = [[per_suite[j][i] for j in range(n_s)] for i in range(n_rows)]
-    mu = np.array([[g.mu for g in row] for row in table])
-    se = np.array([[g.se for g in row] for row in table])
-    sig = [None if estimated else grid[i] for i in range(n_rows)]
+    return SuiteTable(estimated, list(suites), [None] if estimated else grid, table, gains, losses)
+
+
+def decide_primary(table: SuiteTable, targeted: np.ndarray, level: float = 0.95) -> Primary:
+    """The asymmetry, leave-one-suite-out, the sparse-suite check and the verdict for one labelling."""
+    t = np.asarray(targeted, bool)
+    suites = table.suites
+    n_s = len(suites)
+    mu = np.array([[g.mu for g in row] for row in table.gains])
+    se = np.array([[g.se for g in row] for row in table.gains])
+    n_rows = len(table.sigmas)
 
     def rows_for(keep: np.ndarray) -> list[Row]:
-        return [combine(mu[i, keep], se[i, keep], t[keep], level, sig[i]) for i in range(n_rows)]
+        return [combine(mu[i, keep], se[i, keep], t[keep], level, table.sigmas[i]) for i in range(n_rows)]
 
     everything = np.ones(n_s, bool)
     rows = rows_for(everything)
     loo: dict[str, list[Row]] = {}
     for j in range(n_s):
-        same = t == t[j]
-        if same.sum() < 2:
+        if (t == t[j]).sum() < 2:
             continue  # dropping it would empty its group
         keep = everything.copy()
         keep[j] = False
         loo[suites[j]] = rows_for(keep)
-    sparse_mask = np.minimum(gains, losses) < EXACT_BELOW
+    sparse_mask = np.minimum(table.n_gains, table.n_losses) < EXACT_BELOW
     sparse = [suites[j] for j in np.flatnonzero(sparse_mask)]
     without = None
     if sparse and (t & ~sparse_mask).any() and (~t & ~sparse_mask).any():
@@ -279,4 +295,16 @@ def primary_asymmetry(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: np.nda
     decision = decide([r.direction for r in rows], {s: [r.direction for r in rs] for s, rs in loo.items()},
                       None if without is None else [r.direction for r in without], testable=testable, sparse=sparse,
                       not_testable_reason="the primary needs at least one targeted and one untargeted suite")
-    return Primary(estimated, list(suites), t, rows, table, loo, without, sparse, decision, level, gains, losses)
+    return Primary(table.estimated, list(suites), t, rows, table.gains, loo, without, sparse, decision, level,
+                   table.n_gains, table.n_losses)
+
+
+def primary_asymmetry(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: np.ndarray, suite: np.ndarray,
+                      suites: Sequence[str], targeted: np.ndarray, *, clusters: np.ndarray | None = None,
+                      cluster_suites: np.ndarray | None = None, level: float = 0.95,
+                      sigma_grid: Sequence[float] = SIGMA_GRID, sigma_max: float = SIGMA_MAX,
+                      estimated: bool | None = None) -> Primary:
+    """The primary asymmetry over the given suites with its verdict: `suite_table` then `decide_primary`."""
+    table = suite_table(x1, x0, k1, k0, suite, suites, clusters=clusters, cluster_suites=cluster_suites,
+                        sigma_grid=sigma_grid, sigma_max=sigma_max, estimated=estimated)
+    return decide_primary(table, targeted, level)
