@@ -292,9 +292,11 @@ def _maximise(lik: _Batch, p: np.ndarray, max_iter: int = 150) -> tuple[np.ndarr
     return p, done
 
 
-def _sandwich(lik: _Batch, p: np.ndarray, clusters: list[np.ndarray | None]) -> tuple[np.ndarray, list[int]]:
+def _sandwich(lik: _Batch, p: np.ndarray, clusters: list[np.ndarray | None],
+              fix: np.ndarray | None = None) -> tuple[np.ndarray, list[int]]:
     """Per problem H⁻¹ B H⁻¹: B from per-unit score sums (items as units, or clusters with the C/(C-1)
-    factor), H by forward differences of the analytic score (batched: F evaluations for all problems)."""
+    factor), H by forward differences of the analytic score (batched: F evaluations for all problems).
+    `fix` (B, F): parameters treated as known for that problem (their rows and columns drop out)."""
     f0, g0, _, grad = lik.objective(p)
     n_b, dim = p.shape
     meat = np.zeros((n_b, dim, dim))
@@ -319,6 +321,11 @@ def _sandwich(lik: _Batch, p: np.ndarray, clusters: list[np.ndarray | None]) -> 
         up[:, i] += h
         hess[:, :, i] = -(lik.objective(up)[1] - g0) / h[:, None]
     hess = (hess + np.transpose(hess, (0, 2, 1))) / 2
+    if fix is not None:
+        keep = ~fix
+        both = keep[:, :, None] & keep[:, None, :]
+        hess = np.where(both, hess, 0.0) + np.eye(dim) * fix[:, :, None]
+        meat = np.where(both, meat, 0.0)
     bread = np.linalg.pinv(hess)
     return bread @ meat @ bread, units
 
@@ -373,7 +380,12 @@ def fit_gains(data: list[tuple[np.ndarray, np.ndarray, np.ndarray | float, np.nd
         if estimate:
             p[:, -1] = np.abs(p[:, -1])
         full = lik.full(p)
-        cov, units = _sandwich(lik, p, [clusters[j] for j in todo])
+        # σ̂ = 0 is on the boundary, where the Hessian is singular in σ: there σ is treated as known (μ
+        # decouples from σ at 0, the likelihood being even in σ), which is the σ = 0 model's sandwich
+        fix = np.zeros(p.shape, bool)
+        if estimate:
+            fix[:, -1] = np.abs(p[:, -1]) < 1e-3
+        cov, units = _sandwich(lik, p, [clusters[j] for j in todo], fix)
         mu_index = int(np.sum(free[:_MU]))
         for i, j in enumerate(todo):
             sig = float(full[i, 6])
@@ -384,15 +396,6 @@ def fit_gains(data: list[tuple[np.ndarray, np.ndarray, np.ndarray | float, np.nd
             if at_bound:
                 notes.append(f"σ̂ reached its bound of {_SIGMA_BOUND:g} logits")
             if estimate and sig < 1e-3:
-                # σ̂ = 0 is on the boundary, where the Hessian is singular in σ: the SE comes from the model
-                # with σ fixed at 0 (μ decouples from σ there: the likelihood is even in σ)
-                free0 = free.copy()
-                free0[6] = False
-                fixed0 = full[i:i + 1].copy()
-                fixed0[:, 6] = 0.0
-                lik0 = _Batch([pats[j]], free0, fixed0, k_max, one_z=True)
-                cov0, (n_units,) = _sandwich(lik0, fixed0[:, free0], [clusters[j]])
-                var_mu = float(cov0[0, int(np.sum(free0[:_MU])), int(np.sum(free0[:_MU]))])
                 notes.append("σ̂ = 0 (no detectable spread of item gains)")
             se = math.sqrt(var_mu) if var_mu > 0 and math.isfinite(var_mu) else math.nan
             out[j] = GainFit(float(full[i, _MU]), se, sig, estimate, pats[j].n_items, n_units,
