@@ -308,3 +308,50 @@ def primary_asymmetry(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: np.nda
     table = suite_table(x1, x0, k1, k0, suite, suites, clusters=clusters, cluster_suites=cluster_suites,
                         sigma_grid=sigma_grid, sigma_max=sigma_max, estimated=estimated)
     return decide_primary(table, targeted, level)
+
+
+#: Score mode: the assumed spread (SD, logits) of item difficulty within a benchmark, which published
+#: accuracies cannot reveal; it scales every suite's gain alike and so barely moves the verdict.
+SCORE_SPREAD = 1.5
+_GH_Z, _GH_W = np.polynomial.hermite_e.hermegauss(60)
+_GH_W = _GH_W / _GH_W.sum()
+
+
+def _mean_logit(p: float, sd: float) -> float:
+    """The mean m of a normal logit N(m, sd²) whose expected success probability is p."""
+    from scipy import optimize, special
+
+    return float(optimize.brentq(lambda m: float(_GH_W @ special.expit(m + sd * _GH_Z)) - p, -40, 40, xtol=1e-12))
+
+
+def score_table(p0: np.ndarray, n0: np.ndarray, p1: np.ndarray, n1: np.ndarray, suites: Sequence[str], *,
+                sigma_grid: Sequence[float] = SIGMA_GRID, sigma_max: float = SIGMA_MAX,
+                spread: float = SCORE_SPREAD) -> SuiteTable:
+    """The primary from published accuracies (score mode): per suite, the mean item gain μ that turns the
+    old accuracy p0 into the new p1 when item difficulty is N(m, spread²) and item gains N(μ, σ²), at each
+    σ of the grid (E σ(m + s·z) = p0, E σ(m + μ + √(s² + σ²)·z) = p1), with a delta-method SE from the
+    binomial variances p(1 - p)/n. At 0% or 100% the counts get +0.5 (flagged, never used for a verdict)."""
+    grid = [float(s) for s in sigma_grid if s <= sigma_max + 1e-12]
+    rows: list[list[SuiteGain]] = [[] for _ in grid]
+    for j in range(len(suites)):
+        a0, b0, a1, b1 = float(p0[j]) * n0[j], float(n0[j]), float(p1[j]) * n1[j], float(n1[j])
+        edge = min(a0, b0 - a0, a1, b1 - a1) < 0.5
+        if edge:
+            a0, b0, a1, b1 = a0 + 0.5, b0 + 1, a1 + 0.5, b1 + 1
+        q0, q1 = a0 / b0, a1 / b1
+        v0, v1 = q0 * (1 - q0) / b0, q1 * (1 - q1) / b1
+        for i, sig in enumerate(grid):
+            def mu_of(x0: float, x1: float, sig: float = sig) -> float:
+                return _mean_logit(x1, math.hypot(spread, sig)) - _mean_logit(x0, spread)
+
+            mu = mu_of(q0, q1)
+            h0, h1 = 1e-6 * max(q0 * (1 - q0), 1e-4), 1e-6 * max(q1 * (1 - q1), 1e-4)
+            d0 = (mu_of(q0 + h0, q1) - mu_of(q0 - h0, q1)) / (2 * h0)
+            d1 = (mu_of(q0, q1 + h1) - mu_of(q0, q1 - h1)) / (2 * h1)
+            se = math.sqrt(d0 * d0 * v0 + d1 * d1 * v1)
+            note = "0% or 100%: +0.5 correction (not used for a verdict)" if edge else ""
+            rows[i].append(SuiteGain(mu, se, sig, False, True, edge, note))
+    n = len(suites)
+    # published scores carry no gains or losses; a suite at 0% or 100% counts as sparse
+    sparse = np.array([rows[0][j].haldane for j in range(n)])
+    return SuiteTable(False, list(suites), grid, rows, np.where(sparse, 0, EXACT_BELOW), np.full(n, EXACT_BELOW))
