@@ -1,7 +1,7 @@
 """`asymmetry compare`: test whether a release's gains concentrated in the targeted suites.
 
-The input options below are `Annotated` aliases and `resolve_compare` turns them into the compare
-document, so `asymmetry report` takes exactly the same inputs (REPORT builds on them):
+The input options below are `Annotated` aliases and harness.compare.resolve_compare turns them into the
+compare document, so `asymmetry report` takes exactly the same inputs (REPORT builds on them):
 
     @app.command(context_settings=CONTEXT_SETTINGS)
     def report(ctx: typer.Context, before: Before, after: After, results: Results = None, ...):
@@ -10,7 +10,6 @@ document, so `asymmetry report` takes exactly the same inputs (REPORT builds on 
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 ORDER = 30
 
@@ -69,124 +68,6 @@ Errors = Annotated[str, typer.Option(
                      "exclude (all unpaired) or fail (all failures).", rich_help_panel=_ANALYSIS)]
 
 
-def parse_cutoffs(values: Sequence[str] | None) -> dict[str, str]:
-    """`LABEL=YYYY-MM-DD` entries → {label: iso date}, with a one-line error naming the flag."""
-    from datetime import date
-
-    from harness.errors import UserError
-
-    out = {}
-    for v in values or ():
-        label, sep, when = str(v).partition("=")
-        try:
-            if not sep or not label.strip():
-                raise ValueError
-            out[label.strip()] = date.fromisoformat(when.strip()).isoformat()
-        except ValueError:
-            raise UserError(f"--cutoff {v!r}: expected LABEL=YYYY-MM-DD, e.g. qwen3-8b=2025-03-31") from None
-    return out
-
-
-def _results(results: Sequence[Path] | None, extra_args: Sequence[str]) -> list[Path]:
-    from harness.errors import UserError
-
-    paths = list(results or [])
-    if extra_args:
-        if not paths:
-            raise UserError(f"unexpected argument {extra_args[0]!r}; inputs go after --results, --items or --scores")
-        for arg in extra_args:
-            if arg.startswith("-") or not Path(arg).is_dir():
-                raise UserError(f"unexpected argument {arg!r}; only run directories may follow --results")
-            paths.append(Path(arg))
-    return paths
-
-
-def _manifests(table: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
-    """Each model label → the manifests of the run directories its rows came from."""
-    from harness.run.store import read_manifest
-
-    out: dict[str, list[dict[str, Any]]] = {}
-    if "run" not in table:
-        return out
-    for run, models in table.groupby("run")["model"].unique().items():
-        manifest = read_manifest(Path(run))
-        for label in models:
-            out.setdefault(str(label), []).append(manifest)
-    return out
-
-
-def compare_command(before: str, after: str, results: Sequence[Path], items: Path | None, scores: Path | None,
-                    controls: Sequence[str], plan: Path | None, force: bool, margin_pp: float, n_boot: int,
-                    seed: int, cutoffs: Mapping[str, str], errors: str) -> str:
-    """The `asymmetry compare` command line that reproduces a document."""
-    parts = ["asymmetry", "compare", "--before", before, "--after", after]
-    for r in results:
-        parts += ["--results", str(r)]
-    if items:
-        parts += ["--items", str(items)]
-    if scores:
-        parts += ["--scores", str(scores)]
-    for c in controls:
-        parts += ["--control", c]
-    if plan:
-        parts += ["--plan", str(plan)]
-    if force:
-        parts.append("--force")
-    if margin_pp != 3.0:
-        parts += ["--margin-pp", f"{margin_pp:g}"]
-    if n_boot != 10_000:
-        parts += ["--n-boot", str(n_boot)]
-    if seed:
-        parts += ["--seed", str(seed)]
-    for label, when in cutoffs.items():
-        parts += ["--cutoff", f"{label}={when}"]
-    if errors != "default":
-        parts += ["--errors", errors]
-    return shlex.join(parts)
-
-
-def resolve_compare(before: str, after: str, *, results: Sequence[Path] | None = None, items: Path | None = None,
-                    scores: Path | None = None, controls: Sequence[str] | None = None, plan: Path | None = None,
-                    force: bool = False, margin_pp: float = 3.0, n_boot: int = 10_000, seed: int = 0,
-                    cutoffs: Sequence[str] | None = None, errors: str = "default",
-                    extra_args: Sequence[str] = ()) -> dict[str, Any]:
-    """The compare document for command-line inputs (shared by `compare` and `report`): loads the item
-    table (or published scores), the run manifests and the plan, records input sha256s and the
-    reproducing command, and calls harness.compare."""
-    from harness.compare import compare, compare_scores, load_scores
-    from harness.errors import UserError
-    from harness.items import sha256_file
-    from harness.plan import load_plan
-    from harness.run.store import JOURNAL
-    from harness.table import load_item_table
-
-    run_dirs = _results(results, extra_args)
-    controls = list(controls or [])
-    cut = parse_cutoffs(cutoffs)
-    plan_doc = load_plan(plan) if plan else None
-    command = compare_command(before, after, run_dirs, items, scores, controls, plan, force, margin_pp, n_boot,
-                              seed, cut, errors)
-    if scores is not None:
-        if run_dirs or items is not None:
-            raise UserError("--scores is a mode of its own (published accuracies); do not combine it with "
-                            "--results or --items")
-        published = load_scores(scores)  # a missing or malformed file is a one-line error, before hashing
-        inputs = {"kind": "scores", "paths": [str(scores)], "sha256": {str(scores): sha256_file(scores)}}
-        return compare_scores(published, before, after, controls=controls, margin_pp=margin_pp,
-                              plan=plan_doc, inputs=inputs, command=command, seed=seed)
-    if not run_dirs and items is None:
-        raise UserError("no inputs: pass --results DIR (one or more run directories), --items FILE or --scores FILE")
-    table = load_item_table(results=run_dirs, items=items)
-    sha = {str(d): sha256_file(Path(d) / JOURNAL) for d in run_dirs}
-    if items is not None:
-        sha[str(items)] = sha256_file(items)
-    kind = "results" if run_dirs and items is None else "items" if items is not None and not run_dirs else "mixed"
-    inputs = {"kind": kind, "paths": list(sha), "sha256": sha}
-    return compare(table, before, after, controls=controls, plan=plan_doc, force=force, margin_pp=margin_pp,
-                   n_boot=n_boot, seed=seed, cutoffs=cut or None, error_rule=errors,
-                   manifests=_manifests(table) if run_dirs else None, inputs=inputs, command=command)
-
-
 def register(app: typer.Typer) -> None:
     app.command(
         "compare", context_settings=CONTEXT_SETTINGS,
@@ -229,6 +110,7 @@ def compare_cmd(
     import orjson
     from rich.console import Console
 
+    from harness.compare import resolve_compare
     from harness.errors import UserError
 
     if json_path is not None and str(json_path) != "-" and json_path.exists() and not overwrite:

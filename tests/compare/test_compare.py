@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from harness.compare import compare
-from harness.compare_schema import validate_compare
+from harness.compare.schema import validate_compare
 from harness.errors import UserError
 from harness.plan import load_plan, make_plan, write_plan
 from harness.records import RECORD_FIELDS
@@ -173,7 +173,7 @@ def test_decoding_settings_from_run_manifests_refused_unless_forced(tmp_path):
     new = write_run(tmp_path / "r-new", {"created_at": "2026-01-03T00:00:00Z", "samples": 1,
                                          "decoding": {"temperature": 0.7, "max_tokens": 2048, "seed": 2}},
                     _records(rasch_rows("new", SUITES, 60, 3, 1.0), "r-new"))
-    from harness.cli.compare import resolve_compare
+    from harness.compare import resolve_compare
 
     with pytest.raises(UserError, match=r"decoding settings differ between old and new \(temperature\)"):
         resolve_compare("old", "new", results=[old, new])
@@ -224,7 +224,7 @@ def test_plan_written_after_the_runs_is_flagged(tmp_path):
                     _records(rasch_rows("old", SUITES, 40, 4, 0.0), "r-old"))
     new = write_run(tmp_path / "r-new", {"created_at": "2020-01-02T00:00:00Z", "decoding": {}},
                     _records(rasch_rows("new", SUITES, 40, 4, 1.0), "r-new"))
-    from harness.cli.compare import resolve_compare
+    from harness.compare import resolve_compare
 
     doc = resolve_compare("old", "new", results=[old, new], plan=plan_path)
     assert doc["diagnostics"]["plan"]["predates_runs"] is False

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from harness.cli import main
-from harness.compare_schema import validate_compare
+from harness.compare.schema import validate_compare
 from harness.records import RECORD_FIELDS
 from harness.run.store import write_run
 

@@ -10,7 +10,7 @@ import pytest
 import statsmodels.formula.api as smf
 
 from harness.compare import compare
-from harness.compare_schema import validate_compare
+from harness.compare.schema import validate_compare
 from harness.stats import mcnemar, tango_ci
 from harness.table import validate_items
 

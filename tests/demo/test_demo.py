@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.compare_schema import validate_compare
+from harness.compare.schema import validate_compare
 from harness.report import wording
 
 ROOT = Path(__file__).resolve().parents[2]

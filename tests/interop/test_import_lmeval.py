@@ -318,7 +318,7 @@ def test_cli_imports_and_bad_input_is_one_line_exit_2(runs, tmp_path):
 
 
 def test_compare_reads_imported_runs_unchanged(runs, tmp_path):
-    from harness.compare_schema import validate_compare
+    from harness.compare.schema import validate_compare
 
     before, after = _import(runs, "before", tmp_path), _import(runs, "after", tmp_path)
     out = tmp_path / "compare.json"

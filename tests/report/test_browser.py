@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from harness.cli.compare import resolve_compare
+from harness.compare import resolve_compare
 from harness.report import write_report
 from harness.report.examples import discordant_examples
 from harness.run.store import write_run

@@ -1,0 +1,139 @@
+"""The compare document: the plan's settings and block, the decoding check, and the one builder that both
+modes (items, published scores) use, ending with the citable sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from harness.errors import UserError
+from harness.models.redact import redact_extra
+from harness.plan import DEFAULTS
+from harness.stats.sentence import caveat_for, summary_for
+
+
+def plan_settings(plan: Mapping[str, Any] | None, given: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Settings in force: the plan's, unless an argument differs from both the plan and the default
+    (an explicit override, recorded as a deviation)."""
+    if not plan:
+        return given, []
+    out, deviations = {}, []
+    for key, value in given.items():
+        planned = plan.get(key, DEFAULTS.get(key))
+        if key == "controls":
+            planned_list = list(plan.get("controls") or [])
+            if value and sorted(value) != sorted(planned_list):
+                deviations.append(f"controls differ from the plan (plan: {', '.join(planned_list) or 'none'}; "
+                                  f"used: {', '.join(value)})")
+                out[key] = list(value)
+            else:
+                out[key] = planned_list if not value else list(value)
+            continue
+        if value != DEFAULTS.get(key) and value != planned:
+            deviations.append(f"{key} = {value} differs from the plan's {planned}")
+            out[key] = value
+        else:
+            out[key] = planned
+    return out, deviations
+
+
+def plan_block(plan: Mapping[str, Any] | None, suites_seen: Mapping[str, str], deviations: list[str],
+                run_times: Sequence[str]) -> dict[str, Any]:
+    if not plan:
+        return {"used": False, "note": "no pre-registration plan: the suites and categories may have been chosen "
+                                       "after the results existed (write one with `asymmetry plan` before the runs)"}
+    planned = plan.get("suites", {})
+    for suite, category in sorted(suites_seen.items()):
+        if suite not in planned:
+            deviations.append(f"suite {suite} is in the results but not in the plan: left out of the analysis")
+        elif planned[suite] != category:
+            deviations.append(f"suite {suite} is {category} in the results but {planned[suite]} in the plan "
+                              "(the plan's category is used)")
+    for suite in sorted(set(planned) - set(suites_seen)):
+        deviations.append(f"planned suite {suite} has no paired items in the results")
+    created = plan.get("created_at")
+    predates = None
+    if created and run_times:
+        try:
+            predates = bool(parse_time(created) <= min(parse_time(t) for t in run_times))
+        except ValueError:
+            predates = None
+    if not plan.get("content_ok", True):
+        deviations.append("the plan file was edited after `asymmetry plan` wrote it (content hash mismatch)")
+    return {"used": True, "path": plan.get("path"), "sha256": plan.get("file_sha256"),
+            "content_sha256": plan.get("content_sha256"), "content_ok": plan.get("content_ok", True),
+            "created_at": created, "predates_runs": predates,
+            "earliest_run": min(run_times) if run_times else None, "deviations": deviations}
+
+
+def parse_time(text: str) -> datetime:
+    value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=datetime.now().astimezone().tzinfo)
+
+
+def decoding_check(manifests: Mapping[str, Sequence[Mapping[str, Any]]] | None, before: str, after: str,
+                    force: bool) -> tuple[dict[str, Any], list[str], list[str]]:
+    """Decoding settings (minus the seed) and suite content hashes from the run manifests of each release;
+    differences are refused unless `force`. Returns (decoding block, warnings, run creation times)."""
+    if not manifests:
+        return ({"checked": False, "note": "inputs carry no run manifests: decoding settings not checked"}, [], [])
+    out: dict[str, Any] = {"checked": True}
+    warnings: list[str] = []
+    times: list[str] = []
+    contents: dict[str, dict[str, set[str]]] = {}
+    for label, key in ((before, "before"), (after, "after")):
+        settings = []
+        for m in manifests.get(label, []):
+            dec = dict(m.get("decoding") or {})
+            dec.pop("seed", None)
+            if isinstance(dec.get("extra"), Mapping):  # runs recorded before extras were redacted at the source
+                dec["extra"] = redact_extra(dec["extra"])
+            if m.get("samples") is not None:
+                dec["samples"] = m.get("samples")
+            settings.append(dec)
+            if m.get("created_at"):
+                times.append(str(m["created_at"]))
+            for s in m.get("suites") or []:
+                if isinstance(s, dict) and s.get("content_sha256"):
+                    contents.setdefault(str(s.get("name")), {}).setdefault(key, set()).add(str(s["content_sha256"]))
+        unique = [dict(t) for t in {tuple(sorted((k, repr(v)) for k, v in d.items())) for d in settings}]
+        out[key] = settings[0] if len(settings) == 1 else (settings or None)
+        if len(unique) > 1:
+            refuse(f"release {label} was run with different decoding settings in different runs", force, warnings)
+    b, a = out.get("before"), out.get("after")
+    if isinstance(b, dict) and isinstance(a, dict) and b != a:
+        diff = sorted(k for k in set(b) | set(a) if b.get(k) != a.get(k))
+        refuse(f"decoding settings differ between {before} and {after} ({', '.join(diff)}); re-run with the same "
+                "settings", force, warnings)
+    for suite, by in sorted(contents.items()):
+        if by.get("before") and by.get("after") and by["before"] != by["after"]:
+            refuse(f"suite {suite}: the item sets differ between the two releases' runs (content hashes differ); "
+                    "re-run both on the same suite version", force, warnings)
+    return out, warnings, times
+
+
+def refuse(message: str, force: bool, warnings: list[str]) -> None:
+    if not force:
+        raise UserError(f"{message}, or pass --force to compare anyway")
+    warnings.append(f"{message} (compared anyway: --force)")
+
+
+def check_labels(models: Sequence[str], *labels: str) -> None:
+    known = sorted(set(models))
+    for label in labels:
+        if label not in known:
+            raise UserError(f"model {label!r} is not in the inputs; they hold {', '.join(known) or 'no models'}")
+
+
+def finish(doc: dict[str, Any], inputs: Mapping[str, Any] | None, command: str | None) -> dict[str, Any]:
+    """Provenance, then the citable sentence and its caveat, written last from the finished numbers."""
+    if inputs is not None:
+        doc["inputs"] = dict(inputs)
+    if command is not None:
+        doc["command"] = command
+    doc["summary"] = summary_for(doc)
+    doc["caveat"] = caveat_for(doc)
+    return doc
+
