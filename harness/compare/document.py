@@ -8,10 +8,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from harness import __version__
+from harness.compare.schema import SCHEMA
+from harness.compare.types import CompareDoc
+from harness.compare.wording import caveat_for, summary_for
 from harness.errors import UserError
 from harness.models.redact import redact_extra
 from harness.plan import DEFAULTS
-from harness.stats.sentence import caveat_for, summary_for
 
 
 def plan_settings(plan: Mapping[str, Any] | None, given: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -125,6 +128,27 @@ def check_labels(models: Sequence[str], *labels: str) -> None:
     for label in labels:
         if label not in known:
             raise UserError(f"model {label!r} is not in the inputs; they hold {', '.join(known) or 'no models'}")
+
+
+def build(*, mode: str, before: str, after: str, alpha: float, evidence: str, suites: list[dict[str, Any]],
+          asymmetry: dict[str, Any], groups: dict[str, Any], generalisation: dict[str, Any],
+          flatness: dict[str, Any], conjunction: dict[str, Any], gatekeeping: list[dict[str, Any]],
+          triple: dict[str, Any] | None, contamination: dict[str, Any] | None, diagnostics: dict[str, Any],
+          verdict: str, power: dict[str, Any] | None = None, inputs: Mapping[str, Any] | None = None,
+          command: str | None = None) -> CompareDoc:
+    """The compare document (DESIGN.md keys; harness.compare.schema), the same for both modes: every
+    top-level key in one place, then provenance and the citable sentence, written last from the numbers."""
+    doc: dict[str, Any] = {
+        "schema": SCHEMA, "harness_version": __version__, "alpha": alpha,
+        "created_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "before": before, "after": after, "mode": mode, "scale": "logit", "evidence": evidence,
+        "suites": suites, "asymmetry": asymmetry, "groups": groups, "generalisation": generalisation,
+        "flatness": flatness, "conjunction": conjunction, "gatekeeping": gatekeeping, "triple_difference": triple,
+        "contamination": contamination, "diagnostics": diagnostics, "verdict": verdict,
+    }
+    if power is not None:
+        doc["power"] = power
+    return finish(doc, inputs, command)  # type: ignore[return-value]
 
 
 def finish(doc: dict[str, Any], inputs: Mapping[str, Any] | None, command: str | None) -> dict[str, Any]:

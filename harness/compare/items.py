@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from harness import __version__
-from harness.compare import document, layers
+from harness.compare import document, guards, layers
 from harness.compare.pairing import aggregate_items, apply_error_rule, error_rates, pair_items
-from harness.compare.schema import SCHEMA
 from harness.compare.suites import interval, num, suite_stats, values_of
 from harness.errors import UserError
 from harness.plan import ERROR_RULE_TEXT, load_plan, parse_control
 from harness.stats import (
+    Estimate,
     asymmetry,
     cluster_bootstrap,
     gain_loss_table_test,
@@ -82,18 +80,19 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
         have = "targeted" if pair.targeted.all() else "untargeted"
         raise UserError(f"only {have} suites are paired ({', '.join(pair.suites)}); the comparison needs at least "
                         "one targeted (coding, agentic) and one untargeted (math, factual) suite")
+    notes = guards.Notes()
+    guards.shared_items(agg, [before, after], pair.suites)
     k_before = np.median(pair.k0)
     k_after = np.median(pair.k1)
-    if k_before != k_after:
-        warnings.append(f"different numbers of samples per item ({before}: {k_before:g}, {after}: {k_after:g}); "
-                        "releases should be sampled alike")
+    guards.unequal_samples(pair, before, after, force, notes, warnings)
 
     contamination, fresh_mask, cont_warnings = layers.contamination(pair, cutoffs, level)
     warnings += cont_warnings
     if fresh_mask is not None:
         pair = pair.subset(fresh_mask)
 
-    ss = suite_stats(pair, level)
+    cluster_use = guards.cluster_suites(pair, np.ones(len(pair.suites), bool), notes, warnings)
+    ss = suite_stats(pair, level, cluster_use)
     for row in ss.rows:
         mism = next((h for h in pairing.hash_mismatch if h["suite"] == row["suite"]), None)
         if mism:
@@ -103,20 +102,23 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
         row["error_rate_after"] = rate["after"]["rate"] if rate and rate["after"] else None
         reason = next((f for f in row["flags"] if f.startswith("excluded")), None)
         if reason:
-            warnings.append(f"suite {row['suite']}: {reason} — reported but left out of the layers (§1.3)")
+            name = "small_suite" if "minimum suite size" in reason else "ceiling_floor"
+            notes.add(name, f"suite {row['suite']}: {reason}; reported but left out of the layers", warnings)
     inc = ss.included
     t_inc = pair.targeted[inc]
     if not t_inc.any() or t_inc.all():
-        raise UserError("after leaving out ceiling/floor suites with too few discordant items, one category has no "
-                        "suite; see the suite flags (add items or samples to those suites)")
+        raise UserError("after leaving out suites below the minimum size or at a ceiling/floor with too few "
+                        "discordant items, one category has no suite; see the suite flags (add items or samples)")
 
     # layer 1
     y_l, v_l = values_of(ss.latent, inc)
     y_p, v_p = values_of(ss.pp, inc)
     y_n, v_n = values_of(ss.normalized, inc)
-    a_l = asymmetry(y_l, v_l, t_inc, level=level, method="latent asymmetry A^L (Mantel-Haenszel "
+    a_l = asymmetry(y_l, v_l, t_inc, level=level, method="latent asymmetry A^L on these items (Mantel-Haenszel "
                     + ("difference-in-differences, cluster-robust suite variances)" if pair.cluster is not None
-                       else "difference-in-differences, RBG variance)"))
+                       else "difference-in-differences, item-level variance)"),
+                    note="pulled by the suites' starting levels when items differ in how much they gain; the "
+                         "verdict uses asymmetry.primary")
     a_p = asymmetry(y_p * 100, v_p * 1e4, t_inc, level=level, method="pp asymmetry A^P (Miller paired differences)",
                     note="ceiling-sensitive: biased toward an asymmetry when targeted suites start lower")
     a_n = asymmetry(y_n, v_n, t_inc, level=level, method="normalised-gain asymmetry A^N (Hake)",
@@ -124,7 +126,8 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     asym: dict[str, Any] = {}
     boot = None
     n_boot_used = int(settings["n_boot"])
-    if pair.cluster is not None and n_boot_used > 0:
+    clusters_ok = cluster_use is not None and bool(cluster_use[inc].all())
+    if pair.cluster is not None and n_boot_used > 0 and clusters_ok:
         sub = pair.subset(inc[pair.code])
         boot = cluster_bootstrap(sub.x1, sub.x0, sub.k1, sub.k0, sub.code, sub.cluster, sub.targeted,
                                  n_boot=n_boot_used, seed=int(settings["seed"]), level=level)
@@ -180,6 +183,22 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
 
     generalisation = layers.generalisation(y_l, v_l, t_inc, level, int(settings["seed"]))
 
+    # the primary asymmetry (mean item gain, §1.4b) and its verdict
+    prim, asym["primary"] = layers.primary(pair, inc, level, p_ref, cluster_use, notes, warnings)
+    before_pct = np.array([r["before"] for r, i in zip(ss.rows, inc, strict=True) if i])
+    asym["primary"]["baseline_adjusted"] = layers.baseline_row(y_l, v_l, t_inc, before_pct, level)
+    included_rows = [r for r, i in zip(ss.rows, inc, strict=True) if i]
+    row_at = prim.rows.index(prim.summary_row)
+    for r, g in zip(included_rows, prim.gains[row_at], strict=True):
+        d = g.to_dict(level)
+        r["primary_gain"], r["primary_gain_ci"], r["primary_sigma"] = d["estimate"], d["ci"], d["sigma"]
+    for r in ss.rows:
+        r.setdefault("primary_gain", None)
+        r.setdefault("primary_gain_ci", [None, None])
+        r.setdefault("primary_sigma", None)
+    head = prim.summary_row
+    primary_est = Estimate(head.estimate, head.se, prim.ci(), head.p_value, "primary asymmetry")
+
     # layer 3: every control on the suspect's analysed suites and items (after the ceiling rule and any
     # fresh-item restriction), so suspect and controls estimate the same quantity
     triple = None
@@ -190,10 +209,10 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
                                         fresh=fresh_mask is not None)
         warnings += ctrl_warnings
 
-    flatness = layers.flatness(pair, ss, margin_pp, alpha)
+    flatness = layers.flatness(pair, ss, margin_pp, alpha, cluster_use)
     flatness["latent"] = layers.latent_flatness(groups["untargeted"], float(settings["margin_logit"]), alpha)
     st, su = int(t_inc.sum()), int((~t_inc).sum())
-    conjunction, gates = layers.decisions(a_l, flatness, generalisation, triple, st, su, alpha)
+    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, prim.verdict)
 
     power = layers.power_block(ss.n_items[inc], int(min(np.median(pair.k0), np.median(pair.k1))), st, su, ss.discordance,
                    (t_mean + u_mean) / 2,
@@ -208,16 +227,13 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     for d in plan_block.get("deviations", []):
         warnings.append(f"deviation from the plan: {d}")
 
-    doc: dict[str, Any] = {
-        "schema": SCHEMA, "harness_version": __version__, "alpha": alpha,
-        "created_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "before": before, "after": after, "mode": "items", "scale": "logit",
-        "evidence": "item-level, paired",
-        "suites": ss.rows, "asymmetry": asym, "groups": groups, "generalisation": generalisation,
-        "flatness": flatness, "conjunction": conjunction, "gatekeeping": gates, "triple_difference": triple,
-        "contamination": contamination,
-        "diagnostics": {
-            "warnings": warnings, "unpaired": pairing.unpaired, "hash_mismatch": pairing.hash_mismatch,
+    return document.build(
+        mode="items", before=before, after=after, alpha=alpha, evidence="item-level, paired", suites=ss.rows,
+        asymmetry=asym, groups=groups, generalisation=generalisation, flatness=flatness, conjunction=conjunction,
+        gatekeeping=gates, triple=triple, contamination=contamination, power=power, verdict=prim.verdict,
+        inputs=inputs, command=command, diagnostics={
+            "warnings": warnings, "guards": notes.guards, "unpaired": pairing.unpaired,
+            "hash_mismatch": pairing.hash_mismatch,
             "error_rates": rates, "decoding": decoding, "suite_versions": pairing.suite_versions,
             "plan": plan_block, "error_rule": {"rule": settings["error_rule"],
                                                "text": ERROR_RULE_TEXT[settings["error_rule"]]},
@@ -226,9 +242,6 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
             "bootstrap": None if boot is None else {"n_boot": boot.n_boot, "seed": boot.seed,
                                                     "interval": "BCa (within-suite cluster resampling)"},
             "discordance": num(ss.discordance),
-        },
-    }
-    if power is not None:
-        doc["power"] = power
-    return document.finish(doc, inputs, command)
+            "integrity": list((inputs or {}).get("integrity") or []),
+        })
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from harness.compare.guards import Notes
 from harness.compare.pairing import Pair, pair_items
 from harness.compare.suites import SuiteStats, interval, latent_asymmetry, num, suite_stats
 from harness.errors import UserError
@@ -24,11 +25,14 @@ from harness.stats import (
     holm,
     meta_regression,
     paired_mean,
+    pp_equivalent,
     suite_permutation_test,
     tango_tost,
     tost,
     triple_difference,
 )
+from harness.stats.meta import baseline_adjusted
+from harness.stats.primary import Primary, primary_asymmetry
 from harness.stats.triple import MIN_CONTROLS_T
 
 #: A contamination split makes the fresh items primary when every suite has this many (§1.5.8).
@@ -74,47 +78,60 @@ def generalisation(y: np.ndarray, v: np.ndarray, t: np.ndarray, level: float, se
     return block
 
 
-def flatness(pair: Pair, ss: SuiteStats, margin_pp: float, alpha: float) -> dict[str, Any]:
+def flatness(pair: Pair, ss: SuiteStats, margin_pp: float, alpha: float,
+             cluster_use: np.ndarray | None = None) -> dict[str, Any]:
+    """Equivalence (TOST) of the untargeted gain within ±margin_pp, with equal suite weights like the
+    asymmetry (§1.4b item 3): pooling items let a 50,000-item flat suite hide a 300-item suite gaining
+    +20.7 pp. The mean of the untargeted suites' paired pp gains, SE √(Σ se²)/S (suites independent, items
+    the unit); with one untargeted suite of one 0/1 sample per item, Tango's exact-score TOST."""
     u = ~pair.targeted & ss.included
-    mask = u[pair.code]
     margin = margin_pp / 100
-    if not mask.any():
+    if not u.any():
         return {"margin_pp": margin_pp, "ci90": [None, None], "equivalent": False,
                 "note": "no untargeted suite in the layers"}
-    def counts(m: np.ndarray) -> bool:  # binomial 0/1 outcomes, one sample, no clusters: Tango's TOST applies
-        return bool(pair.cluster is None and np.all(pair.k1[m] == 1) and np.all(pair.k0[m] == 1)
+
+    def clusters_of(j: int, m: np.ndarray) -> np.ndarray | None:
+        if pair.cluster is None or (cluster_use is not None and not cluster_use[j]):
+            return None
+        return pair.cluster[m]
+
+    def counts(j: int, m: np.ndarray) -> bool:  # one 0/1 sample per item, no clusters: Tango's TOST applies
+        return bool(clusters_of(j, m) is None and np.all(pair.k1[m] == 1) and np.all(pair.k0[m] == 1)
                     and pair.is_binary(m))
 
-    d = pair.x1[mask] / pair.k1[mask] - pair.x0[mask] / pair.k0[mask]
-    if counts(mask):
-        g, lo = int(np.sum(d > 0)), int(np.sum(d < 0))
-        res = tango_tost(g, lo, d.size, margin, alpha=alpha)
-        pooled = (g - lo) / d.size
-    else:
-        cl = None if pair.cluster is None else pair.cluster[mask]
-        pm = paired_mean(d, cl)
-        res = tost(pm.estimate, pm.se, margin, alpha=alpha)
-        res.extra["method_note"] = pm.method
-        pooled = pm.estimate
-    per_suite = []
+    per_suite, means, ses, n_items = [], [], [], 0
     for j in np.flatnonzero(u):
         m = pair.code == j
         dj = pair.x1[m] / pair.k1[m] - pair.x0[m] / pair.k0[m]
-        if counts(m):
+        pm = paired_mean(dj, clusters_of(j, m))
+        means.append(pm.estimate)
+        ses.append(pm.se)
+        n_items += dj.size
+        if counts(j, m):
             r = tango_tost(int(np.sum(dj > 0)), int(np.sum(dj < 0)), dj.size, margin, alpha=alpha)
         else:
-            pm = paired_mean(dj, None if pair.cluster is None else pair.cluster[m])
             r = tost(pm.estimate, pm.se, margin, alpha=alpha)
-        per_suite.append({"suite": pair.suites[j], "ci90": interval(r.extra["ci"], 100), "p_value": num(r.p_value)})
+        per_suite.append({"suite": pair.suites[j], "gain_pp": 100 * pm.estimate, "ci90": interval(r.extra["ci"], 100),
+                          "p_value": num(r.p_value)})
     adj = holm(np.array([r["p_value"] if r["p_value"] is not None else np.nan for r in per_suite]))
     for r, p in zip(per_suite, adj, strict=True):
         r["p_holm"] = num(p)
         r["equivalent"] = bool(r["p_holm"] is not None and r["p_holm"] < alpha)
+    first = int(np.flatnonzero(u)[0])
+    if len(per_suite) == 1 and counts(first, pair.code == first):
+        d = pair.x1[pair.code == first] - pair.x0[pair.code == first]
+        res = tango_tost(int(np.sum(d > 0)), int(np.sum(d < 0)), d.size, margin, alpha=alpha)
+        mean = float(np.mean(d))
+    else:
+        mean = float(np.mean(means))
+        se = math.sqrt(float(np.sum(np.square(ses)))) / len(ses)
+        res = tost(mean, se, margin, alpha=alpha)
     level = 1 - 2 * alpha
     return {"margin_pp": margin_pp, "ci90": interval(res.extra["ci"], 100), "equivalent": bool(res.extra["equivalent"]),
-            "pooled_gain_pp": 100 * pooled, "p_value": num(res.p_value), "n_items": int(d.size),
-            "level": level, "method": f"TOST on the pooled untargeted paired gain ({res.method}), "
-                                      f"{level:.0%} interval within ±{margin_pp:g} pp",
+            "pooled_gain_pp": 100 * mean, "p_value": num(res.p_value), "n_items": int(n_items), "level": level,
+            "weights": "equal suite weights",
+            "method": f"TOST on the mean of the untargeted suites' paired gains, equal suite weights ({res.method}), "
+                      f"{level:.0%} interval within ±{margin_pp:g} pp",
             "per_suite": per_suite}
 
 
@@ -220,7 +237,7 @@ def power_block(n_items: np.ndarray, samples: int, st: int, su: int, discordance
 
 def decisions(a_l: Estimate, flatness: Mapping[str, Any], generalisation: Mapping[str, Any],
                triple: Mapping[str, Any] | None, st: int, su: int,
-               alpha: float) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+               alpha: float, verdict: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The §1.8 conjunction (intersection-union) and the §1.9 gatekeeping sequence H1 → H2 → H3, shared by
     item and score modes so both decide by the same rules."""
     p_h1 = _one_sided(a_l)
@@ -229,8 +246,11 @@ def decisions(a_l: Estimate, flatness: Mapping[str, Any], generalisation: Mappin
     # exactly when `holds`
     conj_p = (max(min(1.0, 2 * p_h1), flatness["p_value"]) if flatness.get("p_value") is not None
               else math.nan)
-    conjunction = {"targeted_disproportionate": bool(a_l.ci[0] > 0), "untargeted_flat": flatness["equivalent"],
-                   "holds": bool(a_l.ci[0] > 0 and flatness["equivalent"]), "p_value": num(conj_p),
+    # the targeted component is the verdict when there is one (it adds leave-one-out and the σ grid to the
+    # interval), so the conjunction never claims what the sentence does not
+    targeted = bool(a_l.ci[0] > 0) if verdict is None else verdict == "targeted_larger"
+    conjunction = {"targeted_disproportionate": targeted, "untargeted_flat": flatness["equivalent"],
+                   "holds": bool(targeted and flatness["equivalent"]), "p_value": num(conj_p),
                    "method": "intersection-union (Berger 1982): both component nulls rejected, no adjustment; "
                              "p = max(2 × the one-sided A^L p, since that rule is one-sided at alpha/2, and the "
                              "TOST p), so it is below alpha exactly when the conjunction holds"}
@@ -248,7 +268,7 @@ def decisions(a_l: Estimate, flatness: Mapping[str, Any], generalisation: Mappin
     else:
         h2_reason = ""
     gates = gatekeeping([
-        Hypothesis("H1: layer-1 latent asymmetry A^L > 0", p_h1),
+        Hypothesis("H1: layer-1 asymmetry > 0 (the primary: mean item gain)", p_h1),
         Hypothesis("H2: excess over control transitions (triple difference) > 0",
                    triple["t_p_value"] if triple and triple.get("t_p_value") is not None else math.nan,
                    bool(triple and triple.get("t_p_value") is not None and n_controls >= MIN_CONTROLS_T), h2_reason),
@@ -313,3 +333,48 @@ def triple(table: pd.DataFrame, agg: pd.DataFrame, controls: Sequence[tuple[str,
     out["control_scope"] = scope_note
     return out, warnings
 
+
+def primary(pair: Pair, included: np.ndarray, level: float, p_ref: float, cluster_use: np.ndarray | None,
+            notes: Notes, warnings: list[str]) -> tuple[Primary, dict[str, Any]]:
+    """The primary asymmetry over the suites in the layers (harness.stats.primary) and its document block,
+    with the named warnings its checks raise: one_sample (σ not identified: the σ grid), sparse_suite,
+    fragile."""
+    sub = pair.subset(included[pair.code])
+    use = None if cluster_use is None else cluster_use[included]
+    clusters = sub.cluster if use is not None and use.any() else None
+    prim = primary_asymmetry(sub.x1, sub.x0, sub.k1, sub.k0, sub.code, sub.suites, sub.targeted, clusters=clusters,
+                             cluster_suites=use if clusters is not None else None, level=level)
+    block = prim.to_dict()
+    head = prim.summary_row
+    row = prim.rows.index(head)
+    mu = np.array([g.mu for g in prim.gains[row]])
+    t = sub.targeted
+    block["pp_at_50"] = num(100 * float(pp_equivalent(mu[t].mean()) - pp_equivalent(mu[~t].mean())))
+    block["p_ref"] = p_ref
+    if p_ref != 0.5:
+        block["pp_at_ref"] = num(100 * float(pp_equivalent(mu[t].mean(), p_ref) - pp_equivalent(mu[~t].mean(), p_ref)))
+    if not prim.estimated:
+        notes.add("one_sample", "one sample per item: the spread of item gains (σ) cannot be estimated, so the primary "
+                                "asymmetry is computed at every σ from 0 to 2 logits and a verdict needs all of them; "
+                                "plan 3 or more samples per item (asymmetry plan --samples)", warnings)
+    if prim.sparse:
+        notes.add("sparse_suite", f"suite(s) {', '.join(prim.sparse)} have fewer than 5 items gained or lost: a "
+                                  "verdict must also hold without them (exact per-suite intervals in the suite table)",
+                  warnings)
+    if prim.verdict == "fragile":
+        notes.add("fragile", "the primary interval excludes 0 only under some checks: " + "; ".join(prim.decision.reasons),
+                  warnings)
+    return prim, block
+
+
+def baseline_row(y: np.ndarray, v: np.ndarray, t: np.ndarray, before_pct: np.ndarray, level: float) -> dict[str, Any] | None:
+    """The baseline-adjusted meta-regression robustness row, when the groups' starting levels overlap."""
+    b = np.clip(np.asarray(before_pct, float) / 100, 0.005, 0.995)
+    overlap = t.any() and (~t).any() and max(b[t].min(), b[~t].min()) <= min(b[t].max(), b[~t].max())
+    if y.size < 4:
+        return None
+    if not overlap:
+        return {"estimate": None, "se": None, "ci": [None, None], "p_value": None,
+                "method": "baseline-adjusted meta-regression", "note": "not computed: the groups' starting levels do "
+                "not overlap, so category and starting level cannot be told apart"}
+    return baseline_adjusted(y, v, t, np.log(b / (1 - b)), level=level).to_dict()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +12,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from harness import __version__
-from harness.compare import document, layers
-from harness.compare.schema import SCHEMA
+from harness.compare import document, guards, layers
 from harness.compare.suites import EDGE, interval, num
 from harness.errors import UserError
 from harness.plan import load_plan, parse_control
 from harness.records import CATEGORIES
 from harness.stats import (
+    Estimate,
     asymmetry,
     group_mean,
     logit,
@@ -30,6 +28,7 @@ from harness.stats import (
     triple_difference,
     wilson_ci,
 )
+from harness.stats.primary import decide_primary, score_table
 
 
 def _binomial_logit(p: float, n: int) -> tuple[float, float, bool]:
@@ -172,41 +171,61 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
                       "rank_p_value": (1 + sum(v >= a_l.estimate for v in values)) / (len(values) + 1),
                       "note": "the prediction-interval t-test needs at least 2 control transitions"}
 
-    # flatness: pooled untargeted gain (item-weighted), unpaired SE
+    # flatness: the untargeted suites' mean gain with equal suite weights (issue 9), unpaired binomial SEs
     u = ~t
-    n_u = frame["n1"].to_numpy()[u]
-    w = n_u / n_u.sum()
-    pooled = float(np.sum(w * (p1[u] - p0[u])))
-    se_pooled = float(np.sqrt(np.sum(w**2 * (p1[u] * (1 - p1[u]) / frame["n1"].to_numpy()[u]
-                                             + p0[u] * (1 - p0[u]) / frame["n0"].to_numpy()[u]))))
-    res = tost(pooled, se_pooled, margin_pp / 100, alpha=alpha)
+    n0_u, n1_u = frame["n0"].to_numpy()[u], frame["n1"].to_numpy()[u]
+    mean_gain = float(np.mean(p1[u] - p0[u]))
+    se_mean = float(np.sqrt(np.sum(p1[u] * (1 - p1[u]) / n1_u + p0[u] * (1 - p0[u]) / n0_u))) / int(u.sum())
+    res = tost(mean_gain, se_mean, margin_pp / 100, alpha=alpha)
     flatness = {"margin_pp": margin_pp, "ci90": interval(res.extra["ci"], 100), "equivalent": bool(res.extra["equivalent"]),
-                "pooled_gain_pp": 100 * pooled, "p_value": num(res.p_value), "n_items": int(n_u.sum()),
-                "level": 1 - 2 * alpha,
-                "method": f"TOST on the pooled untargeted gain (unpaired binomial SE), within ±{margin_pp:g} pp"}
+                "pooled_gain_pp": 100 * mean_gain, "p_value": num(res.p_value), "n_items": int(n1_u.sum()),
+                "level": 1 - 2 * alpha, "weights": "equal suite weights",
+                "method": f"TOST on the mean of the untargeted suites' gains, equal suite weights (unpaired binomial "
+                          f"SE), within ±{margin_pp:g} pp"}
     flatness["latent"] = layers.latent_flatness(groups["untargeted"], float(settings["margin_logit"]), alpha)
     st, su = int(t.sum()), int(u.sum())
-    conjunction, gates = layers.decisions(a_l, flatness, generalisation, triple, st, su, alpha)
+    # the primary: mean item gain per suite from the published accuracies, over the σ grid (items unseen)
+    table = score_table(p0, frame["n0"].to_numpy(float), p1, frame["n1"].to_numpy(float), list(frame.index))
+    prim = decide_primary(table, t, level)
+    asym["primary"] = prim.to_dict()
+    asym["primary"]["method"] = ("mean item gain per suite implied by the published accuracies when item difficulty "
+                                 "has an assumed spread and item gains spread by σ, equal suite weights, binomial "
+                                 "variances; computed at every σ of the pre-registered grid: the interval is the union "
+                                 "over the grid and the p-value its largest")
+    head = prim.summary_row
+    mu = np.array([g.mu for g in prim.gains[prim.rows.index(head)]])
+    asym["primary"]["pp_at_50"] = num(100 * float(pp_equivalent(mu[t].mean()) - pp_equivalent(mu[~t].mean())))
+    asym["primary"]["p_ref"] = p_ref
+    asym["primary"]["baseline_adjusted"] = layers.baseline_row(lat_a, lat_v, t, 100 * p0, level)
+    for r, g in zip(rows, prim.gains[prim.rows.index(head)], strict=True):
+        d = g.to_dict(level)
+        r["primary_gain"], r["primary_gain_ci"], r["primary_sigma"] = d["estimate"], d["ci"], d["sigma"]
+    notes = guards.Notes()
+    if prim.verdict == "fragile":
+        notes.add("fragile", "the primary interval excludes 0 only under some checks: " + "; ".join(prim.decision.reasons),
+                  warnings)
+    if prim.sparse:
+        notes.add("sparse_suite", f"suite(s) {', '.join(prim.sparse)} are at 0% or 100%: a verdict must also hold "
+                                  "without them", warnings)
+    primary_est = Estimate(head.estimate, head.se, prim.ci(), head.p_value, "primary asymmetry")
+    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, prim.verdict)
     plan_block = document.plan_block(plan, dict(zip(frame.index, frame["category"], strict=True)), deviations, [])
     if not plan:
         warnings.append(plan_block["note"])
     warnings.append("score-level mode: published accuracies only; no pairing, no item-level checks (hashes, errors, "
                     "decoding), so this is weaker evidence than an item-level comparison")
-    doc: dict[str, Any] = {
-        "schema": SCHEMA, "harness_version": __version__, "alpha": alpha,
-        "created_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "before": before, "after": after, "mode": "scores", "scale": "logit",
-        "evidence": "published scores, unpaired (weaker evidence: no pairing, no item-level checks)",
-        "suites": rows, "asymmetry": asym, "groups": groups, "generalisation": generalisation,
-        "flatness": flatness, "conjunction": conjunction, "gatekeeping": gates, "triple_difference": triple,
-        "contamination": None,
-        "diagnostics": {"warnings": warnings, "unpaired": [], "hash_mismatch": [], "error_rates": [],
-                        "decoding": {"checked": False, "note": "published scores carry no decoding settings"},
-                        "suite_versions": {}, "plan": plan_block,
-                        "error_rule": {"rule": "n/a", "text": "published scores: error handling is the publisher's"},
-                        "sources": _sources(scores, [before, after, *[m for c in control_pairs for m in c]])},
-    }
-    return document.finish(doc, inputs, command)
+    return document.build(
+        mode="scores", before=before, after=after, alpha=alpha,
+        evidence="published scores, unpaired (weaker evidence: no pairing, no item-level checks)", suites=rows,
+        asymmetry=asym, groups=groups, generalisation=generalisation, flatness=flatness, conjunction=conjunction,
+        gatekeeping=gates, triple=triple, contamination=None, verdict=prim.verdict, inputs=inputs, command=command,
+        diagnostics={"warnings": warnings, "guards": notes.guards, "unpaired": [], "hash_mismatch": [],
+                     "error_rates": [], "decoding": {"checked": False, "note": "published scores carry no decoding "
+                                                                               "settings"},
+                     "suite_versions": {}, "plan": plan_block,
+                     "error_rule": {"rule": "n/a", "text": "published scores: error handling is the publisher's"},
+                     "sources": _sources(scores, [before, after, *[m for c in control_pairs for m in c]]),
+                     "integrity": []})
 
 
 def _sources(scores: pd.DataFrame, models: Sequence[str]) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from harness.stats import (
 )
 from harness.stats.estimate import finite_or_none
 from harness.stats.latent import EXACT_BELOW, latent_gain
+from harness.stats.primary import MIN_SUITE_ITEMS
 
 #: Suites starting above 1 - EDGE or below EDGE enter layer 1 only with MIN_DISCORDANT discordant items (§1.3).
 EDGE, MIN_DISCORDANT = 0.10, 30
@@ -66,12 +67,19 @@ def _pooled_discordance(per_suite: list[float], targeted: list[bool]) -> float:
     return float(np.mean(per_suite)) if per_suite else math.nan
 
 
-def suite_stats(pair: Pair, level: float = 0.95) -> SuiteStats:
+def suite_stats(pair: Pair, level: float = 0.95, cluster_use: np.ndarray | None = None,
+                min_items: int = MIN_SUITE_ITEMS) -> SuiteStats:
     """Per-suite accuracies, pp gain, gains/losses, latent gain, McNemar mid-p and flags.
 
     Count-based methods (Tango, McNemar, the exact latent interval, pass@k) need binomial counts: a suite
     with partial-credit scores (strictly between 0 and 1) gets the paired pp interval with Miller's SE,
-    the sign test over items and the items-as-draws latent variance instead (harness.stats.latent_gain)."""
+    the sign test over items and the items-as-draws latent variance instead (harness.stats.latent_gain).
+
+    Items are the unit: with several samples per item the latent variance is item-level, and the suite's
+    paired test is over per-item scores. `cluster_use` (per suite): whether its item clusters are used
+    (suites with too few clusters get the item-level variance; harness.compare.guards.cluster_suites).
+    Suites below `min_items` (the pre-registered minimum size) or at a ceiling/floor with too few
+    discordant items are reported but leave the layers."""
     rows, lat, pps, ngs = [], [], [], []
     gains, losses, ns, inc = [], [], [], []
     single = bool(np.all(pair.k1 == 1) and np.all(pair.k0 == 1)) and pair.is_binary()
@@ -80,7 +88,7 @@ def suite_stats(pair: Pair, level: float = 0.95) -> SuiteStats:
     for j, suite in enumerate(pair.suites):
         m = pair.code == j
         x1, x0, k1, k0 = pair.x1[m], pair.x0[m], pair.k1[m], pair.k0[m]
-        cl = None if pair.cluster is None else pair.cluster[m]
+        cl = None if pair.cluster is None or (cluster_use is not None and not cluster_use[j]) else pair.cluster[m]
         y1, y0 = x1 / k1, x0 / k0
         n = int(m.sum())
         g, lo = int(np.sum(y1 > y0)), int(np.sum(y1 < y0))
@@ -109,6 +117,11 @@ def suite_stats(pair: Pair, level: float = 0.95) -> SuiteStats:
         if excluded:
             flags.append(f"excluded: starts {'above 90%' if acc0 > 1 - EDGE else 'below 10%'} with fewer than "
                          f"{MIN_DISCORDANT} discordant items")
+        if n < min_items:
+            flags.append(f"excluded: fewer than {min_items} items (the pre-registered minimum suite size)")
+            excluded = True
+        if pair.cluster is not None and cl is None:
+            flags.append("too few clusters (item-level variance)")
         if s_binary and min(g, lo) < EXACT_BELOW:
             flags.append("few discordant")
         if "exact" in est.method:

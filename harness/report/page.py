@@ -101,11 +101,12 @@ def _ci_cell(value: Any, ci: Any, digits: int = 2, unit: str = "") -> str:
 
 # ---------------------------------------------------------------------------------------------- sections
 
-_VERDICT = {
-    "targeted": "Consistent with gains concentrated in targeted capabilities",
-    "untargeted": "Opposite pattern: untargeted gains were larger",
-    "inconclusive": "No disproportionate targeted gain shown",
-    "unavailable": "Asymmetry not estimable",
+_VERDICT = {  # the compare document's verdict (contract names) → the headline's label
+    "targeted_larger": "Consistent with gains concentrated in targeted capabilities",
+    "untargeted_larger": "Opposite pattern: untargeted gains were larger",
+    "no_difference_shown": "No disproportionate targeted gain shown",
+    "fragile": "Fragile: no disproportionate gain claimed",
+    "not_testable": "Asymmetry not testable",
 }
 
 

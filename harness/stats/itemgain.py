@@ -89,7 +89,7 @@ RESOLUTION = 0.7
 
 def _theta_grid(k: float) -> np.ndarray:
     """Fixed θ nodes: spacing fine enough to resolve a k-sample binomial likelihood (width ≈ 2/√k)."""
-    h = min(0.5, 1.2 / math.sqrt(max(k, 1.0))) / RESOLUTION
+    h = max(min(0.5, 1.2 / math.sqrt(max(k, 1.0))) / RESOLUTION, 0.1)  # floor: k in the hundreds or more
     n = int(math.ceil(2 * _THETA_RANGE / h)) + 1
     return np.linspace(-_THETA_RANGE, _THETA_RANGE, n)
 
@@ -97,7 +97,7 @@ def _theta_grid(k: float) -> np.ndarray:
 def _z_grid(k: float) -> tuple[np.ndarray, np.ndarray]:
     """Standard-normal trapezoid nodes and log-weights for the gain; finer for larger k."""
     # the gain's likelihood at a given θ has width ≥ 2/√k logits, i.e. ≥ 1/√k in z units for σ ≤ 2
-    n = int(np.clip(math.ceil(2 * _Z_RANGE * RESOLUTION / min(0.5, 1.0 / math.sqrt(max(k, 1.0)))) + 1, 25, 241))
+    n = int(np.clip(math.ceil(2 * _Z_RANGE * RESOLUTION / min(0.5, 1.0 / math.sqrt(max(k, 1.0)))) + 1, 25, 121))
     z = np.linspace(-_Z_RANGE, _Z_RANGE, n)
     logw = -0.5 * z * z
     return z, logw - special.logsumexp(logw)
@@ -355,7 +355,8 @@ def fit_gains(data: list[tuple[np.ndarray, np.ndarray, np.ndarray | float, np.nd
     if todo:
         # chunks whose largest array (problems × distinct x1 × θ nodes × z nodes) stays near 3M numbers
         k_all = max(float(max(pats[j].k0.max(), pats[j].k1.max())) for j in todo)
-        cells = (k_all + 1) * _theta_grid(k_all).size * _z_grid(k_all)[0].size
+        distinct = max(min(int(k_all) + 1, pats[j].count.size) for j in todo)
+        cells = distinct * _theta_grid(k_all).size * _z_grid(k_all)[0].size
         size = max(1, int(3e6 // cells))
         if len(todo) > size:
             for i in range(0, len(todo), size):

@@ -335,7 +335,7 @@ def score_table(p0: np.ndarray, n0: np.ndarray, p1: np.ndarray, n1: np.ndarray, 
     rows: list[list[SuiteGain]] = [[] for _ in grid]
     for j in range(len(suites)):
         a0, b0, a1, b1 = float(p0[j]) * n0[j], float(n0[j]), float(p1[j]) * n1[j], float(n1[j])
-        edge = min(a0, b0 - a0, a1, b1 - a1) < 0.5
+        edge = bool(min(a0, b0 - a0, a1, b1 - a1) < 0.5)
         if edge:
             a0, b0, a1, b1 = a0 + 0.5, b0 + 1, a1 + 0.5, b1 + 1
         q0, q1 = a0 / b0, a1 / b1
