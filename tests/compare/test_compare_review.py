@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from harness.compare import compare
-from harness.errors import UserError
 from harness.compare.schema import validate_compare
+from harness.errors import UserError
 from harness.table import validate_items
 
 
