@@ -133,30 +133,24 @@ def compare_cmd(
         console.print(f"wrote {json_path}")
 
 
-def _fmt(x: Any, digits: int = 2) -> str:
-    if x is None:
-        return "–"
-    if isinstance(x, float):
-        return f"{x:.{digits}f}"
-    return str(x)
-
-
 def _ci(ci: Sequence[Any] | None, digits: int = 2) -> str:
-    if not ci:
-        return "–"
-    return f"[{_fmt(ci[0], digits) if ci[0] is not None else '-∞'}, {_fmt(ci[1], digits) if ci[1] is not None else '∞'}]"
+    from harness.compare import fmt
+
+    return fmt.bracket(ci, digits)
 
 
 def _p(p: Any) -> str:
-    if p is None:
-        return "–"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+    from harness.compare import fmt
+
+    return fmt.p_value(p) if fmt.is_num(p) else fmt.NA
 
 
 def print_compare(doc: Mapping[str, Any], console: Any) -> None:
     """The terminal view of a compare document: suites, layers, warnings and the summary."""
     from rich.panel import Panel
     from rich.table import Table
+
+    from harness.compare import fmt
 
     scores_mode = doc["mode"] == "scores"
     head = f"[bold]{doc['before']} → {doc['after']}[/bold] · {doc.get('evidence', doc['mode'])}"
@@ -183,13 +177,13 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
         gl = "–" if s["gains"] is None else f"{s['gains']}/{s['losses']}"
         cat = "T" if s["category"] == "targeted" else "U"
         gain = (f"{s['gain_pp']:+.1f}", _ci(s["gain_pp_ci"], 1))
-        latent = (_fmt(s["latent_gain"]), _ci(s["latent_gain_ci"]))
+        latent = (fmt.num(s["latent_gain"]), _ci(s["latent_gain_ci"]))
         flags = ", ".join(s.get("flags", []))
         if wide:
-            suites.add_row(s["suite"], cat, str(s["n_items"]), f"{_fmt(s['before'], 1)} → {_fmt(s['after'], 1)}",
+            suites.add_row(s["suite"], cat, str(s["n_items"]), f"{fmt.num(s['before'], 1)} → {fmt.num(s['after'], 1)}",
                            " ".join(gain), gl, " ".join(latent), _p(s["mcnemar_midp"]), _p(s["p_holm"]), flags)
         else:
-            suites.add_row(f"{s['suite']}\n{cat} · {s['n_items']}", f"{_fmt(s['before'], 1)}\n→ {_fmt(s['after'], 1)}",
+            suites.add_row(f"{s['suite']}\n{cat} · {s['n_items']}", f"{fmt.num(s['before'], 1)}\n→ {fmt.num(s['after'], 1)}",
                            "\n".join(gain), "\n".join(latent), gl, _p(s["p_holm"]), flags)
     console.print(suites)
 
@@ -197,19 +191,29 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
     for col in ("layer", "estimate", "interval", "p", "method"):
         layers.add_column(col)
     a = doc["asymmetry"]
-    layers.add_row("L1 latent A^L (primary)", f"{_fmt(a['latent']['estimate'])} logits", _ci(a["latent"]["ci"]),
+    prim = a.get("primary") or {}
+    if prim:
+        what = ("σ estimated per suite" if "sigma_grid" not in prim
+                else f"union over σ = 0..{fmt.num(prim.get('sigma_max'), 1)} (one sample per item)")
+        layers.add_row("L1 primary (mean item gain)", f"{fmt.num(prim.get('estimate'))} logits", _ci(prim.get("ci")),
+                       _p(prim.get("p_value")), f"random item-gain model, items as the unit; {what}")
+        if prim.get("pp_at_50") is not None:
+            layers.add_row("  = at a 50% start", fmt.pp(prim["pp_at_50"]), "", "", "pp-equivalent of the primary")
+        adjusted = prim.get("baseline_adjusted") or {}
+        if adjusted.get("estimate") is not None:
+            layers.add_row("  adjusted for baselines", f"{fmt.num(adjusted['estimate'])} logits", _ci(adjusted.get("ci")),
+                           _p(adjusted.get("p_value")), "robustness: meta-regression on starting logit, HKSJ")
+    layers.add_row("L1 latent A^L (these items)", f"{fmt.num(a['latent']['estimate'])} logits", _ci(a["latent"]["ci"]),
                    _p(a["latent"]["p_value"]), a["latent"].get("method", ""))
-    if a["latent"].get("pp_at_50") is not None:
-        layers.add_row("  = at a 50% start", f"{a['latent']['pp_at_50']:+.1f} pp", "", "", "pp-equivalent of A^L")
-    layers.add_row("L1 pp A^P", f"{_fmt(a['pp']['estimate'], 1)} pp", _ci(a["pp"]["ci"], 1), _p(a["pp"]["p_value"]),
+    layers.add_row("L1 pp A^P", f"{fmt.num(a['pp']['estimate'], 1)} pp", _ci(a["pp"]["ci"], 1), _p(a["pp"]["p_value"]),
                    "ceiling-sensitive")
-    layers.add_row("L1 normalised A^N", _fmt(a["normalized"]["estimate"], 3), _ci(a["normalized"]["ci"], 3),
+    layers.add_row("L1 normalised A^N", fmt.num(a["normalized"]["estimate"], 3), _ci(a["normalized"]["ci"], 3),
                    _p(a["normalized"]["p_value"]), "ceiling-sensitive")
     if "latent_exact" in a:
         layers.add_row("L1 exact (pooled)", "", "", _p(a["latent_exact"]["p_value"]), "Fisher exact, gain/loss odds")
     gen = doc["generalisation"]
     if gen.get("hksj"):
-        layers.add_row("L2 HKSJ", f"{_fmt(gen['hksj']['estimate'])} logits", _ci(gen["hksj"]["ci"]),
+        layers.add_row("L2 HKSJ", f"{fmt.num(gen['hksj']['estimate'])} logits", _ci(gen["hksj"]["ci"]),
                        _p(gen["hksj"]["p_value"]), "random-effects meta-regression, t(S-2)")
         layers.add_row("L2 modified HKSJ", "", _ci(gen["hksj_modified"]["ci"]), _p(gen["hksj_modified"]["p_value"]),
                        "q ← max(q, 1)")
@@ -219,13 +223,13 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
         layers.add_row("L2", "not testable", "", "", f"{gen['n_targeted']} + {gen['n_untargeted']} suites")
     td = doc.get("triple_difference")
     if td and td.get("excess") is not None:
-        layers.add_row("L3 excess vs controls", f"{_fmt(td['excess'])} logits", _ci(td["ci"]), _p(td["t_p_value"]),
+        layers.add_row("L3 excess vs controls", f"{fmt.num(td['excess'])} logits", _ci(td["ci"]), _p(td["t_p_value"]),
                        f"prediction-interval t, {len(td['controls'])} controls; rank p = {td['rank_p_value']:.2f}")
     elif td:
         layers.add_row("L3", "1 control", "", "", f"rank p = {td['rank_p_value']:.2f}")
     f = doc["flatness"]
     flat_level = f.get("level") or 1 - 2 * (1 - lvl)
-    layers.add_row("Flatness (untargeted)", f"{_fmt(f.get('pooled_gain_pp'), 1)} pp",
+    layers.add_row("Flatness (untargeted)", f"{fmt.num(f.get('pooled_gain_pp'), 1)} pp",
                    f"{100 * flat_level:.1f}".rstrip("0").rstrip(".") + f"% {_ci(f['ci90'], 1)}",
                    _p(f.get("p_value")), f"TOST ±{f['margin_pp']:g} pp: {'equivalent' if f['equivalent'] else 'not shown'}")
     console.print(layers)
@@ -236,7 +240,10 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
         result = "rejected" if g["rejected"] else ("not rejected" if g["tested"] else g["reason"])
         gates.add_row(g["hypothesis"], _p(g["p_value"]) if g["tested"] else "–", result)
     console.print(gates)
+    named = {g["message"]: g["name"] for g in doc["diagnostics"].get("guards") or []}
     for w in doc["diagnostics"]["warnings"]:
-        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+        label = f"warning ({named[w]})" if w in named else "warning"
+        console.print(f"[yellow]{label}:[/yellow] {w}", highlight=False)
+    console.print(f"[bold]verdict:[/bold] {doc.get('verdict', 'n/a')}", highlight=False)
     title = "Summary (published scores: weaker evidence)" if scores_mode else "Summary"
     console.print(Panel(doc["summary"], title=title, title_align="left"))

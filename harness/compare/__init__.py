@@ -19,14 +19,20 @@ The package, in the order data flows through it:
 Pure data in, a dict out (no printing): the CLI in harness/cli/compare.py prints and writes files.
 """
 
-from harness.compare.inputs import load_scores, resolve_compare
-from harness.compare.items import compare
-from harness.compare.pairing import Pair, Pairing, aggregate_items, apply_error_rule, error_rates, pair_items
-from harness.compare.schema import SCHEMA, validate_compare
-from harness.compare.scores import compare_scores
-from harness.compare.suites import SuiteStats, latent_asymmetry, suite_stats
-from harness.compare.types import CompareDoc
+from importlib import import_module
+from typing import Any
 
-__all__ = ["SCHEMA", "CompareDoc", "Pair", "Pairing", "SuiteStats", "aggregate_items", "apply_error_rule", "compare",
-           "compare_scores", "error_rates", "latent_asymmetry", "load_scores", "pair_items", "resolve_compare",
-           "suite_stats", "validate_compare"]
+#: The public names and the submodule each lives in, imported on first use: `from harness.compare import
+#: fmt` or the CLI's option parsing stays cheap (no pandas or scipy until a comparison runs).
+_HOMES = {"load_scores": "inputs", "resolve_compare": "inputs", "compare": "items", "Pair": "pairing",
+          "Pairing": "pairing", "aggregate_items": "pairing", "apply_error_rule": "pairing", "error_rates": "pairing",
+          "pair_items": "pairing", "SCHEMA": "schema", "validate_compare": "schema", "compare_scores": "scores",
+          "SuiteStats": "suites", "latent_asymmetry": "suites", "suite_stats": "suites", "CompareDoc": "types"}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(import_module(f"harness.compare.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'harness.compare' has no attribute {name!r}")

@@ -91,12 +91,20 @@ def small_suite_flag(n_items: int) -> str | None:
     return None
 
 
-def score_fractions(frame: pd.DataFrame, path: object) -> str | None:
-    """Published scores are percentages: a table whose scores all lie in [0, 1] (0.868 for 86.8%) is almost
-    certainly fractions, and read as percent it would compare near-zero accuracies. Returns the message;
-    the caller raises it (issue 14)."""
-    score = pd.to_numeric(frame["score"], errors="coerce")
-    if len(score) and bool((score.dropna() <= 1).all()) and bool((score.dropna() > 0).any()):
-        return (f"{path}: every score is between 0 and 1 (e.g. {score.dropna().iloc[0]:g}): scores are percentages "
-                "in this table (86.8, not 0.868); multiply by 100")
-    return None
+def score_fractions(frame: pd.DataFrame, source: object) -> tuple[str | None, str | None]:
+    """Published scores are percentages (issue 14). Returns (error, warning): an error when every score
+    lies in [0, 1] (0.868 for 86.8% would be read as 0.868%, a near-zero accuracy); a warning naming the
+    rows when some scores are fractions below 1 beside others above 1 (a table mixing the two)."""
+    score = pd.to_numeric(frame["score"], errors="coerce").dropna()
+    if score.empty:
+        return None, None
+    if bool((score <= 1).all()) and bool((score > 0).any()):
+        return (f"{source}: every score is between 0 and 1 (e.g. {score.iloc[0]:g}): scores are percentages in this "
+                "table (86.8, not 0.868); multiply them by 100"), None
+    odd = (score > 0) & (score < 1) & (score % 1 != 0)
+    if odd.any() and bool((score > 1).any()):
+        rows = frame.loc[odd[odd].index]
+        which = ", ".join(f"{m} on {s} ({v:g})" for m, s, v in zip(rows["model"], rows["suite"], score[odd], strict=True))
+        return None, (f"score(s) below 1% that look like fractions beside percentages: {which}; scores are "
+                      "percentages (86.8, not 0.868)")
+    return None, None

@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from harness.compare import guards
 from harness.errors import UserError
 from harness.items import sha256_file
 from harness.plan import load_plan
 from harness.records import CATEGORIES, SCORES_OPTIONAL, SCORES_REQUIRED
-from harness.run.store import JOURNAL, read_manifest
+from harness.run.store import JOURNAL, read_manifest, verify_journal
 from harness.table import load_item_table
 
 
@@ -55,6 +56,9 @@ def load_scores(path: Path) -> pd.DataFrame:
             what = "a percentage in [0, 100]" if name == "score" else "a whole number of items >= 1"
             raise UserError(f"{path}: line {i + 2}: {name} {str(frame[name].iloc[i])!r} is not {what}")
     frame = frame.assign(score=score.astype(float), n_items=n.astype(int))
+    error, _ = guards.score_fractions(frame, path)
+    if error:
+        raise UserError(error)
     # the same score reported in two source tables is one score; two different scores are a conflict
     key = ["model", "suite"]
     dup = frame.duplicated(key, keep=False)
@@ -138,6 +142,21 @@ def compare_command(before: str, after: str, results: Sequence[Path], items: Pat
     return shlex.join(parts)
 
 
+def journal_integrity(run_dirs: Sequence[Path], force: bool) -> list[dict[str, str]]:
+    """Each run's journal against the sha256 its manifest signed (issue 10 §2): a journal changed, cut or
+    extended since is a one-line error, or with `force` a recorded problem the document and the report
+    show on their first screen."""
+    problems = []
+    for d in run_dirs:
+        problem = verify_journal(Path(d))
+        if problem is None:
+            continue
+        if not force:
+            raise UserError(f"{problem}; pass --force to compare anyway (the document and the report then say so)")
+        problems.append({"path": str(d), "problem": problem})
+    return problems
+
+
 def resolve_compare(before: str, after: str, *, results: Sequence[Path] | None = None, items: Path | None = None,
                     scores: Path | None = None, controls: Sequence[str] | None = None, plan: Path | None = None,
                     force: bool = False, margin_pp: float = 3.0, n_boot: int = 10_000, seed: int = 0,
@@ -165,12 +184,15 @@ def resolve_compare(before: str, after: str, *, results: Sequence[Path] | None =
                               plan=plan_doc, inputs=inputs, command=command, seed=seed)
     if not run_dirs and items is None:
         raise UserError("no inputs: pass --results DIR (one or more run directories), --items FILE or --scores FILE")
+    integrity = journal_integrity(run_dirs, force)
     table = load_item_table(results=run_dirs, items=items)
     sha = {str(d): sha256_file(Path(d) / JOURNAL) for d in run_dirs}
     if items is not None:
         sha[str(items)] = sha256_file(items)
     kind = "results" if run_dirs and items is None else "items" if items is not None and not run_dirs else "mixed"
-    inputs = {"kind": kind, "paths": list(sha), "sha256": sha}
+    inputs: dict[str, Any] = {"kind": kind, "paths": list(sha), "sha256": sha}
+    if integrity:
+        inputs["integrity"] = integrity
     return compare(table, before, after, controls=controls, plan=plan_doc, force=force, margin_pp=margin_pp,
                    n_boot=n_boot, seed=seed, cutoffs=cut or None, error_rule=errors,
                    manifests=_manifests(table) if run_dirs else None, inputs=inputs, command=command)

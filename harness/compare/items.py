@@ -81,6 +81,8 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
         raise UserError(f"only {have} suites are paired ({', '.join(pair.suites)}); the comparison needs at least "
                         "one targeted (coding, agentic) and one untargeted (math, factual) suite")
     notes = guards.Notes()
+    for problem in (inputs or {}).get("integrity") or []:
+        notes.add("journal_integrity", f"{problem['problem']} (compared anyway: --force)", warnings)
     guards.shared_items(agg, [before, after], pair.suites)
     k_before = np.median(pair.k0)
     k_after = np.median(pair.k1)

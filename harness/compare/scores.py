@@ -61,6 +61,12 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
     document.check_labels(scores["model"].unique(), before, after, *[m for c in control_pairs for m in c])
     categories = dict(plan["suites"]) if plan else None
     warnings: list[str] = []
+    notes = guards.Notes()
+    fraction_error, fraction_warning = guards.score_fractions(scores, "score table")
+    if fraction_error:
+        raise UserError(fraction_error)
+    if fraction_warning:
+        notes.add("score_fractions", fraction_warning, warnings)
 
     def transition(b: str, a: str) -> pd.DataFrame:
         sb = scores[scores["model"] == b].set_index("suite")
@@ -200,7 +206,6 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
     for r, g in zip(rows, prim.gains[prim.rows.index(head)], strict=True):
         d = g.to_dict(level)
         r["primary_gain"], r["primary_gain_ci"], r["primary_sigma"] = d["estimate"], d["ci"], d["sigma"]
-    notes = guards.Notes()
     if prim.verdict == "fragile":
         notes.add("fragile", "the primary interval excludes 0 only under some checks: " + "; ".join(prim.decision.reasons),
                   warnings)

@@ -56,7 +56,7 @@ def test_compare_prints_tables_and_summary_and_writes_json_once(runs, tmp_path):
     # two run directories after one --results, as a shell glob gives them
     res = run_cli("compare", "--before", "old", "--after", "new", "--results", str(old), str(new), "--json", str(out))
     assert res.returncode == 0, res.stderr
-    assert "Per suite" in res.stdout and "L1 latent A^L (primary)" in res.stdout and "Summary" in res.stdout
+    assert "Per suite" in res.stdout and "L1 primary (mean item gain)" in res.stdout and "Summary" in res.stdout
     doc = json.loads(out.read_text())
     assert validate_compare(doc) == []
     assert doc["inputs"]["kind"] == "results" and doc["inputs"]["sha256"][str(old)] == hashlib.sha256(
