@@ -14,7 +14,16 @@ from harness.compare.types import CompareDoc
 from harness.compare.wording import caveat_for, summary_for
 from harness.errors import UserError
 from harness.models.redact import redact_extra
-from harness.plan import DEFAULTS
+from harness.plan import DEFAULTS, check_numbers
+
+
+def checked_settings(plan: Mapping[str, Any] | None, given: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """`plan_settings`, then one-line errors for values no test can use (--margin-pp nan or -3, an alpha
+    outside (0, 0.5), ...), whether they came from the command line or the plan file."""
+    settings, deviations = plan_settings(plan, given)
+    check_numbers(margin_pp=settings["margin_pp"], margin_logit=settings.get("margin_logit", 0.15),
+                  alpha=settings["alpha"], p_ref=settings["p_ref"], n_boot=int(settings.get("n_boot", 0)))
+    return settings, deviations
 
 
 def plan_settings(plan: Mapping[str, Any] | None, given: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

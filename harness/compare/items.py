@@ -49,7 +49,7 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     table = validate_items(table, source="item table")  # a caller's raw DataFrame gets the same checks
     if isinstance(plan, str | Path):
         plan = load_plan(Path(plan))
-    settings, deviations = document.plan_settings(plan, {
+    settings, deviations = document.checked_settings(plan, {
         "controls": list(controls), "margin_pp": margin_pp, "margin_logit": margin_logit, "n_boot": n_boot,
         "seed": seed,
         "error_rule": error_rule, "p_ref": p_ref, "alpha": alpha})

@@ -52,7 +52,7 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
         raise UserError("--before and --after name the same model; compare two different releases")
     if isinstance(plan, str | Path):
         plan = load_plan(Path(plan))
-    settings, deviations = document.plan_settings(plan, {"controls": list(controls), "margin_pp": margin_pp,
+    settings, deviations = document.checked_settings(plan, {"controls": list(controls), "margin_pp": margin_pp,
                                                  "margin_logit": margin_logit,
                                                  "alpha": alpha, "p_ref": p_ref})
     alpha, margin_pp, p_ref = float(settings["alpha"]), float(settings["margin_pp"]), float(settings["p_ref"])
