@@ -10,8 +10,8 @@ units) and the Mantel-Haenszel with item-level variance.
 
 Natural suites: LiveCodeBench generation (platform x difficulty), LiveCodeBench execution (date
 terciles), MultiPL-E (8 languages, published scores). EvalPerf and EvalPlus have two natural suites each,
-so their items are split at random into 4 pseudo-suites (R partitions, every 2+2 labelling of each): a
-pure exchangeable null on real items.
+so their items are split at random into pseudo-suites (EvalPerf 3 of ~39 tasks, EvalPlus 4 of ~140; R
+partitions, every balanced labelling of each): a pure exchangeable null on real items.
 
     nice -n 10 .venv/bin/python benchmarks/placebo/run.py [--partitions 40] [--json PATH]
     .venv/bin/python benchmarks/placebo/run.py --only EvalPerf --partitions 10
@@ -186,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     jobs = [
         ("LiveCodeBench generation", lambda: run_natural(datasets.livecodebench_generation(), "LiveCodeBench generation")),
         ("LiveCodeBench execution", lambda: run_natural(datasets.livecodebench_execution(), "LiveCodeBench execution")),
-        ("EvalPerf", lambda: run_partitions(datasets.evalperf(), "EvalPerf (random 4-way partitions)", args.partitions)),
+        # 118 tasks: 3 pseudo-suites of 39-40 (4 would leave suites below the 30-item minimum)
+        ("EvalPerf", lambda: run_partitions(datasets.evalperf(), "EvalPerf (random 3-way partitions)", args.partitions,
+                                            n_suites=3)),
         ("EvalPlus", lambda: run_partitions(datasets.evalplus(), "EvalPlus (random 4-way partitions)", args.partitions)),
         ("MultiPL-E", run_multipl_e),
     ]
