@@ -179,7 +179,7 @@ def contamination(pair: Pair, cutoffs: Mapping[str, str] | None, level: float) -
     dropped = sorted(set(pair.suites) - (kept or set()))
     if dropped and len(subs) == 2:
         block["note_suites"] = (f"suite(s) {', '.join(dropped)} left out of both parts: the ceiling/floor rule "
-                                "(§1.3) excludes them in the fresh or the old items")
+                                "excludes them in the fresh or the old items")
     parts = {}
     for name in ("fresh", "old"):
         if name not in subs:
