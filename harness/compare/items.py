@@ -87,6 +87,9 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     k_before = np.median(pair.k0)
     k_after = np.median(pair.k1)
     guards.unequal_samples(pair, before, after, force, notes, warnings)
+    if plan and plan.get("samples_text") and min(k_before, k_after) != plan["samples"]:  # plans that record it
+        deviations.append(f"the plan asked for {plan['samples']} sampled answers per item; the runs have "
+                          f"{min(k_before, k_after):g}")
 
     contamination, fresh_mask, cont_warnings = layers.contamination(pair, cutoffs, level)
     warnings += cont_warnings
