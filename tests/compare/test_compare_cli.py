@@ -107,13 +107,13 @@ def test_plan_then_compare_follows_it(runs, tmp_path):
     old, new = runs
     plan = tmp_path / "plan.json"
     res = run_cli("plan", "--targeted", "code,agent", "--untargeted", "math", "--untargeted", "fact", "--before", "old",
-                  "--after", "new", "--margin-pp", "2", "--external", "--out", str(plan))
+                  "--after", "new", "--margin-pp", "2", "--external", "--samples", "1", "--out", str(plan))
     assert res.returncode == 0, res.stderr
     digest = hashlib.sha256(plan.read_bytes()).hexdigest()
     assert f"file sha256: {digest}" in res.stdout
     document = json.loads(plan.read_text())
     assert document["targeted"] == ["agent", "code"] and document["margin_pp"] == 2.0
-    assert document["samples"] == 3 and document["external_suites"] == ["agent", "code", "fact", "math"]
+    assert document["samples"] == 1 and document["external_suites"] == ["agent", "code", "fact", "math"]
     assert run_cli("plan", "--targeted", "a", "--untargeted", "b", "--external", "--out", str(plan)).returncode == 2
     assert hashlib.sha256(plan.read_bytes()).hexdigest() == digest  # never overwritten
     cmp = run_cli("compare", "--before", "old", "--after", "new", "--results", str(old), str(new), "--plan", str(plan),
@@ -122,6 +122,13 @@ def test_plan_then_compare_follows_it(runs, tmp_path):
     block = doc["diagnostics"]["plan"]
     assert block["used"] and block["sha256"] == digest and block["predates_runs"] is True
     assert doc["flatness"]["margin_pp"] == 2.0 and block["deviations"] == []
+    default = tmp_path / "default.json"  # the default plan asks for 3 samples: runs with 1 are a deviation
+    assert run_cli("plan", "--targeted", "code,agent", "--untargeted", "math,fact", "--external", "--out",
+                   str(default)).returncode == 0
+    assert json.loads(default.read_text())["samples"] == 3
+    doc = json.loads(run_cli("compare", "--before", "old", "--after", "new", "--results", str(old), str(new),
+                             "--plan", str(default), "--json", "-").stdout)
+    assert "the plan asked for 3 sampled answers per item; the runs have 1" in doc["diagnostics"]["plan"]["deviations"]
 
 
 @pytest.mark.parametrize("args, message", [
