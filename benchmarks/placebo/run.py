@@ -36,7 +36,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parents[1]), str(HERE)]
 
-import datasets  # noqa: E402
+import placebo_data as datasets  # noqa: E402  (not `datasets`: the Hugging Face package owns that name)
 
 from harness.stats import asymmetry  # noqa: E402
 from harness.stats.guards import small_suites  # noqa: E402

@@ -173,7 +173,7 @@ def contamination(pair: Pair, cutoffs: Mapping[str, str] | None, level: float) -
     subs = {name: pair.subset(mask) for name, mask in (("fresh", fresh), ("old", old)) if mask.any()}
     kept = None
     for sub in subs.values():
-        ss_part = suite_stats(sub, level)
+        ss_part = suite_stats(sub, level, min_items=1)  # parts of suites: the size rule is the suites'
         inside = {s for s, i in zip(sub.suites, ss_part.included, strict=True) if i}
         kept = inside if kept is None else kept & inside
     dropped = sorted(set(pair.suites) - (kept or set()))
