@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from harness.compare import document, guards, layers
-from harness.compare.pairing import aggregate_items, apply_error_rule, error_rates, pair_items
-from harness.compare.suites import interval, num, suite_stats, values_of
+from harness.compare.pairing import Pair, aggregate_items, apply_error_rule, error_rates, pair_items
+from harness.compare.suites import SuiteStats, interval, num, suite_stats, values_of
 from harness.errors import UserError
 from harness.plan import ERROR_RULE_TEXT, load_plan, parse_control
 from harness.stats import (
@@ -24,6 +24,7 @@ from harness.stats import (
     group_mean,
     pp_equivalent,
 )
+from harness.stats.primary import Primary
 from harness.table import validate_items
 
 
@@ -167,24 +168,7 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
         asym["latent"]["note"] = (asym["latent"].get("note", "") + "; " if asym["latent"].get("note") else "") + \
             f"few discordant items in {', '.join(sparse)} (see latent_exact)"
 
-    groups = {}
-    for name, mask in (("targeted", t_inc), ("untargeted", ~t_inc)):
-        gm = group_mean(y_l[mask], v_l[mask], level=level)
-        names = [s for s, i, t in zip(pair.suites, inc, pair.targeted, strict=True) if i and t == (name == "targeted")]
-        in_group = inc & (pair.targeted == (name == "targeted"))
-        counted = [r for r, i in zip(ss.rows, in_group, strict=True) if i]
-        groups[name] = {"suites": names, "gain_ratio": num(math.exp(gm.estimate)),
-                        "gain_ratio_ci": [num(math.exp(c)) for c in gm.ci],
-                        "gain_ratio_method": "geometric mean of the group's per-suite gain/loss ratios (e^ of the "
-                                             "mean latent gain, equal suite weights), not a pooled count ratio",
-                        "gains": int(ss.gains[in_group].sum()), "losses": int(ss.losses[in_group].sum()),
-                        "zero_cell_suites": [r["suite"] for r in counted if "zero cell (Haldane)" in r["flags"]],
-                        "latent": num(gm.estimate),
-                        "latent_ci": interval(gm.ci), "latent_se": num(gm.se),
-                        "gain_pp": num(float(np.mean(y_p[mask])) * 100),
-                        "pp_at_50": 100 * float(pp_equivalent(gm.estimate, 0.5)),
-                        "before": float(np.mean([r["before"] for r, i in zip(ss.rows, inc, strict=True) if i and r["category"] == name])),
-                        "after": float(np.mean([r["after"] for r, i in zip(ss.rows, inc, strict=True) if i and r["category"] == name]))}
+    groups = _groups(pair, ss, y_l, v_l, y_p, level)
 
     generalisation = layers.generalisation(y_l, v_l, t_inc, level, int(settings["seed"]))
 
@@ -192,15 +176,7 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     prim, asym["primary"] = layers.primary(pair, inc, level, p_ref, cluster_use, notes, warnings)
     before_pct = np.array([r["before"] for r, i in zip(ss.rows, inc, strict=True) if i])
     asym["primary"]["baseline_adjusted"] = layers.baseline_row(y_l, v_l, t_inc, before_pct, level)
-    included_rows = [r for r, i in zip(ss.rows, inc, strict=True) if i]
-    row_at = prim.rows.index(prim.summary_row)
-    for r, g in zip(included_rows, prim.gains[row_at], strict=True):
-        d = g.to_dict(level)
-        r["primary_gain"], r["primary_gain_ci"], r["primary_sigma"] = d["estimate"], d["ci"], d["sigma"]
-    for r in ss.rows:
-        r.setdefault("primary_gain", None)
-        r.setdefault("primary_gain_ci", [None, None])
-        r.setdefault("primary_sigma", None)
+    _primary_rows(ss, prim, level)
     head = prim.summary_row
     primary_est = Estimate(head.estimate, head.se, prim.ci(), head.p_value, "primary asymmetry")
 
@@ -249,4 +225,41 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
             "discordance": num(ss.discordance),
             "integrity": list((inputs or {}).get("integrity") or []),
         })
+
+
+def _groups(pair: Pair, ss: SuiteStats, y_l: np.ndarray, v_l: np.ndarray, y_p: np.ndarray,
+            level: float) -> dict[str, Any]:
+    """Per group (targeted, untargeted) over the suites in the layers: the gain/loss ratio (e^ of the mean
+    latent gain), raw gains and losses, the mean latent and pp gains, and the mean accuracies."""
+    inc = ss.included
+    t_inc = pair.targeted[inc]
+    groups = {}
+    for name, mask in (("targeted", t_inc), ("untargeted", ~t_inc)):
+        gm = group_mean(y_l[mask], v_l[mask], level=level)
+        in_group = inc & (pair.targeted == (name == "targeted"))
+        counted = [r for r, i in zip(ss.rows, in_group, strict=True) if i]
+        groups[name] = {"suites": [r["suite"] for r in counted], "gain_ratio": num(math.exp(gm.estimate)),
+                        "gain_ratio_ci": [num(math.exp(c)) for c in gm.ci],
+                        "gain_ratio_method": "geometric mean of the group's per-suite gain/loss ratios (e^ of the "
+                                             "mean latent gain, equal suite weights), not a pooled count ratio",
+                        "gains": int(ss.gains[in_group].sum()), "losses": int(ss.losses[in_group].sum()),
+                        "zero_cell_suites": [r["suite"] for r in counted if "zero cell (Haldane)" in r["flags"]],
+                        "latent": num(gm.estimate), "latent_ci": interval(gm.ci), "latent_se": num(gm.se),
+                        "gain_pp": num(float(np.mean(y_p[mask])) * 100),
+                        "pp_at_50": 100 * float(pp_equivalent(gm.estimate, 0.5)),
+                        "before": float(np.mean([r["before"] for r in counted])),
+                        "after": float(np.mean([r["after"] for r in counted]))}
+    return groups
+
+
+def _primary_rows(ss: SuiteStats, prim: Primary, level: float) -> None:
+    """Each suite row gets its mean item gain at the reported σ (null for suites left out of the layers)."""
+    included_rows = [r for r, i in zip(ss.rows, ss.included, strict=True) if i]
+    for r, g in zip(included_rows, prim.gains[prim.rows.index(prim.summary_row)], strict=True):
+        d = g.to_dict(level)
+        r["primary_gain"], r["primary_gain_ci"], r["primary_sigma"] = d["estimate"], d["ci"], d["sigma"]
+    for r in ss.rows:
+        r.setdefault("primary_gain", None)
+        r.setdefault("primary_gain_ci", [None, None])
+        r.setdefault("primary_sigma", None)
 
