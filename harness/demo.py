@@ -144,8 +144,8 @@ def scores_csv(rows: Sequence[dict[str, str]]) -> bytes:
 
 def compare_demo(inputs: DemoInputs, *, scores_path: Path, scores_bytes: bytes) -> dict[str, Any]:
     """The compare document of the demo, through the same `compare_scores` as `asymmetry compare --scores`."""
-    from harness.cli.compare import compare_command
     from harness.compare import compare_scores
+    from harness.compare.inputs import compare_command
 
     controls = [f"{t.before}:{t.after}" for t in inputs.controls]
     command = compare_command(inputs.suspect.before, inputs.suspect.after, [], None, scores_path, controls, None,

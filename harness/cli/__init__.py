@@ -6,8 +6,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -134,21 +132,6 @@ def _parse_error(e: BaseException, argv: list[str]) -> NoReturn:
     if len(command.split()) < 2:  # some parser errors carry no (or the root's) context: read argv
         command = _command_path(argv)
     _fail(message, f"Try '{command} --help' for the options and examples.", int(getattr(e, "exit_code", 2) or 2))
-
-
-def skip_non_runs(paths: Sequence[Path]) -> list[Path]:
-    """Of several --results paths (a shell glob such as results/*), the run directories; anything else
-    (results/README.md, a folder of plots) is left out with a note. One path is taken as given, so a
-    mistyped run directory still gets its own error."""
-    from harness.run.store import MANIFEST
-
-    if len(paths) < 2:
-        return list(paths)
-    runs = [p for p in paths if (Path(p) / MANIFEST).is_file()]
-    skipped = [str(p) for p in paths if p not in runs]
-    if runs and skipped:
-        typer.echo(f"note: left out {', '.join(skipped)}: not run directories (no {MANIFEST})", err=True)
-    return runs or list(paths)
 
 
 def _command_path(argv: list[str]) -> str:

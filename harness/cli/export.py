@@ -35,9 +35,9 @@ def export(
                                       show_default=False)],
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing --out file.")] = False,
 ) -> None:
-    from harness.cli import skip_non_runs
     from harness.errors import UserError
     from harness.export import export_items
+    from harness.run.store import skip_non_runs
 
     paths = list(results)
     for arg in ctx.args:

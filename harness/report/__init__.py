@@ -3,7 +3,7 @@
 `write_report(doc, out)` writes, into the directory `out`:
 
     index.html      self-contained page: headline (chart + three sentences), for policy, for researchers
-    compare.json    the compare document itself (the contract; harness/compare_schema.py)
+    compare.json    the compare document itself (the contract; harness/compare/schema.py)
     summary.md      the same findings as Markdown
     citation.txt    the citable paragraph, numbers with intervals and methods, version, data hashes, command
     charts/         slopes, forest, asymmetry, controls, power: each as .png, .svg and .csv (its data)
@@ -78,7 +78,7 @@ def write_report(doc: Mapping[str, Any], out: Path, *, overwrite: bool = False, 
     more files to ship in the report (name -> bytes), e.g. the demo's input table."""
     import orjson
 
-    from harness.compare_schema import validate_compare
+    from harness.compare.schema import validate_compare
     from harness.report import charts as charts_mod
     from harness.report import text, wording
     from harness.report.page import render_page

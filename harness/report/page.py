@@ -101,11 +101,12 @@ def _ci_cell(value: Any, ci: Any, digits: int = 2, unit: str = "") -> str:
 
 # ---------------------------------------------------------------------------------------------- sections
 
-_VERDICT = {
-    "targeted": "Consistent with gains concentrated in targeted capabilities",
-    "untargeted": "Opposite pattern: untargeted gains were larger",
-    "inconclusive": "No disproportionate targeted gain shown",
-    "unavailable": "Asymmetry not estimable",
+_VERDICT = {  # the compare document's verdict (contract names) → the headline's label
+    "targeted_larger": "Consistent with gains concentrated in targeted capabilities",
+    "untargeted_larger": "Opposite pattern: untargeted gains were larger",
+    "no_difference_shown": "No disproportionate targeted gain shown",
+    "fragile": "Fragile: no disproportionate gain claimed",
+    "not_testable": "Asymmetry not testable",
 }
 
 
@@ -113,9 +114,16 @@ def _headline(doc: Mapping[str, Any], charts: Mapping[str, Chart]) -> str:
     v = wording.verdict(doc)
     sentences = "".join(f"<p>{e(s)}</p>" for s in wording.headline(doc))
     note = f'<div class="note"><strong>Kind of evidence.</strong> {e(wording.evidence_note(doc))}</div>'
+    integrity = wording.integrity_note(doc)
+    if integrity:
+        note = f'<div class="note"><strong>Inputs not as recorded.</strong> {e(integrity)}</div>' + note
+    checks = wording.guard_lines(doc)
+    if checks:
+        note += ('<div class="note"><strong>Checks that raised a warning.</strong><ul>'
+                 + "".join(f"<li>{e(c)}</li>" for c in checks) + "</ul></div>")
     shows = "".join(f"<li>{e(s)}</li>" for s in wording.shows(doc))
     not_shows = "".join(f"<li>{e(s)}</li>" for s in wording.does_not_show(doc))
-    return (f'<section id="headline"><h2>Headline</h2><p><span class="verdict {e(v)}">{e(_VERDICT[v])}</span></p>'
+    return (f'<section id="headline"><h2>Headline</h2><p><span class="verdict {e(v)}">{e(_VERDICT.get(v, v))}</span></p>'
             f"{note}{figure(charts['slopes'])}<div class=\"lede\">{sentences}</div>"
             f'<div class="cols"><div><h3>What this shows</h3><ul>{shows}</ul></div>'
             f"<div><h3>What this does not show</h3><ul>{not_shows}</ul></div></div></section>")
@@ -127,13 +135,22 @@ def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str,
     rows: list[tuple[str, str, str, str, str, str]] = []
     asym = doc.get("asymmetry") or {}
     lat = asym.get("latent") or {}
-    rows.append(("Asymmetry: targeted minus untargeted gain (primary)", "logits", fmt.signed(lat.get("estimate")),
-                 fmt.interval(lat.get("ci")), fmt.p_value(lat.get("p_value")), str(lat.get("method") or "")))
-    if fmt.is_num(lat.get("pp_at_50")):
-        ci = lat.get("pp_at_50_ci")
-        rows.append(("Same asymmetry for a benchmark starting at 50%", "pp", fmt.signed(lat["pp_at_50"], 1),
-                     fmt.interval(ci, 1) if ci else "see the logit row", "",
-                     "latent asymmetry translated at a 50% starting level (STATISTICS.md §1.3)"))
+    prim = wording.primary(doc)  # the verdict's asymmetry (the latent row for documents that predate it)
+    rows.append(("Asymmetry: targeted minus untargeted mean item gain (primary)", "logits",
+                 fmt.signed(prim.get("estimate")), fmt.interval(prim.get("ci")), fmt.p_value(prim.get("p_value")),
+                 str(prim.get("method") or "")))
+    if fmt.is_num(prim.get("pp_at_50")):
+        rows.append(("Same asymmetry for a benchmark starting at 50%", "pp", fmt.signed(prim["pp_at_50"], 1),
+                     "see the logit row", "", "the primary asymmetry translated at a 50% starting level"))
+    if prim is not lat and fmt.is_num(lat.get("estimate")):
+        rows.append(("Asymmetry on these items (Mantel-Haenszel log odds; pulled by starting levels)", "logits",
+                     fmt.signed(lat.get("estimate")), fmt.interval(lat.get("ci")), fmt.p_value(lat.get("p_value")),
+                     str(lat.get("method") or "")))
+    adjusted = prim.get("baseline_adjusted") if isinstance(prim.get("baseline_adjusted"), Mapping) else None
+    if adjusted and fmt.is_num(adjusted.get("estimate")):
+        rows.append(("Asymmetry adjusted for starting levels (robustness)", "logits", fmt.signed(adjusted["estimate"]),
+                     fmt.interval(adjusted.get("ci")), fmt.p_value(adjusted.get("p_value")),
+                     str(adjusted.get("method") or "")))
     exact = asym.get("latent_exact")
     if isinstance(exact, Mapping):
         rows.append(("Exact test of the pooled gain/loss odds, targeted vs untargeted", "odds", "", "",

@@ -71,11 +71,11 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
 def citation_text(doc: Mapping[str, Any]) -> str:
     """citation.txt: the paragraph, the numbers with intervals and methods, version, hashes, command."""
     lines = ["CITATION", "", wording.citation_paragraph(doc), "", wording.caveat(doc), "",
-             f"NUMBERS ({wording.percent(wording.level(doc))} intervals unless stated; logits = log-odds scale, STATISTICS.md §1.3; pp = percentage "
-             "points)", ""]
+             f"NUMBERS ({wording.percent(wording.level(doc))} intervals unless stated; logits = log-odds scale; pp = percentage points)", ""]
     for estimand, scale, est, ci, p, method in estimand_rows(doc):
-        p_text = f"; p = {p}" if p and not p.startswith("<") else (f"; p {p}" if p else "")
-        lines.append(f"- {estimand}: {est} {scale} ({ci}{p_text}). Method: {method or 'n/a'}.")
+        p_text = (f"p = {p}" if not p.startswith("<") else f"p {p}") if p else ""
+        inside = wording.join_nonempty([ci, p_text])  # never "(; p = 0.42)" for a row without an interval
+        lines.append(f"- {estimand}: {est} {scale}{f' ({inside})' if inside else ''}. Method: {method or 'n/a'}.")
     lines += ["", "EVIDENCE", "", wording.evidence_note(doc), "", "PRE-REGISTRATION", "", wording.preregistration(doc),
               "", "PROVENANCE", "",
               f"- Harness: asymmetry {doc.get('harness_version', 'unknown')} (compare schema {doc.get('schema')})",

@@ -42,6 +42,7 @@ SKIP = [
     (r"--results results/qwen3-8b-\*", "compares the runs imported by the commands above it"),
     (r"asymmetry lm-eval run|--suites lm-eval:", "lm-eval's gsm8k tasks load their data from the Hugging Face hub"),
     (r"benchmarks/calibration/run\.py", "a 2-minute simulation benchmark; tests/stats runs its quick form"),
+    (r"benchmarks/placebo/run\.py", "needs the reference outputs; tests/stats/test_placebo.py runs a small version"),
 ]
 LOCAL_PROVIDERS = ("vllm", "sglang", "ollama", "llamacpp", "lmstudio")
 SERVED = ("Qwen/Qwen3-8B", "Qwen/Qwen3.5-9B", "meta-llama/Meta-Llama-3-8B-Instruct",

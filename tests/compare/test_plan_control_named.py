@@ -35,7 +35,7 @@ def inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize("source", ["--items", "--scores"])
 def test_a_planned_control_that_was_never_run_is_refused_naming_the_plan(inputs, capsys, control_flag, source):
     code, _ = cli(capsys, "plan", "--targeted", "code,tools", "--untargeted", "math,facts", "--before", "old",
-                  "--after", "new", "--control", "llama3-8b:llama3.1-8b", "--out", "plan.json")
+                  "--after", "new", "--control", "llama3-8b:llama3.1-8b", "--external", "--out", "plan.json")
     assert code == 0
     data = "items.csv" if source == "--items" else "scores.csv"
     code, err = cli(capsys, "compare", "--before", "old", "--after", "new", source, data, "--plan", "plan.json",

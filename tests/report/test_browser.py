@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from harness.cli.compare import resolve_compare
+from harness.compare import resolve_compare
 from harness.report import write_report
 from harness.report.examples import discordant_examples
 from harness.run.store import write_run
@@ -36,7 +36,7 @@ SUITES = {"humaneval<img src=x onerror=alert(1)>": ("targeted", "coding"), "bfcl
 def _record(model: str, suite: str, item: int, score: float, response: str) -> dict[str, Any]:
     category, capability = SUITES[suite]
     return {"run_id": f"run-{model}", "model": model, "suite": suite, "suite_version": "1.0.0",
-            "category": category, "capability": capability, "item_id": f"item-{item}", "item_hash": f"h{item}",
+            "category": category, "capability": capability, "item_id": f"item-{item}", "item_hash": f"h{suite}-{item}",
             "sample": 0, "score": score, "correct": score == 1.0, "error": None, "response": response,
             "extracted": None, "latency_s": 0.1, "usage": {}, "started_at": "2025-06-01T12:00:00Z"}
 
