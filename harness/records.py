@@ -44,7 +44,11 @@ RECORD_FIELDS: Final = (
 #: Columns every item table has; compare pairs two releases on (suite, item_id).
 TABLE_REQUIRED: Final = ("model", "suite", "category", "item_id", "score")
 #: Columns an item table may have.
-TABLE_OPTIONAL: Final = ("sample", "cluster", "capability", "error", "item_hash", "suite_version", "release_date")
+TABLE_OPTIONAL: Final = ("sample", "cluster", "capability", "error", "item_hash", "suite_version", "release_date",
+                         "flags")
+#: The `flags` column: a record's review flags (`extracted["flags"]`, set by the code scorers; names in
+#: harness.suites.scorers.code), sorted and joined with this separator; "" when the record has none.
+FLAG_SEPARATOR: Final = ";"
 
 #: Published-score table (score-level mode).
 SCORES_REQUIRED: Final = ("model", "suite", "category", "score", "n_items")
@@ -79,6 +83,22 @@ MODEL_ERRORS: Final = frozenset(
     }
 )
 ERROR_KINDS: Final = INFRA_ERRORS | MODEL_ERRORS
+
+
+def flags_text(extracted: object) -> str:
+    """A record's review flags as the item table's `flags` value: sorted, ";"-joined, "" for none (also for
+    an `extracted` that is not a mapping, as imported records' often is)."""
+    found = extracted.get("flags") if isinstance(extracted, dict) else None
+    if not isinstance(found, list | tuple):
+        return ""
+    return FLAG_SEPARATOR.join(sorted({str(f).strip() for f in found if str(f).strip()}))
+
+
+def split_flags(text: object) -> list[str]:
+    """The flag names in one `flags` cell ("" or a missing value: none)."""
+    if not isinstance(text, str):
+        return []
+    return sorted({f.strip() for f in text.split(FLAG_SEPARATOR) if f.strip()})
 
 
 def is_infra_error(kind: str | None) -> bool:

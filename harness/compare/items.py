@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness.compare import document, guards, layers
+from harness.compare import document, flags, guards, layers
 from harness.compare.pairing import Pair, aggregate_items, apply_error_rule, error_rates, pair_items
 from harness.compare.suites import SuiteStats, interval, num, suite_stats, values_of
 from harness.errors import UserError
@@ -174,6 +174,10 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
 
     # the primary asymmetry (mean item gain, §1.4b) and its verdict
     prim, asym["primary"] = layers.primary(pair, inc, level, p_ref, cluster_use, notes, warnings)
+    verdict, flag_reasons, flag_check = flags.check(pair, inc, level, cluster_use, prim, notes, warnings)
+    if flag_reasons:  # a stated asymmetry carried by flagged code records (harness.compare.flags)
+        asym["primary"]["verdict"] = verdict
+        asym["primary"]["verdict_reasons"] = [*asym["primary"]["verdict_reasons"], *flag_reasons]
     before_pct = np.array([r["before"] for r, i in zip(ss.rows, inc, strict=True) if i])
     asym["primary"]["baseline_adjusted"] = layers.baseline_row(y_l, v_l, t_inc, before_pct, level)
     _primary_rows(ss, prim, level)
@@ -193,7 +197,7 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     flatness = layers.flatness(pair, ss, margin_pp, alpha, cluster_use)
     flatness["latent"] = layers.latent_flatness(groups["untargeted"], float(settings["margin_logit"]), alpha)
     st, su = int(t_inc.sum()), int((~t_inc).sum())
-    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, prim.verdict)
+    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, verdict)
 
     power = layers.power_block(ss.n_items[inc], int(min(np.median(pair.k0), np.median(pair.k1))), st, su, ss.discordance,
                    (t_mean + u_mean) / 2,
@@ -211,7 +215,8 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     return document.build(
         mode="items", before=before, after=after, alpha=alpha, evidence="item-level, paired", suites=ss.rows,
         asymmetry=asym, groups=groups, generalisation=generalisation, flatness=flatness, conjunction=conjunction,
-        gatekeeping=gates, triple=triple, contamination=contamination, power=power, verdict=prim.verdict,
+        gatekeeping=gates, triple=triple, contamination=contamination, power=power, verdict=verdict,
+        code_flags={**flags.counts(table, before, after), **flag_check},
         inputs=inputs, command=command, diagnostics={
             "warnings": warnings, "guards": notes.guards, "unpaired": pairing.unpaired,
             "hash_mismatch": pairing.hash_mismatch,

@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from harness.compare import document, guards, layers
+from harness.compare.flags import not_checked
 from harness.compare.suites import EDGE, interval, num
 from harness.errors import UserError
 from harness.plan import load_plan, parse_control
@@ -224,6 +225,7 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
         evidence="published scores, unpaired (weaker evidence: no pairing, no item-level checks)", suites=rows,
         asymmetry=asym, groups=groups, generalisation=generalisation, flatness=flatness, conjunction=conjunction,
         gatekeeping=gates, triple=triple, contamination=None, verdict=prim.verdict, inputs=inputs, command=command,
+        code_flags=not_checked("published scores carry no per-record review flags"),
         diagnostics={"warnings": warnings, "guards": notes.guards, "unpaired": [], "hash_mismatch": [],
                      "error_rates": [], "decoding": {"checked": False, "note": "published scores carry no decoding "
                                                                                "settings"},
