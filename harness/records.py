@@ -6,7 +6,7 @@ names, so a journal written by one part is read unchanged by every other.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal, TypedDict
 
 Category = Literal["targeted", "untargeted"]
 Capability = Literal["coding", "agentic", "math", "factual"]
@@ -40,6 +40,57 @@ RECORD_FIELDS: Final = (
     "usage",
     "started_at",
 )
+
+
+
+class _RecordFields(TypedDict):
+    """The fields DESIGN.md names (RECORD_FIELDS), present in every record of every journal."""
+
+    run_id: str
+    model: str
+    suite: str
+    suite_version: str | None
+    category: str  # Category
+    capability: str | None  # Capability (None in hand-made or old journals)
+    item_id: str
+    item_hash: str | None
+    sample: int
+    score: float
+    correct: bool
+    error: str | None  # None, or one of ERROR_KINDS
+    response: Any  # the model's text (imported logs may keep their own structure)
+    extracted: Any  # what the scorer read from the answer (code scorers: a dict with `flags`)
+    latency_s: float | None
+    usage: dict[str, Any] | None
+    started_at: str | None
+
+
+class ItemRecord(_RecordFields, total=False):
+    """One line of a run's journal: the contract's fields, then what the writer adds. Readers use `.get` for
+    these extras; compare reads only the contract's fields (and `cluster`, `release_date`, `extracted.flags`)."""
+
+    # written by the runner (harness.run.runner)
+    served_model: str | None  # the model id the endpoint said it served
+    finish_reason: str | None
+    seed: int | None
+    cluster: str | None
+    release_date: str | None
+    turns: list[dict[str, Any]]  # every request and answer of an agentic item
+    error_message: str  # what went wrong, when `error` is set (redacted)
+    redacted: bool  # the endpoint echoed a secret: its text holds *** instead
+    # written by the importers (harness.importers): where the line came from
+    task: str
+    source: str
+    scorer: str
+    error_scored: bool
+    doc_id: int | None
+    target: Any
+    filter: str
+    metric: str
+    doc_hash: str
+    prompt_hash: str | None
+    target_hash: str | None
+
 
 #: Columns every item table has; compare pairs two releases on (suite, item_id).
 TABLE_REQUIRED: Final = ("model", "suite", "category", "item_id", "score")

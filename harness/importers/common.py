@@ -19,6 +19,7 @@ from harness import __version__
 from harness.errors import UserError
 from harness.items import canonical_json, sha256_file
 from harness.models.redact import scrub  # noqa: F401 - the importers' name for it
+from harness.records import ItemRecord
 from harness.run.store import write_run
 
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
@@ -127,7 +128,7 @@ def make_run_id(label: str, fmt: str, sources: Iterable[SourceFile], choices: An
     return f"{label}-{fmt}-{digest}"
 
 
-def write_import(out: Path, run_id: str, manifest: dict[str, Any], records: Iterable[dict[str, Any]]) -> Path:
+def write_import(out: Path, run_id: str, manifest: dict[str, Any], records: Iterable[ItemRecord]) -> Path:
     """Write the run directory atomically (never over an existing one)."""
     manifest = {"run_id": run_id, "harness_version": __version__,
                 "imported_at": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"), **manifest}

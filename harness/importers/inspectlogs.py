@@ -27,6 +27,7 @@ from harness.importers.common import (
 )
 from harness.importers.mapping import Placement, TaskMap
 from harness.items import item_hash
+from harness.records import ItemRecord
 
 _LETTER = {"C": 1.0, "I": 0.0, "P": 0.5, "N": 0.0}
 _TRUNCATING_LIMITS = {"token", "context"}
@@ -225,7 +226,7 @@ def import_inspect(path: Path, label: str, *, out: Path = Path("results"), task_
     run_id = run_id or make_run_id(label, "inspect", sources, choices)
     served: set[str] = set()  # model ids the endpoint reported in its outputs
 
-    def records() -> Iterator[dict[str, Any]]:
+    def records() -> Iterator[ItemRecord]:
         for log in chosen:
             p = placements[log.task]
             s = suites[p.suite]

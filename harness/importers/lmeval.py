@@ -34,6 +34,7 @@ from harness.importers.common import (
     write_import,
 )
 from harness.importers.mapping import Placement, TaskMap
+from harness.records import ItemRecord
 
 #: lm-eval's default generation budget for API and HF models when neither the task nor model_args sets one.
 LMEVAL_DEFAULT_MAX_GEN_TOKS = 256
@@ -335,7 +336,7 @@ def import_lmeval(path: Path, label: str, *, out: Path = Path("results"), task_m
     started = iso_time(header.get("date"))
     warnings = _warnings(tasks, header)
 
-    def records() -> Iterator[dict[str, Any]]:
+    def records() -> Iterator[ItemRecord]:
         seen: dict[str, dict[str, str]] = {}  # suite -> item_id -> task
         for task in tasks:
             p = placements[task.name]

@@ -36,7 +36,7 @@ from harness.errors import UserError
 from harness.items import Item, Outcome, Suite, canonical_json, sha256_file
 from harness.models import ChatRequest, ChatResponse, Decoding, ModelError, ModelSpec
 from harness.models.redact import redact_extra, scrub_command, scrub_text
-from harness.records import ERROR_KINDS, INFRA_ERRORS, is_infra_error
+from harness.records import ERROR_KINDS, INFRA_ERRORS, ItemRecord, is_infra_error
 from harness.run.replay import open_model, request_key, turn_record
 from harness.run.store import (
     JOURNAL,
@@ -338,7 +338,7 @@ class _Loaded:
     """What a resume found in the journal."""
 
     done: set[tuple[str, str, str, int]] = field(default_factory=set)
-    retry: dict[tuple[str, str, str, int], dict[str, Any]] = field(default_factory=dict)  # infra errors to ask again
+    retry: dict[tuple[str, str, str, int], ItemRecord] = field(default_factory=dict)  # infra errors to ask again
     served: dict[str, set[str]] = field(default_factory=dict)  # label -> model ids that answered before
     unsigned_bytes: int = 0
 
@@ -572,7 +572,7 @@ class _ModelRunner:
 
     def __init__(self, run_id: str, spec: ModelSpec, adapter: Any, decoding: Decoding, journal: Journal,
                  progress: Any, stop: asyncio.Event, tally: _Tally,
-                 retry: dict[tuple[str, str, str, int], dict[str, Any]] | None = None,
+                 retry: dict[tuple[str, str, str, int], ItemRecord] | None = None,
                  served_before: set[str] | None = None) -> None:
         self.run_id, self.spec, self.adapter, self.journal, self.tally = run_id, spec, adapter, journal, tally
         self.progress, self.stop = progress, stop
@@ -585,7 +585,7 @@ class _ModelRunner:
         self.redact = getattr(adapter, "redact", lambda text: text)
         self.served_before = served_before or set()
 
-    def check_served(self, record: Mapping[str, Any]) -> None:
+    def check_served(self, record: ItemRecord) -> None:
         """A resume whose endpoint answers as another model than the earlier records is refused before
         its first answer is journaled."""
         served = record.get("served_model")
@@ -620,7 +620,7 @@ class _ModelRunner:
                 "asked were not journaled; fix the endpoint and re-run the same command: it resumes, and asks "
                 "the failed units again")
 
-    async def one(self, suite: Suite, item: Item, sample: int) -> dict[str, Any]:
+    async def one(self, suite: Suite, item: Item, sample: int) -> ItemRecord:
         decoding = self.decodings.get(sample)
         if decoding is None:
             decoding = self.decodings[sample] = self.base.for_sample(sample)
@@ -678,7 +678,7 @@ class _ModelRunner:
         for r in responses:
             prompt_tokens += r.usage.prompt_tokens or 0
             completion_tokens += r.usage.completion_tokens or 0
-        record = {
+        record: ItemRecord = {
             "run_id": self.run_id, "model": self.spec.label, "suite": suite.name, "suite_version": suite.version,
             "category": suite.category, "capability": suite.capability, "item_id": item.id,
             "item_hash": item.hash, "sample": sample, "score": score,
@@ -716,7 +716,7 @@ class _Tally:
         self.finish_lengths: Counter[str] = Counter()
         self.total = 0
 
-    def add(self, record: Mapping[str, Any], sign: int = 1) -> None:
+    def add(self, record: ItemRecord, sign: int = 1) -> None:
         """Count a record (sign -1 takes back one that a retried unit superseded)."""
         self.total += sign
         row = self.rows.get((record["model"], record["suite"]))
