@@ -140,7 +140,7 @@ def run(
         start_warnings,
     )
     from harness.sandbox import MAX_WORKERS
-    from harness.suites.build import load_suites
+    from harness.suites.build import external_prefixes, load_suites
 
     err = Console(stderr=True, soft_wrap=True)  # messages and paths stay whole lines (copyable)
     check_values(temperature=temperature, top_p=top_p, timeout=timeout, rpm=rpm, tpm=tpm, retries=retries)
@@ -158,7 +158,10 @@ def run(
                   "without a sandbox if bubblewrap is missing. Use a throwaway VM or container.[/]")
     names = [n.strip() for n in suites.split(",") if n.strip()]
     require_sandbox(names, allow_unsandboxed=allow_unsandboxed_code)  # before any data is loaded or asked
-    loaded = load_suites(names, data_dir, limit=limit)
+    external = {}
+    if external_prefixes(names):  # lm-eval:TASK entries: lm-eval's tasks as suites (a heavy import, only then)
+        from harness.lmeval.tasks import SUITE_SOURCES as external
+    loaded = load_suites(names, data_dir, limit=limit, external=external)
     options: dict[str, Any] = {"timeout_s": timeout, "retries": retries}
     if rpm is not None:
         options["rpm"] = rpm

@@ -19,14 +19,13 @@ from harness.importers.common import (
     SourceFile,
     SuiteSummary,
     check_label,
-    content_hash,
     make_run_id,
     scrub,
-    strip_addresses,
     write_import,
 )
-from harness.importers.mapping import Placement, TaskMap
-from harness.items import item_hash
+from harness.interop.configs import strip_addresses
+from harness.interop.mapping import Placement, TaskMap
+from harness.items import content_hash, item_hash
 from harness.records import ItemRecord
 
 _LETTER = {"C": 1.0, "I": 0.0, "P": 0.5, "N": 0.0}

@@ -26,14 +26,14 @@ from harness.importers.common import (
     SourceFile,
     SuiteSummary,
     check_label,
-    content_hash,
     iso_time,
     make_run_id,
     scrub,
-    strip_addresses,
     write_import,
 )
-from harness.importers.mapping import Placement, TaskMap
+from harness.interop.configs import strip_addresses, suite_config
+from harness.interop.mapping import Placement, TaskMap
+from harness.items import content_hash
 from harness.records import ItemRecord
 
 #: lm-eval's default generation budget for API and HF models when neither the task nor model_args sets one.
@@ -134,14 +134,6 @@ def _choose(task: _Task, placement: Placement, filters: Mapping[str, str], metri
         raise UserError(f"task {task.name}: metric {metric!r} is lower-is-better; asymmetry needs a score in [0, 1] "
                         f"where higher is better: pass --metric {task.name}=NAME")
     task.filter, task.metric = filt, metric
-
-
-def suite_config(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The parts of a task config that define what is asked and how it is scored (not where the data
-    files sit on disk, nor which model ran): the basis of the suite version."""
-    keep = {k: v for k, v in config.items() if k not in ("metadata", "dataset_kwargs")}
-    keep["version"] = (config.get("metadata") or {}).get("version")
-    return strip_addresses(keep)
 
 
 def _score(value: Any, where: str, task: _Task) -> float:
