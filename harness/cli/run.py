@@ -130,7 +130,6 @@ def run(
     from harness.errors import UserError
     from harness.models import Decoding, parse_model_spec
     from harness.run.needs import require_sandbox
-    from harness.run.progress import summary_table
     from harness.run.runner import (
         RunConfig,
         check_config,
@@ -181,6 +180,15 @@ def run(
     err.print(f"run [bold]{resolved_id}[/] → {out / resolved_id}/  ({len(specs)} model(s) × "
               f"{sum(len(s.items) for s in loaded):,} items × {samples} sample(s))")
     result = asyncio.run(execute(config, show_progress=not quiet, console=err))
+    _report(result, command, early, err)
+
+def _report(result: Any, command: str, early: list[str], err: Any) -> None:
+    """The run's summary table and its new warnings; an interrupted or incomplete run says how to resume
+    (the command, verbatim) and exits 130 or 3."""
+    from rich.console import Console
+
+    from harness.run.progress import summary_table
+
     Console().print(summary_table(result.rows, title=f"{result.run_id}: {result.status}"))
     for warning in result.warnings:
         if warning not in early:
