@@ -5,7 +5,7 @@ warning is recorded under its name in `diagnostics.guards` (and its message in `
 printed by the CLI and shown by the report.
 
 Names (stable, for readers of the JSON): shared_items, unequal_samples, few_clusters, small_suite,
-sparse_suite, one_sample, fragile, journal_integrity, score_fractions, partial_credit, flagged_code
+sparse_suite, one_sample, nonconverged, fragile, journal_integrity, score_fractions, partial_credit, flagged_code
 (harness.compare.flags).
 """
 
@@ -81,7 +81,7 @@ def cluster_suites(pair: Pair, included: np.ndarray, notes: Notes, warnings: lis
         notes.add("few_clusters", f"suite(s) {', '.join(few)} have fewer than {MIN_CLUSTERS} item clusters: a "
                                   "cluster-robust variance or bootstrap is unreliable there, so their variance treats "
                                   "items as independent (too narrow if items of a cluster move together); the cluster "
-                                  "bootstrap is not used", warnings)
+                                  "bootstrap is not used, and an asymmetry verdict is at most fragile", warnings)
     return use
 
 

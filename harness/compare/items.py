@@ -116,7 +116,8 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     flatness = layers.flatness(pair, ss, margin_pp, alpha, cluster_use)
     flatness["latent"] = layers.latent_flatness(groups["untargeted"], float(settings["margin_logit"]), alpha)
     st, su = int(t_inc.sum()), int((~t_inc).sum())
-    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, verdict)
+    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, verdict,
+                                            p_h1=prim.p_one_sided, p_checks=prim.p_targeted_checks)
 
     power = layers.power_block(ss.n_items[inc], int(min(np.median(pair.k0), np.median(pair.k1))), st, su, ss.discordance,
                    (t_mean + u_mean) / 2,

@@ -32,7 +32,8 @@ from harness.stats import (
     triple_difference,
 )
 from harness.stats.meta import baseline_adjusted
-from harness.stats.primary import Primary, primary_asymmetry
+from harness.stats.guards import cluster_policy
+from harness.stats.primary import MIN_CLUSTERS, Primary, primary_asymmetry
 from harness.stats.triple import MIN_CONTROLS_T
 
 #: A contamination split makes the fresh items primary when every suite has this many (§1.5.8).
@@ -237,14 +238,21 @@ def power_block(n_items: np.ndarray, samples: int, st: int, su: int, discordance
 
 def decisions(a_l: Estimate, flatness: Mapping[str, Any], generalisation: Mapping[str, Any],
                triple: Mapping[str, Any] | None, st: int, su: int,
-               alpha: float, verdict: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+               alpha: float, verdict: str | None = None,
+               p_h1: float | None = None, p_checks: float | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The §1.8 conjunction (intersection-union) and the §1.9 gatekeeping sequence H1 → H2 → H3, shared by
-    item and score modes so both decide by the same rules."""
-    p_h1 = _one_sided(a_l)
+    item and score modes so both decide by the same rules. `p_h1`: H1's one-sided p when the caller has a
+    better one than `a_l`'s (over a σ grid, the least favourable row's one-sided p); `p_checks`: the verdict's
+    intersection-union one-sided p (harness.stats.primary.Primary.p_targeted_checks) for the conjunction."""
+    p_h1 = _one_sided(a_l) if p_h1 is None else p_h1
     # the A^L component is one-sided at alpha/2 (lower bound of the (1 - alpha) interval above 0) and the TOST
     # is at alpha, so on the alpha scale the A^L component's p is 2·p_H1: the conjunction p is below alpha
     # exactly when `holds`
-    conj_p = (max(min(1.0, 2 * p_h1), flatness["p_value"]) if flatness.get("p_value") is not None
+    # with the verdict's checks (`p_checks`: the intersection-union p over the σ grid, leave-one-out and the
+    # drops), so the conjunction p is below alpha exactly when the verdict and the TOST hold; 1 (cannot reject) when
+    # a check without a p (a group of one suite, few clusters) blocks the verdict
+    p_t = p_h1 if p_checks is None else p_checks
+    conj_p = (max(min(1.0, 2 * p_t), flatness["p_value"]) if flatness.get("p_value") is not None
               else math.nan)
     # the targeted component is the verdict when there is one (it adds leave-one-out and the σ grid to the
     # interval), so the conjunction never claims what the sentence does not
@@ -252,7 +260,8 @@ def decisions(a_l: Estimate, flatness: Mapping[str, Any], generalisation: Mappin
     conjunction = {"targeted_disproportionate": targeted, "untargeted_flat": flatness["equivalent"],
                    "holds": bool(targeted and flatness["equivalent"]), "p_value": num(conj_p),
                    "method": "intersection-union (Berger 1982): both component nulls rejected, no adjustment; "
-                             "p = max(2 × the one-sided A^L p, since that rule is one-sided at alpha/2, and the "
+                             "p = max(2 × the primary's one-sided p under every check of the verdict, since that rule is "
+                             "one-sided at alpha/2, and the "
                              "TOST p), so it is below alpha exactly when the conjunction holds"}
     hk = generalisation.get("hksj")
     h3_p = math.nan
@@ -340,8 +349,12 @@ def fit_primary(pair: Pair, included: np.ndarray, level: float, cluster_use: np.
     sub = pair.subset(included[pair.code])
     use = None if cluster_use is None else cluster_use[included]
     clusters = sub.cluster if use is not None and use.any() else None
+    few: list[str] = []
+    if sub.cluster is not None:  # declared clusters, 2 to MIN_CLUSTERS - 1 in a suite: no verdict (§1.4b item 4)
+        _, counts = cluster_policy(sub.code, sub.cluster, len(sub.suites))
+        few = [s for s, c in zip(sub.suites, counts, strict=True) if 2 <= c < MIN_CLUSTERS]
     return primary_asymmetry(sub.x1, sub.x0, sub.k1, sub.k0, sub.code, sub.suites, sub.targeted, clusters=clusters,
-                             cluster_suites=use if clusters is not None else None, level=level)
+                             cluster_suites=use if clusters is not None else None, level=level, few_clusters=few)
 
 
 def primary(pair: Pair, included: np.ndarray, level: float, p_ref: float, cluster_use: np.ndarray | None,
@@ -367,6 +380,9 @@ def primary(pair: Pair, included: np.ndarray, level: float, p_ref: float, cluste
         notes.add("sparse_suite", f"suite(s) {', '.join(prim.sparse)} have fewer than 5 items gained or lost: a "
                                   "verdict must also hold without them (exact per-suite intervals in the suite table)",
                   warnings)
+    if prim.nonconverged:
+        notes.add("nonconverged", f"suite(s) {', '.join(prim.nonconverged)}: the item-gain model did not converge, so "
+                                  "their mean item gain may be off; a verdict must also hold without them", warnings)
     if prim.verdict == "fragile":
         notes.add("fragile", "the primary interval excludes 0 only under some checks: " + "; ".join(prim.decision.reasons),
                   warnings)

@@ -89,7 +89,8 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
     prim, asym["primary"] = _primary(frame, t, rows, lat_a, lat_v, level, p_ref, notes, warnings)
     head = prim.summary_row
     primary_est = Estimate(head.estimate, head.se, prim.ci(), head.p_value, "primary asymmetry")
-    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, prim.verdict)
+    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, prim.verdict,
+                                            p_h1=prim.p_one_sided, p_checks=prim.p_targeted_checks)
     plan_block = document.plan_block(plan, dict(zip(frame.index, frame["category"], strict=True)), deviations, [])
     if not plan:
         warnings.append(plan_block["note"])

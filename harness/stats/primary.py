@@ -10,6 +10,10 @@ with every check the verdict needs.
   all of them at once; a suite with no gains or no losses enters the full analysis with the Haldane +0.5
   correction (labelled), so no verdict can hinge on it.
 * suites below the pre-registered minimum size (MIN_SUITE_ITEMS) do not enter (the caller says so).
+* suites whose item-gain fit did not converge: the verdict must survive dropping all of them at once.
+* a group of one suite (leave-one-out cannot check it) and suites with declared item clusters too few
+  for a cluster variance (2 to MIN_CLUSTERS - 1: the item-level variance used instead is too narrow when
+  a cluster's items move together; 5 clusters of 60 items fired 7/60 nulls) make a verdict fragile.
 
 Suites hold disjoint items, so their estimates are independent and A's variance is Σ_T v/S_T² + Σ_U v/S_U².
 Plain arrays in, a `Primary` out; harness.compare turns it into the document's `asymmetry.primary`.
@@ -92,6 +96,36 @@ class Primary:
     level: float
     n_gains: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     n_losses: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    nonconverged: list[str] = field(default_factory=list)
+    without_nonconverged: list[Row] | None = None
+    few_clusters: list[str] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
+
+    @property
+    def p_targeted_checks(self) -> float:
+        """One-sided p for A > 0 under the verdict's own rule (intersection-union): the largest one-sided p
+        over the σ grid, every leave-one-out and the sparse and non-converged drops; NaN when a check that
+        has no p (a group of one suite, few clusters, a group emptied by a drop) stands in the way. Below
+        α/2 exactly when every interval lies above 0 and nothing else blocks targeted_larger."""
+        sets = [self.rows, *self.leave_one_out.values()]
+        for names, rows in ((self.sparse, self.without_sparse), (self.nonconverged, self.without_nonconverged)):
+            if names:
+                if rows is None:
+                    return math.nan
+                sets.append(rows)
+        if self.caveats:
+            return math.nan
+        ps = [float(stats.norm.sf(r.estimate / r.se)) if math.isfinite(r.estimate) and math.isfinite(r.se)
+              and r.se > 0 else math.nan for rows in sets for r in rows]
+        return max(ps) if ps and all(math.isfinite(p) for p in ps) else math.nan
+
+    @property
+    def p_one_sided(self) -> float:
+        """One-sided p for A > 0 (H1 of the gatekeeping sequence): over a grid, the least favourable row's,
+        i.e. the largest one-sided p (not the one-sided p of the row with the largest two-sided p)."""
+        ps = [float(stats.norm.sf(r.estimate / r.se)) for r in self.rows
+              if math.isfinite(r.estimate) and math.isfinite(r.se) and r.se > 0]
+        return max(ps) if len(ps) == len(self.rows) and ps else math.nan
 
     @property
     def verdict(self) -> str:
@@ -131,6 +165,12 @@ class Primary:
             "leave_one_out": [{"dropped": s, **_collapse(rows)} for s, rows in self.leave_one_out.items()],
             "without_sparse": None if self.without_sparse is None else _collapse(self.without_sparse),
             "sparse_suites": list(self.sparse),
+            "nonconverged_suites": list(self.nonconverged),
+            "without_nonconverged": (None if self.without_nonconverged is None
+                                     else _collapse(self.without_nonconverged)),
+            "few_cluster_suites": list(self.few_clusters),
+            "p_one_sided": _f(self.p_one_sided),
+            "p_one_sided_checks": _f(self.p_targeted_checks),
             "suites": [{"suite": s, "gains": int(g), "losses": int(lo_),
                         **({"fit": self.gains[0][j].to_dict(self.level)} if self.estimated else
                            {"grid": [{**self.gains[i][j].to_dict(self.level)} for i in range(len(self.rows))]})}
@@ -265,8 +305,10 @@ def suite_table(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: np.ndarray, 
     return SuiteTable(estimated, list(suites), [None] if estimated else grid, table, gains, losses)
 
 
-def decide_primary(table: SuiteTable, targeted: np.ndarray, level: float = 0.95) -> Primary:
-    """The asymmetry, leave-one-suite-out, the sparse-suite check and the verdict for one labelling."""
+def decide_primary(table: SuiteTable, targeted: np.ndarray, level: float = 0.95,
+                   few_clusters: Sequence[str] = ()) -> Primary:
+    """The asymmetry, leave-one-suite-out, the sparse-suite and non-converged checks and the verdict for one
+    labelling. `few_clusters`: suites with declared item clusters too few for a cluster variance."""
     t = np.asarray(targeted, bool)
     suites = table.suites
     n_s = len(suites)
@@ -291,23 +333,40 @@ def decide_primary(table: SuiteTable, targeted: np.ndarray, level: float = 0.95)
     without = None
     if sparse and (t & ~sparse_mask).any() and (~t & ~sparse_mask).any():
         without = rows_for(~sparse_mask)
+    # a fit that did not converge (sparse suites aside, checked above) may carry any value: the verdict must
+    # survive dropping every such suite at once
+    nc_mask = np.array([any(not row[j].converged for row in table.gains) for j in range(n_s)]) & ~sparse_mask
+    nonconverged = [suites[j] for j in np.flatnonzero(nc_mask)]
+    without_nc = None
+    if nonconverged and (t & ~nc_mask).any() and (~t & ~nc_mask).any():
+        without_nc = rows_for(~nc_mask)
+    caveats = [f"the {name} group has one suite ({suites[int(np.flatnonzero(mask)[0])]}): the verdict rests on it, "
+               "and leaving it out cannot check it" for name, mask in (("targeted", t), ("untargeted", ~t))
+               if mask.sum() == 1]
+    few = [s for s in few_clusters if s in suites]
+    if few:
+        caveats.append(f"suite(s) {', '.join(few)} declare fewer than {MIN_CLUSTERS} item clusters: a cluster "
+                       "variance is unreliable with so few, and the item-level variance used instead is too narrow "
+                       "when a cluster's items move together")
     testable = bool(t.any() and (~t).any() and all(math.isfinite(r.estimate) for r in rows))
     decision = decide([r.direction for r in rows], {s: [r.direction for r in rs] for s, rs in loo.items()},
                       None if without is None else [r.direction for r in without], testable=testable, sparse=sparse,
-                      not_testable_reason="the primary needs at least one targeted and one untargeted suite")
+                      not_testable_reason="the primary needs at least one targeted and one untargeted suite",
+                      without_nonconverged=None if without_nc is None else [r.direction for r in without_nc],
+                      nonconverged=nonconverged, caveats=caveats)
     return Primary(table.estimated, list(suites), t, rows, table.gains, loo, without, sparse, decision, level,
-                   table.n_gains, table.n_losses)
+                   table.n_gains, table.n_losses, nonconverged, without_nc, few, caveats)
 
 
 def primary_asymmetry(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: np.ndarray, suite: np.ndarray,
                       suites: Sequence[str], targeted: np.ndarray, *, clusters: np.ndarray | None = None,
                       cluster_suites: np.ndarray | None = None, level: float = 0.95,
                       sigma_grid: Sequence[float] = SIGMA_GRID, sigma_max: float = SIGMA_MAX,
-                      estimated: bool | None = None) -> Primary:
+                      estimated: bool | None = None, few_clusters: Sequence[str] = ()) -> Primary:
     """The primary asymmetry over the given suites with its verdict: `suite_table` then `decide_primary`."""
     table = suite_table(x1, x0, k1, k0, suite, suites, clusters=clusters, cluster_suites=cluster_suites,
                         sigma_grid=sigma_grid, sigma_max=sigma_max, estimated=estimated)
-    return decide_primary(table, targeted, level)
+    return decide_primary(table, targeted, level, few_clusters)
 
 
 #: Score mode: the assumed spread (SD, logits) of item difficulty within a benchmark, which published

@@ -93,8 +93,10 @@ def test_no_asymmetry_when_the_shift_is_common():
 
 def test_flat_is_said_only_after_a_passed_tost():
     # untargeted suites with almost no change and many items: TOST passes
-    suites = {"code": ("targeted", 30, 5, 100, 65), "math": ("untargeted", 10, 9, 900, 81),
-              "fact": ("untargeted", 8, 9, 850, 133)}
+    # (two targeted suites: a group of one suite carries no verdict, and the conjunction needs the verdict)
+    suites = {"code": ("targeted", 30, 5, 100, 65), "agent": ("targeted", 30, 5, 100, 65),
+              "math": ("untargeted", 10, 9, 900, 81),
+              "fact": ("untargeted", 8, 9, 850, 133), "trivia": ("untargeted", 9, 8, 850, 133)}
     doc = compare(long_table(suites), "old", "new", margin_pp=2.0)
     assert doc["flatness"]["equivalent"] and doc["flatness"]["margin_pp"] == 2.0
     assert "Untargeted gains were flat within ±2 percentage points" in doc["summary"]

@@ -421,9 +421,20 @@ def test_l2_the_conjunction_p_is_below_alpha_exactly_when_the_conjunction_holds(
                         + gl_suite("old", "new", "math", "untargeted", 100, 100, 1000, 800)), "old", "new", n_boot=0)
     conj = doc["conjunction"]
     assert conj["untargeted_flat"]
-    assert (conj["p_value"] < 0.05) == conj["holds"]
+    # one suite per group: the verdict cannot be checked by leaving a suite out, so the targeted component
+    # cannot reject: the conjunction p is 1 (it does not hold)
+    assert conj["p_value"] == 1.0 and not conj["holds"]
     p_h1 = doc["gatekeeping"][0]["p_value"]
-    assert conj["p_value"] == pytest.approx(max(2 * p_h1, doc["flatness"]["p_value"]))
+    assert p_h1 == pytest.approx(doc["asymmetry"]["primary"]["p_one_sided"])
+    # two suites per group: below alpha exactly when it holds, from the verdict's least favourable check
+    doc = compare(table(gl_suite("old", "new", "code", "targeted", gains, 40, 100, 100)
+                        + gl_suite("old", "new", "code2", "targeted", gains + 4, 40, 100, 100)
+                        + gl_suite("old", "new", "math", "untargeted", 100, 100, 1000, 800)
+                        + gl_suite("old", "new", "math2", "untargeted", 100, 100, 1000, 800)), "old", "new", n_boot=0)
+    conj = doc["conjunction"]
+    assert conj["untargeted_flat"] and (conj["p_value"] < 0.05) == conj["holds"]
+    p_checks = doc["asymmetry"]["primary"]["p_one_sided_checks"]
+    assert conj["p_value"] == pytest.approx(max(2 * p_checks, doc["flatness"]["p_value"]))
 
 
 # ---------------------------------------------------------------------------------------------------- L3
