@@ -31,8 +31,8 @@ from harness.stats import (
     tost,
     triple_difference,
 )
-from harness.stats.meta import baseline_adjusted
 from harness.stats.guards import cluster_policy
+from harness.stats.meta import baseline_adjusted
 from harness.stats.primary import MIN_CLUSTERS, Primary, primary_asymmetry
 from harness.stats.triple import MIN_CONTROLS_T
 
