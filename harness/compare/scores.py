@@ -29,7 +29,7 @@ from harness.stats import (
     triple_difference,
     wilson_ci,
 )
-from harness.stats.primary import Primary, decide_primary, score_table
+from harness.stats.primary import SCORE_SPREADS, Primary, decide_primary, score_table
 
 
 def _binomial_logit(p: float, n: int) -> tuple[float, float, bool]:
@@ -261,10 +261,13 @@ def _primary(frame: pd.DataFrame, t: np.ndarray, rows: list[dict[str, Any]], lat
     table = score_table(p0, frame["n0"].to_numpy(float), p1, frame["n1"].to_numpy(float), list(frame.index))
     prim = decide_primary(table, t, level)
     block = prim.to_dict()
+    spreads = ", ".join(f"{v:g}" for v in SCORE_SPREADS)
     block["method"] = ("mean item gain per suite implied by the published accuracies when item difficulty has an "
                        "assumed spread and item gains spread by σ, equal suite weights, binomial variances; computed "
-                       "at every σ of the pre-registered grid: the interval is the union over the grid and the "
-                       "p-value its largest")
+                       f"at every σ of the pre-registered grid crossed with every assumed difficulty spread ({spreads} "
+                       "logits, chosen separately for the targeted and the untargeted group): the interval is the "
+                       "union over that grid and the p-value its largest")
+    block["spread_grid"] = list(SCORE_SPREADS)
     head = prim.summary_row
     mu = np.array([g.mu for g in prim.gains[prim.rows.index(head)]])
     block["pp_at_50"] = num(100 * float(pp_equivalent(mu[t].mean()) - pp_equivalent(mu[~t].mean())))

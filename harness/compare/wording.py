@@ -260,6 +260,15 @@ def primary_clause(doc: Doc) -> str:
     if not fmt.is_num(p.get("estimate")):
         return "The primary asymmetry could not be estimated from these data."
     grid = p.get("sigma_grid")
+    if grid and p.get("spread_grid"):  # score mode: no items seen, two assumed spreads
+        smax = fmt.num(p.get("sigma_max", 2.0), 1)
+        sp = p["spread_grid"]
+        return (f"The targeted-minus-untargeted difference in mean item gain is {fmt.num(p.get('estimate'))} logits at "
+                f"the least favourable assumptions; published accuracies reveal neither how much item gains nor how "
+                f"much item difficulty spread, and over every assumed spread of gains from 0 to {smax} logits and of "
+                f"difficulty from {fmt.num(min(sp), 1)} to {fmt.num(max(sp), 1)} logits (per group) the {cl} runs "
+                f"from {fmt.interval(p.get('ci'))} logits (largest two-sided {fmt.p_phrase(p.get('p_value'))}; "
+                "random item-gain model read from published accuracies, binomial variances).")
     if grid:
         smax = fmt.num(p.get("sigma_max", 2.0), 1)
         return (f"The targeted-minus-untargeted difference in mean item gain is {fmt.num(p.get('estimate'))} logits at "
@@ -288,6 +297,8 @@ def verdict_sentence(doc: Doc) -> str:
         checks = "when each suite is left out in turn"
         if p.get("sigma_grid"):
             checks += " and over every assumed spread of item gains"
+        if p.get("spread_grid"):
+            checks += " and of item difficulty"
         return f"This is consistent with a disproportionate targeted gain on these benchmarks; it holds {checks}."
     if v == "untargeted_larger":
         return ("On these benchmarks the untargeted suites gained more than the targeted ones, the opposite of the "
@@ -509,6 +520,8 @@ def _primary_clause_short(doc: Doc) -> str:
         return "the primary asymmetry could not be estimated"
     direction = "exceeded" if est > 0 else "fell short of" if est < 0 else "matched"
     over = " (the interval spans every assumed spread of item gains)" if p.get("sigma_grid") else ""
+    if p.get("spread_grid"):
+        over = " (the interval spans every assumed spread of item gains and of item difficulty)"
     clause = (f"on the {SCALE_CLAUSE[doc.get('mode') == 'scores']}, targeted gains {direction} untargeted gains by "
               f"{fmt.num(abs(est))} logits ({ci_label(doc)} {fmt.interval(ci)} for targeted minus untargeted{over})")
     if fmt.is_num(p.get("pp_at_50")):

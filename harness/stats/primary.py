@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -70,14 +70,18 @@ class Row:
     se: float
     ci: tuple[float, float]
     p_value: float
+    spread: tuple[float, float] | None = None  # score mode: assumed difficulty SDs (targeted, untargeted)
 
     @property
     def direction(self) -> str:
         return direction(self.ci)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sigma": self.sigma, "estimate": _f(self.estimate), "se": _f(self.se),
-                "ci": [_f(self.ci[0]), _f(self.ci[1])], "p_value": _f(self.p_value), "direction": self.direction}
+        out = {"sigma": self.sigma, "estimate": _f(self.estimate), "se": _f(self.se),
+               "ci": [_f(self.ci[0]), _f(self.ci[1])], "p_value": _f(self.p_value), "direction": self.direction}
+        if self.spread is not None:
+            out["spread_targeted"], out["spread_untargeted"] = self.spread
+        return out
 
 
 @dataclass(frozen=True)
@@ -148,7 +152,7 @@ class Primary:
             return ("mean item gain per suite from a binomial model with random item ability and random item gain "
                     "(marginal likelihood over answer patterns; spread of gains σ estimated per suite), equal suite "
                     "weights; item-level sandwich variance")
-        grid = ", ".join(f"{r.sigma:g}" for r in self.rows)
+        grid = ", ".join(f"{g:g}" for g in dict.fromkeys(r.sigma for r in self.rows if r.sigma is not None))
         return ("mean item gain per suite from a binomial model with random item ability and random item gain "
                 "(marginal likelihood over answer patterns), equal suite weights, item-level variance; with one "
                 f"sample per item the spread of gains σ is not identified, so A is computed at σ = {grid} logits: "
@@ -184,6 +188,8 @@ class Primary:
             out["sigma_grid"] = [r.to_dict() for r in self.rows]
             out["sigma_max"] = max(r.sigma or 0.0 for r in self.rows)
             out["estimate_at_sigma"] = head.sigma
+            if head.spread is not None:
+                out["estimate_at_spread"] = {"targeted": head.spread[0], "untargeted": head.spread[1]}
         return out
 
 
@@ -273,6 +279,25 @@ class SuiteTable:
     gains: list[list[SuiteGain]]  # per row (σ), per suite
     n_gains: np.ndarray
     n_losses: np.ndarray
+    #: score mode: per assumed difficulty spread, the gains per σ row and suite; the rows of an analysis
+    #: then cross every (targeted spread, untargeted spread) pair with σ (see `for_labelling`)
+    by_spread: dict[float, list[list[SuiteGain]]] | None = None
+
+    def for_labelling(self, targeted: np.ndarray) -> tuple[list[float | None], list[list[SuiteGain]],
+                                                           list[tuple[float, float] | None]]:
+        """(σ per row, gains per row and suite, spreads per row) for one labelling: the table's own rows, or
+        in score mode one row per (targeted spread, untargeted spread, σ), each suite at its group's spread."""
+        if not self.by_spread:
+            return list(self.sigmas), self.gains, [None] * len(self.sigmas)
+        t = np.asarray(targeted, bool)
+        sigmas, gains, spreads = [], [], []
+        for st in self.by_spread:
+            for su in self.by_spread:
+                for i, sig in enumerate(self.sigmas):
+                    sigmas.append(sig)
+                    spreads.append((st, su))
+                    gains.append([self.by_spread[st if t[j] else su][i][j] for j in range(len(self.suites))])
+        return sigmas, gains, spreads
 
 
 def suite_table(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: np.ndarray, suite: np.ndarray,
@@ -312,12 +337,14 @@ def decide_primary(table: SuiteTable, targeted: np.ndarray, level: float = 0.95,
     t = np.asarray(targeted, bool)
     suites = table.suites
     n_s = len(suites)
-    mu = np.array([[g.mu for g in row] for row in table.gains])
-    se = np.array([[g.se for g in row] for row in table.gains])
-    n_rows = len(table.sigmas)
+    sigmas, table_gains, spreads = table.for_labelling(t)
+    mu = np.array([[g.mu for g in row] for row in table_gains])
+    se = np.array([[g.se for g in row] for row in table_gains])
+    n_rows = len(sigmas)
 
     def rows_for(keep: np.ndarray) -> list[Row]:
-        return [combine(mu[i, keep], se[i, keep], t[keep], level, table.sigmas[i]) for i in range(n_rows)]
+        return [replace(combine(mu[i, keep], se[i, keep], t[keep], level, sigmas[i]), spread=spreads[i])
+                for i in range(n_rows)]
 
     everything = np.ones(n_s, bool)
     rows = rows_for(everything)
@@ -335,7 +362,7 @@ def decide_primary(table: SuiteTable, targeted: np.ndarray, level: float = 0.95,
         without = rows_for(~sparse_mask)
     # a fit that did not converge (sparse suites aside, checked above) may carry any value: the verdict must
     # survive dropping every such suite at once
-    nc_mask = np.array([any(not row[j].converged for row in table.gains) for j in range(n_s)]) & ~sparse_mask
+    nc_mask = np.array([any(not row[j].converged for row in table_gains) for j in range(n_s)]) & ~sparse_mask
     nonconverged = [suites[j] for j in np.flatnonzero(nc_mask)]
     without_nc = None
     if nonconverged and (t & ~nc_mask).any() and (~t & ~nc_mask).any():
@@ -354,7 +381,7 @@ def decide_primary(table: SuiteTable, targeted: np.ndarray, level: float = 0.95,
                       not_testable_reason="the primary needs at least one targeted and one untargeted suite",
                       without_nonconverged=None if without_nc is None else [r.direction for r in without_nc],
                       nonconverged=nonconverged, caveats=caveats)
-    return Primary(table.estimated, list(suites), t, rows, table.gains, loo, without, sparse, decision, level,
+    return Primary(table.estimated, list(suites), t, rows, table_gains, loo, without, sparse, decision, level,
                    table.n_gains, table.n_losses, nonconverged, without_nc, few, caveats)
 
 
@@ -370,8 +397,11 @@ def primary_asymmetry(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: np.nda
 
 
 #: Score mode: the assumed spread (SD, logits) of item difficulty within a benchmark, which published
-#: accuracies cannot reveal; it scales every suite's gain alike and so barely moves the verdict.
-SCORE_SPREAD = 1.5
+#: accuracies cannot reveal. It does move the verdict: all items +1 logit, targeted SD 0.5 vs untargeted 3
+#: at one assumed 1.5 fired 99/100 nulls. So the primary is computed at every (targeted, untargeted) pair
+#: of SCORE_SPREADS, crossed with the σ grid, and a verdict must hold over all of them (least favourable).
+SCORE_SPREADS = (0.5, 1.5, 3.0)
+SCORE_SPREAD = 1.5  # the middle of the grid (kept for callers that want one value)
 _GH_Z, _GH_W = np.polynomial.hermite_e.hermegauss(60)
 _GH_W = _GH_W / _GH_W.sum()
 
@@ -385,14 +415,29 @@ def _mean_logit(p: float, sd: float) -> float:
 
 def score_table(p0: np.ndarray, n0: np.ndarray, p1: np.ndarray, n1: np.ndarray, suites: Sequence[str], *,
                 sigma_grid: Sequence[float] = SIGMA_GRID, sigma_max: float = SIGMA_MAX,
-                spread: float = SCORE_SPREAD) -> SuiteTable:
+                spreads: Sequence[float] = SCORE_SPREADS) -> SuiteTable:
     """The primary from published accuracies (score mode): per suite, the mean item gain μ that turns the
     old accuracy p0 into the new p1 when item difficulty is N(m, spread²) and item gains N(μ, σ²), at each
     σ of the grid (E σ(m + s·z) = p0, E σ(m + μ + √(s² + σ²)·z) = p1), with a delta-method SE from the
-    binomial variances p(1 - p)/n. At 0% or 100% the counts get +0.5 (flagged, never used for a verdict)."""
+    binomial variances p(1 - p)/n. At 0% or 100% the counts get +0.5 (flagged, never used for a verdict).
+    Computed at every spread of `spreads`; `decide_primary` crosses the groups' spreads (least favourable)."""
+    by_spread = {float(sp): _score_rows(p0, n0, p1, n1, len(suites), sigma_grid, sigma_max, float(sp))
+                 for sp in spreads}
+    first = next(iter(by_spread.values()))
+    grid = [g.sigma for g in (row[0] for row in first)]
+    n = len(suites)
+    # published scores carry no gains or losses; a suite at 0% or 100% counts as sparse
+    sparse = np.array([first[0][j].haldane for j in range(n)])
+    return SuiteTable(False, list(suites), grid, first, np.where(sparse, 0, EXACT_BELOW), np.full(n, EXACT_BELOW),
+                      by_spread if len(by_spread) > 1 else None)
+
+
+def _score_rows(p0: np.ndarray, n0: np.ndarray, p1: np.ndarray, n1: np.ndarray, n_suites: int,
+                sigma_grid: Sequence[float], sigma_max: float, spread: float) -> list[list[SuiteGain]]:
+    """Per σ row, per suite: the score-mode mean item gain at one assumed difficulty spread."""
     grid = [float(s) for s in sigma_grid if s <= sigma_max + 1e-12]
     rows: list[list[SuiteGain]] = [[] for _ in grid]
-    for j in range(len(suites)):
+    for j in range(n_suites):
         a0, b0, a1, b1 = float(p0[j]) * n0[j], float(n0[j]), float(p1[j]) * n1[j], float(n1[j])
         edge = bool(min(a0, b0 - a0, a1, b1 - a1) < 0.5)
         if edge:
@@ -410,7 +455,4 @@ def score_table(p0: np.ndarray, n0: np.ndarray, p1: np.ndarray, n1: np.ndarray, 
             se = math.sqrt(d0 * d0 * v0 + d1 * d1 * v1)
             note = "0% or 100%: +0.5 correction (not used for a verdict)" if edge else ""
             rows[i].append(SuiteGain(mu, se, sig, False, True, edge, note))
-    n = len(suites)
-    # published scores carry no gains or losses; a suite at 0% or 100% counts as sparse
-    sparse = np.array([rows[0][j].haldane for j in range(n)])
-    return SuiteTable(False, list(suites), grid, rows, np.where(sparse, 0, EXACT_BELOW), np.full(n, EXACT_BELOW))
+    return rows
