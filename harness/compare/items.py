@@ -109,7 +109,7 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     if control_pairs:
         analysed = pair.subset(inc[pair.code])
         scope = {s: ("targeted" if t else "untargeted") for s, t in zip(analysed.suites, analysed.targeted, strict=True)}
-        triple, ctrl_warnings = layers.triple(table, agg, control_pairs, scope, analysed.keys(), force, a_l, level,
+        triple, ctrl_warnings = layers.triple(table, agg, control_pairs, scope, analysed.keys(), force, prim, level,
                                               fresh=fresh_mask is not None)
         warnings += ctrl_warnings
 

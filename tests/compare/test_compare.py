@@ -266,7 +266,10 @@ def test_controls_give_the_triple_difference(basic):
     assert validate_compare(doc) == []
     td = doc["triple_difference"]
     assert len(td["controls"]) == 5 and td["df"] == 4
-    assert td["suspect_asymmetry"] == pytest.approx(doc["asymmetry"]["latent"]["estimate"])
+    # on the primary scale (review finding 1: the Mantel-Haenszel A^L is pulled by starting levels), each
+    # control's primary on the suspect's items, the MH value kept beside it
+    assert td["suspect_asymmetry"] == pytest.approx(doc["asymmetry"]["primary"]["estimate"])
+    assert all(c["asymmetry_mh"] is not None for c in td["controls"]) and td["by_row"][0]["sigma"] is None
     assert td["rank_p_value"] == pytest.approx((1 + sum(c["asymmetry"] >= td["suspect_asymmetry"]
                                                         for c in td["controls"])) / 6)
     assert "release transitions by other developers" in doc["summary"]

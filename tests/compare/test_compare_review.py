@@ -147,8 +147,11 @@ def test_h2_with_fresh_items_primary_the_controls_use_the_fresh_items_too():
     td = doc["triple_difference"]
     for c in td["controls"]:
         assert c["n_items"] == 800  # the suspect's 800 analysed fresh items, not all 1,600
-        alone = compare(fresh, c["before"], c["after"], n_boot=0)  # the control's own fresh-item A^L
-        assert c["asymmetry"] == pytest.approx(alone["asymmetry"]["latent"]["estimate"], abs=1e-12)
+        alone = compare(fresh, c["before"], c["after"], n_boot=0)  # the control's own fresh-item analysis
+        assert c["asymmetry_mh"] == pytest.approx(alone["asymmetry"]["latent"]["estimate"], abs=1e-12)
+        # the excess is on the primary scale, at the suspect's least favourable σ row
+        at = next(r for r in alone["asymmetry"]["primary"]["sigma_grid"] if r["sigma"] == td["row"]["sigma"])
+        assert c["asymmetry"] == pytest.approx(at["estimate"], abs=1e-9) and c["sigma"] == td["row"]["sigma"]
     lo, hi = td["ci"]
     assert lo < 0 < hi  # the truth on fresh items is no excess (it was -1.59, all controls on old items)
     assert "fresh items" in td["control_scope"]

@@ -59,3 +59,22 @@ def test_a_large_targeted_gain_still_gives_the_verdict():
     doc = compare_scores(alt, "old", "new")
     assert doc["verdict"] == "targeted_larger", doc["asymmetry"]["primary"]["verdict_reasons"]
     assert "and of item difficulty" in doc["summary"]
+
+
+def test_score_mode_controls_are_compared_on_the_primary_scale_over_the_same_grid():
+    spec = [("t1", "targeted", 0.30, 1.5, 1.0), ("t2", "targeted", 0.35, 1.5, 1.0),
+            ("u1", "untargeted", 0.85, 1.5, 1.0), ("u2", "untargeted", 0.90, 1.5, 1.0)]
+    frames = [_scores(spec)]
+    controls = []
+    for c in range(3):  # the same item gains, starting near 50% everywhere
+        ctrl = _scores([(s, cat, 0.45 + 0.05 * c, sd, g) for s, cat, _, sd, g in spec])
+        frames.append(ctrl.replace({"model": {"old": f"c{c}a", "new": f"c{c}b"}}))
+        controls.append(f"c{c}a:c{c}b")
+    doc = compare_scores(pd.concat(frames, ignore_index=True), "old", "new", controls=controls)
+    td = doc["triple_difference"]
+    assert td["suspect_asymmetry"] in [r["estimate"] for r in doc["asymmetry"]["primary"]["sigma_grid"]]
+    assert len(td["by_row"]) == 45 and td["t_p_value"] == max(r["t_p_value"] for r in td["by_row"])
+    # no sampling noise and equal gains: at the true assumptions (σ = 0, spreads 1.5) no excess
+    true = next(r for r in td["by_row"] if r["sigma"] == 0 and r["spread_targeted"] == 1.5
+                and r["spread_untargeted"] == 1.5)
+    assert abs(true["excess"]) < 0.05
