@@ -33,6 +33,18 @@ from harness.stats.itemgain import SIGMA_GRID, SIGMA_MAX, GainFit, fit_gains
 from harness.stats.latent import EXACT_BELOW, mh_estimates, mh_sums
 from harness.stats.verdict import Decision, decide, direction
 
+#: With k ≥ 2, the assumed dependence of the gain on item ability (β: δ | θ ~ N(μ + β(θ − Eθ), σ²)); the
+#: analysis is run at each value and a verdict must hold at all (β = 0 first: its fit is the one reported).
+#: β matters through the groups' different starting levels: with β = 0 assumed, a true β of ∓0.4 and
+#: baselines 90% vs 30% fired 23/60 and 43/60 nulls (k = 3, 3 + 3 suites). A grid of (0, -0.5, 0.5) stops
+#: that but costs nearly all power even when baselines are equal (k = 3, 2 + 2 x 300, +1 logit, equal
+#: baselines: 100% -> 10%), and β fitted free (bounded ±1) was biased (-0.38 logits where the truth is 0)
+#: and cost most power too. NOT YET DECIDED (review finding 3 open): β stays 0 here. BASELINE_OVERLAP = True
+#: makes a verdict need the groups' starting levels to overlap (the review's proposal; it makes most test
+#: designs and many real ones fragile, so it is off until the lead decides); harness.stats.itemgain.FIT_BETA
+#: fits β instead. Both are switches for the calibration runs, not defaults.
+BETA_GRID: tuple[float, ...] = (0.0,)
+BASELINE_OVERLAP = False
 #: Pre-registered minimum number of items for a suite to enter the primary analysis.
 MIN_SUITE_ITEMS = 30
 #: A cluster-robust variance (or bootstrap) needs at least this many clusters in a suite (§1.4b item 4);
@@ -71,6 +83,7 @@ class Row:
     ci: tuple[float, float]
     p_value: float
     spread: tuple[float, float] | None = None  # score mode: assumed difficulty SDs (targeted, untargeted)
+    beta: float | None = None  # σ estimated: the assumed dependence of the gain on item ability
 
     @property
     def direction(self) -> str:
@@ -81,6 +94,8 @@ class Row:
                "ci": [_f(self.ci[0]), _f(self.ci[1])], "p_value": _f(self.p_value), "direction": self.direction}
         if self.spread is not None:
             out["spread_targeted"], out["spread_untargeted"] = self.spread
+        if self.beta is not None:
+            out["beta"] = self.beta
         return out
 
 
@@ -143,7 +158,7 @@ class Primary:
     def ci(self) -> tuple[float, float]:
         """The reported interval: over a σ grid, the union of the grid's intervals (it covers A whenever the
         true σ is in the grid)."""
-        if self.estimated:
+        if len(self.rows) == 1:
             return self.rows[0].ci
         return (min(r.ci[0] for r in self.rows), max(r.ci[1] for r in self.rows))
 
@@ -151,7 +166,9 @@ class Primary:
         if self.estimated:
             return ("mean item gain per suite from a binomial model with random item ability and random item gain "
                     "(marginal likelihood over answer patterns; spread of gains σ estimated per suite), equal suite "
-                    "weights; item-level sandwich variance")
+                    "weights; item-level sandwich variance; the dependence of the gain on item ability (β) is "
+                    "assumed at " + ", ".join(f"{r.beta:g}" for r in self.rows if r.beta is not None)
+                    + ": the interval is the union over them and the p-value the largest")
         grid = ", ".join(f"{g:g}" for g in dict.fromkeys(r.sigma for r in self.rows if r.sigma is not None))
         return ("mean item gain per suite from a binomial model with random item ability and random item gain "
                 "(marginal likelihood over answer patterns), equal suite weights, item-level variance; with one "
@@ -184,6 +201,9 @@ class Primary:
             sig = [g.sigma for g in self.gains[0] if math.isfinite(g.sigma)]
             out["sigma"] = _f(float(np.mean(sig))) if sig else None
             out["sigma_by_suite"] = {s: _f(g.sigma) for s, g in zip(self.suites, self.gains[0], strict=True)}
+            if len(self.rows) > 1:
+                out["beta_grid"] = [r.to_dict() for r in self.rows]
+                out["estimate_at_beta"] = head.beta
         else:
             out["sigma_grid"] = [r.to_dict() for r in self.rows]
             out["sigma_max"] = max(r.sigma or 0.0 for r in self.rows)
@@ -230,14 +250,16 @@ def _haldane(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: np.ndarray) -> 
 
 def suite_gains(data: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]], *, estimated: bool,
                 clusters: Sequence[np.ndarray | None] | None = None,
-                sigma_grid: Sequence[float] = SIGMA_GRID) -> list[list[SuiteGain]]:
-    """Every suite's μ̂: with σ̂ (estimated) or at each σ of the grid; all fits of one call in one batch.
-    Returns, per suite, one SuiteGain (estimated) or one per σ of the grid."""
+                sigma_grid: Sequence[float] = SIGMA_GRID,
+                beta_grid: Sequence[float] = BETA_GRID) -> list[list[SuiteGain]]:
+    """Every suite's μ̂: with σ̂ (estimated) at each β of `beta_grid`, or at each σ of the grid (β = 0);
+    all fits of one call in one batch. Returns, per suite, one SuiteGain per row."""
     n_s = len(data)
     clusters = list(clusters) if clusters is not None else [None] * n_s
-    sigmas: list[float | None] = [None] if estimated else [float(s) for s in sigma_grid]
+    sigmas: list[float | None] = [None] * len(beta_grid) if estimated else [float(s) for s in sigma_grid]
+    betas = [float(b) for b in beta_grid] if estimated else [0.0] * len(sigmas)
     out: list[list[SuiteGain | None]] = [[None] * len(sigmas) for _ in range(n_s)]
-    jobs, problems, sig_of, cl_of = [], [], [], []
+    jobs, problems, sig_of, cl_of, beta_of = [], [], [], [], []
     for j, (x1, x0, k1, k0) in enumerate(data):
         d = x1 / k1 - x0 / k0
         if int(np.sum(d > 0)) == 0 or int(np.sum(d < 0)) == 0:
@@ -251,10 +273,11 @@ def suite_gains(data: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
             jobs.append((j, i))
             problems.append((x1, x0, k1, k0))
             sig_of.append(s)
+            beta_of.append(betas[i])
             cl_of.append(clusters[j])
     if problems:
         # σ = 0 without clusters is closed-form; the rest is fitted in one batch per kind of σ
-        fits = fit_gains(problems, sig_of, clusters=cl_of)
+        fits = fit_gains(problems, sig_of, clusters=cl_of, betas=beta_of)
         for (j, i), fit in zip(jobs, fits, strict=True):
             out[j][i] = _from_fit(fit, *data[j])
     return [[g for g in row if g is not None] for row in out]
@@ -282,6 +305,10 @@ class SuiteTable:
     #: score mode: per assumed difficulty spread, the gains per σ row and suite; the rows of an analysis
     #: then cross every (targeted spread, untargeted spread) pair with σ (see `for_labelling`)
     by_spread: dict[float, list[list[SuiteGain]]] | None = None
+    #: σ estimated (k ≥ 2): the assumed β of each row (BETA_GRID)
+    betas: list[float] | None = None
+    #: per suite, the old release's mean accuracy (the starting level)
+    baselines: np.ndarray | None = None
 
     def for_labelling(self, targeted: np.ndarray) -> tuple[list[float | None], list[list[SuiteGain]],
                                                            list[tuple[float, float] | None]]:
@@ -315,7 +342,7 @@ def suite_table(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: np.ndarray, 
     if estimated is None:
         estimated = bool(np.all(k1 >= 2) and np.all(k0 >= 2))
     grid = [float(s) for s in sigma_grid if s <= sigma_max + 1e-12]
-    n_rows = 1 if estimated else len(grid)
+    n_rows = len(BETA_GRID) if estimated else len(grid)
     data, cls = [], []
     gains, losses = np.zeros(n_s, int), np.zeros(n_s, int)
     for j in range(n_s):
@@ -325,9 +352,12 @@ def suite_table(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: np.ndarray, 
         cls.append(np.asarray(clusters)[m] if use else None)
         d = x1[m] / k1[m] - x0[m] / k0[m]
         gains[j], losses[j] = int(np.sum(d > 0)), int(np.sum(d < 0))
-    per_suite = suite_gains(data, estimated=estimated, clusters=cls, sigma_grid=grid)
+    per_suite = suite_gains(data, estimated=estimated, clusters=cls, sigma_grid=grid, beta_grid=BETA_GRID)
     table = [[per_suite[j][i] for j in range(n_s)] for i in range(n_rows)]
-    return SuiteTable(estimated, list(suites), [None] if estimated else grid, table, gains, losses)
+    base = np.array([float(np.mean(x0[suite == j] / k0[suite == j])) if np.any(suite == j) else math.nan
+                     for j in range(n_s)])
+    return SuiteTable(estimated, list(suites), [None] * n_rows if estimated else grid, table, gains, losses,
+                      betas=list(BETA_GRID) if estimated else None, baselines=base)
 
 
 def decide_primary(table: SuiteTable, targeted: np.ndarray, level: float = 0.95,
@@ -342,9 +372,11 @@ def decide_primary(table: SuiteTable, targeted: np.ndarray, level: float = 0.95,
     se = np.array([[g.se for g in row] for row in table_gains])
     n_rows = len(sigmas)
 
+    betas = table.betas if table.betas and len(table.betas) == n_rows else [None] * n_rows
+
     def rows_for(keep: np.ndarray) -> list[Row]:
-        return [replace(combine(mu[i, keep], se[i, keep], t[keep], level, sigmas[i]), spread=spreads[i])
-                for i in range(n_rows)]
+        return [replace(combine(mu[i, keep], se[i, keep], t[keep], level, sigmas[i]), spread=spreads[i],
+                        beta=betas[i]) for i in range(n_rows)]
 
     everything = np.ones(n_s, bool)
     rows = rows_for(everything)
@@ -370,6 +402,13 @@ def decide_primary(table: SuiteTable, targeted: np.ndarray, level: float = 0.95,
     caveats = [f"the {name} group has one suite ({suites[int(np.flatnonzero(mask)[0])]}): the verdict rests on it, "
                "and leaving it out cannot check it" for name, mask in (("targeted", t), ("untargeted", ~t))
                if mask.sum() == 1]
+    if BASELINE_OVERLAP and table.baselines is not None and t.sum() >= 2 and (~t).sum() >= 2:
+        b = table.baselines
+        if max(b[t].min(), b[~t].min()) > min(b[t].max(), b[~t].max()):
+            caveats.append(f"the groups' starting levels do not overlap (targeted {100 * b[t].min():.0f}-"
+                           f"{100 * b[t].max():.0f}%, untargeted {100 * b[~t].min():.0f}-{100 * b[~t].max():.0f}%): "
+                           "if how much an item gains depends on how hard it is, that alone can produce a difference "
+                           "between such groups")
     few = [s for s in few_clusters if s in suites]
     if few:
         caveats.append(f"suite(s) {', '.join(few)} declare fewer than {MIN_CLUSTERS} item clusters: a cluster "
@@ -429,7 +468,7 @@ def score_table(p0: np.ndarray, n0: np.ndarray, p1: np.ndarray, n1: np.ndarray, 
     # published scores carry no gains or losses; a suite at 0% or 100% counts as sparse
     sparse = np.array([first[0][j].haldane for j in range(n)])
     return SuiteTable(False, list(suites), grid, first, np.where(sparse, 0, EXACT_BELOW), np.full(n, EXACT_BELOW),
-                      by_spread if len(by_spread) > 1 else None)
+                      by_spread if len(by_spread) > 1 else None, baselines=np.asarray(p0, float))
 
 
 def _score_rows(p0: np.ndarray, n0: np.ndarray, p1: np.ndarray, n1: np.ndarray, n_suites: int,
