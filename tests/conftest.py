@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+#: ../shared/data beside the clone; ASYMMETRY_SHARED_DATA points elsewhere (a git worktree kept in another folder).
+SHARED_DATA = Path(os.environ.get("ASYMMETRY_SHARED_DATA") or ROOT.parent / "shared" / "data")
 
 
 @pytest.fixture
