@@ -1,4 +1,4 @@
-"""The words of a report, built only from the compare document (STATISTICS.md §1.13).
+"""The words of a report, built only from the compare document (the wording rules: harness/methods.md §5).
 
 Rules kept here, in one place, so every output (page, summary.md, citation.txt, the demo's console) says
 the same thing: "consistent with", never "proves"; "flat" only after a passed equivalence test; changes in
@@ -329,7 +329,7 @@ def does_not_show(doc: Doc) -> list[str]:
 
 
 def citation_paragraph(doc: Doc) -> str:
-    """The citable paragraph of STATISTICS.md §1.13: compare's own `summary`, so the report and
+    """The citable paragraph (methods §5): compare's own `summary`, so the report and
     `asymmetry compare` never cite different words (it already ends with the caveat)."""
     return str(doc.get("summary") or "")
 
@@ -346,7 +346,7 @@ def preregistration(doc: Doc) -> str:
         reason = (" The published scores compared here were chosen, run and reported by the vendors."
                   if doc.get("mode") == "scores" else "")
         return ("Not pre-registered: the suites, scale, margins and controls were not frozen in a plan before the "
-                "data were seen, so p-values are descriptive rather than confirmatory (STATISTICS.md §1.9)." + reason)
+                "data were seen, so p-values are descriptive rather than confirmatory (methods §4.4)." + reason)
     assert isinstance(plan, Mapping)
     bits = [f"plan file {plan['path']}" if plan.get("path") else "",
             f"sha256 {str(plan['sha256'])[:16]}…" if plan.get("sha256") else "",

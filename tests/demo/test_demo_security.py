@@ -7,9 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.report.test_report_samples import scores_doc
-
 from harness.report import write_report
+from tests.report.test_report_samples import scores_doc
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.report.test_report import _parse
-from tests.report.test_report_samples import items_doc
 
 from harness.cli.compare import resolve_compare
 from harness.report import write_report
 from harness.report.examples import discordant_examples
 from harness.run.store import write_run
+from tests.report.test_report import _parse
+from tests.report.test_report_samples import items_doc
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

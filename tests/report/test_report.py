@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.report.test_report_samples import items_doc, scores_doc, with_changes
 
 from harness.errors import UserError
 from harness.report import write_report
+from tests.report.test_report_samples import items_doc, scores_doc, with_changes
 
 CHARTS = ("slopes", "forest", "asymmetry", "controls", "power")
 
@@ -99,8 +99,8 @@ def test_chart_csvs_carry_the_json_figures(items_report: tuple[Path, dict[str, A
     controls = _csv(out / "charts" / "controls.csv")
     suspect = [r for r in controls if r["role"] == "suspect"]
     assert len(suspect) == 1 and float(suspect[0]["asymmetry_logits"]) == pytest.approx(0.877696)
-    assert sorted(float(r["asymmetry_logits"]) for r in controls if r["role"] == "control") == sorted(
-        c["asymmetry"] for c in doc["triple_difference"]["controls"])
+    assert sorted(float(r["asymmetry_logits"]) for r in controls if r["role"] == "control") == pytest.approx(sorted(
+        c["asymmetry"] for c in doc["triple_difference"]["controls"]), abs=1e-10)
     power = _csv(out / "charts" / "power.csv")
     assert [float(r["power_pct"]) for r in power] == pytest.approx([100 * p["power"] for p in doc["power"]["curve"]])
 
@@ -148,7 +148,7 @@ def test_page_requests_nothing_and_links_only_to_sources(scores_report: Path) ->
     assert not names & {"script", "link", "img", "iframe", "object", "embed", "base", "form", "audio", "video"}
     assert not any(a.get("src") for _, a in tags)
     hrefs = [a["href"] for t, a in tags if t == "a" and a.get("href")]
-    external = [h for h in hrefs if not (h.startswith("#") or re.fullmatch(r"[\w./-]+", h))]
+    external = [h for h in hrefs if not (h.startswith("#") or re.fullmatch(r"[\w./-]+(#[\w-]+)?", h))]
     assert external == [url]
     assert not any(h.lower().startswith("javascript:") for h in hrefs)
     assert "javascript:alert(1)" in html  # shown as text, not a link
@@ -222,7 +222,7 @@ def test_absent_controls_and_power_are_said_plainly_not_drawn(scores_report: Pat
     out = scores_report
     assert not (out / "charts" / "controls.png").exists() and not (out / "charts" / "power.csv").exists()
     html = (out / "index.html").read_text()
-    assert "Chart not drawn (this transition among other developers&#x27; transitions): no control transitions" in html
+    assert "Chart not drawn (this step among other developers&#x27; steps): no control transitions" in html
     assert "Chart not drawn (what this design could detect): the document has no power analysis" in html
     assert "Published scores are score-level, unpaired evidence" in html
     assert "No examples: published scores have no item-level outputs" in html
@@ -284,10 +284,9 @@ def test_same_document_gives_the_same_charts_and_words() -> None:
 
 
 def test_a_pre_registered_analysis_says_so_with_its_hash_and_deviations(tmp_path: Path) -> None:
-    from tests.report.test_report_samples import SUITES, item_table
-
     from harness.compare import compare
     from harness.plan import load_plan, make_plan, write_plan
+    from tests.report.test_report_samples import SUITES, item_table
 
     path = tmp_path / "plan.json"
     write_plan(path, make_plan({s: c for s, (c, _) in SUITES.items()}, before="old-release", after="new-release",
