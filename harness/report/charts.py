@@ -55,7 +55,7 @@ STYLE = {
     "svg.fonttype": "none",  # text stays text: selectable, searchable, drawn in the reader's system font
     "svg.hashsalt": "asymmetry",  # stable ids, so the same document gives the same SVG
 }
-SIDES = ("← untargeted gained more", "targeted gained more →")
+SIDES = ("← untargeted \ngained more ", " targeted →\n gained more")  # left and right of zero
 
 NAMES = ("slopes", "forest", "asymmetry", "controls", "power")
 
@@ -132,9 +132,11 @@ def _errorbar(ax: Any, x: float | None, y: float, ci: tuple[float | None, float 
 
 
 def _sides(ax: Any) -> None:
-    """Which side of zero means what, written on the axis itself."""
-    ax.text(0.0, 1.0, SIDES[0], transform=ax.transAxes, ha="left", va="bottom", fontsize=LABEL, color=UNTARGETED)
-    ax.text(1.0, 1.0, SIDES[1], transform=ax.transAxes, ha="right", va="bottom", fontsize=LABEL, color=TARGETED)
+    """Which side of zero means what, written above the axis on either side of zero."""
+    at = ax.get_xaxis_transform()  # x in data (zero), y in axes units
+    for text, ha, colour in ((SIDES[0], "right", UNTARGETED), (SIDES[1], "left", TARGETED)):
+        ax.text(0, 1.01, text, transform=at, ha=ha, va="bottom", fontsize=LABEL, color=colour, linespacing=1.1,
+                multialignment=ha)
 
 
 def _symmetric(ax: Any, values: Sequence[float | None], pad: float = 1.15) -> None:
@@ -184,12 +186,12 @@ def _dot_rows(fig: Any, rows: Sequence[_Row], xlabel: str, *, band: tuple[float,
         y -= unit
         if r.header:
             ax.text(0.0, top - 0.15, text, transform=ax.get_yaxis_transform(), ha="left", va="top", fontsize=LABEL,
-                    fontweight="bold", color=INK)
+                    fontweight="bold", color=INK).set_in_layout(False)  # wrapped to fit: never shrinks the axis
             continue
         bar = y + 0.5
         ax.text(0.0, top - 0.05, text, transform=ax.get_yaxis_transform(), ha="left", va="top", fontsize=LABEL,
                 fontweight="bold" if r.bold else "normal", color=r.colour if r.bold else (MUTED if r.muted else INK),
-                linespacing=1.1)
+                linespacing=1.1).set_in_layout(False)
         if band and fmt.is_num(r.estimate):
             ax.fill_between(band, bar - 0.32, bar + 0.32, color="#e6e6e6", zorder=0, linewidth=0)
         if zero:
@@ -198,8 +200,8 @@ def _dot_rows(fig: Any, rows: Sequence[_Row], xlabel: str, *, band: tuple[float,
             _errorbar(ax, r.estimate, bar, r.ci, marker=r.marker, color=r.colour, markersize=r.size,
                       elinewidth=2.2 if r.bold else 1.3, markerfacecolor="white" if r.hollow else r.colour, zorder=3)
         elif r.note:
-            ax.text(0.5, bar, r.note, transform=ax.get_yaxis_transform(), ha="center", va="center", fontsize=LABEL,
-                    color=MUTED, style="italic")
+            ax.text(0.0, bar, _wrap(r.note, wrap), transform=ax.get_yaxis_transform(), ha="left", va="center",
+                    fontsize=LABEL, color=MUTED, style="italic").set_in_layout(False)
     ax.set_ylim(0, sum(units) + 0.1)
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
@@ -478,11 +480,13 @@ def _timeline(case: Any, fig: Any) -> tuple[list[str], list[dict[str, Any]], str
         dots.append(_Row(label=head, header=True))
         for s in members:
             qwen = s.kind == "qwen"
-            dots.append(_Row(label=s.label.replace(" -> ", " → ") + (" (this step)" if s.current else ""),
+            by = "" if "vendor" in s.evaluator or not s.evaluator else f", {s.evaluator.split(' (')[0]}"
+            dots.append(_Row(label=s.label.replace(" -> ", " → ") + by + (" (this step)" if s.current else ""),
                              estimate=s.estimate, ci=s.ci, colour=TARGETED if qwen else CONTROL,
                              marker="D" if qwen else "o", size=9 if s.current else (6 if qwen else 5),
                              bold=s.current, muted=not qwen, hollow=s.kind == "context",
-                             note="" if s.estimable else "not measurable: " + s.reason.split(" with ")[0]))
+                             note="" if s.estimable else "not measurable: " + s.reason.replace("its table reports ", "")
+                             .split(" with ")[0]))
     controls = [s.estimate for s in steps if s.kind == "control" and s.estimable]
     band = (min(controls), max(controls)) if len(controls) >= 2 else None
     _dot_rows(fig, dots, "Targeted minus untargeted gain (logits), each step on its own table"

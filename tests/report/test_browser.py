@@ -138,3 +138,52 @@ def test_the_page_prints(tmp_path: Path, chromium_page: Any) -> None:
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
 
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from harness.demo import run_demo
+
+    return run_demo(tmp_path_factory.mktemp("newsroom") / "demo").path
+
+
+_LABEL_SIZES = """() => Array.from(document.querySelectorAll('figure svg.chart text')).map(t => {
+    const m = t.getScreenCTM();
+    return {text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)};
+})"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_demo_report_reads_on_a_phone_and_a_desktop(demo_report: Path, chromium_page: Any, width: int,
+                                                        tmp_path: Path) -> None:
+    """As a journalist opens it: no sideways scrolling on a phone, chart labels as large as body text
+    allows, every chart titled by its finding, and nothing requested from the network."""
+    page = chromium_page.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    url = (demo_report / "index.html").as_uri()
+    page.goto(url, wait_until="load")
+    shot = tmp_path / f"demo-{width}px.png"
+    page.screenshot(path=str(shot), full_page=True)  # kept in the test's tmp output for a human look
+    assert shot.stat().st_size > 50_000
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no horizontal overflow
+    sizes = page.evaluate(_LABEL_SIZES)
+    assert len(sizes) > 100
+    smallest = min(sizes, key=lambda s: s["px"])
+    assert smallest["px"] >= 11.0, smallest  # was about 5 px on a phone before the charts were redrawn
+    if width == 1280:
+        assert max(s["px"] for s in sizes) <= 24  # capped on a desktop, not blown up
+    titles = page.locator("figure .chart-title").all_inner_texts()
+    assert "Qwen3.8-Max leaned furthest towards targeted gains of any step shown" in titles
+    assert any(t.startswith("Targeted gains exceeded untargeted gains by 0.71 logits") for t in titles)
+    svg_text = " ".join(s["text"] for s in sizes)
+    assert "← untargeted" in svg_text and "targeted →" in svg_text and "gained more" in svg_text
+    figure_width = page.locator("#chart-timeline svg").bounding_box()["width"]
+    assert figure_width <= min(width, 560)
+    assert requests == [url] and errors == []
