@@ -29,8 +29,11 @@ def check(
     spec: Annotated[str, typer.Argument(help="LABEL=PROVIDER:MODEL\\[@BASE_URL…], as for `asymmetry run --model`. "
                                         "The LABEL= part may be left out.", show_default=False)],
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each request.")] = 30.0,
+    allow_unlisted_model: Annotated[bool, typer.Option(
+        "--allow-unlisted-model", help="Accept a model the endpoint answers but does not list at /models.")] = False,
 ) -> None:
     import asyncio
+    import math
 
     from rich.console import Console
     from rich.table import Table
@@ -38,6 +41,8 @@ def check(
     from harness.errors import UserError
     from harness.models import parse_model_spec
 
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise UserError(f"--timeout must be a positive number of seconds, not {timeout}")
     text = spec if "=" in spec.split(":", 1)[0] else f"check={spec}"
     parsed = parse_model_spec(text)
     if parsed.api == "replay":
@@ -47,7 +52,7 @@ def check(
         Console().print(f"replay source {adapter.source['run_dir']} (run {adapter.source['run_id']}): "
                         f"{len(adapter):,} recorded answers of model {parsed.model!r}")
         return
-    results = asyncio.run(_check_all(parsed, timeout))
+    results = asyncio.run(_check_all(parsed, timeout, allow_unlisted_model))
     table = Table(title=str(parsed), title_justify="left")
     for column in ("replica", "status", "latency", "served model", "models offered"):
         table.add_column(column)
@@ -61,13 +66,14 @@ def check(
         raise UserError("; ".join(f"{r['url']}: {r['problem']}" for r in failures))
 
 
-async def _check_all(spec: Any, timeout: float) -> list[dict[str, Any]]:
+async def _check_all(spec: Any, timeout: float, allow_unlisted: bool = False) -> list[dict[str, Any]]:
     import dataclasses
 
-    return [await _check_one(dataclasses.replace(spec, base_urls=(url,)), timeout) for url in spec.base_urls]
+    return [await _check_one(dataclasses.replace(spec, base_urls=(url,)), timeout, allow_unlisted)
+            for url in spec.base_urls]
 
 
-async def _check_one(spec: Any, timeout: float) -> dict[str, Any]:
+async def _check_one(spec: Any, timeout: float, allow_unlisted: bool = False) -> dict[str, Any]:
     import aiohttp
 
     from harness.models import ChatRequest, Decoding, ModelError, open_adapter
@@ -109,7 +115,12 @@ async def _check_one(spec: Any, timeout: float) -> dict[str, Any]:
             return result
         result.update(ok=True, latency_ms=1000 * (time.perf_counter() - started), served=response.served_model)
         if result["offered"] and spec.model not in result["offered"] and spec.api != "messages":
-            result["note"] = "the model answered but is not in /models"
+            if allow_unlisted:
+                result["note"] = "the model answered but is not in /models"
+            else:
+                offered = ", ".join(result["offered"][:8])
+                result.update(ok=False, problem=f"model {spec.model!r} answered but is not in the server's model list "
+                                                f"({offered}); check the name, or pass --allow-unlisted-model")
         return result
     finally:
         await adapter.aclose()

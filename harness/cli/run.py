@@ -36,10 +36,11 @@ table per label):
   tool_mode = "json"      # tools described in the prompt instead of the API's tools field
   api = "completions"     # plain completions, for base models
   api_key_env = "MY_KEY"  # read the key from another variable
+  headers = { Cookie = "…" }   # extra HTTP headers (recorded only as hashes)
   rpm = 60                # also: tpm, concurrency, timeout, retries
 """
 
-_SPEC_KEYS = {"api", "tool_mode", "extra", "api_key_env"}
+_SPEC_KEYS = {"api", "tool_mode", "extra", "api_key_env", "headers"}
 _ADAPTER_KEYS = {"rpm": "rpm", "tpm": "tpm", "concurrency": "concurrency", "timeout": "timeout_s",
                  "retries": "retries"}
 
@@ -106,6 +107,15 @@ def run(
     allow_unsandboxed_code: Annotated[bool, typer.Option(
         "--allow-unsandboxed-code", help="Run model-written code WITHOUT the bubblewrap sandbox when bubblewrap is "
                                          "missing. Only on a throwaway machine.")] = False,
+    shard: Annotated[str | None, typer.Option("--shard", help="I/N: run only shard I of N of the items (split by a "
+                                              "hash of suite and item id), e.g. one per machine; combine the "
+                                              "run directories with `asymmetry merge`.")] = None,
+    processes: Annotated[int | None, typer.Option("--processes", help="Client processes (each its own event loop and "
+                                                  "connection pool, one journal writer). Default: automatic, several "
+                                                  "from --concurrency 256 on.", rich_help_panel="Endpoints")] = None,
+    allow_unlisted_model: Annotated[bool, typer.Option(
+        "--allow-unlisted-model", help="Run even when the endpoint's /models list lacks the model (gateways that "
+                                       "route names they do not list).", rich_help_panel="Endpoints")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     import asyncio
@@ -115,10 +125,19 @@ def run(
     from harness.errors import UserError
     from harness.models import Decoding, parse_model_spec
     from harness.run.progress import summary_table
-    from harness.run.runner import RunConfig, check_config, env_flag_unsandboxed, execute, redact_command
+    from harness.run.runner import (
+        RunConfig,
+        check_config,
+        env_flag_unsandboxed,
+        execute,
+        parse_shard,
+        redact_command,
+    )
     from harness.suites.build import load_suites
 
     err = Console(stderr=True, soft_wrap=True)  # messages and paths stay whole lines (copyable)
+    check_values(temperature=temperature, top_p=top_p, timeout=timeout, rpm=rpm, tpm=tpm, retries=retries)
+    shard_spec = parse_shard(shard) if shard is not None else None
     specs = [parse_model_spec(text) for text in model]
     specs, adapter_options = _apply_model_config(specs, model_config, tool_mode)
     decoding = Decoding(temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed,
@@ -132,13 +151,14 @@ def run(
     names = [n.strip() for n in suites.split(",") if n.strip()]
     loaded = load_suites(names, data_dir, limit=limit)
     options: dict[str, Any] = {"timeout_s": timeout, "retries": retries}
-    if rpm:
+    if rpm is not None:
         options["rpm"] = rpm
-    if tpm:
+    if tpm is not None:
         options["tpm"] = tpm
     config = RunConfig(models=specs, suites=loaded, samples=samples, decoding=decoding, out=out, run_id=run_id,
                        limit=limit, concurrency=concurrency, adapter_options=options, plan=plan,
-                       suite_request=names, model_options=adapter_options)
+                       suite_request=names, model_options=adapter_options, shard=shard_spec, processes=processes,
+                       allow_unlisted_model=allow_unlisted_model)
     _, resolved_id = check_config(config)
     command = redact_command(_resume_command(ctx, resolved_id))
     config = dataclasses.replace(config, command=command)
@@ -149,14 +169,43 @@ def run(
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     if result.status == "interrupted":
+        if result.error:
+            typer.echo(f"error: {result.error}", err=True)
         err.print(f"[bold]interrupted[/]: {result.written:,} new record(s) kept in {result.run_dir}/items.jsonl. "
                   "Resume with:")
         typer.echo(f"  {command}", err=True)  # unwrapped and verbatim, to copy
         raise typer.Exit(130)
+    if result.status == "incomplete":
+        missing = ", ".join(f"{label} {n:,}" for label, n in result.unanswered.items() if n)
+        err.print(f"[bold red]incomplete[/]: {sum(result.unanswered.values()):,} unit(s) unanswered ({missing}): they "
+                  "failed at the endpoint after every retry or were not asked. Fix the endpoint, then re-run the "
+                  "same command to ask only those:")
+        typer.echo(f"  {command}", err=True)
+        raise typer.Exit(3)
     retried = (f" ({result.retried:,} that failed at the endpoint before were asked again)"
                if result.retried else "")
     err.print(f"{result.written:,} record(s) written{retried}, {result.skipped:,} kept from earlier sessions, "
               f"{result.elapsed_s:.1f}s → {result.run_dir}")
+
+
+def check_values(*, temperature: float, top_p: float | None, timeout: float, rpm: float | None,
+                 tpm: float | None, retries: int) -> None:
+    """Bad numbers are one-line errors, never quietly a default (NaN compares false with everything)."""
+    import math
+
+    from harness.errors import UserError
+
+    if not math.isfinite(temperature) or temperature < 0:
+        raise UserError(f"--temperature must be a number >= 0, not {temperature}")
+    if top_p is not None and not (math.isfinite(top_p) and 0 < top_p <= 1):
+        raise UserError(f"--top-p must be in (0, 1], not {top_p}")
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise UserError(f"--timeout must be a positive number of seconds, not {timeout}")
+    for flag, value in (("--rpm", rpm), ("--tpm", tpm)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise UserError(f"{flag} must be a positive number per minute, not {value} (leave it out for no limit)")
+    if retries < 0:
+        raise UserError(f"--retries must be 0 or more, not {retries}")
 
 
 def _apply_model_config(specs: list, path: Path | None, tool_mode: str | None) -> tuple[list, dict[str, dict]]:
@@ -215,6 +264,15 @@ def _resume_command(ctx: typer.Context, run_id: str) -> str:
         if value is None or value == param.default or value == [] or (param.is_flag and not value):
             continue
         flag = max(param.opts, key=len)
+        if param.name == "extra":  # recorded: decoding fields as given, every other value as a hash
+            import orjson
+
+            from harness.models.redact import redact_extra
+
+            try:
+                value = orjson.dumps(redact_extra(orjson.loads(value))).decode()
+            except (orjson.JSONDecodeError, AttributeError):
+                value = "***"
         if param.is_flag:
             words.append(flag)
         elif isinstance(value, list | tuple):

@@ -230,7 +230,9 @@ def _args(value: Any) -> dict[str, Any]:
     if isinstance(value, Mapping):
         return dict(value)
     if isinstance(value, str):
-        return dict(p.partition("=")[::2] for p in value.split(",") if "=" in p)
+        from harness.models.redact import kv_pairs
+
+        return dict(kv_pairs(value))
     return {}
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import aiohttp
 import orjson
 
+from harness.errors import UserError
 from harness.models import anthropic, openai
 from harness.models.base import ChatRequest, ChatResponse, ModelError, ToolCall
 from harness.models.limits import AdaptiveLimit, RateBudget
@@ -56,7 +57,12 @@ class HttpAdapter:
         self.label = spec.label
         self.codec: ModuleType = anthropic if spec.api == "messages" else openai
         key = spec.api_key()
-        self._headers = self.codec.headers(spec, key)
+        self._headers = {**self.codec.headers(spec, key), **dict(spec.headers)}
+        if any(_has_userinfo(u) for u in spec.base_urls) and any(
+                k.lower() in ("authorization", "x-api-key") for k in self._headers):
+            raise UserError(f"model {spec.label}: the base URL carries a user name or password and "
+                            f"{spec.key_env or 'an API key'} is set too; both would go in the request's credentials "
+                            "and every request would fail. Keep one (better: the key, from the environment)")
         self._secret = key if is_secret(key) else None  # a placeholder (EMPTY, ollama…) protects nothing
         self._secret_bytes = self._secret.encode() if self._secret else None
         self.timeout_s, self.retries = timeout_s, retries
@@ -134,6 +140,8 @@ class HttpAdapter:
             except TimeoutError:
                 kind, detail = "timeout", f"no complete answer within {self.timeout_s:g}s"
             except aiohttp.ClientError as e:
+                kind, detail = "connection", f"{type(e).__name__}: {e}"
+            except (ValueError, TypeError, OSError) as e:  # the request could not be sent (e.g. bad credentials)
                 kind, detail = "connection", f"{type(e).__name__}: {e}"
             finally:
                 replica.inflight -= 1
@@ -222,6 +230,16 @@ class HttpAdapter:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _has_userinfo(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return bool(parts.username or parts.password)
 
 
 def _with_latency(response: ChatResponse, latency: float) -> ChatResponse:

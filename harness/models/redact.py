@@ -7,8 +7,9 @@ recorded or printed:
 - `scrub_text`: free text (a command line, a model spec, an lm-eval `model_args` string) with every URL's
   user-info and every secret-named query parameter masked;
 - `scrub`: a JSON-able value with secret-named fields masked, and `scrub_text` applied to its strings;
-- `redact_extra`: request extras for a manifest and a run's identity: a secret-named field keeps only a
-  short hash of its value, so a changed value still changes the run's configuration hash.
+- `redact_extra`: request extras for a manifest and a run's identity: a field that is not a known decoding
+  parameter (or is secret-named) keeps only a short hash of its value, so a changed value still changes
+  the run's configuration hash; `redact_headers` does the same for every HTTP header value.
 
 Names that count as secret: api_key / apikey / token / secret / password / passwd / authorization /
 auth / credential / bearer, in any case, anywhere in the name.
@@ -21,7 +22,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-SECRET_NAME = re.compile(r"api[_-]?key|token|secret|passw(or)?d|authori[sz]ation|auth|credential|bearer", re.I)
+SECRET_NAME = re.compile(r"api[_-]?key|token|secret|passw(or)?d|authori[sz]ation|auth|credential|bearer|session|cookie",
+                         re.I)
 #: Shorter "keys" are placeholders (EMPTY, dummy, ollama, x…): masking them would corrupt answers
 #: ("\boxed" with the key "x" became "\bo***ed") and protect nothing.
 MIN_SECRET_LEN = 12
@@ -58,7 +60,7 @@ def scrub_text(text: str) -> str:
     return _SECRET_PARAM.sub(lambda m: m.group(1) + MASK, "".join(out))
 
 
-_NAME = r"[\w.-]*(?:api[_-]?key|token|secret|passw(?:or)?d|authori[sz]ation|auth|credential|bearer)[\w.-]*"
+_NAME = r"[\w.-]*(?:api[_-]?key|token|secret|passw(?:or)?d|authori[sz]ation|auth|credential|bearer|session|cookie)[\w.-]*"
 # `"api_key": "sk-…"` (JSON in --extra), `api_key = "…"`, `api_key=…` (k=v lists), with any quoting
 _ASSIGNMENT = re.compile(
     rf"""((["']?){_NAME}\2\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;}}'"]+)""", re.I)
@@ -84,19 +86,73 @@ def scrub(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [scrub(v) for v in value]
     if isinstance(value, str):
-        pairs = [p.partition("=") for p in value.split(",")] if "=" in value else []
-        if pairs and all(sep and re.fullmatch(r"[\w.-]+", k.strip()) for k, sep, _ in pairs):
-            return ",".join(f"{k}={'<redacted>' if SECRET_NAME.search(k) else scrub_text(v)}" for k, _, v in pairs)
+        pairs = kv_pairs(value)
+        if pairs:
+            return ",".join(f"{k}={'<redacted>' if SECRET_NAME.search(k) else scrub_text(v)}" for k, v in pairs)
         return scrub_text(value)
     return value
 
 
+#: Request-body fields known to be decoding parameters: recorded as they are (they decide the answers, and
+#: compare checks both releases used the same). Any other field may be a session id, a cookie or a key under
+#: an innocent name, so only a hash of its value is recorded.
+DECODING_FIELDS = frozenset({
+    "temperature", "top_p", "top_k", "min_p", "typical_p", "max_tokens", "max_completion_tokens", "max_new_tokens",
+    "min_tokens", "seed", "stop", "stop_token_ids", "n", "best_of", "presence_penalty", "frequency_penalty",
+    "repetition_penalty", "length_penalty", "logprobs", "top_logprobs", "ignore_eos", "skip_special_tokens",
+    "include_stop_str_in_output", "spaces_between_special_tokens", "reasoning_effort", "verbosity",
+    "chat_template_kwargs", "enable_thinking", "thinking", "think", "budget_tokens", "reasoning", "effort",
+    "exclude", "type", "tool_choice", "parallel_tool_calls", "response_format", "use_beam_search",
+})
+
+
+def hash_value(value: Any) -> str:
+    """`<redacted sha256:…>` of a value: never the value, but two different values differ."""
+    return f"<redacted sha256:{hashlib.sha256(repr(value).encode()).hexdigest()[:12]}>"
+
+
+def kv_pairs(text: str) -> list[tuple[str, str]]:
+    """`k=v,k=v` as pairs, where a value may itself hold commas (`api_key=a,b,c`): a piece that does not
+    start with `name=` continues the previous value. Empty when `text` is not such a list."""
+    if "=" not in text:
+        return []
+    pairs: list[tuple[str, str]] = []
+    for piece in text.split(","):
+        key, sep, rest = piece.partition("=")
+        if sep and re.fullmatch(r"[\w.-]+", key.strip()):
+            pairs.append((key, rest))
+        elif pairs:
+            pairs[-1] = (pairs[-1][0], f"{pairs[-1][1]},{piece}")
+        else:
+            return []
+    return pairs
+
+
 def redact_extra(extra: Mapping[str, Any]) -> dict[str, Any]:
-    """Request extras as recorded (manifests, run identity): secret-named fields become
-    `<redacted sha256:…>` of their value, so the record never holds the secret but two different values
-    still make two different configurations."""
-    return {key: (f"<redacted sha256:{hashlib.sha256(repr(value).encode()).hexdigest()[:12]}>"
-                  if SECRET_NAME.search(str(key)) else _redact_value(value)) for key, value in extra.items()}
+    """Request extras as recorded (manifests, run identity, compare.json, the report): known decoding
+    parameters keep their values (secret-looking strings in them still masked); every other field, and
+    any secret-named one, becomes `<redacted sha256:…>` of its value, so the record never holds a secret
+    but two different values still make two different configurations."""
+    out: dict[str, Any] = {}
+    for key, value in extra.items():
+        name = str(key)
+        if value is None:
+            out[key] = None  # a null removes a field the endpoint rejects; it holds nothing
+        elif SECRET_NAME.search(name) or name not in DECODING_FIELDS:
+            out[key] = value if _is_hashed(value) else hash_value(value)
+        else:
+            out[key] = _redact_value(value)
+    return out
+
+
+def redact_headers(headers: Mapping[str, Any]) -> dict[str, str]:
+    """HTTP headers as recorded: the names, and a hash of every value (Cookie, Authorization, a
+    gateway's session…): none of them is a decoding parameter."""
+    return {str(k): hash_value(v) for k, v in headers.items()}
+
+
+def _is_hashed(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("<redacted sha256:") and value.endswith(">")
 
 
 def _redact_value(value: Any) -> Any:

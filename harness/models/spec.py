@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from harness.errors import UserError
-from harness.models.redact import redact_extra, scrub_text
+from harness.models.redact import redact_extra, redact_headers, scrub_text
 
 APIS = ("chat", "completions", "messages", "replay")
 TOOL_MODES = ("native", "json")
@@ -66,6 +66,7 @@ class ModelSpec:
     tool_mode: str = "native"  # native | json (tools rendered into the prompt, harness.suites.toolcalls)
     extra: Mapping[str, Any] = field(default_factory=dict)  # provider extras merged into each request body
     key_required: bool = False
+    headers: Mapping[str, str] = field(default_factory=dict)  # extra HTTP headers (a gateway's cookie…)
 
     def __str__(self) -> str:
         return f"{self.label}={self.provider}:{self.model}" + "".join(f"@{u}" for u in self.public_urls())
@@ -87,7 +88,7 @@ class ModelSpec:
         secret-named extra, a hash of its value)."""
         return {"label": self.label, "provider": self.provider, "model": self.model, "api": self.api,
                 "base_urls": list(self.public_urls()), "api_key_env": self.key_env, "tool_mode": self.tool_mode,
-                "extra": redact_extra(self.extra)}
+                "extra": redact_extra(self.extra), **({"headers": redact_headers(self.headers)} if self.headers else {})}
 
     def identity(self) -> dict[str, Any]:
         """What decides the answers (part of a run's configuration hash): not URLs, not keys."""
@@ -168,7 +169,7 @@ def parse_model_spec(text: str) -> ModelSpec:
 
 def with_options(spec: ModelSpec, options: Mapping[str, Any], *, where: str) -> ModelSpec:
     """`spec` with per-model settings (from `--model-config` or CLI flags); unknown keys are errors."""
-    known = {"api", "tool_mode", "extra", "api_key_env"}
+    known = {"api", "tool_mode", "extra", "api_key_env", "headers"}
     unknown = set(options) - known
     if unknown:
         raise UserError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(known))}")
@@ -186,6 +187,11 @@ def with_options(spec: ModelSpec, options: Mapping[str, Any], *, where: str) -> 
         if not isinstance(options["extra"], Mapping):
             raise UserError(f"{where}: extra must be a table/object of request-body fields")
         changes["extra"] = {**spec.extra, **options["extra"]}
+    if "headers" in options:
+        headers = options["headers"]
+        if not isinstance(headers, Mapping) or not all(isinstance(v, str) for v in headers.values()):
+            raise UserError(f"{where}: headers must be a table of header names and string values")
+        changes["headers"] = {**spec.headers, **{str(k): v for k, v in headers.items()}}
     if "api_key_env" in options:
         changes["key_env"] = str(options["api_key_env"])
     return replace(spec, **changes)

@@ -11,8 +11,11 @@ journaled as `replay_missing`, never answered with something else. Recorded erro
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from harness.errors import UserError
 from harness.items import canonical_json
@@ -49,7 +52,7 @@ class ReplayAdapter:
     """Serves recorded turns of model `spec.model` from the run directory `spec.base_urls[0]`."""
 
     def __init__(self, spec: ModelSpec) -> None:
-        from harness.run.store import iter_records, read_manifest
+        from harness.run.store import JOURNAL, read_manifest
 
         self.spec = spec
         self.label = spec.label
@@ -57,31 +60,66 @@ class ReplayAdapter:
         manifest = read_manifest(run_dir)
         self.source = {"run_dir": str(run_dir), "run_id": manifest.get("run_id"),
                        "journal_sha256": manifest.get("journal_sha256"), "model": spec.model}
-        self._answers: dict[str, dict[str, Any]] = {}
+        # request key (first 16 bytes) -> where its record's line starts: the answers stay on disk and are
+        # read when asked, so memory does not grow with the responses (a later line supersedes an earlier)
+        self._where: dict[bytes, int] = {}
+        self._path = run_dir / JOURNAL
         labels: set[str] = set()
         records = 0
-        for record in iter_records(run_dir):
-            labels.add(str(record.get("model")))
-            if record.get("model") != spec.model:
-                continue
-            records += 1
-            for turn in record.get("turns") or ():
-                if turn.get("text_is_response"):
-                    turn = {**turn, "text": record.get("response")}
-                self._answers[turn["key"]] = turn
+        offset = 0
+        with open(self._path, "rb") as f:
+            for line in f:
+                start, offset = offset, offset + len(line)
+                if not line.endswith(b"\n"):
+                    break  # a torn last line: never completed
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    raise UserError(f"{self._path}: corrupt journal line at byte {start}; replay needs an intact "
+                                    "journal") from None
+                model = str(record.get("model"))
+                labels.add(model)
+                if model != spec.model:
+                    continue
+                records += 1
+                for turn in record.get("turns") or ():
+                    self._where[bytes.fromhex(turn["key"])[:16]] = start
         if spec.model not in labels:
             raise UserError(f"{run_dir}: no records for model {spec.model!r}; it holds "
                             f"{', '.join(sorted(labels)) or 'no records'} (use LABEL=replay:MODEL@{run_dir})")
-        if records and not self._answers:
+        if records and not self._where:
             raise UserError(f"{run_dir}: the records of {spec.model!r} carry no recorded turns (an imported run?); "
                             "only runs written by `asymmetry run` can be replayed")
+        self._fd: int | None = None
 
     def __len__(self) -> int:
         """How many recorded answers this replay can serve."""
-        return len(self._answers)
+        return len(self._where)
+
+    def _turn(self, key: str) -> dict[str, Any] | None:
+        start = self._where.get(bytes.fromhex(key)[:16])
+        if start is None:
+            return None
+        if self._fd is None:
+            self._fd = os.open(self._path, os.O_RDONLY | os.O_CLOEXEC)
+        chunks = []
+        position = start
+        while True:
+            chunk = os.pread(self._fd, 1 << 16, position)
+            newline = chunk.find(b"\n")
+            if newline >= 0 or not chunk:
+                chunks.append(chunk[: newline if newline >= 0 else len(chunk)])
+                break
+            chunks.append(chunk)
+            position += len(chunk)
+        record = orjson.loads(b"".join(chunks))
+        for turn in record.get("turns") or ():
+            if turn.get("key") == key:
+                return {**turn, "text": record.get("response")} if turn.get("text_is_response") else turn
+        return None
 
     async def chat(self, request: ChatRequest) -> ChatResponse:
-        turn = self._answers.get(request_key(request))
+        turn = self._turn(request_key(request))
         if turn is None:
             raise ModelError("replay_missing", f"{self.label}: no recorded answer for this request (sample "
                              f"{request.sample}) in {self.source['run_dir']}; the prompt or suite changed")
@@ -94,7 +132,9 @@ class ReplayAdapter:
                             float(turn.get("latency_s") or 0.0), turn.get("served_model"))
 
     async def aclose(self) -> None:
-        return None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def open_model(spec: ModelSpec, **options: Any) -> Adapter:

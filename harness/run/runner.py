@@ -14,6 +14,7 @@ the run directory.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import re
@@ -25,20 +26,26 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
+
+import orjson
 
 from harness import __version__
 from harness.errors import UserError
 from harness.items import Item, Outcome, Suite, canonical_json, sha256_file
 from harness.models import ChatRequest, ChatResponse, Decoding, ModelError, ModelSpec
 from harness.models.redact import redact_extra, scrub_command, scrub_text
-from harness.records import ERROR_KINDS, is_infra_error
+from harness.records import ERROR_KINDS, INFRA_ERRORS, is_infra_error
 from harness.run.replay import open_model, request_key, turn_record
 from harness.run.store import (
     JOURNAL,
     Journal,
-    iter_records,
+    JournalError,
+    Scan,
+    make_reserve,
     read_manifest,
+    release_reserve,
     write_manifest,
 )
 
@@ -67,6 +74,9 @@ class RunConfig:
     plan: Path | None = None
     suite_request: Sequence[str] = ()  # the --suites words as typed (for the readable slug)
     command: str = ""  # how to resume, as printed on Ctrl-C and kept in the manifest
+    shard: tuple[int, int] | None = None  # (I, N): only the units of shard I of N (1-based), see `in_shard`
+    allow_unlisted_model: bool = False  # run even if the endpoint's model list lacks the model
+    processes: int | None = None  # client processes; None = automatic (see `client_processes`)
 
 
 @dataclass
@@ -81,6 +91,9 @@ class RunResult:
     resumed: bool
     elapsed_s: float
     retried: int = 0  # units an earlier session journaled as infrastructure errors, asked again
+    unanswered: dict[str, int] = field(default_factory=dict)  # per model: units without an answer yet
+    error: str | None = None  # why the run stopped early (e.g. the disk stayed full)
+    processes: int = 1  # client processes that ran the units
 
 
 #: Exceptions a suite raises on data it could not handle. Raised after the model answered, they are about
@@ -88,8 +101,13 @@ class RunResult:
 OUTPUT_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError, RecursionError,
                  AssertionError)
 
-#: Error kinds that mean the endpoint itself is failing (after every retry), not the model answering badly.
-ENDPOINT_DOWN = frozenset({"connection", "timeout", "http_5xx", "http_429"})
+#: Error kinds that mean the endpoint (or the harness) keeps failing after every retry, not the model
+#: answering badly: any infrastructure error but a replay's missing answer. A 401 on every request (a
+#: refused key) counts as much as a server that is down.
+ENDPOINT_DOWN = INFRA_ERRORS - {"replay_missing"}
+#: From this many requests in flight per model on, the units are spread over several client processes
+#: (each its own event loop and connection pool; one journal writer), when the machine has the cores.
+PROCESS_THRESHOLD = 256
 #: Units in a row a model's endpoint may fail before its workers stop (the rest is left for a resume).
 BREAKER_THRESHOLD = 25
 
@@ -138,6 +156,8 @@ def check_config(config: RunConfig) -> tuple[dict[str, Any], str]:
         raise UserError("no suites to run; pass --suites default, builtin or suite names")
     ident = identity(config)
     run_id = config.run_id or default_run_id(config)
+    if config.shard is not None and config.run_id is None and config.shard[1] > 1:
+        run_id = f"{run_id}-shard{config.shard[0]}of{config.shard[1]}"
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", run_id):
         raise UserError(f"--run-id {run_id!r}: use letters, digits, '.', '_' and '-' only")
     for spec in config.models:
@@ -156,6 +176,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
     adapters = {m.label: open_model(m, **options[m.label]) for m in config.models}
 
     await preflight(config.models)  # an endpoint that refuses connections fails before anything is written
+    listings = await served_listings(config.models, options, require=not config.allow_unlisted_model)
     resumed = (run_dir / "manifest.json").exists()
     if resumed:
         manifest = read_manifest(run_dir)
@@ -165,6 +186,8 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
                 f"{run_dir}: this run was made with a different configuration ({', '.join(changed)} changed); "
                 "repeat its original options to resume it, or start a new run with another --run-id "
                 "(or none: the default id follows the configuration)")
+        _check_shard(manifest, config, run_dir)
+        _check_listing(manifest, listings, run_dir)
     else:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / JOURNAL).touch()
@@ -176,25 +199,30 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
     journal = Journal(run_dir)
     repaired = journal.repaired
     try:
-        done: set[tuple[str, str, str, int]] = set()
-        retry: dict[tuple[str, str, str, int], dict[str, Any]] = {}  # infra errors to ask again
         tally = _Tally(config)
-        if resumed:
-            for record in iter_records(run_dir, allow_torn_tail=False):
-                key = (record["model"], record["suite"], record["item_id"], int(record["sample"]))
-                if is_infra_error(record.get("error")):
-                    retry[key] = record  # the endpoint failed, not the model: ask again, supersede on success
-                else:
-                    done.add(key)
-                tally.add(record)
+        state = _load(run_dir, manifest if resumed else None, journal, tally, run_id)
+        done, retry = state.done, state.retry
+        make_reserve(run_dir)  # room for the last manifest if the disk fills during the run
         expected = {(s.name): len(s.items) * config.samples for s in config.suites}
+        if config.shard is not None:
+            expected = {s.name: sum(config.samples for it in s.items if in_shard(s.name, it.id, config.shard))
+                        for s in config.suites}
+            tally.expected = expected
+            for (_, suite), row in tally.rows.items():
+                row["expected"] = expected[suite]
         warnings = _start_warnings(config)
+        if state.unsigned_bytes:
+            warnings.append(f"{state.unsigned_bytes:,} journal bytes written after the last checkpoint of an "
+                            "earlier session (it crashed or was killed) were kept and are now signed")
         session = {"started_at": _now(), "limit": config.limit, "harness_version": __version__,
-                   "command": redact_command(config.command), "repaired_bytes": repaired}
+                   "command": redact_command(config.command), "repaired_bytes": repaired,
+                   "served": {label: listing for label, listing in listings.items()}}
         manifest.update(_describe(config, run_id, config_hash, adapters, options))
         manifest["status"] = "running"
         manifest["sessions"] = [*manifest.get("sessions", []), session]
+        manifest.update(journal_sha256=journal.sha256, journal_bytes=journal.size)
         write_manifest(run_dir, manifest)
+        journal.on_flush = _checkpointer(run_dir, manifest, journal)
 
         totals = []
         for m in config.models:
@@ -203,6 +231,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
                 totals.append((m.label, s.name, expected[s.name], already))
         skipped = sum(t[3] for t in totals)
         retry_asked = list(retry)
+        processes = client_processes(config)
 
         from harness.run.progress import RunProgress
 
@@ -211,51 +240,158 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
         interrupted = False
         failure: UserError | None = None
         runners: list[_ModelRunner] = []
-        progress = RunProgress(totals, console=console, enabled=show_progress)
         try:
-            async with progress:
-                workers: list[asyncio.Task[None]] = []
-                for m in config.models:
-                    todo = _todo(m.label, config, done)
-                    runner = _ModelRunner(run_id, m, adapters[m.label], config.decoding, journal, progress, stop, tally,
-                                          retry)
-                    runners.append(runner)
-                    workers += [asyncio.create_task(runner.work(todo)) for _ in range(options[m.label]["concurrency"])]
-                interrupted = await _wait(workers, stop)
+            if processes > 1:
+                from harness.run.workers import run_in_processes
+
+                kit = SimpleNamespace(ENDPOINT_DOWN=ENDPOINT_DOWN, BREAKER_THRESHOLD=BREAKER_THRESHOLD,
+                                      in_shard=in_shard, close_sandbox=_close_sandbox, ModelRunner=_ModelRunner)
+                pool = run_in_processes(config, run_id, options, journal, tally, done, retry, state.served, processes,
+                                        kit)
+                progress = RunProgress(totals, console=console, enabled=show_progress)
+                runners = pool.runners  # type: ignore[assignment]
+                async with progress:
+                    interrupted = await pool.wait(progress)
+                if pool.sandbox:
+                    manifest["sandbox"] = pool.sandbox
+            else:
+                progress = RunProgress(totals, console=console, enabled=show_progress)
+                async with progress:
+                    workers: list[asyncio.Task[None]] = []
+                    for m in config.models:
+                        todo = _todo(m.label, config, done)
+                        runner = _ModelRunner(run_id, m, adapters[m.label], config.decoding, journal, progress, stop,
+                                              tally, retry, state.served.get(m.label))
+                        runners.append(runner)
+                        workers += [asyncio.create_task(runner.work(todo))
+                                    for _ in range(options[m.label]["concurrency"])]
+                    interrupted = await _wait(workers, stop)
+        except JournalError as e:  # the disk stayed full: what landed is kept, the rest is asked on resume
+            failure, interrupted = e, True
         except UserError as e:  # a configuration problem a suite ran into (e.g. no sandbox): stop, keep the rest
             failure = e
         finally:
-            journal.close()
+            try:
+                journal.close()
+            except JournalError as e:
+                failure, interrupted = failure or e, True
             for adapter in adapters.values():
                 await adapter.aclose()
-            if "harness.sandbox" in sys.modules:  # model code ran: record what contained it, then stop it
-                sandbox_info = sys.modules["harness.sandbox"].shared_info()
-                if sandbox_info is not None:
-                    manifest["sandbox"] = sandbox_info
-                await sys.modules["harness.sandbox"].close_shared()
+            await _close_sandbox(manifest)
 
         elapsed = time.perf_counter() - started
         rows, counts, finish_lengths = tally.result()
-        complete = not interrupted and failure is None and all(r["records"] >= r["expected"] for r in rows)
-        status = "complete" if complete else "interrupted" if interrupted else "stopped" if failure else "partial"
+        unanswered = _unanswered(rows)
+        counts["unanswered"] = unanswered
+        if interrupted:
+            status = "interrupted"
+        elif failure is not None:
+            status = "stopped"
+        else:
+            status = "complete" if sum(unanswered.values()) == 0 else "incomplete"
         warnings += _end_warnings(config, finish_lengths)
         warnings += [r.breaker_message() for r in runners if r.tripped]
         warnings += [f"{r.spec.label}: {r.output_errors} record(s) where the suite raised on the model's output are "
                      "journaled as parse_failure (see error_message); if the output looks ordinary, this is a "
                      "harness bug: please report it" for r in runners if r.output_errors]
-        session.update(ended_at=_now(), status=status, written=journal.written, elapsed_s=round(elapsed, 3))
+        if journal.write_failures:
+            warnings.append(f"{journal.write_failures} journal write(s) failed (disk full or I/O error) and were "
+                            "rolled back and retried; no record was written twice"
+                            + (f"; {journal.dropped} finished record(s) could not be kept and will be asked again "
+                               "on resume" if journal.dropped else ""))
+        session.update(ended_at=_now(), status=status, written=journal.written, elapsed_s=round(elapsed, 3),
+                       processes=processes)
         if failure is not None:
             session["error"] = str(failure)
         manifest.update(status=status, ended_at=session["ended_at"], counts=counts,
-                        journal_sha256=sha256_file(run_dir / JOURNAL), warnings=warnings)
+                        journal_sha256=journal.sha256, journal_bytes=journal.size, warnings=warnings)
         _served_models(manifest, rows)
         write_manifest(run_dir, manifest)
-        if failure is not None:
+        release_reserve(run_dir)
+        if failure is not None and not isinstance(failure, JournalError):
             raise failure
         return RunResult(run_dir, run_id, status, journal.written, skipped, rows, warnings, resumed, elapsed,
-                         len(retry_asked))
+                         len(retry_asked), unanswered=unanswered, error=str(failure) if failure else None,
+                         processes=processes)
     finally:
-        journal.close()
+        if not journal.closed:
+            with contextlib.suppress(JournalError):
+                journal.close()
+        release_reserve(run_dir)
+
+
+async def _close_sandbox(manifest: dict[str, Any]) -> None:
+    """Model code ran: record what contained it, then stop the shared sandbox (once per process)."""
+    if "harness.sandbox" in sys.modules:
+        sandbox_info = sys.modules["harness.sandbox"].shared_info()
+        if sandbox_info is not None:
+            manifest["sandbox"] = sandbox_info
+        await sys.modules["harness.sandbox"].close_shared()
+
+
+@dataclass
+class _Loaded:
+    """What a resume found in the journal."""
+
+    done: set[tuple[str, str, str, int]] = field(default_factory=set)
+    retry: dict[tuple[str, str, str, int], dict[str, Any]] = field(default_factory=dict)  # infra errors to ask again
+    served: dict[str, set[str]] = field(default_factory=dict)  # label -> model ids that answered before
+    unsigned_bytes: int = 0
+
+
+def _load(run_dir: Path, manifest: dict[str, Any] | None, journal: Journal, tally: _Tally, run_id: str) -> _Loaded:
+    """Stream the journal once: verify the part the manifest signed (a changed or deleted line is an
+    error, never silently re-asked), and collect completed units, units to ask again and served ids."""
+    state = _Loaded()
+    if manifest is None:
+        return state
+    scan = Scan(run_dir, manifest)
+    done, retry, served = state.done, state.retry, state.served
+    run_ids = {run_id, *(m.get("run_id") for m in manifest.get("merged_from") or () if isinstance(m, dict))}
+    for record in scan.records():
+        if record.get("run_id") not in run_ids:
+            raise UserError(f"{run_dir / JOURNAL}:{scan.lines}: a record of run {record.get('run_id')!r} in run "
+                            f"{run_id!r}; the journal was edited or copied from another run. Restore it from a backup")
+        key = (record["model"], record["suite"], record["item_id"], int(record["sample"]))
+        superseded = retry.pop(key, None)
+        if superseded is not None:
+            tally.add(superseded, -1)
+        if is_infra_error(record.get("error")):
+            retry[key] = record  # the endpoint failed, not the model: ask again, supersede on success
+        else:
+            done.add(key)
+        if record.get("served_model"):
+            served.setdefault(record["model"], set()).add(record["served_model"])
+        tally.add(record)
+    journal.continue_hash(scan)
+    state.unsigned_bytes = scan.unsigned_bytes
+    return state
+
+
+def _checkpointer(run_dir: Path, manifest: dict[str, Any], journal: Journal, every_s: float = 1.0) -> Any:
+    """Sign the journal in the manifest as batches land (at most every `every_s`): a crash then leaves at
+    most that much unsigned, and a later change to the signed part is caught on resume and by compare."""
+    last = [time.monotonic()]
+
+    def checkpoint() -> None:
+        now = time.monotonic()
+        if now - last[0] < every_s:
+            return
+        last[0] = now
+        manifest.update(journal_sha256=journal.hasher.hexdigest(), journal_bytes=journal.size)
+        with contextlib.suppress(OSError):  # a full disk: the journal's own retry reports it
+            write_manifest(run_dir, manifest)
+
+    return checkpoint
+
+
+def _unanswered(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Units per model with no answer yet: never asked, or whose last record is an infrastructure error."""
+    out: dict[str, int] = defaultdict(int)
+    for row in rows:
+        infra = sum(n for kind, n in row["errors"].items() if is_infra_error(kind))
+        out[row["model"]] += max(0, row["expected"] - row["records"]) + infra
+    return dict(out)
 
 
 async def preflight(models: Sequence[ModelSpec], timeout_s: float = 5.0) -> None:
@@ -288,9 +424,103 @@ async def preflight(models: Sequence[ModelSpec], timeout_s: float = 5.0) -> None
 
 def _todo(label: str, config: RunConfig, done: set[tuple[str, str, str, int]]) -> Iterator[tuple[Suite, Item, int]]:
     """Units of model `label` not journaled yet (one generator shared by that model's workers)."""
+    shard = config.shard
     for suite, item, sample in units(config.suites, config.samples):
-        if (label, suite.name, item.id, sample) not in done:
+        if (label, suite.name, item.id, sample) not in done and (shard is None or in_shard(suite.name, item.id, shard)):
             yield suite, item, sample
+
+
+def in_shard(suite: str, item_id: str, shard: tuple[int, int]) -> bool:
+    """Whether an item belongs to shard I of N: a hash of (suite, item id), so the split depends on
+    neither the order nor the number of items (a `--limit` pilot and the full run split alike), and every
+    model and sample of an item lands on the same shard."""
+    index, count = shard
+    if count == 1:
+        return True
+    digest = hashlib.blake2b(f"{suite}\0{item_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % count == index - 1
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`I/N` (1 <= I <= N) as a tuple, or a one-line error."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text or "")
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise UserError(f"--shard {text!r}: expected I/N with 1 <= I <= N, e.g. --shard 2/4")
+    return int(match[1]), int(match[2])
+
+
+def _check_shard(manifest: Mapping[str, Any], config: RunConfig, run_dir: Path) -> None:
+    recorded = manifest.get("shard")
+    wanted = {"index": config.shard[0], "count": config.shard[1]} if config.shard else None
+    if (recorded or None) != wanted:
+        raise UserError(f"{run_dir}: this run directory holds shard {recorded or 'none'}, not {wanted or 'none'}; "
+                        "repeat the original --shard to resume it")
+
+
+def client_processes(config: RunConfig) -> int:
+    """How many client processes run the units: `config.processes` if set, else one per core (at most 4)
+    once a model has PROCESS_THRESHOLD or more requests in flight and every model is an HTTP endpoint.
+    A single event loop tops out near a thousand requests in flight (measured in
+    benchmarks/throughput/latency.py); several loops share the work."""
+    if config.processes is not None:
+        if config.processes < 1:
+            raise UserError(f"--processes must be at least 1, not {config.processes}")
+        return config.processes
+    if any(m.api == "replay" for m in config.models) or not hasattr(os, "fork"):
+        return 1
+    in_flight = max([config.concurrency, *(o.get("concurrency", 0) for o in config.model_options.values())])
+    if in_flight < PROCESS_THRESHOLD:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1, in_flight // (PROCESS_THRESHOLD // 2)))
+
+
+async def served_listings(models: Sequence[ModelSpec], options: Mapping[str, Mapping[str, Any]], *,
+                          require: bool = True, timeout_s: float = 10.0) -> dict[str, dict[str, Any]]:
+    """What each HTTP endpoint lists at /models ({"listed": ids, "roots": {id: weights path}}). When the
+    list is non-empty and lacks the requested model, a one-line error (unless `require` is off): a
+    misspelt name or a server started with another model is caught before any answer is recorded."""
+    out: dict[str, dict[str, Any]] = {}
+    for spec in models:
+        if spec.api in ("replay", "messages"):
+            continue
+        adapter = open_model(spec, concurrency=1, retries=0, timeout_s=timeout_s,
+                             connect_timeout_s=min(timeout_s, float(options[spec.label].get("timeout_s", timeout_s))))
+        try:
+            try:
+                status, body = await adapter.get("/models")  # type: ignore[attr-defined]
+                data = orjson.loads(body).get("data") if status == 200 else None
+            except Exception:  # noqa: BLE001 - no listing (unreachable, not JSON…): the run's requests will say
+                data = None
+        finally:
+            await adapter.aclose()
+        if not isinstance(data, list):
+            out[spec.label] = {"listed": None}
+            continue
+        listed = [str(m.get("id")) for m in data if isinstance(m, dict)]
+        roots = {str(m.get("id")): str(m["root"]) for m in data if isinstance(m, dict) and m.get("root")}
+        out[spec.label] = {"listed": listed, **({"roots": roots} if roots else {})}
+        if require and listed and spec.model not in listed:
+            shown = ", ".join(listed[:8]) + (" …" if len(listed) > 8 else "")
+            raise UserError(f"{spec.label}: {spec.public_urls()[0]} does not serve {spec.model!r} (it lists: {shown}); "
+                            "fix the model name, or pass --allow-unlisted-model if the endpoint answers names it "
+                            "does not list. Nothing was written")
+    return out
+
+
+def _check_listing(manifest: Mapping[str, Any], listings: Mapping[str, Mapping[str, Any]], run_dir: Path) -> None:
+    """Refuse a resume against an endpoint whose weights for the model changed (vLLM lists the path as
+    `root`): the old answers would be silently mixed with another model's."""
+    by_label = {m["label"]: m.get("model") for m in manifest.get("models", []) if isinstance(m, dict)}
+    for session in manifest.get("sessions", []):
+        for label, before in (session.get("served") or {}).items():
+            now = listings.get(label) or {}
+            model = by_label.get(label)
+            old_root = (before.get("roots") or {}).get(model)
+            new_root = (now.get("roots") or {}).get(model)
+            if old_root and new_root and old_root != new_root:
+                raise UserError(f"{run_dir}: {label}: the endpoint now serves {model!r} from {new_root!r}, but this "
+                                f"run's earlier answers came from {old_root!r}; a resume must ask the same model. "
+                                "Start a new run (another --run-id) for the new weights")
 
 
 async def _wait(workers: list[asyncio.Task[None]], stop: asyncio.Event) -> bool:
@@ -338,7 +568,8 @@ class _ModelRunner:
 
     def __init__(self, run_id: str, spec: ModelSpec, adapter: Any, decoding: Decoding, journal: Journal,
                  progress: Any, stop: asyncio.Event, tally: _Tally,
-                 retry: dict[tuple[str, str, str, int], dict[str, Any]] | None = None) -> None:
+                 retry: dict[tuple[str, str, str, int], dict[str, Any]] | None = None,
+                 served_before: set[str] | None = None) -> None:
         self.run_id, self.spec, self.adapter, self.journal, self.tally = run_id, spec, adapter, journal, tally
         self.progress, self.stop = progress, stop
         self.retry = retry if retry is not None else {}
@@ -348,21 +579,36 @@ class _ModelRunner:
         self.base = decoding
         self.output_errors = 0  # units whose suite raised a data error on the model's output
         self.redact = getattr(adapter, "redact", lambda text: text)
+        self.served_before = served_before or set()
+
+    def check_served(self, record: Mapping[str, Any]) -> None:
+        """A resume whose endpoint answers as another model than the earlier records is refused before
+        its first answer is journaled."""
+        served = record.get("served_model")
+        if self.served_before and served and served not in self.served_before:
+            raise UserError(f"{self.spec.label}: the endpoint now answers as {served!r}, but this run's earlier "
+                            f"records were answered by {', '.join(sorted(self.served_before))}; a resume must ask "
+                            "the same model. Start a new run (another --run-id) for the new model")
+
+    def count(self, error: str | None) -> None:
+        """Feed the circuit breaker one unit's outcome."""
+        self.down_in_a_row = self.down_in_a_row + 1 if error in ENDPOINT_DOWN else 0
+        if self.down_in_a_row >= BREAKER_THRESHOLD and not self.tripped:
+            self.tripped = error
 
     async def work(self, todo: Iterator[tuple[Suite, Item, int]]) -> None:
         for suite, item, sample in todo:
             if self.stop.is_set() or self.tripped:
                 return
             record = await self.one(suite, item, sample)
+            self.check_served(record)
             self.journal.append(record)
             superseded = self.retry.pop((self.spec.label, suite.name, item.id, sample), None)
             if superseded is not None:
                 self.tally.add(superseded, -1)
             self.tally.add(record)
             self.progress.advance(self.spec.label, suite.name, record["error"] is not None)
-            self.down_in_a_row = self.down_in_a_row + 1 if record["error"] in ENDPOINT_DOWN else 0
-            if self.down_in_a_row >= BREAKER_THRESHOLD and not self.tripped:
-                self.tripped = record["error"]
+            self.count(record["error"])
 
     def breaker_message(self) -> str:
         return (f"{self.spec.label}: stopped after {BREAKER_THRESHOLD} units in a row failed at the endpoint "
@@ -522,6 +768,7 @@ def _describe(config: RunConfig, run_id: str, config_hash: str, adapters: Mappin
                     "category": s.category, "capability": s.capability, "n_items": len(s.items),
                     "source": s.source, "provenance": dict(s.provenance)} for s in config.suites],
         "limit": config.limit,
+        "shard": {"index": config.shard[0], "count": config.shard[1]} if config.shard else None,
         "plan": {"path": str(config.plan), "sha256": _plan_sha(config.plan)} if config.plan else None,
     }
 

@@ -10,7 +10,6 @@ import zlib
 import numpy as np
 import pandas as pd
 import pytest
-from tests.compare.test_compare_ka import long_table
 
 from harness.compare import compare
 from harness.compare_schema import validate_compare
@@ -19,6 +18,7 @@ from harness.plan import load_plan, make_plan, write_plan
 from harness.records import RECORD_FIELDS
 from harness.run.store import write_run
 from harness.table import load_item_table, validate_items
+from tests.compare.test_compare_ka import long_table
 
 SUITES = {"code": ("targeted", -0.3, 1.0), "agent": ("targeted", 0.0, 0.9),
           "math": ("untargeted", 1.2, 0.3), "fact": ("untargeted", 0.8, 0.3)}

@@ -9,7 +9,6 @@ import re
 
 import orjson
 import pytest
-from tests.interop.test_import_lmeval import N_DOCS, TASK, docs, expected, run_lmeval, server_answer, write_task
 
 import harness.lmeval.model  # noqa: F401 - registers "asymmetry" with lm-eval
 from harness.importers import load_task_map
@@ -17,6 +16,15 @@ from harness.importers.lmeval import import_lmeval
 from harness.lmeval.model import AsymmetryLM, GenerationFailed
 from harness.run.store import iter_records, read_manifest
 from harness.table import load_item_table
+from tests.interop.test_import_lmeval import (
+    N_DOCS,
+    TASK,
+    docs,
+    expected,
+    run_lmeval,
+    server_answer,
+    write_task,
+)
 from tests.servers import Faults, Incoming, serve
 
 MODELS = ("before-model", "after-model")

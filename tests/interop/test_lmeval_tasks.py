@@ -9,6 +9,15 @@ import subprocess
 import sys
 
 import pytest
+
+from harness.errors import UserError
+from harness.importers import load_task_map
+from harness.importers.lmeval import import_lmeval
+from harness.lmeval.tasks import INCLUDE_ENV, load_lmeval_suite
+from harness.models import open_adapter, parse_model_spec
+from harness.run.store import iter_records
+from harness.suites.build import load_suites
+from harness.table import load_item_table
 from tests.interop.test_import_lmeval import (
     GROUP,
     N_DOCS,
@@ -20,15 +29,6 @@ from tests.interop.test_import_lmeval import (
     write_group,
     write_task,
 )
-
-from harness.errors import UserError
-from harness.importers import load_task_map
-from harness.importers.lmeval import import_lmeval
-from harness.lmeval.tasks import INCLUDE_ENV, load_lmeval_suite
-from harness.models import open_adapter, parse_model_spec
-from harness.run.store import iter_records
-from harness.suites.build import load_suites
-from harness.table import load_item_table
 from tests.servers import serve
 
 MODELS = ("before-model", "after-model")

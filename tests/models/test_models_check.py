@@ -83,10 +83,9 @@ def test_presets_list_every_provider_with_its_key_variable(capsys):
 def test_check_of_a_replay_source_counts_its_recorded_answers(tmp_path, capsys):
     import asyncio
 
-    from tests.run.test_runner import exact_suite
-
     from harness.models import parse_model_spec
     from harness.run.runner import RunConfig, execute
+    from tests.run.test_runner import exact_suite
 
     with serve() as srv:
         config = RunConfig(models=[parse_model_spec(f"m=vllm:test-model@{srv.base_url}")],

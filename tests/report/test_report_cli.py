@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.report.test_browser import _runs
 
 pytestmark = pytest.mark.slow

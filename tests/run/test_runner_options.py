@@ -7,11 +7,11 @@ import json
 import os
 
 import pytest
-from tests.run.test_runner import exact_suite
 
 import harness.suites.build
 from harness.cli import main
 from harness.run.store import iter_records, read_manifest
+from tests.run.test_runner import exact_suite
 from tests.servers import Reply, serve
 
 

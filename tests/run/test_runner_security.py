@@ -11,12 +11,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from tests.run.test_runner import exact_suite, run, spec
 
 from harness.errors import UserError
 from harness.items import Outcome, Suite
 from harness.models import ChatRequest
 from harness.run.store import iter_records, read_manifest, repair_torn_tail
+from tests.run.test_runner import exact_suite, run, spec
 from tests.servers import Reply, serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,11 +30,11 @@ _WRITER = textwrap.dedent("""
     record = json.loads((run_dir / "items.jsonl").read_bytes().splitlines()[0])
     line = json.dumps({**record, "item_id": "written-by-the-first-process"}).encode() + b"\\n"
     journal = Journal(run_dir)
-    journal._file.write(line[:40])
-    journal._file.flush()
+    import os
+    os.write(journal._fd, line[:40])
     print("ready", flush=True)
     sys.stdin.readline()
-    journal._file.write(line[40:])
+    os.write(journal._fd, line[40:])
     journal.close()
 """)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.suites.test_builtin_tools import run, script
 
 from harness.models.base import ChatResponse, ToolCall
 from harness.suites.builtin.tools_env import ToolEnv
+from tests.suites.test_builtin_tools import run, script
 
 
 @pytest.fixture(scope="module")
