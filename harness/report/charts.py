@@ -42,7 +42,7 @@ STYLE = {
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
     "font.size": LABEL,
-    "axes.titlesize": 10,
+    "axes.titlesize": LABEL,
     "axes.labelsize": LABEL,
     "xtick.labelsize": LABEL,
     "ytick.labelsize": LABEL,
@@ -259,7 +259,7 @@ def _slopes(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str,
                     markersize=5)
             ax.plot([1.04, 1.16], [r["after_pct"], y], color="#9a9a9a", linewidth=0.7)  # leader line
             ax.text(1.2, y, text, va="center", ha="left", fontsize=LABEL, color=INK, linespacing=1.05)
-        ax.set_title(f"{_group_label(cat, members)} ({len(members)})", color=colour, loc="left", fontsize=10,
+        ax.set_title(f"{_group_label(cat, members)} ({len(members)})", color=colour, loc="left", fontsize=LABEL,
                      fontweight="bold")
         ax.set_xticks([0, 1], [_wrap(doc.get("before"), 14), _wrap(doc.get("after"), 14)])
         ax.spines["bottom"].set_bounds(0, 1)

@@ -20,7 +20,7 @@ SECTION = {
     "preregistration": "4.4", "wording": "5", "limitations": "6", "demo": "7", "caveats": "7.2", "timeline": "7.3",
     "churn": "7.4", "version": "8",
 }
-_HEADING = re.compile(r"^(#{2,3}) (\d+(?:\.\d+)?)\. ?(.*)$", re.M)
+_HEADING = re.compile(r"^(#{2,3}) (\d+(?:\.\d+)?)\.? (.*)$", re.M)
 
 
 @lru_cache(maxsize=1)
@@ -58,7 +58,7 @@ def html(version: str, css: str) -> str:
     tokens = md.parse(markdown())
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and i + 1 < len(tokens):
-            m = re.match(r"(\d+(?:\.\d+)?)\. ", tokens[i + 1].content)
+            m = re.match(r"(\d+(?:\.\d+)?)\.? ", tokens[i + 1].content)
             if m:
                 tok.attrSet("id", anchor(m.group(1)))
     body = md.renderer.render(tokens, md.options, {})
