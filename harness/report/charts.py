@@ -239,42 +239,48 @@ def _slopes(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str,
     groups = [(cat, sorted((r for r in drawn if r["category"] == cat), key=lambda r: -r["after_pct"]))
               for cat in ("targeted", "untargeted")]
     groups = [(cat, members) for cat, members in groups if members]
+    index = {id(r): k for k, r in enumerate(rows)}
     line = 0.2  # inches per label line
-    heights = [0.75 + max(1.3, sum(line * (1 + _wrap(r["suite"], 20).count("\n")) + 0.05 for r in m))
-               for _, m in groups]
-    fig.set_size_inches(WIDTH, sum(heights) + 0.45)
+    labels = {id(r): f"{_wrap(r['suite'], 20)}  {fmt.num(r['after_pct'], 1)}% ({fmt.pp(r['gain_pp'])})"
+              for _, m in groups for r in m}
+    heights = [0.95 + max(1.3, sum(line * (1 + labels[id(r)].count("\n")) + 0.05 for r in m)) for _, m in groups]
+    fig.set_size_inches(WIDTH, sum(heights) + 0.3)
     axes = fig.subplots(len(groups), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)[:, 0]
     for ax, (cat, members), height in zip(axes, groups, heights, strict=True):
         colour = COLOURS[cat]
         values = [v for r in members for v in (r["before_pct"], r["after_pct"])]
         ymin, ymax = max(0.0, min(values) - 4), min(100.0, max(values) + 4)
-        per_inch = (ymax - ymin) / max(0.5, height - 0.75)
-        labels = [f"{_wrap(r['suite'], 20)}  {fmt.pp(r['gain_pp'])}" for r in members]
-        gaps = [(line * (1 + text.count("\n")) + 0.05) * per_inch for text in labels]
+        per_inch = (ymax - ymin) / max(0.5, height - 0.95)
+        texts = [labels[id(r)] for r in members]
+        gaps = [(line * (1 + text.count("\n")) + 0.05) * per_inch for text in texts]
         ys = _spread([r["after_pct"] for r in members], gaps, ymin, ymax)
         top = max([ymax, *(y + g / 2 for y, g in zip(ys, gaps, strict=True))])
         bottom = min([ymin, *(y - g / 2 for y, g in zip(ys, gaps, strict=True))])
-        for r, y, text in zip(members, ys, labels, strict=True):
+        for r, y, text in zip(members, ys, texts, strict=True):
+            k = index[id(r)]
             ax.plot([0, 1], [r["before_pct"], r["after_pct"]], color=colour, marker=MARKERS[cat], linewidth=1.8,
-                    markersize=5)
-            ax.plot([1.04, 1.16], [r["after_pct"], y], color="#9a9a9a", linewidth=0.7)  # leader line
-            ax.text(1.2, y, text, va="center", ha="left", fontsize=LABEL, color=INK, linespacing=1.05)
+                    markersize=4, gid=f"line-{k}")
+            # a leader from the line's end to its label: labels keep the lines' order, so leaders never cross
+            ax.plot([1.04, 1.16], [r["after_pct"], y], color="#9a9a9a", linewidth=0.7, gid=f"leader-{k}")
+            ax.text(1.2, y, text, va="center", ha="left", fontsize=LABEL, color=INK, linespacing=1.05,
+                    gid=f"label-{k}")
         ax.set_title(f"{_group_label(cat, members)} ({len(members)})", color=colour, loc="left", fontsize=LABEL,
                      fontweight="bold")
-        ax.set_xticks([0, 1], [_wrap(doc.get("before"), 14), _wrap(doc.get("after"), 14)])
+        ax.set_xticks([0, 1], ["before", "after"])
         ax.spines["bottom"].set_bounds(0, 1)
-        ax.set_xlim(-0.15, 3.0)
+        ax.set_xlim(-0.15, 3.3)
         ax.set_ylim(bottom, top)
         ax.set_ylabel("Accuracy (%)")
         ax.grid(axis="y", color="#e2e2e2", linewidth=0.6)
+    axes[-1].set_xlabel(_wrap(f"before: {doc.get('before')}; after: {doc.get('after')}", 50), loc="left")
     columns = ["suite", "category", "capability", "n_items", "before_pct", "after_pct", "gain_pp", "gain_pp_ci_low",
                "gain_pp_ci_high"]
     t_mean, _ = group_pp(doc, "targeted")
     u_mean, _ = group_pp(doc, "untargeted")
     title = (f"{doc.get('after')}: targeted benchmarks {_verb(t_mean)} on average, untargeted ones "
              f"{_verb(u_mean).replace(' points', '')}")
-    return (columns, rows, "Accuracy of each benchmark before and after, in percent; each label gives the change "
-            "in percentage points (pp).", title)
+    return (columns, rows, "Accuracy of each benchmark before and after, in percent; each label gives the new "
+            "accuracy and the change in percentage points (pp).", title)
 
 
 def _forest(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str, Any]], str, str]:
@@ -544,7 +550,7 @@ def _draw_chart(name: str, data: Any, source: str) -> Chart:
             return Chart(name=name, title=fallback, caption="", missing=str(e), source=source)
         inline, png, svg = io.StringIO(), io.BytesIO(), io.StringIO()
         fig.savefig(inline, format="svg", metadata={"Date": None, "Creator": None})
-        head = textwrap.fill(_label(title), 46)
+        head = textwrap.fill(_label(title), 40)
         foot = textwrap.fill(_label(source), 74)
         w, h = fig.get_size_inches()
         fig.set_size_inches(w, h + 0.22 * (head.count("\n") + 1) + 0.16 * (foot.count("\n") + 1) + 0.15)

@@ -3,6 +3,7 @@ logs no console errors and makes no network requests (issue 5, "Safety of the pa
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 from typing import Any
@@ -187,3 +188,42 @@ def test_the_demo_report_reads_on_a_phone_and_a_desktop(demo_report: Path, chrom
     figure_width = page.locator("#chart-timeline svg").bounding_box()["width"]
     assert figure_width <= min(width, 560)
     assert requests == [url] and errors == []
+
+
+_SLOPE_LABELS = """() => {
+    const box = el => el.getBoundingClientRect();
+    return Array.from(document.querySelectorAll('#chart-slopes g[id^="slopes-label-"]')).map(g => {
+        const k = g.id.split('-').pop();
+        const label = box(g), leader = box(document.getElementById('slopes-leader-' + k));
+        return {k: Number(k), top: label.top, bottom: label.bottom, left: label.left, right: label.right,
+                mid: (label.top + label.bottom) / 2, leader_top: leader.top, leader_bottom: leader.bottom};
+    });
+}"""
+
+
+@pytest.mark.slow
+def test_slope_labels_stay_matchable_to_their_lines_with_many_benchmarks(chromium_page: Any, tmp_path: Path) -> None:
+    """Qwen3.5-35B-A3B -> Qwen3.6-35B-A3B has 10 untargeted benchmarks ending within 15 points of each other:
+    every label keeps its own box, sits at the end of its own leader line, and the labels keep the lines'
+    order, so no two leaders cross."""
+    from harness.demo import run_demo
+
+    out = run_demo(tmp_path / "demo", "qwen3.5-35b>qwen3.6-35b").path
+    rows = list(csv.DictReader(open(out / "charts" / "slopes.csv", encoding="utf-8")))
+    assert sum(r["category"] == "untargeted" for r in rows) >= 8
+    page = chromium_page.new_page()
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto((out / "index.html").as_uri(), wait_until="load")
+    page.locator("#chart-slopes").screenshot(path=str(tmp_path / "slopes-390px.png"))
+    labels = page.evaluate(_SLOPE_LABELS)
+    assert sorted(label["k"] for label in labels) == list(range(len(rows)))
+    for a in labels:
+        assert a["leader_top"] - 1 <= a["mid"] <= a["leader_bottom"] + 1, a  # the label ends its own leader
+        for b in labels:
+            if a["k"] < b["k"]:
+                assert a["bottom"] <= b["top"] + 0.5 or b["bottom"] <= a["top"] + 0.5, (a, b)  # no overlap
+    for category in ("targeted", "untargeted"):
+        members = [k for k, r in enumerate(rows) if r["category"] == category]
+        by_label = sorted(members, key=lambda k: next(label["mid"] for label in labels if label["k"] == k))
+        by_value = sorted(members, key=lambda k: -float(rows[k]["after_pct"]))
+        assert by_label == by_value, category  # top to bottom in the order the lines end
