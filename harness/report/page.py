@@ -590,5 +590,5 @@ def render_page(doc: Mapping[str, Any], charts: Sequence[Chart], *, examples: Se
             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
             "<meta name=\"referrer\" content=\"no-referrer\">"
             f"<title>{e(wording.title(doc))}</title><style>{css()}</style></head><body>"
-            f"<header><h1>{e(wording.title(doc))}</h1><p class=\"sub\">{sub}</p>"
-            f"<p class=\"sub\">{e(wording.one_line(doc))}</p>{nav}</header><main>{body}</main>{footer}</body></html>\n")
+            f"<header><h1>{e(wording.title(doc))}</h1><p class=\"sub\">{sub}</p>{nav}</header><main>{body}</main>"
+            f"{footer}</body></html>\n")
