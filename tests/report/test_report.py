@@ -73,7 +73,7 @@ def test_report_has_every_file_and_section(items_report: tuple[Path, dict[str, A
         assert f">{heading}<" in html, heading
     assert html.count("<svg") == len(CHARTS)
     text = " ".join(_parse(html).text)
-    assert "+0.88 logits" in text and "0.28 to 1.47" in text  # the primary estimate with its interval
+    assert "0.88 logits" in text and "0.28 to 1.47" in text  # the primary estimate with its interval
     assert "asymmetry compare --before old-release" in text  # the reproduction command
     assert "ab" * 32 in text  # data hashes
     assert "Not pre-registered" in text
