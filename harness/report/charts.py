@@ -363,23 +363,25 @@ def _asymmetry(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[s
         raise _Missing("the document has no latent asymmetry estimate")
     fig.set_size_inches(WIDTH, 0.4 + 1.25 * len(rows))
     axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
-    for ax, r in zip(axes, rows, strict=True):
+    for i, (ax, r) in enumerate(zip(axes, rows, strict=True)):
         est = r["estimate"] if fmt.is_num(r["estimate"]) else None
         colour = INK if r["scale"] == lead else MUTED
+        digits = 1 if r["unit"] == "pp" else 2
         if est is None:
             ax.text(0.5, 0.3, "not estimated", transform=ax.transAxes, ha="center", va="center", color=MUTED)
         else:
             _errorbar(ax, est, 0, (r["ci_low"], r["ci_high"]), marker="o", color=colour, markersize=6,
                       elinewidth=1.8)
             _symmetric(ax, [est, r["ci_low"], r["ci_high"]], pad=1.3)
-            ax.text(est, 0.3, f"{fmt.signed(est)}  [{fmt.num(r['ci_low'])}, {fmt.num(r['ci_high'])}]",
-                    ha="center", va="bottom", fontsize=LABEL, color=colour)
+            ax.text(est, 0.3, f"{fmt.signed(est, digits)}  [{fmt.num(r['ci_low'], digits)}, "
+                    f"{fmt.num(r['ci_high'], digits)}]", ha="center", va="bottom", fontsize=LABEL, color=colour)
         ax.axvline(0, color=MUTED, linewidth=0.8)
         ax.set_ylim(-0.6, 1.0)
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
         ax.set_xlabel(r["label"], color=colour, fontweight="bold" if r["scale"] == lead else "normal")
-        _sides(ax)
+        if i == 0:
+            _sides(ax)
     for r in rows:
         r.pop("label")
     columns = ["scale", "unit", "estimate", "ci_low", "ci_high", "p_value", "method"]
