@@ -67,6 +67,10 @@ def report_cmd(
     examples: Annotated[int, typer.Option(
         "--examples", help="Discordant items per suite and direction shown with both releases' outputs (from "
                            "the run journals; 0 for none).", min=0)] = 2,
+    provenance: Annotated[Path | None, typer.Option(
+        "--provenance", help="A document from `asymmetry provenance compare --json`: adds the provenance report "
+                             "(citable sentence, shift against controls, side-by-side answers) as provenance.html; "
+                             "without --results/--items/--scores it is the whole report.", show_default=False)] = None,
 ) -> None:
     """Compare two releases and write the report."""
     from rich.console import Console
@@ -77,6 +81,17 @@ def report_cmd(
     from harness.report.examples import discordant_examples
 
     console = Console()
+    if provenance is not None:
+        from harness.provenance.report import load_document, report_files, write_standalone
+
+        prov = load_document(provenance)
+        if (prov["before"], prov["after"]) != (before, after):
+            raise UserError(f"--provenance {provenance}: it compares {prov['before']} → {prov['after']}, not "
+                            f"{before} → {after}")
+        if results is None and items is None and scores is None:
+            path = write_standalone(prov, out, overwrite=overwrite)
+            console.print(f"{prov['summary']}\nreport: [bold]{path / 'index.html'}[/bold]", highlight=False)
+            return
     check_target(out, overwrite)  # refuse before the work, not after
     for path in (scores, items, plan):  # a missing file is a one-line error, never a traceback
         if path is not None and not Path(path).is_file():
@@ -88,7 +103,8 @@ def report_cmd(
     run_dirs = [Path(p) for p in (doc.get("inputs") or {}).get("paths", []) if Path(p).is_dir()]
     picked = discordant_examples(run_dirs, before, after, per_suite=examples) if run_dirs and examples else []
     with console.status("Drawing the charts and writing the report…"):
-        report = write_report(doc, out, overwrite=overwrite, examples=picked)
+        extra = report_files(prov, standalone=False) if provenance is not None else None
+        report = write_report(doc, out, overwrite=overwrite, examples=picked, extra_files=extra)
     print_report(report, doc, console)
 
 

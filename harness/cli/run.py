@@ -234,8 +234,27 @@ def _apply_model_config(specs: list, path: Path | None, tool_mode: str | None) -
         if tool_mode is not None:
             spec_part.setdefault("tool_mode", tool_mode)
         out.append(with_options(spec, spec_part, where=f"{path or '--tool-mode'} [{spec.label}]"))
-        adapter_options[spec.label] = {_ADAPTER_KEYS[k]: v for k, v in table.items() if k in _ADAPTER_KEYS}
+        adapter_options[spec.label] = {_ADAPTER_KEYS[k]: _adapter_value(k, v, f"{path} [{spec.label}]")
+                                       for k, v in table.items() if k in _ADAPTER_KEYS}
     return out, adapter_options
+
+
+def _adapter_value(key: str, value: Any, where: str) -> Any:
+    """A per-model limit from --model-config, checked like its flag: NaN, 0 or a negative is an error."""
+    import math
+
+    from harness.errors import UserError
+
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if key in ("concurrency", "retries"):
+        least = 1 if key == "concurrency" else 0
+        if not (number and float(value).is_integer() and value >= least):
+            raise UserError(f"{where}: {key} must be a whole number >= {least}, not {value!r}")
+        return int(value)
+    if not (number and math.isfinite(value) and value > 0):
+        unit = "seconds" if key == "timeout" else "per minute"
+        raise UserError(f"{where}: {key} must be a positive number ({unit}), not {value!r}")
+    return value
 
 
 def _json_option(text: str | None, flag: str) -> dict[str, Any]:

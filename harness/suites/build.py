@@ -69,7 +69,7 @@ def resolve_names(names: Sequence[str], specs: Sequence[SuiteSpec]) -> list[Suit
             if name == "default":
                 chosen.update((s.name, s) for s in specs if s.default)
             elif name == "builtin":
-                chosen.update((s.name, s) for s in specs if s.builtin)
+                chosen.update((s.name, s) for s in specs if s.builtin and not s.record_only)
             elif name.startswith("lm-eval:"):
                 if not name[len("lm-eval:"):]:
                     raise UserError("'lm-eval:' needs a task name, e.g. lm-eval:gsm8k")

@@ -23,6 +23,8 @@ _SPEC_KEYS = frozenset(
     {"name", "category", "capability", "description", "default", "cluster_field", "release_date_field",
      "n_items", "source", "prompt", "scorer", "solver"}
 )  # fmt: skip
+#: (capability, category) of record-only suites: never scored, never compared, read by `asymmetry provenance`.
+RECORD_ONLY = ("provenance", "none")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -53,6 +55,11 @@ class SuiteSpec:
     @property
     def builtin(self) -> bool:
         return self.kind == "builtin"
+
+    @property
+    def record_only(self) -> bool:
+        """Answers kept as data, never scored (the provenance bank); not part of `builtin` or `default`."""
+        return (self.capability, self.category) == RECORD_ONLY
 
     def local_files(self) -> list[str]:
         """The offline copies this suite reads, relative to --data-dir (questions, then answers)."""
@@ -109,10 +116,14 @@ def read_spec(path: Path) -> SuiteSpec:
     if path.suffix == ".toml" and path.stem != name:
         raise bad("name", f"is {name!r} but the file is {path.name}; they must match")
     capability = raw.get("capability")
-    if capability not in CAPABILITIES:
-        raise bad("capability", f"must be one of {', '.join(CAPABILITIES)}, not {capability!r}")
     category = raw.get("category")
-    if category != category_of(capability):
+    record_only = (raw.get("scorer") or {}).get("kind") == "none"
+    if record_only and (capability, category) != RECORD_ONLY:  # answers kept as data (the provenance bank)
+        raise bad("capability", f"of a record-only suite (scorer 'none') must be {RECORD_ONLY[0]!r} with category "
+                                f"{RECORD_ONLY[1]!r}")
+    if not record_only and capability not in CAPABILITIES:
+        raise bad("capability", f"must be one of {', '.join(CAPABILITIES)}, not {capability!r}")
+    if not record_only and category != category_of(capability):
         raise bad("category", f"must be {category_of(capability)!r} for capability {capability!r}, not {category!r}")
     for key in ("description", "cluster_field", "release_date_field"):
         if not isinstance(raw.get(key, ""), str):

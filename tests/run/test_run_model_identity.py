@@ -123,3 +123,21 @@ def test_no_usage_error_prints_a_url_password(tmp_path, capsys):
     assert code != 0 and "pa55word-secret" not in out + err
     code, out, err = cli(capsys, "run", "-m", "q=vllm:m@http://u:pa55word-secret@127.0.0.1:notaport/v1")
     assert code != 0 and "pa55word-secret" not in out + err
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("timeout = 0", "timeout must be a positive number"),
+    ("timeout = nan", "timeout must be a positive number"),
+    ("rpm = -5", "rpm must be a positive number"),
+    ("tpm = 0", "tpm must be a positive number"),
+    ("concurrency = 0", "concurrency must be a whole number >= 1"),
+    ("retries = 1.5", "retries must be a whole number >= 0"),
+])
+def test_bad_per_model_limits_in_the_model_config_are_one_line_errors(tmp_path, capsys, setting, message):
+    config = tmp_path / "models.toml"
+    config.write_text(f"[q]\n{setting}\n")
+    out_dir = tmp_path / "out"
+    code, out, err = cli(capsys, "run", "-m", "q=vllm:test-model@http://127.0.0.1:9/v1", "--out", str(out_dir),
+                         "--quiet", "--model-config", str(config))
+    assert code != 0 and f"{config} [q]: {message}" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and not out_dir.exists()

@@ -34,7 +34,8 @@ def full() -> dict[str, list]:
 
 
 def test_registry_has_one_generator_per_capability():
-    assert set(GENERATORS) == {"math", "code", "tools", "facts"}
+    # plus the stored provenance bank (record-only; tested in tests/provenance/test_bank.py)
+    assert set(GENERATORS) == {"math", "code", "tools", "facts", "provenance"}
 
 
 @pytest.mark.parametrize("name", sorted(SPEC_N))

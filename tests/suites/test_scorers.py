@@ -48,7 +48,8 @@ def run(coro):
 
 
 def test_every_registered_scorer_declares_its_settings():
-    assert set(SCORERS) == set(SCORER_SETTINGS) == {"exact", "number", "math", "short_answer", "code", "bfcl_ast"}
+    assert set(SCORERS) == set(SCORER_SETTINGS) == {"exact", "number", "math", "short_answer", "code", "bfcl_ast",
+                                                  "none"}
 
 
 # -------------------------------------------------------------------------------------------- number

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from harness.items import Item
+from harness.provenance.bank import bank_items
 from harness.suites.builtin import code_tasks, facts, math_problems, tool_tasks
 
 GENERATORS: dict[str, Callable[[int, int], list[Item]]] = {
@@ -18,6 +19,7 @@ GENERATORS: dict[str, Callable[[int, int], list[Item]]] = {
     "code": code_tasks.generate,
     "tools": tool_tasks.generate,
     "facts": facts.generate,
+    "provenance": bank_items,  # the stored provenance bank (record-only; harness/provenance/bank.py)
 }
 
 __all__ = ["GENERATORS"]

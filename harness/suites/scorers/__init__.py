@@ -6,7 +6,7 @@ number, the boxed expression, the program, the calls), so a report can show disc
 A response the suite's protocol cannot read is `error="parse_failure"`; sandbox failures carry their
 own kinds (`sandbox_timeout`, ...). Heavy work (sympy, sandboxed code) happens outside the event loop.
 
-Registered names: exact, number, math, short_answer, code, bfcl_ast.
+Registered names: exact, number, math, short_answer, code, bfcl_ast, and none (record-only, no score).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from harness.suites.scorers.bfcl import score_bfcl_ast
 from harness.suites.scorers.code import score_code
 from harness.suites.scorers.mathexpr import score_math
 from harness.suites.scorers.numeric import score_number
+from harness.suites.scorers.record import score_none
 from harness.suites.scorers.text import score_exact, score_short_answer
 
 Scorer = Callable[[Item, ChatResponse, Mapping[str, Any]], Awaitable[Outcome]]
@@ -32,6 +33,7 @@ SCORERS: dict[str, Scorer] = {
     "short_answer": score_short_answer,
     "code": score_code,
     "bfcl_ast": score_bfcl_ast,
+    "none": score_none,
 }
 
 #: The settings each scorer understands (a spec's other `[scorer]` keys); anything else is a typo.
@@ -42,6 +44,7 @@ SCORER_SETTINGS: dict[str, frozenset[str]] = {
     "short_answer": frozenset({"contains", "max_tokens"}),
     "code": frozenset({"timeout_s", "prepend_prompt", "case_timeout_s"}),
     "bfcl_ast": frozenset(),
+    "none": frozenset(),
 }
 
 __all__ = ["SCORERS", "SCORER_SETTINGS", "Scorer"]
