@@ -1221,6 +1221,12 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
         lat_v.append(v)
         pps.append(100 * gain)
         pp_v.append(1e4 * pp_se**2)
+    if "capability" in scores.columns:  # optional column: what each suite measures (coding, agentic, math, factual)
+        caps = scores[scores["model"] == before].set_index("suite")["capability"]
+        for row in rows:
+            cap = caps.get(row["suite"])
+            if isinstance(cap, str) and cap:
+                row["capability"] = cap
     t = (frame["category"] == "targeted").to_numpy()
     lat_a, lat_v = np.array(lat), np.array(lat_v)
     a_l = asymmetry(lat_a, lat_v, t, level=level,
@@ -1314,7 +1320,7 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
 
 
 def _sources(scores: pd.DataFrame, models: Sequence[str]) -> list[dict[str, Any]]:
-    cols = [c for c in ("model", "suite", "source", "setting") if c in scores.columns]
+    cols = [c for c in ("model", "suite", "source", "setting", "source_name", "evaluator") if c in scores.columns]
     if "source" not in cols:
         return []
     sub = scores[scores["model"].isin(models)][cols]

@@ -216,6 +216,7 @@ def _kind(t: Transition) -> str:
 def step_of(t: Transition, scores: Sequence[dict[str, str]], current: str = "") -> Step:
     """One step's latent asymmetry on its own table (no controls), or why it cannot be estimated."""
     from harness.compare import compare_scores
+    from harness.report import wording
 
     rows = [{k: r[k] for k in SCORE_COLUMNS} for r in transition_rows(t, scores)]
     cats = {r["category"] for r in rows}
@@ -225,8 +226,10 @@ def step_of(t: Transition, scores: Sequence[dict[str, str]], current: str = "") 
     if cats != {"targeted", "untargeted"}:
         missing = ({"targeted", "untargeted"} - cats).pop()
         return Step(**base, reason=f"its table reports no {missing} benchmark with a documented item count")
-    lat = compare_scores(_frame(rows), t.before, t.after)["asymmetry"]["latent"]
-    return Step(**base, estimate=lat["estimate"], ci=tuple(lat["ci"]), p_value=lat["p_value"])
+    doc = compare_scores(_frame(rows), t.before, t.after)
+    est = wording.primary(doc)  # the estimate the verdict rests on, as in the report's headline
+    return Step(**base, estimate=est.get("estimate"), ci=tuple(est.get("ci") or (None, None)),
+                p_value=est.get("p_value"), verdict=wording.contract_verdict(doc))
 
 
 def timeline_steps(current: str = "", *, case_only: bool = False) -> list[Step]:

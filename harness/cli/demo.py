@@ -43,6 +43,7 @@ def demo_cmd(
     import time
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from harness import demo
@@ -73,12 +74,14 @@ def demo_cmd(
                   f"({len(inputs.skipped)} other-lab step(s) report different benchmarks and were left out).",
                   highlight=False)
     console.print()
-    console.print("[bold]Headline[/bold]")
-    for sentence in wording.headline(doc):
-        console.print(f"  {sentence}", highlight=False)
-    console.print()
     for churn in result.case.churn:
-        console.print(f"[yellow]missing:[/yellow] {churn.sentence()}", highlight=False)
+        console.print(f"[yellow]missing:[/yellow] {escape(churn.sentence())}", highlight=False)
+    console.print(f"[bold]Headline[/bold] ({escape(wording.badge(doc))})", highlight=False)
+    console.print(f"  {escape(wording.headline_sentence(doc))}", highlight=False)
+    console.print("[bold]In detail[/bold]")
+    for sentence in wording.headline(doc):
+        console.print(f"  {escape(sentence)}", highlight=False)
+    console.print()
     if result.case.steps:
         from harness.report.timeline import change_sentence, unusual_sentence
 
@@ -86,17 +89,17 @@ def demo_cmd(
                  else "The other Qwen steps, each on its own source table (no controls)")
         table = Table(title=title, title_justify="left")
         for col, justify in (("step", "left"), ("released", "left"), ("window", "left"),
-                             ("asymmetry, logits [95% CI]", "right")):
+                             ("asymmetry, logits [95% CI]", "right"), ("verdict", "left")):
             table.add_column(col, justify=justify)  # type: ignore[arg-type]
         for step in result.case.steps:
             value = (f"{fmt.signed(step.estimate)} {fmt.bracket(step.ci)}" if step.estimable
                      else "not measurable")
             name = step.label.replace(" -> ", " → ") + (" (this step)" if step.current else "")
-            table.add_row(name, step.released, step.phase or "", value)
+            table.add_row(name, step.released, step.phase or "", value, step.verdict.replace("_", " "))
         console.print(table)
         for sentence in (change_sentence(result.case), unusual_sentence(result.case)):
             if sentence:
-                console.print(f"  {sentence}", highlight=False)
+                console.print(f"  {escape(sentence)}", highlight=False)
         console.print()
     verb = "replaced the earlier report at" if result.replaced else "wrote"
     console.print(f"{verb} [bold]{Path(result.path) / 'index.html'}[/bold] in {elapsed:.1f} s", highlight=False)

@@ -111,10 +111,13 @@ def report_cmd(
 def print_report(report: Any, doc: dict[str, Any], console: Any) -> None:
     """Where the report is, its headline, and what it could not draw."""
     from rich.panel import Panel
+    from rich.text import Text
 
     from harness.report import wording
 
-    console.print(Panel(" ".join(report.headline), title=f"{doc['before']} → {doc['after']}", title_align="left"))
+    headline = Text.assemble((f"{wording.badge(doc)}. ", "bold"), wording.headline_sentence(doc))
+    console.print(Panel(headline, title=Text(f"{doc['before']} → {doc['after']}"), title_align="left"))
+    console.print(" ".join(report.headline), highlight=False)
     if doc.get("mode") == "scores":
         console.print(f"[yellow]note:[/yellow] {wording.SCORE_LEVEL}", highlight=False)
     for name, reason in report.charts.items():

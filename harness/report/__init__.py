@@ -122,7 +122,8 @@ def write_report(doc: Mapping[str, Any], out: Path, *, overwrite: bool = False, 
         files["sources.csv"] = _sources_csv(sources).encode()
     for name, data in (extra_files or {}).items():
         files[name] = data
-    ours = " ".join([*wording.headline(doc), wording.citation_paragraph(doc), *wording.shows(doc),
+    ours = " ".join([wording.headline_sentence(doc), wording.badge(doc), wording.citation_short(doc),
+                     *wording.headline(doc), wording.citation_paragraph(doc), *wording.shows(doc),
                      *wording.does_not_show(doc)])
     bad = wording.check_wording(ours)
     if bad:  # a bug in the wording rules, never the reader's problem: fail loudly rather than print it

@@ -24,7 +24,7 @@ from statistics import NormalDist
 from typing import Any
 
 from harness.report import fmt
-from harness.report.wording import ci_label, group_pp, level, percent, suites_of, verdict
+from harness.report.wording import ci_label, contract_verdict, group_pp, level, percent, suites_of
 
 TARGETED = "#D55E00"  # vermillion
 UNTARGETED = "#0072B2"  # blue
@@ -334,17 +334,22 @@ def headline_estimate(doc: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
 
 
 def asymmetry_title(doc: Mapping[str, Any]) -> str:
-    """The finding of the asymmetry chart: which side gained more, by how much, with its interval."""
+    """The finding of the asymmetry chart: which side gained more, by how much, with its interval, and
+    whether the verdict stands (the document's verdict, contract names)."""
     _, est = headline_estimate(doc)
     x, ci = est.get("estimate"), fmt.interval(est.get("ci"))
-    v = verdict(doc)
-    if v == "targeted":
-        return f"Targeted gains exceeded untargeted gains by {fmt.num(x)} logits ({ci_label(doc)} {ci})"
-    if v == "untargeted":
-        return f"Untargeted gains exceeded targeted gains by {fmt.num(abs(x))} logits ({ci_label(doc)} {ci})"
-    if fmt.is_num(x):
-        return f"No clear difference between targeted and untargeted gains: {fmt.signed(x)} logits ({ci_label(doc)} {ci})"
-    return "The difference between targeted and untargeted gains could not be estimated"
+    if not fmt.is_num(x):
+        return "The difference between targeted and untargeted gains could not be estimated"
+    v = contract_verdict(doc)
+    side, other = ("Targeted", "untargeted") if x >= 0 else ("Untargeted", "targeted")
+    size = f"{fmt.num(abs(x))} logits ({ci_label(doc)} {ci})"
+    if v in ("targeted_larger", "untargeted_larger"):
+        return f"{side} gains exceeded {other} gains by {size}"
+    if v == "fragile":
+        return f"{side} gains looked larger by {size}, but the finding is fragile"
+    if v == "not_testable":
+        return f"Not testable with these benchmarks: {fmt.signed(x)} logits ({ci_label(doc)} {ci})"
+    return f"No clear difference between targeted and untargeted gains: {fmt.signed(x)} logits ({ci_label(doc)} {ci})"
 
 
 def _asymmetry(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str, Any]], str, str]:

@@ -110,12 +110,6 @@ def _ci_cell(value: Any, ci: Any, digits: int = 2, unit: str = "") -> str:
 
 # ---------------------------------------------------------------------------------------------- sections
 
-_VERDICT = {
-    "targeted": "Consistent with gains concentrated in targeted capabilities",
-    "untargeted": "Opposite pattern: untargeted gains were larger",
-    "inconclusive": "No disproportionate targeted gain shown",
-    "unavailable": "Asymmetry not estimable",
-}
 
 
 def _churn(case: Case | None) -> str:
@@ -128,15 +122,16 @@ def _churn(case: Case | None) -> str:
 
 
 def _headline(doc: Mapping[str, Any], charts: Mapping[str, Chart], case: Case | None = None) -> str:
-    v = wording.verdict(doc)
-    sentences = "".join(f"<p>{e(s)}</p>" for s in wording.headline(doc))
+    v = wording.contract_verdict(doc)
+    sentences = "".join(f"<p>{e(s)}</p>" for s in wording.headline(doc))  # logits, ranks, methods: below
     note = (f'<div class="note"><strong>Kind of evidence.</strong> {e(wording.evidence_note(doc))} '
             f'({cite("scores" if doc.get("mode") == "scores" else "unit")})</div>')
     shows = "".join(f"<li>{e(s)}</li>" for s in wording.shows(doc))
     not_shows = "".join(f"<li>{e(s)}</li>" for s in wording.does_not_show(doc))
     return (f'<section id="headline"><h2>Headline</h2>{_churn(case)}'
-            f'<p><span class="verdict {e(v)}">{e(_VERDICT[v])}</span></p>'
-            f"<div class=\"lede\">{sentences}</div>{note}"
+            f'<p class="badge"><span class="verdict {e(v)}">{e(wording.badge(doc))}</span></p>'
+            f'<p class="headline">{e(wording.headline_sentence(doc))}</p>'
+            f'<div class="detail"><p class="small">In detail ({cite("verdict")}):</p>{sentences}</div>{note}'
             f"{_case(doc, charts, case)}{figure(charts['slopes'])}"
             f'<div class="cols"><div><h3>What this shows</h3><ul>{shows}</ul></div>'
             f"<div><h3>What this does not show</h3><ul>{not_shows}</ul></div></div></section>")
@@ -187,10 +182,11 @@ def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str,
     rows.append(("Asymmetry: targeted minus untargeted gain (primary)", "logits", fmt.signed(lat.get("estimate")),
                  fmt.interval(lat.get("ci")), fmt.p_value(lat.get("p_value")), str(lat.get("method") or "")))
     if fmt.is_num(lat.get("pp_at_50")):
-        ci = lat.get("pp_at_50_ci")
+        _, pts_ci = wording.points_at_50(doc)
         rows.append(("Same asymmetry for a benchmark starting at 50%", "pp", fmt.signed(lat["pp_at_50"], 1),
-                     fmt.interval(ci, 1) if ci else "see the logit row", "",
-                     f"latent asymmetry translated at a 50% starting level ({methods.cite('points')})"))
+                     fmt.interval(pts_ci, 1) if fmt.is_num(pts_ci[0]) else "see the logit row", "",
+                     "latent asymmetry translated at a 50% starting level, its interval's ends likewise "
+                     f"({methods.cite('points')})"))
     exact = asym.get("latent_exact")
     if isinstance(exact, Mapping):
         rows.append(("Exact test of the pooled gain/loss odds, targeted vs untargeted", "odds", "", "",

@@ -79,7 +79,8 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
     """summary.md: the headline, the estimates, the per-suite table and the caveats."""
     lines = [f"# {_md_text(wording.title(doc))}", "", f"**{_md_text(doc.get('before'))} -> {_md_text(doc.get('after'))}** "
              f"({'published scores, score-level' if doc.get('mode') == 'scores' else 'item-level runs'}).", ""]
-    lines += [_md_text(" ".join(wording.headline(doc))), "", f"> {_md_text(wording.evidence_note(doc))}", "",
+    lines += [f"**{_md_text(wording.badge(doc))}.** {_md_text(wording.headline_sentence(doc))}", "",
+              _md_text(" ".join(wording.headline(doc))), "", f"> {_md_text(wording.evidence_note(doc))}", "",
               "## Estimates", "",
               f"| Estimand | Scale | Estimate | {wording.percent(wording.level(doc))} interval | p-value | Method |",
               "|---|---|---|---|---|---|"]
@@ -112,8 +113,11 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
 
 
 def citation_text(doc: Mapping[str, Any]) -> str:
-    """citation.txt: the paragraph, the numbers with intervals and methods, version, hashes, command."""
-    lines = ["CITATION", "", wording.citation_paragraph(doc), "", wording.caveat(doc), "",
+    """citation.txt: a short citable paragraph and the full method line first; then compare's own full
+    summary, the numbers with intervals and methods, version, hashes and the command."""
+    refs = f"{methods.cite('primary')}, {methods.cite('verdict')} (methods.md in this folder)"
+    lines = ["CITATION", "", wording.citation_short(doc, refs), "", "METHOD", "", wording.method_line(doc), "",
+             "FULL SUMMARY", "", wording.citation_paragraph(doc), "",
              f"NUMBERS ({wording.percent(wording.level(doc))} intervals unless stated; logits = log-odds scale, {methods.cite('gains')}; pp = percentage "
              "points)", ""]
     for estimand, scale, est, ci, p, method in estimand_rows(doc):

@@ -38,6 +38,7 @@ class Step:
     estimate: float | None = None
     ci: tuple[float | None, float | None] = (None, None)
     p_value: float | None = None
+    verdict: str = ""  # the step's own verdict (targeted_larger, fragile, ...)
     reason: str = ""  # why there is no estimate
 
     @property
@@ -216,9 +217,10 @@ def steps_csv(steps: Sequence[Step]) -> str:
     """Every step's own-table asymmetry as CSV for chart tools (logits; interval at 95%; empty columns
     dropped, numbers without float noise)."""
     columns = ["transition", "step", "lab", "kind", "released", "phase", "evaluator", "asymmetry_logits",
-               "ci_low", "ci_high", "p_value", *[f"n_{c}" for c in CAPABILITIES], "not_estimable_because"]
+               "ci_low", "ci_high", "p_value", "verdict", *[f"n_{c}" for c in CAPABILITIES], "not_estimable_because"]
     rows = [{"transition": s.transition, "step": s.label, "lab": s.lab, "kind": s.kind, "released": s.released,
              "phase": s.phase, "evaluator": s.evaluator, "asymmetry_logits": s.estimate, "ci_low": s.ci[0],
-             "ci_high": s.ci[1], "p_value": s.p_value, **{f"n_{c}": s.benchmarks.get(c, 0) for c in CAPABILITIES},
+             "ci_high": s.ci[1], "p_value": s.p_value, "verdict": s.verdict,
+             **{f"n_{c}": s.benchmarks.get(c, 0) for c in CAPABILITIES},
              "not_estimable_because": s.reason} for s in steps]
     return fmt.tidy_csv(columns, rows)

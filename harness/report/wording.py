@@ -373,3 +373,189 @@ def check_wording(text: str) -> list[str]:
     """Phrases a report must never print (§1.13); used by tests and as a last guard before writing."""
     low = text.lower()
     return [w for w in FORBIDDEN if w in low]
+
+
+# ------------------------------------------------------------------------------------------------ verdicts
+# The compare document carries a top-level `verdict` (targeted_larger | untargeted_larger | no_difference_shown
+# | fragile | not_testable) and `asymmetry.primary`, the estimate that verdict rests on (issue 9). A document
+# written before them is read off its latent asymmetry, never saying more than that interval does.
+
+VERDICTS = ("targeted_larger", "untargeted_larger", "no_difference_shown", "fragile", "not_testable")
+_FROM_LATENT = {"targeted": "targeted_larger", "untargeted": "untargeted_larger", "inconclusive": "no_difference_shown",
+                "unavailable": "not_testable"}
+
+
+def contract_verdict(doc: Doc) -> str:
+    """The document's verdict by its contract name."""
+    v = doc.get("verdict")
+    return v if v in VERDICTS else _FROM_LATENT[verdict(doc)]
+
+
+def primary(doc: Doc) -> Mapping[str, Any]:
+    """The estimate the verdict rests on: `asymmetry.primary`, else the latent asymmetry."""
+    p = _get(doc, "asymmetry", "primary")
+    return p if isinstance(p, Mapping) and p else (_get(doc, "asymmetry", "latent") or {})
+
+
+# ------------------------------------------------------------------------------------------------ newsroom
+# The one plain sentence a reader sees first, the badge beside it and the short citable paragraph: the same
+# verdict and primary asymmetry as the sentences above, in fewer words. Logits, ranks and method names stay in
+# the sentences below them.
+
+HEADLINE_MAX_WORDS = 35
+CITATION_MAX_WORDS = 119
+_CAPABILITY_WORDS = {"coding": "coding", "agentic": "agentic", "math": "maths", "factual": "factual-recall"}
+_GROUP_CAPABILITIES = {"targeted": ("coding", "agentic"), "untargeted": ("math", "factual")}
+
+BADGE = {"targeted_larger": "Targeted gains were larger", "untargeted_larger": "Untargeted gains were larger",
+         "no_difference_shown": "No clear difference", "fragile": "Fragile", "not_testable": "Not testable"}
+
+
+def group_words(doc: Doc, category: str) -> str:
+    """'coding and agentic benchmarks', or only the capabilities the group's benchmarks really measure
+    ('factual-recall benchmarks' when a table reports no maths); the group's name when unknown."""
+    caps = {s.get("capability") for s in layer_suites_of(doc, category)}
+    known = [c for c in _GROUP_CAPABILITIES[category] if c in caps]
+    if not known or None in caps:
+        known = list(_GROUP_CAPABILITIES[category])
+    return " and ".join(_CAPABILITY_WORDS[c] for c in known) + " benchmarks"
+
+
+def points_at_50(doc: Doc) -> tuple[float | None, list[float | None]]:
+    """The primary asymmetry as percentage points for benchmarks starting at 50%, with its interval.
+
+    The document's `pp_at_50` is 100·(σ(t) − σ(u)) for the groups' mean gains t and u. Holding their midpoint
+    m = (t + u)/2 fixed, that is 100·(σ(m + A/2) − σ(m − A/2)), increasing in the asymmetry A, so the ends of
+    A's interval map to an interval for the points: the same translation, never a second estimate."""
+    p = primary(doc)
+    a, ci, pts = p.get("estimate"), p.get("ci") or [None, None], p.get("pp_at_50")
+    if not (fmt.is_num(a) and fmt.is_num(pts)) or abs(a) < 1e-9:
+        return (pts if fmt.is_num(pts) else None), [None, None]
+    target = pts / 100
+
+    def gap(m: float, x: float) -> float:
+        return 1 / (1 + math.exp(-(m + x / 2))) - 1 / (1 + math.exp(-(m - x / 2)))
+
+    # the midpoint m: |gap| falls as |m| grows, so bisect on |m|; m's sign follows the groups' mean gain
+    lo_m, hi_m = 0.0, 20.0
+    for _ in range(80):
+        mid = (lo_m + hi_m) / 2
+        lo_m, hi_m = (mid, hi_m) if abs(gap(mid, a)) > abs(target) else (lo_m, mid)
+    groups = doc.get("groups") or {}
+    mean = sum(float(groups.get(c, {}).get("latent") or 0) for c in ("targeted", "untargeted"))
+    m = lo_m if mean >= 0 else -lo_m
+    ends = [100 * gap(m, x) if fmt.is_num(x) else None for x in ci]
+    return pts, ends
+
+
+def _fragile_reason(doc: Doc) -> str:
+    reasons = [str(r) for r in primary(doc).get("verdict_reasons") or []]
+    suites = [r.split("leaving out suite ", 1)[1] for r in reasons if "leaving out suite " in r]
+    if suites and len(suites) == len(reasons):
+        if len(suites) <= 2:
+            return f"dropping {' or '.join(suites)} removes it"
+        return f"dropping any one of {len(suites)} benchmarks removes it"
+    if any("spread of item gains" in r for r in reasons):
+        return "it depends on an assumed spread of item gains"
+    if any("sparse" in r for r in reasons):
+        return "it rests on benchmarks where few items changed"
+    return "it does not survive the checks"
+
+
+def headline_sentence(doc: Doc) -> str:
+    """The headline: one plain sentence of at most HEADLINE_MAX_WORDS words answering the question, with one
+    number (points at a 50% start) and its interval, saying what the verdict says."""
+    v = contract_verdict(doc)
+    after = doc.get("after")
+    t_words, u_words = group_words(doc, "targeted"), group_words(doc, "untargeted")
+    u_short = u_words.replace(" benchmarks", " ones")
+    t_short = t_words.replace(" benchmarks", " ones")
+    pts, (lo, hi) = points_at_50(doc)
+    cl = ci_label(doc)
+    if v == "not_testable" or not fmt.is_num(pts):
+        reasons = [str(r) for r in primary(doc).get("verdict_reasons") or []]
+        why = reasons[0] if reasons else "a group has no benchmark that passed the checks"
+        text = f"These benchmarks cannot test whether {after} gained more on {t_words} than on {u_words}: {why}."
+        return text if len(text.split()) <= HEADLINE_MAX_WORDS else \
+            f"These benchmarks cannot test whether {after} gained more on {t_words} than on {u_words}."
+    toward_targeted = pts >= 0
+    size = abs(pts)
+    ends = (lo, hi) if toward_targeted else ((-hi if fmt.is_num(hi) else None), (-lo if fmt.is_num(lo) else None))
+    interval = f"({cl} {fmt.num(ends[0], 0)} to {fmt.num(ends[1], 0)})"
+    more, less = (t_words, u_short) if toward_targeted else (u_words, t_short)
+    options = []
+    numbers = [f"about {size:.0f} {unit} {interval}"
+               for unit in ("points more on a benchmark starting at 50%", "points more at a 50% start")]
+    side = "targeted" if toward_targeted else "untargeted"
+    if v in ("targeted_larger", "untargeted_larger"):
+        options += [f"{after} gained more on {more} than on {less}: {n}." for n in numbers]
+    elif v == "fragile":  # the reason is worth more than the longer unit
+        options += [f"{after} gained more on {more} than on {less}, {n}, but fragile: {_fragile_reason(doc)}."
+                    for n in numbers]
+        options += [f"{after} gained more on {more} than on {less}, {n}, but this is fragile." for n in numbers]
+    else:
+        options += [f"The data show no clear difference between {after}'s gains on {t_words} and on {u_words}: "
+                    f"{side} ones gained {n}." for n in numbers]
+        options += [f"No clear difference between {after}'s gains on {t_words} and {u_words}: {side} ones gained {n}."
+                    for n in numbers]
+    return next((o for o in options if len(o.split()) <= HEADLINE_MAX_WORDS), options[-1])
+
+
+def badge(doc: Doc) -> str:
+    """What the data show, in two to six words: the verdict, and the direction the data lean without one."""
+    v = contract_verdict(doc)
+    est = primary(doc).get("estimate")
+    side = "targeted" if fmt.is_num(est) and est > 0 else "untargeted" if fmt.is_num(est) and est < 0 else ""
+    if v == "no_difference_shown" and side:
+        return f"No clear difference, leaning {side}"
+    if v == "fragile" and side:
+        return f"{side.capitalize()} gains larger, but fragile"
+    return BADGE.get(v, BADGE["not_testable"])
+
+
+def _scope_short(doc: Doc) -> str:
+    groups = doc.get("groups") or {}
+    t = list((groups.get("targeted") or {}).get("suites") or [])
+    u = list((groups.get("untargeted") or {}).get("suites") or [])
+    what = "published scores" if doc.get("mode") == "scores" else "item-level runs"
+    return f"On {len(t)} targeted and {len(u)} untargeted benchmarks ({what})"
+
+
+def citation_short(doc: Doc, methods_ref: str = "") -> str:
+    """The short citable paragraph (under CITATION_MAX_WORDS words): the headline, its scope, the comparison
+    with other developers when there is one, and the caveat, in the report's wording rules."""
+    parts = [headline_sentence(doc), f"{_scope_short(doc)}, {doc.get('before')} to {doc.get('after')}."]
+    td = doc.get("triple_difference")
+    if isinstance(td, Mapping) and td.get("controls"):
+        n = len(td["controls"])
+        values = [c.get("asymmetry") for c in td["controls"] if fmt.is_num(c.get("asymmetry"))]
+        suspect = td.get("suspect_asymmetry")
+        if fmt.is_num(suspect):
+            larger = sum(suspect > x for x in values)
+            what = "all" if larger == n else f"{larger} of"
+            few = f" (descriptive: fewer than {MIN_CONTROLS_T})" if n < MIN_CONTROLS_T else ""
+            parts.append(f"It was larger than {what} {n} other developers' step{'s' if n != 1 else ''} measured on "
+                         f"the same benchmarks{few}.")
+    parts.append("Such a pattern is consistent with targeted distillation but equally with coding-focused training, "
+                 "synthetic data or contamination; it does not identify the source.")
+    if methods_ref:
+        parts.append(f"Method: {methods_ref}.")
+    text = " ".join(parts)
+    if len(text.split()) > CITATION_MAX_WORDS:  # never longer: drop the scope line first
+        text = " ".join(p for p in parts if not p.startswith("On "))
+    return text
+
+
+def method_line(doc: Doc) -> str:
+    """The full method line behind the citation: estimator, interval, verdict rule, evidence, version."""
+    p = primary(doc)
+    checks = "each benchmark left out in turn"
+    if p.get("sigma_grid"):
+        checks += " and every assumed spread of item gains (σ from 0 to "
+        checks += f"{fmt.num(p.get('sigma_max', 2.0), 1)} logits)"
+    evidence = ("published scores, unpaired binomial intervals over documented item counts"
+                if doc.get("mode") == "scores" else "item-level runs, items as the unit")
+    return (f"{p.get('method') or 'primary asymmetry'}; {ci_label(doc)} {fmt.interval(p.get('ci'))} logits, "
+            f"two-sided {fmt.p_phrase(p.get('p_value'))}; verdict {contract_verdict(doc)} (an interval excluding 0 must hold "
+            f"with {checks}); {evidence}; asymmetry {doc.get('harness_version', '')}, compare schema "
+            f"{doc.get('schema', '')}.")

@@ -83,9 +83,15 @@ def test_the_default_is_the_step_after_the_window_with_every_usable_control(demo
     assert suites["Terminal-Bench 2.1"]["after"] == pytest.approx(86.6)
     assert "Terminal-Bench 2.0" not in suites  # another version: never paired with 2.1
     assert {s["category"] for s in doc["suites"]} == {"targeted", "untargeted"}
-    lat = doc["asymmetry"]["latent"]
+    lat = doc["asymmetry"]["latent"]  # the marginal log-odds asymmetry on these benchmarks
     assert lat["estimate"] == pytest.approx(0.7054, abs=1e-3)
     assert lat["ci"] == pytest.approx([0.2235, 1.1872], abs=1e-3)
+    # the headline and the badge say what the document's verdict says, on the estimate it rests on
+    html = (cwd / "reports" / "demo" / "index.html").read_text()
+    assert f'<span class="verdict {wording.contract_verdict(doc)}">{wording.badge(doc)}</span>' in html
+    headline = wording.headline_sentence(doc)
+    assert f'<p class="headline">{headline}</p>' in html and len(headline.split()) <= 35
+    assert headline.startswith("Qwen3.8-Max gained more on coding and agentic benchmarks than on factual-recall ones")
 
 
 def test_the_timeline_places_every_2026_step_against_the_window(demo_run) -> None:
@@ -97,7 +103,10 @@ def test_the_timeline_places_every_2026_step_against_the_window(demo_run) -> Non
                       "qwen3.6-plus>qwen3.7-plus": "inside", "qwen3.6-plus>qwen3.7-max": "inside",
                       "qwen3.6-max-preview>qwen3.7-max (AA)": "inside", "qwen3.7-max>qwen3.8-max": "after",
                       "qwen3.6-27b>qwen3.8-27b": "after"}
-    assert float(steps["qwen3.7-max>qwen3.8-max"]["asymmetry_logits"]) == pytest.approx(0.7054, abs=1e-3)
+    doc = json.loads((out / "compare.json").read_text())
+    current = steps["qwen3.7-max>qwen3.8-max"]
+    assert float(current["asymmetry_logits"]) == pytest.approx(wording.primary(doc)["estimate"])
+    assert current["verdict"] == wording.contract_verdict(doc)
     assert steps["glm-5.1>glm-5.2"]["not_estimable_because"].startswith("its table reports no untargeted")
     assert steps["gemma-3-27b>gemma-4-31b"]["kind"] == "context"
     html = (out / "index.html").read_text()

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.cli.compare import resolve_compare
-from harness.report import write_report
+from harness.report import wording, write_report
+from harness.report.charts import asymmetry_title
 from harness.report.examples import discordant_examples
 from harness.run.store import write_run
 from tests.report.test_report import _parse
@@ -180,9 +183,22 @@ def test_the_demo_report_reads_on_a_phone_and_a_desktop(demo_report: Path, chrom
     assert smallest["px"] >= 11.0, smallest  # was about 5 px on a phone before the charts were redrawn
     if width == 1280:
         assert max(s["px"] for s in sizes) <= 24  # capped on a desktop, not blown up
+    doc = json.loads((demo_report / "compare.json").read_text())
     titles = page.locator("figure .chart-title").all_inner_texts()
     assert "Qwen3.8-Max leaned furthest towards targeted gains of any step shown" in titles
-    assert any(t.startswith("Targeted gains exceeded untargeted gains by 0.71 logits") for t in titles)
+    assert asymmetry_title(doc) in titles
+    # the headline: one plain sentence of at most 35 words with one number and its interval
+    headline = page.locator("p.headline").inner_text()
+    assert headline == wording.headline_sentence(doc)
+    assert headline.startswith("Qwen3.8-Max gained more on coding and agentic benchmarks than on factual-recall ones")
+    assert len(headline.split()) <= 35 and headline.count(". ") == 0 and headline.endswith(".")
+    assert re.search(r"about \d+ points more .*\(95% CI \d+ to \d+\)", headline), headline
+    assert "logits" not in headline and "rank" not in headline and "Mantel" not in headline
+    # the badge says what the JSON's verdict says
+    badge = page.locator("span.verdict")
+    assert badge.get_attribute("class") == f"verdict {wording.contract_verdict(doc)}"
+    assert badge.inner_text() == wording.badge(doc) and badge.inner_text().startswith("Targeted gains")
+    assert page.locator("p.headline").bounding_box()["y"] < 1800  # on the first screens, above the tables
     svg_text = " ".join(s["text"] for s in sizes)
     assert "← untargeted" in svg_text and "targeted →" in svg_text and "gained more" in svg_text
     figure_width = page.locator("#chart-timeline svg").bounding_box()["width"]

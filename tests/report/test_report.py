@@ -179,13 +179,13 @@ def test_wording_follows_the_data_and_never_says_proves(latent: tuple[float, lis
         assert "proves" not in text.lower() and "statistically significant" not in text.lower()
     html = outputs[0]
     if latent[1][0] > 0:
-        assert "Consistent with gains concentrated in targeted capabilities" in html
+        assert '<span class="verdict targeted_larger">Targeted gains were larger</span>' in html
         assert "exceeded untargeted gains by 0.90 logits" in html
     elif latent[1][1] < 0:
-        assert "Opposite pattern: untargeted gains were larger" in html
+        assert '<span class="verdict untargeted_larger">Untargeted gains were larger</span>' in html
         assert "fell short of untargeted gains by 0.90 logits" in html
-    else:
-        assert "No disproportionate targeted gain shown" in html
+    else:  # the badge says which way the data lean, and no more
+        assert '<span class="verdict no_difference_shown">No clear difference, leaning targeted</span>' in html
         assert "not evidence of equal gains" in html
 
 
