@@ -204,6 +204,9 @@ def test_the_demo_report_reads_on_a_phone_and_a_desktop(demo_report: Path, chrom
     figure_width = page.locator("#chart-timeline svg").bounding_box()["width"]
     assert figure_width <= min(width, 560)
     assert requests == [url] and errors == []
+    page.goto((demo_report / "methods.html").as_uri(), wait_until="load")  # the methods page reads there too
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.locator("#s4-1").count() == 1 and page.locator("script").count() == 0
 
 
 _SLOPE_LABELS = """() => {
