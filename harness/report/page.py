@@ -41,8 +41,11 @@ def link(source: Any) -> str:
 
 
 def css() -> str:
-    """The report's style sheet (also used by methods.html)."""
+    """The report's style sheet (also used by methods.html and the provenance report)."""
     return resources.files("harness.report").joinpath("page.css").read_text(encoding="utf-8")
+
+
+_css = css  # the name harness.provenance.report imports
 
 
 def _cell(value: Any) -> str:
