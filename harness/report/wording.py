@@ -173,16 +173,18 @@ def sentence_changes(doc: Doc) -> str:
     u_mean, u_ci = group_pp(doc, "untargeted")
     before, after = doc.get("before"), doc.get("after")
     cl = ci_label(doc)
+    t_what, u_what = (group_words(doc, c).replace(" benchmarks", "").replace(" and ", ", ").replace("-", " ")
+                      for c in ("targeted", "untargeted"))
     targeted = (f"average accuracy changed by {fmt.pp(t_mean)} ({cl} {fmt.interval(t_ci, 1, signed_=True)} pp) "
-                f"on the {_plural(n_t, 'targeted benchmark')} (coding, agentic)")
+                f"on the {_plural(n_t, 'targeted benchmark')} ({t_what})")
     if flat(doc):
         margin = _get(doc, "flatness", "margin_pp")
-        untargeted = (f"stayed flat on the {_plural(n_u, 'untargeted benchmark')} (math, factual recall): "
+        untargeted = (f"stayed flat on the {_plural(n_u, 'untargeted benchmark')} ({u_what}): "
                       f"the {percent(flat_level(doc))} interval of the pooled change, {fmt.interval(_get(doc, 'flatness', 'ci90'), 1)} pp, "
                       f"lies inside the ±{fmt.num(margin, 1)} pp equivalence margin")
     else:
         untargeted = (f"by {fmt.pp(u_mean)} ({cl} {fmt.interval(u_ci, 1, signed_=True)} pp) on the "
-                      f"{_plural(n_u, 'untargeted benchmark')} (math, factual recall)")
+                      f"{_plural(n_u, 'untargeted benchmark')} ({u_what})")
     left_out = excluded_suites(doc)
     one = len(left_out) == 1
     note = (f"; {', '.join(left_out)} {'was' if one else 'were'} left out, as {'it starts' if one else 'they start'} "
