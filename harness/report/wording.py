@@ -555,9 +555,12 @@ def method_line(doc: Doc) -> str:
     if p.get("sigma_grid"):
         checks += " and every assumed spread of item gains (σ from 0 to "
         checks += f"{fmt.num(p.get('sigma_max', 2.0), 1)} logits)"
+    rule = (f"an interval excluding 0 must hold with {checks}" if _get(doc, "asymmetry", "primary")
+            else "read off whether this interval excludes 0")
     evidence = ("published scores, unpaired binomial intervals over documented item counts"
-                if doc.get("mode") == "scores" else "item-level runs, items as the unit")
+                if doc.get("mode") == "scores" else
+                "item-level runs" + (", items as the unit" if _get(doc, "asymmetry", "primary") else ""))
     return (f"{p.get('method') or 'primary asymmetry'}; {ci_label(doc)} {fmt.interval(p.get('ci'))} logits, "
-            f"two-sided {fmt.p_phrase(p.get('p_value'))}; verdict {contract_verdict(doc)} (an interval excluding 0 must hold "
-            f"with {checks}); {evidence}; asymmetry {doc.get('harness_version', '')}, compare schema "
+            f"two-sided {fmt.p_phrase(p.get('p_value'))}; verdict {contract_verdict(doc)} ({rule}); {evidence}; "
+            f"asymmetry {doc.get('harness_version', '')}, compare schema "
             f"{doc.get('schema', '')}.")
