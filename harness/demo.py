@@ -197,8 +197,8 @@ def scores_csv(rows: Sequence[dict[str, str]]) -> bytes:
 
 def compare_demo(inputs: DemoInputs, *, scores_path: Path, scores_bytes: bytes) -> dict[str, Any]:
     """The compare document of the demo, through the same `compare_scores` as `asymmetry compare --scores`."""
-    from harness.cli.compare import compare_command
     from harness.compare import compare_scores
+    from harness.compare.inputs import compare_command
 
     controls = [f"{t.before}:{t.after}" for t in inputs.controls]
     command = compare_command(inputs.suspect.before, inputs.suspect.after, [], None, scores_path, controls, None,
@@ -215,8 +215,7 @@ def _kind(t: Transition) -> str:
 
 def step_of(t: Transition, scores: Sequence[dict[str, str]], current: str = "") -> Step:
     """One step's latent asymmetry on its own table (no controls), or why it cannot be estimated."""
-    from harness.compare import compare_scores
-    from harness.report import wording
+    from harness.compare import compare_scores, wording
 
     rows = [{k: r[k] for k in SCORE_COLUMNS} for r in transition_rows(t, scores)]
     cats = {r["category"] for r in rows}
@@ -229,7 +228,7 @@ def step_of(t: Transition, scores: Sequence[dict[str, str]], current: str = "") 
     doc = compare_scores(_frame(rows), t.before, t.after)
     est = wording.primary(doc)  # the estimate the verdict rests on, as in the report's headline
     return Step(**base, estimate=est.get("estimate"), ci=tuple(est.get("ci") or (None, None)),
-                p_value=est.get("p_value"), verdict=wording.contract_verdict(doc))
+                p_value=est.get("p_value"), verdict=wording.verdict(doc))
 
 
 def timeline_steps(current: str = "", *, case_only: bool = False) -> list[Step]:

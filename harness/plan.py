@@ -9,6 +9,7 @@ A post-hoc choice of "targeted" suites invalidates every p-value; this is how a 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -31,7 +32,32 @@ ERROR_RULE_TEXT = {
 }
 #: The settings a plan fixes, with compare's defaults.
 DEFAULTS: dict[str, Any] = {"scale": "logit", "margin_pp": 3.0, "margin_logit": 0.15, "alpha": 0.05,
-                            "error_rule": "default", "p_ref": 0.5, "n_boot": 10_000, "seed": 0}
+                            "error_rule": "default", "p_ref": 0.5, "n_boot": 10_000, "seed": 0, "samples": 3}
+#: Why the plan asks for several sampled answers per item (recorded in the plan with the choice).
+SAMPLES_TEXT = ("sampled answers per item and release; with one, how much items differ in their gains cannot be "
+                "estimated, and a verdict must then hold for every assumed spread of gains (often it cannot when the "
+                "two groups start at different levels); 3 or more let the analysis estimate it")
+
+
+def check_numbers(*, margin_pp: float = 3.0, margin_logit: float = 0.15, alpha: float = 0.05, p_ref: float = 0.5,
+                  n_boot: int = 0, samples: int = 1, where: str = "") -> None:
+    """One-line errors for settings that are not numbers a test can use (NaN, negative, out of range)."""
+    pre = f"{where}: " if where else ""
+
+    def bad(flag: str, value: Any, want: str) -> UserError:
+        return UserError(f"{pre}{flag} {value!r}: expected {want}")
+
+    for flag, value in (("--margin-pp", margin_pp), ("--margin-logit", margin_logit)):
+        if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+            raise UserError(f"{pre}{flag} {value!r}: equivalence margins must be positive numbers")
+    if not isinstance(alpha, int | float) or not math.isfinite(alpha) or not 0 < alpha < 0.5:
+        raise bad("--alpha", alpha, "a number between 0 and 0.5")
+    if not isinstance(p_ref, int | float) or not math.isfinite(p_ref) or not 0 < p_ref < 1:
+        raise UserError(f"{pre}reference level {p_ref!r} (--p-ref): expected a number between 0 and 1")
+    if not isinstance(n_boot, int) or n_boot < 0:
+        raise bad("--n-boot", n_boot, "a whole number >= 0")
+    if not isinstance(samples, int) or samples < 1:
+        raise bad("--samples", samples, "a whole number >= 1")
 
 
 def _canonical(value: Any) -> bytes:
@@ -47,8 +73,9 @@ def content_hash(plan: Mapping[str, Any]) -> str:
 def make_plan(suites: Mapping[str, str], *, before: str | None = None, after: str | None = None,
               controls: Sequence[str] = (), scale: str = "logit", margin_pp: float = 3.0,
               margin_logit: float = 0.15, alpha: float = 0.05, error_rule: str = "default", p_ref: float = 0.5,
-              n_boot: int = 10_000, seed: int = 0, notes: str = "") -> dict[str, Any]:
-    """A plan document: `suites` maps each suite name to its category (targeted|untargeted)."""
+              n_boot: int = 10_000, seed: int = 0, samples: int = 3, notes: str = "") -> dict[str, Any]:
+    """A plan document: `suites` maps each suite name to its category (targeted|untargeted); `samples`
+    is the number of answers sampled per item and release (default 3, SAMPLES_TEXT)."""
     if not suites:
         raise UserError("a plan needs suites: pass --targeted and --untargeted (or --suites NAMES)")
     for name, category in suites.items():
@@ -62,12 +89,8 @@ def make_plan(suites: Mapping[str, str], *, before: str | None = None, after: st
                         "as sensitivity analyses)")
     if error_rule not in ERROR_RULES:
         raise UserError(f"error rule {error_rule!r} is not one of {', '.join(ERROR_RULES)}")
-    if not 0 < alpha < 0.5:
-        raise UserError(f"alpha {alpha} must be between 0 and 0.5")
-    if not 0 < p_ref < 1:
-        raise UserError(f"reference level {p_ref} must be between 0 and 1")
-    if margin_pp <= 0 or margin_logit <= 0:
-        raise UserError("equivalence margins must be positive")
+    check_numbers(margin_pp=margin_pp, margin_logit=margin_logit, alpha=alpha, p_ref=p_ref, n_boot=n_boot,
+                  samples=samples)
     for c in controls:
         parse_control(c)
     plan = {
@@ -79,6 +102,7 @@ def make_plan(suites: Mapping[str, str], *, before: str | None = None, after: st
         "scale": scale, "margin_pp": float(margin_pp), "margin_logit": float(margin_logit), "alpha": float(alpha),
         "controls": list(controls), "error_rule": error_rule, "error_rule_text": ERROR_RULE_TEXT[error_rule],
         "p_ref": float(p_ref), "n_boot": int(n_boot), "seed": int(seed),
+        "samples": int(samples), "samples_text": SAMPLES_TEXT,
         "decision_rules": [
             f"H1 (layer 1): disproportionate targeted gain if the {_percent(1 - alpha)} interval of the latent "
             "asymmetry A^L lies above 0 (one-sided alpha/2)",
@@ -144,6 +168,9 @@ def load_plan(path: Path) -> dict[str, Any]:
             raise UserError(f"{path}: field {key!r} must be a number")
     if plan.get("error_rule", "default") not in ERROR_RULES:
         raise UserError(f"{path}: error_rule must be one of {', '.join(ERROR_RULES)}")
+    merged = {**DEFAULTS, **plan}
+    check_numbers(margin_pp=merged["margin_pp"], margin_logit=merged["margin_logit"], alpha=merged["alpha"],
+                  p_ref=merged["p_ref"], n_boot=int(merged["n_boot"]), samples=int(merged["samples"]), where=str(path))
     content_ok = plan.get("content_sha256") == content_hash(plan)
     return {**DEFAULTS, **plan, "path": str(path), "file_sha256": hashlib.sha256(data).hexdigest(),
             "content_ok": content_ok}

@@ -13,6 +13,10 @@ Measured in the same run, on the same item table:
 
 The ratio is baseline (extrapolated to the same resamples) / ours. Each figure is the best of --repeat.
 
+  --baseline-tree DIR   also times `compare` of another checkout (e.g. the tree before the §1.4b primary:
+                        `git archive <commit> | tar -x -C DIR`) on the same item table, in a child process
+                        with DIR first on the path, and prints ours / baseline: the cost of the new analysis.
+
     .venv/bin/python benchmarks/stats/run.py [--items 1000] [--suites 12] [--samples 5] [--n-boot 10000]
                                              [--baseline-resamples 100] [--repeat 3] [--json PATH]
 """
@@ -109,6 +113,7 @@ def main() -> None:
     ap.add_argument("--baseline-resamples", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--baseline-tree", type=Path, help="another checkout whose compare is timed on the same table")
     args = ap.parse_args()
 
     table = make_table(args.suites, args.items, args.samples, args.cluster_size)
@@ -124,6 +129,7 @@ def main() -> None:
     t_loop_full = t_loop * args.n_boot / args.baseline_resamples
 
     lat = doc["asymmetry"]["latent"]
+    t_tree = _time_tree(args.baseline_tree, table, args.n_boot, args.repeat) if args.baseline_tree else None
     result = {
         "design": {"suites": args.suites, "items": args.items, "samples": args.samples, "rows": len(table),
                    "cluster_size": args.cluster_size, "n_boot": args.n_boot, "cpus": os.cpu_count()},
@@ -135,6 +141,9 @@ def main() -> None:
         "ratio_baseline_over_bootstrap": round(t_loop_full / t_boot, 1),
         "ratio_baseline_over_compare": round(t_loop_full / t_compare, 1),
         "target_met": t_compare < 5.0,
+        "baseline_tree": str(args.baseline_tree) if args.baseline_tree else None,
+        "baseline_tree_compare_s": None if t_tree is None else round(t_tree, 3),
+        "ratio_ours_over_baseline_tree": None if t_tree is None else round(t_compare / t_tree, 2),
         "check": {"a_latent": round(lat["estimate"], 4), "bootstrap_se": round(boot.latent.se, 4),
                   "baseline_se": round(float(np.std(loop_draws, ddof=1)), 4), "ci": lat["ci"]},
     }
@@ -148,8 +157,33 @@ def main() -> None:
           f"{t_loop_full / t_compare:,.0f}x (whole compare)")
     print(f"  check: A^L {lat['estimate']:.3f}, bootstrap SE {boot.latent.se:.4f} vs pandas-loop SE "
           f"{np.std(loop_draws, ddof=1):.4f} (from {args.baseline_resamples} resamples)")
+    if t_tree is not None:
+        print(f"  compare of {args.baseline_tree} (same table) {t_tree:7.2f} s -> ours / baseline "
+              f"{t_compare / t_tree:.2f}x")
+    print(f"  verdict {doc.get('verdict')}; primary {doc['asymmetry'].get('primary', {}).get('estimate')}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
+
+
+def _time_tree(tree: Path, table: pd.DataFrame, n_boot: int, repeat: int) -> float:
+    """Best-of-`repeat` seconds of `compare` imported from another checkout, on the same table."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "items.parquet"
+        table.to_parquet(path)
+        code = ("import sys, time; sys.path.insert(0, sys.argv[1]); import pandas as pd; "
+                "from harness.compare import compare; t = pd.read_parquet(sys.argv[2]); best = 1e9\n"
+                "for _ in range(int(sys.argv[4])):\n"
+                "    s = time.perf_counter(); compare(t, 'old', 'new', n_boot=int(sys.argv[3]), seed=1); "
+                "best = min(best, time.perf_counter() - s)\n"
+                "print(best)")
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        env["PYTHONPATH"] = str(tree.resolve())
+        done = subprocess.run([sys.executable, "-c", code, str(tree.resolve()), str(path), str(n_boot), str(repeat)],
+                              capture_output=True, text=True, env=env, check=True, timeout=3600)
+        return float(done.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -49,9 +49,39 @@ def register(app: typer.Typer) -> None:
     )(lm_eval_engine)
 
 
+LM_EVAL_HELP = """asymmetry lm-eval: lm-eval's own command line (every argument passes through to lm-eval 0.4.13),
+with one model class added: --model asymmetry, which sends lm-eval's generate-until requests through
+asymmetry's HTTP adapters (pooled async requests, retries with backoff, rate limits, keys from the
+environment only) and keeps a per-model journal that is also the cache (a re-run asks only what is missing).
+
+  asymmetry lm-eval run --model asymmetry \\
+      --model_args spec=q=vllm:Qwen/Qwen3-8B@http://127.0.0.1:8000/v1,concurrency=32 \\
+      --tasks gsm8k --apply_chat_template --log_samples --output_path out/q
+  asymmetry import lm-eval out/q --model q         (then compare it like any run)
+
+--model_args for --model asymmetry (comma-separated key=value):
+  spec=LABEL=PROVIDER:MODEL[@BASE_URL]   required; the model spec of `asymmetry run -m` (providers:
+                                         `asymmetry models presets`)
+  max_gen_toks=2048     tokens per answer when the task sets none (lm-eval's API backends stop at 256,
+                        which cuts off chain-of-thought; this default is announced in the log)
+  seed=1234             base seed; repeat j of a document is sent with seed+j (lm-eval repeats one seed)
+  concurrency=16  timeout=300  retries=4      per-request settings of the adapter
+  api=chat|completions  the endpoint kind (completions for base models)
+  cache=true  cache_dir=~/.cache/asymmetry/lm-eval   the per-model request journal
+  on_error=raise|empty  raise (stop; finished requests are kept) or score failed requests as empty answers
+
+Only generate-until tasks run through it: chat endpoints give no prompt log-probabilities. The other
+models lm-eval knows (hf, vllm, local-chat-completions, ...) work unchanged.
+
+lm-eval's own help follows.
+"""
+
+
 def lm_eval_engine(ctx: typer.Context) -> None:
     from harness.lmeval.cli import run
 
+    if not ctx.args or any(a in ("-h", "--help") for a in ctx.args):
+        typer.echo(LM_EVAL_HELP)  # lm-eval's help cannot know of --model asymmetry: say it first
     run(ctx.args)
 
 

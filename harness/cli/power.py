@@ -25,6 +25,31 @@ def register(app: typer.Typer) -> None:
     )(power)
 
 
+def parse_accuracies(text: str) -> tuple[float, float]:
+    """`T,U` as fractions (0.45,0.85) or with a percent sign (45%,85%). A bare number above 1 is refused,
+    never guessed to be a percent: 1.5 could be a typo of 0.15 as well as 1.5%."""
+    from harness.errors import UserError
+
+    parts = [p.strip() for p in text.split(",")]
+    values = []
+    for part in parts:
+        percent = part.endswith("%")
+        try:
+            value = float(part.rstrip("%").strip())
+        except ValueError:
+            value = float("nan")
+        if percent:
+            value /= 100
+        if not 0 < value < 1:  # also catches nan
+            values = []
+            break
+        values.append(value)
+    if len(parts) != 2 or len(values) != 2:
+        raise UserError(f"--accuracy {text}: give the targeted and untargeted accuracies as fractions between 0 "
+                        "and 1, T,U (e.g. 0.45,0.85), or as percents with a % sign (45%,85%)")
+    return values[0], values[1]
+
+
 def power(
     items: Annotated[int, typer.Option("--items", "-n", help="Items per suite.")] = 300,
     samples: Annotated[int, typer.Option("--samples", "-k", help="Samples per item and release.")] = 1,
@@ -35,8 +60,8 @@ def power(
                               "0.15-0.35). Read it off a pilot run: (gains + losses) / items. [default: 0.25, "
                               "or derived from --accuracy]", show_default=False)] = None,
     accuracy: Annotated[str | None, typer.Option(
-        "--accuracy", metavar="T,U", help="Old-release accuracy of the targeted and untargeted suites, e.g. "
-                                          "0.45,0.85: derives the discordance (suites near a ceiling have few "
+        "--accuracy", metavar="T,U", help="Old-release accuracy of the targeted and untargeted suites as "
+                                          "fractions, e.g. 0.45,0.85 (or 45%,85%): derives the discordance (suites near a ceiling have few "
                                           "discordant items) instead of --discordance.")] = None,
     shift: Annotated[float, typer.Option(
         "--shift", help="Expected common latent gain of the new release, logits (0.5 ≈ +12 pp at 50%).")] = 0.5,
@@ -71,13 +96,7 @@ def power(
     if accuracy is not None:
         if discordance is not None:
             raise UserError("give either --discordance or --accuracy, not both")
-        parts = [p.strip() for p in accuracy.split(",")]
-        try:
-            acc_t, acc_u = (float(p) for p in parts)
-        except ValueError:
-            raise UserError(f"--accuracy {accuracy!r}: give two accuracies as T,U, e.g. 0.45,0.85") from None
-        if acc_t > 1 or acc_u > 1:  # percent given
-            acc_t, acc_u = acc_t / 100, acc_u / 100
+        acc_t, acc_u = parse_accuracies(accuracy)
         pi_t = discordance_at(acc_t, shift, item_noise=item_noise)
         pi_u = discordance_at(acc_u, shift, item_noise=item_noise)
         discordance = pooled_discordance([pi_t] * targeted + [pi_u] * untargeted,

@@ -75,7 +75,7 @@ def report_cmd(
     """Compare two releases and write the report."""
     from rich.console import Console
 
-    from harness.cli.compare import resolve_compare
+    from harness.compare import resolve_compare
     from harness.errors import UserError
     from harness.report import check_target, write_report
     from harness.report.examples import discordant_examples

@@ -107,6 +107,11 @@ def run(
     allow_unsandboxed_code: Annotated[bool, typer.Option(
         "--allow-unsandboxed-code", help="Run model-written code WITHOUT the bubblewrap sandbox when bubblewrap is "
                                          "missing. Only on a throwaway machine.")] = False,
+    sandbox_workers: Annotated[int | None, typer.Option(
+        "--sandbox-workers", help="Most model-written programs tested at once (default: 16 per CPU, "
+                                  "as many as free memory holds at their full budget). Waiting programs cost no "
+                                  "CPU, and time limits count active time, so this may exceed the CPU count. "
+                                  "Recorded in the manifest.")] = None,
     shard: Annotated[str | None, typer.Option("--shard", help="I/N: run only shard I of N of the items (split by a "
                                               "hash of suite and item id), e.g. one per machine; combine the "
                                               "run directories with `asymmetry merge`.")] = None,
@@ -124,15 +129,17 @@ def run(
 
     from harness.errors import UserError
     from harness.models import Decoding, parse_model_spec
+    from harness.run.needs import require_sandbox
     from harness.run.progress import summary_table
     from harness.run.runner import (
         RunConfig,
         check_config,
-        env_flag_unsandboxed,
         execute,
         parse_shard,
         redact_command,
+        start_warnings,
     )
+    from harness.sandbox import MAX_WORKERS
     from harness.suites.build import load_suites
 
     err = Console(stderr=True, soft_wrap=True)  # messages and paths stay whole lines (copyable)
@@ -144,11 +151,13 @@ def run(
                         stop=tuple(stop or ()), extra=_json_option(extra, "--extra"))
     if max_tokens < 1:
         raise UserError(f"--max-tokens must be positive, not {max_tokens}")
+    if sandbox_workers is not None and not 1 <= sandbox_workers <= MAX_WORKERS:
+        raise UserError(f"--sandbox-workers must be from 1 to {MAX_WORKERS}, not {sandbox_workers}")
     if allow_unsandboxed_code:
-        env_flag_unsandboxed()
         err.print("[bold red]WARNING: --allow-unsandboxed-code: model-written code will run on this machine "
                   "without a sandbox if bubblewrap is missing. Use a throwaway VM or container.[/]")
     names = [n.strip() for n in suites.split(",") if n.strip()]
+    require_sandbox(names, allow_unsandboxed=allow_unsandboxed_code)  # before any data is loaded or asked
     loaded = load_suites(names, data_dir, limit=limit)
     options: dict[str, Any] = {"timeout_s": timeout, "retries": retries}
     if rpm is not None:
@@ -158,16 +167,21 @@ def run(
     config = RunConfig(models=specs, suites=loaded, samples=samples, decoding=decoding, out=out, run_id=run_id,
                        limit=limit, concurrency=concurrency, adapter_options=options, plan=plan,
                        suite_request=names, model_options=adapter_options, shard=shard_spec, processes=processes,
-                       allow_unlisted_model=allow_unlisted_model)
+                       allow_unlisted_model=allow_unlisted_model,
+                       sandbox_workers=sandbox_workers or 0, allow_unsandboxed_code=allow_unsandboxed_code)
     _, resolved_id = check_config(config)
     command = redact_command(_resume_command(ctx, resolved_id))
     config = dataclasses.replace(config, command=command)
+    early = start_warnings(config)  # before the run, while it can still be changed
+    for warning in early:
+        err.print(f"[yellow]warning:[/] {warning}")
     err.print(f"run [bold]{resolved_id}[/] → {out / resolved_id}/  ({len(specs)} model(s) × "
               f"{sum(len(s.items) for s in loaded):,} items × {samples} sample(s))")
     result = asyncio.run(execute(config, show_progress=not quiet, console=err))
     Console().print(summary_table(result.rows, title=f"{result.run_id}: {result.status}"))
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {warning}")
+        if warning not in early:
+            err.print(f"[yellow]warning:[/] {warning}")
     if result.status == "interrupted":
         if result.error:
             typer.echo(f"error: {result.error}", err=True)

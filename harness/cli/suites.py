@@ -31,7 +31,7 @@ built-in suites, which need no download.
 [bold]Examples[/bold]
 
   asymmetry suites list
-  asymmetry suites list --data-dir data/ --check     (load each reachable suite: real counts and versions)
+  asymmetry suites list --data-dir ~/asymmetry-data --check   (load each reachable suite: real counts and versions)
   asymmetry suites list --json > suites.json
 """
 
@@ -41,8 +41,8 @@ for endpoints without native tool calling.
 
 [bold]Examples[/bold]
 
-  asymmetry suites show gsm8k --data-dir data/
-  asymmetry suites show bfcl_simple --data-dir data/ --item simple_python_7
+  asymmetry suites show gsm8k --data-dir ~/asymmetry-data
+  asymmetry suites show bfcl_simple --data-dir ~/asymmetry-data --item simple_python_7
   asymmetry suites show builtin-tools --index 3
 """
 

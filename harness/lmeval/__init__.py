@@ -4,3 +4,7 @@ import), its per-model request journal (`harness.lmeval.journal`), lm-eval tasks
 own command line with the class registered (`harness.lmeval.cli`).
 
 Nothing here is imported by `asymmetry --help`: lm-eval is a heavy import."""
+
+from harness.suites.sources import quiet_huggingface
+
+quiet_huggingface()  # before lm-eval imports `datasets`: no download-counter requests, offline when asked

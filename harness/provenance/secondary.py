@@ -143,7 +143,7 @@ def phrase_markers(texts: Sequence[str], is_teacher: Sequence[bool], *, k: int =
         c_all.update(doc)
         if t:
             c_t.update(doc)
-    vocab = [w for w, n in c_all.items() if n >= min_docs and "<name>" not in w]
+    vocab = sorted(w for w, n in c_all.items() if n >= min_docs and "<name>" not in w)  # ties: same order every run
     if not vocab or not mask.any() or mask.all():
         return []
     y_t = np.array([c_t[w] for w in vocab], float)
@@ -153,7 +153,7 @@ def phrase_markers(texts: Sequence[str], is_teacher: Sequence[bool], *, k: int =
     n_t, n_o, a0 = y_t.sum(), y_o.sum(), prior.sum()
     delta = (np.log((y_t + prior) / (n_t + a0 - y_t - prior)) - np.log((y_o + prior) / (n_o + a0 - y_o - prior)))
     z = delta / np.sqrt(1 / (y_t + prior) + 1 / (y_o + prior))
-    order = np.argsort(-z)[:k]
+    order = np.argsort(-z, kind="stable")[:k]
     return [{"ngram": vocab[i], "z": float(z[i]), "teacher_docs": int(y_t[i]), "all_docs": int(y_all[i])}
             for i in order if z[i] > 0]
 

@@ -3,7 +3,7 @@
 `write_report(doc, out)` writes, into the directory `out`:
 
     index.html      self-contained page: headline, the context (timeline), for policy, for researchers
-    compare.json    the compare document itself (the contract; harness/compare_schema.py)
+    compare.json    the compare document itself (the contract; harness/compare/schema.py)
     summary.md      the same findings as Markdown
     citation.txt    the citable paragraph, numbers with intervals and methods, version, data hashes, command
     methods.md      the product's methods document, which the other files cite by section
@@ -83,7 +83,7 @@ def write_report(doc: Mapping[str, Any], out: Path, *, overwrite: bool = False, 
     around the comparison (harness.report.timeline.Case), drawn as the timeline and its notes."""
     import orjson
 
-    from harness.compare_schema import validate_compare
+    from harness.compare.schema import validate_compare
     from harness.report import charts as charts_mod
     from harness.report import methods, text, wording
     from harness.report.page import css, render_page

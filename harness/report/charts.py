@@ -24,7 +24,7 @@ from statistics import NormalDist
 from typing import Any
 
 from harness.report import fmt
-from harness.report.wording import ci_label, contract_verdict, group_pp, level, percent, suites_of
+from harness.report.wording import ci_label, group_pp, level, percent, suites_of, verdict
 
 TARGETED = "#D55E00"  # vermillion
 UNTARGETED = "#0072B2"  # blue
@@ -340,7 +340,7 @@ def asymmetry_title(doc: Mapping[str, Any]) -> str:
     x, ci = est.get("estimate"), fmt.interval(est.get("ci"))
     if not fmt.is_num(x):
         return "The difference between targeted and untargeted gains could not be estimated"
-    v = contract_verdict(doc)
+    v = verdict(doc)
     side, other = ("Targeted", "untargeted") if x >= 0 else ("Untargeted", "targeted")
     size = f"{fmt.num(abs(x))} logits ({ci_label(doc)} {ci})"
     if v in ("targeted_larger", "untargeted_larger"):

@@ -1,115 +1,30 @@
-"""Number formatting for reports: one spelling for every scale, so pp, percent and logits never mix.
-
-ASCII minus signs throughout: readers paste these numbers into spreadsheets and chart tools.
-"""
+"""The report's number formatter is the compare package's (harness.compare.fmt): one spelling of every
+number across the compare document's sentence, the terminal and the report. Beside it, how the report's
+CSVs write numbers for chart tools (no float noise, no empty columns)."""
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
-NA = "n/a"
-
-
-def is_num(x: Any) -> bool:
-    """True for a finite real number (not None, NaN, inf or bool)."""
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def num(x: Any, digits: int = 2) -> str:
-    """`0.88`; n/a for a missing or non-finite value."""
-    if not is_num(x):
-        return NA
-    text = f"{x:.{digits}f}"
-    return "0" + text[2:] if text.startswith("-0") and float(text) == 0 else text  # no "-0.00"
-
-
-def signed(x: Any, digits: int = 2) -> str:
-    """`+0.88` / `-0.35` / `0.00`."""
-    text = num(x, digits)
-    if text == NA or text.startswith("-") or float(text) == 0:
-        return text
-    return "+" + text
-
-
-def pp(x: Any, digits: int = 1) -> str:
-    """A change in percentage points: `+4.6 pp`."""
-    text = signed(x, digits)
-    return text if text == NA else f"{text} pp"
-
-
-def pct(x: Any, digits: int = 1) -> str:
-    """An accuracy in percent: `30.7%`."""
-    text = num(x, digits)
-    return text if text == NA else f"{text}%"
-
-
-def logits(x: Any, digits: int = 2) -> str:
-    """A latent (log-odds) quantity: `0.88 logits`."""
-    text = num(x, digits)
-    return text if text == NA else f"{text} logits"
-
-
-def interval(ci: Sequence[Any] | None, digits: int = 2, *, signed_: bool = False) -> str:
-    """`0.28 to 1.47` (an open end is written as an unbounded side)."""
-    if not ci or len(ci) != 2:
-        return NA
-    f = signed if signed_ else num
-    lo, hi = ci
-    if not is_num(lo) and not is_num(hi):
-        return NA
-    lo_text = f(lo, digits) if is_num(lo) else "-inf"
-    hi_text = f(hi, digits) if is_num(hi) else "+inf"
-    return f"{lo_text} to {hi_text}"
-
-
-def bracket(ci: Sequence[Any] | None, digits: int = 2) -> str:
-    """`[0.28, 1.47]` for tables."""
-    if not ci or len(ci) != 2 or not any(is_num(v) for v in ci):
-        return NA
-    return f"[{num(ci[0], digits) if is_num(ci[0]) else '-inf'}, {num(ci[1], digits) if is_num(ci[1]) else '+inf'}]"
-
-
-def p_value(p: Any) -> str:
-    """`0.004`, `< 0.001`; p-values are never rounded to zero."""
-    if not is_num(p):
-        return NA
-    if p < 0.001:
-        return "< 0.001"
-    if p < 0.01:
-        return f"{p:.3f}"
-    return f"{p:.2f}" if p < 0.995 else "1.00"
-
-
-def p_phrase(p: Any) -> str:
-    """`p = 0.004` / `p < 0.001`."""
-    text = p_value(p)
-    return f"p {text}" if text.startswith("<") else f"p = {text}"
-
-
-def ratio(x: Any) -> str:
-    """A gain/loss ratio: `3.7`."""
-    return num(x, 1) if is_num(x) and x < 100 else num(x, 0)
-
-
-def count(n: Any) -> str:
-    """An integer count with thousands separators."""
-    return f"{int(n):,}" if is_num(n) else NA
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
-def csv_safe(value: Any) -> Any:
-    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR (a formula, e.g. a
-    suite or model named `=HYPERLINK(...)` or `+cmd|' /C calc'!A0`) gets a leading apostrophe, as OWASP
-    advises. Numbers, and text that is just a number ("-0.5"), are left as they are."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
+from harness.compare.fmt import (  # noqa: F401
+    NA,
+    bracket,
+    count,
+    csv_safe,
+    interval,
+    is_num,
+    logits,
+    num,
+    p_phrase,
+    p_value,
+    pct,
+    percent,
+    pp,
+    ratio,
+    signed,
+)
 
 
 def csv_number(x: Any) -> Any:

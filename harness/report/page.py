@@ -113,8 +113,6 @@ def _ci_cell(value: Any, ci: Any, digits: int = 2, unit: str = "") -> str:
 
 # ---------------------------------------------------------------------------------------------- sections
 
-
-
 def _churn(case: Case | None) -> str:
     """What the new release's own table stopped reporting: said before anything else."""
     if case is None or not case.churn:
@@ -125,10 +123,17 @@ def _churn(case: Case | None) -> str:
 
 
 def _headline(doc: Mapping[str, Any], charts: Mapping[str, Chart], case: Case | None = None) -> str:
-    v = wording.contract_verdict(doc)
+    v = wording.verdict(doc)
     sentences = "".join(f"<p>{e(s)}</p>" for s in wording.headline(doc))  # logits, ranks, methods: below
     note = (f'<div class="note"><strong>Kind of evidence.</strong> {e(wording.evidence_note(doc))} '
             f'({cite("scores" if doc.get("mode") == "scores" else "unit")})</div>')
+    integrity = wording.integrity_note(doc)
+    if integrity:
+        note = f'<div class="note"><strong>Inputs not as recorded.</strong> {e(integrity)}</div>' + note
+    checks = wording.guard_lines(doc)
+    if checks:
+        note += ('<div class="note"><strong>Checks that raised a warning.</strong><ul>'
+                 + "".join(f"<li>{e(c)}</li>" for c in checks) + "</ul></div>")
     shows = "".join(f"<li>{e(s)}</li>" for s in wording.shows(doc))
     not_shows = "".join(f"<li>{e(s)}</li>" for s in wording.does_not_show(doc))
     return (f'<section id="headline"><h2>Headline</h2>{_churn(case)}'
@@ -182,14 +187,25 @@ def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str,
     rows: list[tuple[str, str, str, str, str, str]] = []
     asym = doc.get("asymmetry") or {}
     lat = asym.get("latent") or {}
-    rows.append(("Asymmetry: targeted minus untargeted gain (primary)", "logits", fmt.signed(lat.get("estimate")),
-                 fmt.interval(lat.get("ci")), fmt.p_value(lat.get("p_value")), str(lat.get("method") or "")))
-    if fmt.is_num(lat.get("pp_at_50")):
+    prim = wording.primary(doc)  # the verdict's asymmetry (the latent row for documents that predate it)
+    rows.append(("Asymmetry: targeted minus untargeted mean item gain (primary)", "logits",
+                 fmt.signed(prim.get("estimate")), fmt.interval(prim.get("ci")), fmt.p_value(prim.get("p_value")),
+                 str(prim.get("method") or "")))
+    if fmt.is_num(prim.get("pp_at_50")):
         _, pts_ci = wording.points_at_50(doc)
-        rows.append(("Same asymmetry for a benchmark starting at 50%", "pp", fmt.signed(lat["pp_at_50"], 1),
+        rows.append(("Same asymmetry for a benchmark starting at 50%", "pp", fmt.signed(prim["pp_at_50"], 1),
                      fmt.interval(pts_ci, 1) if fmt.is_num(pts_ci[0]) else "see the logit row", "",
-                     "latent asymmetry translated at a 50% starting level, its interval's ends likewise "
+                     f"the primary asymmetry translated at a 50% starting level, its interval's ends likewise "
                      f"({methods.cite('points')})"))
+    if prim is not lat and fmt.is_num(lat.get("estimate")):
+        rows.append(("Asymmetry on these items (Mantel-Haenszel log odds; pulled by starting levels)", "logits",
+                     fmt.signed(lat.get("estimate")), fmt.interval(lat.get("ci")), fmt.p_value(lat.get("p_value")),
+                     str(lat.get("method") or "")))
+    adjusted = prim.get("baseline_adjusted") if isinstance(prim.get("baseline_adjusted"), Mapping) else None
+    if adjusted and fmt.is_num(adjusted.get("estimate")):
+        rows.append(("Asymmetry adjusted for starting levels (robustness)", "logits", fmt.signed(adjusted["estimate"]),
+                     fmt.interval(adjusted.get("ci")), fmt.p_value(adjusted.get("p_value")),
+                     str(adjusted.get("method") or "")))
     exact = asym.get("latent_exact")
     if isinstance(exact, Mapping):
         rows.append(("Exact test of the pooled gain/loss odds, targeted vs untargeted", "odds", "", "",

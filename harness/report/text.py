@@ -121,8 +121,9 @@ def citation_text(doc: Mapping[str, Any]) -> str:
              f"NUMBERS ({wording.percent(wording.level(doc))} intervals unless stated; logits = log-odds scale, {methods.cite('gains')}; pp = percentage "
              "points)", ""]
     for estimand, scale, est, ci, p, method in estimand_rows(doc):
-        p_text = f"; p = {p}" if p and not p.startswith("<") else (f"; p {p}" if p else "")
-        lines.append(f"- {estimand}: {est} {scale} ({ci}{p_text}). Method: {method or 'n/a'}.")
+        p_text = (f"p = {p}" if not p.startswith("<") else f"p {p}") if p else ""
+        inside = wording.join_nonempty([ci, p_text])  # never "(; p = 0.42)" for a row without an interval
+        lines.append(f"- {estimand}: {est} {scale}{f' ({inside})' if inside else ''}. Method: {method or 'n/a'}.")
     lines += ["", "EVIDENCE", "", wording.evidence_note(doc), "", "PRE-REGISTRATION", "", wording.preregistration(doc),
               "", "PROVENANCE", "",
               f"- Harness: asymmetry {doc.get('harness_version', 'unknown')} (compare schema {doc.get('schema')})",

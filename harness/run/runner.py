@@ -19,7 +19,6 @@ import hashlib
 import os
 import re
 import signal
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
@@ -32,6 +31,7 @@ from typing import Any
 import orjson
 
 from harness import __version__
+from harness import sandbox as code_sandbox  # the sandbox's explicit configure / close hooks
 from harness.errors import UserError
 from harness.items import Item, Outcome, Suite, canonical_json, sha256_file
 from harness.models import ChatRequest, ChatResponse, Decoding, ModelError, ModelSpec
@@ -77,6 +77,10 @@ class RunConfig:
     shard: tuple[int, int] | None = None  # (I, N): only the units of shard I of N (1-based), see `in_shard`
     allow_unlisted_model: bool = False  # run even if the endpoint's model list lacks the model
     processes: int | None = None  # client processes; None = automatic (see `client_processes`)
+    # the sandbox for model-written code: pool size (0: the sandbox's default) and the loudly-warned opt-in
+    # to run it without bubblewrap; neither is part of the run's identity (the manifest records both)
+    sandbox_workers: int = 0
+    allow_unsandboxed_code: bool = False
 
 
 @dataclass
@@ -169,6 +173,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
     """Run (or resume) `config`; returns when every unit is journaled or the run was interrupted."""
     ident, run_id = check_config(config)
     config_hash = hashlib.sha256(canonical_json(ident)).hexdigest()
+    code_sandbox.configure_shared(workers=config.sandbox_workers, allow_unsandboxed=config.allow_unsandboxed_code)
     run_dir = Path(config.out) / run_id
     options = {m.label: {"concurrency": config.concurrency, **config.adapter_options,
                          **config.model_options.get(m.label, {})} for m in config.models}
@@ -210,7 +215,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
             tally.expected = expected
             for (_, suite), row in tally.rows.items():
                 row["expected"] = expected[suite]
-        warnings = _start_warnings(config)
+        warnings = start_warnings(config)
         if state.unsigned_bytes:
             warnings.append(f"{state.unsigned_bytes:,} journal bytes written after the last checkpoint of an "
                             "earlier session (it crashed or was killed) were kept and are now signed")
@@ -321,12 +326,11 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
 
 
 async def _close_sandbox(manifest: dict[str, Any]) -> None:
-    """Model code ran: record what contained it, then stop the shared sandbox (once per process)."""
-    if "harness.sandbox" in sys.modules:
-        sandbox_info = sys.modules["harness.sandbox"].shared_info()
-        if sandbox_info is not None:
-            manifest["sandbox"] = sandbox_info
-        await sys.modules["harness.sandbox"].close_shared()
+    """Stop the shared sandbox through its close hook (once per process); if model code ran, record what
+    contained it."""
+    sandbox_info = await code_sandbox.close_shared()
+    if sandbox_info is not None:
+        manifest["sandbox"] = sandbox_info
 
 
 @dataclass
@@ -783,10 +787,14 @@ def _served_models(manifest: dict[str, Any], rows: list[dict[str, Any]]) -> None
         entry["served_models"] = served.get(entry["label"], [])
 
 
-def _start_warnings(config: RunConfig) -> list[str]:
+def start_warnings(config: RunConfig) -> list[str]:
+    """What the user should know before the run starts (the CLI prints these first; the manifest keeps
+    them). A replay re-scores recorded answers, so its decoding budget cannot cut anything off."""
     warnings = []
     max_tokens = config.decoding.max_tokens
     for m in config.models:
+        if m.api == "replay":
+            continue
         thinking_off = _thinking_disabled({**config.decoding.extra, **m.extra})
         if REASONING_MODEL.search(m.model) and max_tokens < REASONING_MIN_TOKENS and not thinking_off:
             warnings.append(
@@ -841,8 +849,3 @@ def _exception_text(e: BaseException) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def env_flag_unsandboxed() -> None:
-    """`--allow-unsandboxed-code`: let the sandbox run model code without bubblewrap (loudly warned)."""
-    os.environ["ASYMMETRY_ALLOW_UNSANDBOXED"] = "1"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -491,3 +491,18 @@ def _write_all(fd: int, data: bytes) -> None:
         if n <= 0:
             raise OSError(28, "short write")
         view = view[n:]
+
+
+def skip_non_runs(paths: Sequence[Path]) -> list[Path]:
+    """Of several --results paths (a shell glob such as results/*), the run directories; anything else
+    (results/README.md, a folder of plots) is left out with a note on stderr. One path is taken as given, so
+    a mistyped run directory still gets its own error."""
+    import sys
+
+    if len(paths) < 2:
+        return list(paths)
+    runs = [p for p in paths if (Path(p) / MANIFEST).is_file()]
+    skipped = [str(p) for p in paths if p not in runs]
+    if runs and skipped:
+        print(f"note: left out {', '.join(skipped)}: not run directories (no {MANIFEST})", file=sys.stderr)
+    return runs or list(paths)

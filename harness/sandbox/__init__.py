@@ -9,17 +9,33 @@ prepares a forked child with its own mount and IPC namespaces (a private, size-c
 (CPU, address space, file size, processes, open files), no capabilities, no_new_privs and a seccomp
 filter, and hands it the program. All the processes of one program share one memory and process budget:
 a cgroup per worker where this process may make one (harness/sandbox/cgroup.py), else the worker samples
-their total memory. A wall clock kills the program; after it, every process it started is killed and
-reaped and its files vanish. Output is read incrementally and capped. See harness/sandbox/worker.py for
-the in-sandbox half.
+their total memory. After a program, every process it started is killed and reaped and its files vanish.
+Output is read incrementally and capped. See harness/sandbox/worker.py for the in-sandbox half.
 
-`plain` mode starts one bwrap + interpreter per program (the fallback where nested namespaces are not
-allowed; slower). Without bubblewrap nothing runs unless ASYMMETRY_ALLOW_UNSANDBOXED=1 (`asymmetry run
---allow-unsandboxed-code`): then programs run with rlimits and seccomp only, after a loud warning.
+A program may run with a checker (`run(program, checker=...)`): a second program, in a process of its
+own, linked to the first by a pipe each way; the run ends when the checker does. The code scorer runs
+the model's code as the program and the tests as the checker, so the two never share an interpreter. The
+checker's source never enters the program's process, a file it can read, or the memory later programs
+are forked from. In fork mode the checker is a persistent server per worker, outside the programs' pid
+namespace (they cannot see or signal it); in plain mode it is a process beside the program.
+
+Time: `timeout_s` limits a program's *active* time, the wall clock minus the time its processes waited
+for a CPU (the kernel's schedstat), or the CPU time of all its processes if more, so a busy machine or a
+pool larger than the CPU count never turns a correct program into a timeout, while a sleeping program is
+charged in full and a fork bomb for all the CPU it takes; `cpu_s` limits each
+process's CPU time; a hard wall-clock bound (`wall_factor`) stays behind both. The pool (`workers`, by
+default `default_workers()`, more than the CPUs) starts with one worker per CPU and grows while its
+programs are slow or sleeping, which costs no CPU.
+
+`plain` mode (the fallback where nested namespaces are not allowed) reuses each worker's bubblewrap for
+its programs, emptying /tmp and System V IPC between them. Without bubblewrap nothing runs unless the
+caller passes `allow_unsandboxed=True` (`asymmetry run --allow-unsandboxed-code`): then programs run with
+rlimits and seccomp only, one worker each, after a loud warning.
 
     sandbox = await shared_sandbox()
-    result = await sandbox.run(solution + tests, timeout_s=10)
-    result.status  # ok | failed | timeout | memory | crash | output_limit
+    result = await sandbox.run(solution, timeout_s=10, checker=tests)
+    result.status  # ok | failed | timeout | memory | crash | output_limit (of the program)
+    result.checker  # the checker's exit and output
 """
 
 from __future__ import annotations
@@ -42,6 +58,7 @@ import tempfile
 import threading
 import time
 import weakref
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -51,7 +68,6 @@ from harness.errors import UserError
 from harness.sandbox import cgroup as sandbox_cgroup
 from harness.sandbox import worker as sandbox_worker
 
-ALLOW_UNSANDBOXED_ENV = "ASYMMETRY_ALLOW_UNSANDBOXED"
 #: Interpreter to run inside the sandbox (default: the harness's own, if the sandbox uid can reach it).
 SANDBOX_PYTHON_ENV = "ASYMMETRY_SANDBOX_PYTHON"
 #: Model code never runs as root: as root we drop to nobody before bubblewrap starts.
@@ -105,8 +121,29 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class CheckerResult:
+    """What happened to a run's checker (see `Sandbox.run`): its exit and its output, trusted as its own."""
+
+    exit_code: int | None
+    signal: int | None
+    stdout: str
+    stderr: str
+    cpu_s: float = 0.0
+    cpu_limit: float = 0.0
+
+    @property
+    def timed_out(self) -> bool:
+        """Stopped by its own CPU limit (SIGXCPU, or SIGKILL at the hard limit one second later)."""
+        return self.signal == signal.SIGXCPU or (
+            self.signal == signal.SIGKILL and self.cpu_s >= math.ceil(self.cpu_limit) - 0.05 > 0
+        )
+
+
+@dataclass(frozen=True)
 class ExecResult:
-    """What happened to one program. `error_kind` is None for ok/failed (a wrong answer is no error)."""
+    """What happened to one program. `error_kind` is None for ok/failed (a wrong answer is no error).
+    `active_s` is the time charged against its limit (wall clock minus waiting for a CPU); `checker` is
+    the checker's result when the program ran with one."""
 
     status: str
     error_kind: str | None
@@ -114,6 +151,8 @@ class ExecResult:
     stdout: str
     stderr: str
     duration_s: float
+    active_s: float = 0.0
+    checker: CheckerResult | None = None
 
     @property
     def passed(self) -> bool:
@@ -123,8 +162,10 @@ class ExecResult:
 def classify(raw: dict[str, Any], timeout_s: float) -> ExecResult:
     """Map the worker's raw facts (exit code or signal, CPU time, why it was killed) to a status."""
     code, sig = raw.get("exit_code"), raw.get("signal")
+    if raw.get("stopped_after_checker"):  # it was still serving when its checker finished: no end of its own
+        code, sig = 0, None
     cpu_s = raw.get("cpu_s") or 0.0
-    cpu_limit = max(1, math.ceil(timeout_s))
+    cpu_limit = max(1, math.ceil(raw.get("cpu_limit") or timeout_s))
     if raw.get("killed_for") == "output" or sig == signal.SIGXFSZ:
         status = "output_limit"
     elif raw.get("killed_for") == "memory" or raw.get("oom_kills"):
@@ -145,6 +186,11 @@ def classify(raw: dict[str, Any], timeout_s: float) -> ExecResult:
     else:
         status = "ok" if code == 0 else "failed"
     returncode = code if code is not None else (-sig if sig is not None else None)
+    checker = None
+    if raw.get("checker") is not None:
+        c = raw["checker"]
+        checker = CheckerResult(c.get("exit_code"), c.get("signal"), c.get("stdout", ""), c.get("stderr", ""),
+                                float(c.get("cpu_s") or 0.0), float(raw.get("cpu_limit") or timeout_s))
     return ExecResult(
         status=status,
         error_kind=ERROR_KINDS[status],
@@ -152,6 +198,8 @@ def classify(raw: dict[str, Any], timeout_s: float) -> ExecResult:
         stdout=raw.get("stdout", ""),
         stderr=raw.get("stderr", ""),
         duration_s=round(float(raw.get("duration_s", 0.0)), 6),
+        active_s=round(float(raw.get("active_s", raw.get("duration_s", 0.0))), 6),
+        checker=checker,
     )
 
 
@@ -280,7 +328,7 @@ def _warn_unsandboxed() -> None:
         _warned_unsandboxed = True
         print(
             "WARNING: bubblewrap (bwrap) is not installed and unsandboxed code was allowed "
-            f"({ALLOW_UNSANDBOXED_ENV}=1): model-written code runs with resource limits only. "
+            "(--allow-unsandboxed-code): model-written code runs with resource limits only. "
             "It CAN read your files and reach the network. Install bubblewrap for a real sandbox.",
             file=sys.stderr,
             flush=True,
@@ -308,6 +356,7 @@ class _Worker:
         self.leaf = leaf  # the cgroup its programs join (one memory and process budget each), if any
         self.proc: subprocess.Popen[bytes] | None = None
         self.ready: dict[str, Any] = {}
+        self.generation = 0  # Sandbox._generation it was started in (which support modules it has)
 
     def spawn(self) -> None:
         drop: dict[str, Any] = {}
@@ -345,13 +394,24 @@ class _Worker:
             raise _WorkerLost(str(self.ready.get("setup_error") or self.ready))
         return self.ready
 
-    def request(self, req: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+    def request(self, req: dict[str, Any], timeout_s: float, checker: bytes | None = None) -> dict[str, Any]:
+        """One program (and its checker's request, raw) in, its facts out (the checker's output, sent raw
+        after the frame, joined in)."""
         assert self.proc is not None and self.proc.stdin is not None
+        if checker:
+            req = {**req, "checker_bytes": len(checker)}
         body = json.dumps(req).encode()
         try:
-            self.proc.stdin.write(_FRAME.pack(len(body)) + body)
+            self.proc.stdin.write(_FRAME.pack(len(body)) + body + (checker or b""))
             self.proc.stdin.flush()
-            raw = self._recv(time.monotonic() + timeout_s)
+            deadline = time.monotonic() + timeout_s
+            raw = self._recv(deadline)
+            tails = [
+                self._read_exact(int(raw.pop(key, 0) or 0), deadline).decode("utf-8", "replace")
+                for key in ("checker_stdout_bytes", "checker_stderr_bytes")
+            ]
+            if isinstance(raw.get("checker"), dict):
+                raw["checker"]["stdout"], raw["checker"]["stderr"] = tails
         except (OSError, ValueError, _WorkerLost) as exc:
             detail = self._stderr_tail() or str(exc) or "the worker exited"
             self.kill()
@@ -436,41 +496,101 @@ def _kill_all_workers() -> None:
 
 
 # ------------------------------------------------------------------------------------------- the pool
+def cpu_count() -> int:
+    """CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def default_workers(limits: Limits | None = None) -> int:
+    """The pool's default size: more programs at once than CPUs, because a program waiting (sleeping, or
+    blocked past its limit) costs no CPU, and programs are charged only for their active time. Sixteen per
+    CPU, at least 16, and no more than twice as many as the memory now free could hold at their full
+    budget (programs rarely use all of it, never all at once)."""
+    limits = limits or Limits()
+    per_program = (limits.memory_mb + limits.tmp_mb + sandbox_cgroup.SLACK_MB) << 20
+    available = _available_memory()
+    by_memory = max(cpu_count(), 2 * available // per_program) if available else 16
+    return max(1, min(16 * cpu_count(), MAX_WORKERS, by_memory))
+
+
+def _available_memory() -> int:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) << 10
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+#: Largest pool `--sandbox-workers` accepts.
+MAX_WORKERS = 512
+#: The pool grows (up to `workers`) while fewer programs than CPUs are young (running less than this long):
+#: sleeping or slow programs make room for more, a queue of quick ones does not start workers it cannot use.
+GROW_AFTER_S = 0.5
+#: Workers being started at once, per CPU, while the pool grows (starting one is mostly waiting).
+SPAWN_PER_CPU = 4
+_GROW_CHECK_S = 0.05  # how often a program waiting for a worker looks again
+#: The hard wall-clock bound of a program, as a multiple of its (active-time) limit: at least this, and
+#: more when the pool is larger than the CPU count (programs then share CPUs, and wait for them). It only
+#: binds where the run-queue accounting cannot (a program starved by a badly overloaded machine).
+WALL_FACTOR = 10
+
+
+def wall_factor(workers: int) -> int:
+    """The hard wall-clock bound of a pool of `workers`, in multiples of a program's time limit."""
+    return max(WALL_FACTOR, math.ceil(2 * workers / cpu_count()))
+
+
 @dataclass
 class Sandbox:
-    """A pool of sandboxed workers. `run` is safe to call concurrently, from any event loop; `workers`
-    programs run at once, the rest wait their turn."""
+    """A pool of sandboxed workers. `run` is safe to call concurrently, from any event loop; up to
+    `workers` programs run at once, the rest wait their turn.
 
-    workers: int = 0  # 0: one per CPU
+    `workers` (0: `default_workers()`) is a maximum: the pool starts with one worker per CPU and grows
+    when programs are slow to finish, so idle capacity costs neither CPU nor, until needed, memory.
+    `allow_unsandboxed`: without bubblewrap, run programs with rlimits and seccomp only (loudly warned)
+    instead of refusing to run them. `modules` (name -> Python source, standard library only) are loaded
+    once per worker before any program, so programs import them without compiling them."""
+
+    workers: int = 0
     limits: Limits = field(default_factory=Limits)
     mode: str = "auto"  # auto | fork | plain (auto: fork where nested namespaces work, else plain)
     cgroups: bool = True  # a cgroup budget per program where possible; False: the worker's sampling only
+    allow_unsandboxed: bool = False
+    modules: Mapping[str, str] = field(default_factory=dict)  # importable by every program: name -> source
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise UserError(f"sandbox mode must be one of {', '.join(MODES)}, got {self.mode!r}")
-        if self.workers <= 0:
-            self.workers = (
-                len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-            )
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or not 0 <= self.workers <= MAX_WORKERS:
+            raise UserError(f"sandbox workers must be a whole number from 1 to {MAX_WORKERS}, got {self.workers!r}")
+        if self.workers == 0:
+            self.workers = default_workers(self.limits)
         self._lock = threading.Lock()
         self._started = False
         self._closed = False
         self._threads: ThreadPoolExecutor | None = None
         self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
         self._pool: set[_Worker] = set()  # every live worker, idle or busy
+        self._slots = 0  # workers started so far (a dead one's slot is refilled when next used)
+        self._busy_since: dict[int, float] = {}  # per running program: when it started
+        self._spawning = 0  # workers being started to grow the pool
+        self._generation = 0  # bumped by add_modules: older workers lack a module
+        self._isolate = True
         self._bwrap: str | None = None
         self._python = ""
         self._python_version = ""
         self._unsandboxed = False
         self._note = ""
         self._seccomp: bool | None = None
+        self._schedstat: bool | None = None
         self._cgroup_place: sandbox_cgroup.Place | None = None
         self._budget = ""
 
     # ---- lifecycle
     async def start(self) -> Sandbox:
-        """Find bubblewrap, start the workers and check that a trivial program runs; idempotent."""
+        """Find bubblewrap, start the first workers and check that a trivial program runs; idempotent."""
         if not self._started:
             await asyncio.get_running_loop().run_in_executor(None, self._start)
         return self
@@ -482,7 +602,7 @@ class Sandbox:
             self._closed = False
             self._bwrap = find_bwrap()
             if self._bwrap is None:
-                if os.environ.get(ALLOW_UNSANDBOXED_ENV) != "1":
+                if not self.allow_unsandboxed:
                     raise SandboxUnavailable(
                         "bubblewrap (bwrap) is not installed, so model-written code cannot run safely: install "
                         "it (Debian/Ubuntu: apt-get install bubblewrap), or pass --allow-unsandboxed-code to "
@@ -490,24 +610,33 @@ class Sandbox:
                     )
                 _warn_unsandboxed()
                 self._unsandboxed = True
-                self.mode = "plain"
+                self.mode = "unsandboxed"
             self._python = sandbox_python()
             self._find_cgroup_place()
+            if self._unsandboxed:
+                self._start_pool(isolate=False)
             if self.mode in ("auto", "fork"):
                 try:
-                    self._start_pool()
+                    self._start_pool(isolate=True)
                     self.mode = "fork"
                 except _WorkerLost as exc:
                     self._stop_pool()
                     if self.mode == "fork":
                         raise SandboxUnavailable(
                             f"bubblewrap could not start a forking sandbox here ({exc}); {namespace_hint()}, "
-                            "or use mode='auto' to fall back to one bwrap per program"
+                            "or use mode='auto' to fall back to plain mode"
                         ) from None
-                    self._note = f"fork mode unavailable ({exc}); one bwrap per program"
+                    self._note = f"fork mode unavailable ({exc}); plain mode: programs share their worker's namespaces"
                     self.mode = "plain"
             if self.mode == "plain":
-                self._check_plain()
+                try:
+                    self._start_pool(isolate=False)
+                except _WorkerLost as exc:
+                    self._stop_pool()
+                    raise SandboxUnavailable(
+                        f"bubblewrap is installed but could not run a trivial program here ({exc}): "
+                        f"{namespace_hint()}; or set {SANDBOX_PYTHON_ENV} to an interpreter outside your home"
+                    ) from None
             self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="sandbox")
             self._started = True
 
@@ -531,8 +660,16 @@ class Sandbox:
             self._budget += f"; a worker fell back to sampling ({exc.strerror or exc})"
             return None
 
-    def _start_pool(self) -> None:
-        workers = [self._new_worker("serve", wait=False) for _ in range(self.workers)]
+    def _start_pool(self, isolate: bool) -> None:
+        """The first workers (one per CPU, at most `workers`), checked with a trivial program."""
+        first = min(self.workers, cpu_count())
+        self._isolate = isolate
+        if self._unsandboxed:  # one worker per program: check that one can run at all
+            raw = self._run_once({"program": "pass", "timeout_s": 10.0}, 10.0 + _ANSWER_GRACE_S)
+            if raw.get("setup_error") or raw.get("exit_code") != 0:
+                raise _WorkerLost(str(raw.get("setup_error") or raw.get("stderr") or raw))
+            return
+        workers = [self._new_worker("serve", wait=False) for _ in range(first)]
         try:
             for worker in workers:
                 self._remember(worker.wait_ready())
@@ -545,17 +682,9 @@ class Sandbox:
             for worker in workers:
                 worker.kill()
             raise _WorkerLost(raw.get("setup_error") or f"probe program did not exit cleanly: {raw}")
+        self._slots = len(workers)
         for worker in workers:
             self._idle.put(worker)
-
-    def _check_plain(self) -> None:
-        raw = self._run_once({"program": "pass", "timeout_s": 10.0}, 10.0 + _ANSWER_GRACE_S)
-        if raw.get("setup_error") or raw.get("exit_code") != 0:
-            detail = raw.get("setup_error") or raw.get("stderr") or raw
-            raise SandboxUnavailable(
-                f"bubblewrap is installed but could not run a trivial program here ({detail}): "
-                f"{namespace_hint()}; or set {SANDBOX_PYTHON_ENV} to an interpreter outside your home"
-            )
 
     def _stop_pool(self) -> None:
         while True:
@@ -568,6 +697,7 @@ class Sandbox:
         for worker in list(self._pool):
             worker.kill()
         self._pool.clear()
+        self._slots = 0
 
     async def aclose(self) -> None:
         """Stop every worker (the runner calls this through close_shared at the end of a run)."""
@@ -585,44 +715,98 @@ class Sandbox:
 
     # ---- running programs
 
-    async def run(self, program: str, *, timeout_s: float = 10.0, pass_token: str | None = None) -> ExecResult:
+    async def run(
+        self, program: str, *, timeout_s: float = 10.0, cpu_s: float | None = None, checker: str | None = None
+    ) -> ExecResult:
         """Run `program` (Python source) as a fresh `python main.py` would, contained. Never raises for
         anything the program does; raises SandboxError only if the sandbox itself keeps failing.
 
-        `pass_token`: printed on a line of its own after the program's last statement ran (not when it
-        raised or exited early); it never appears in the program's text or file."""
-        if not isinstance(program, str):
+        `timeout_s` limits its *active* time: wall-clock time minus the time its processes waited for a
+        CPU (so a busy machine or a large pool does not turn a correct program into a timeout; a program
+        that sleeps is charged in full). A hard wall-clock bound of `wall_factor(workers)` times that
+        stays behind it. `cpu_s` (default `timeout_s`) limits each
+        process's CPU time.
+
+        `checker`: a second program, run at the same time in a process of its own (same limits), linked
+        to this one by a pipe each way on descriptors 3 (read) and 4 (write). The run then ends when the
+        checker exits, and the result carries the checker's exit and output (`ExecResult.checker`). The
+        checker's source never enters the program's process, nor a file the program can read, nor the
+        memory from which later programs are forked; the program cannot read the checker's memory."""
+        if not isinstance(program, str) or not isinstance(checker, str | None):
             raise TypeError(f"program must be str, not {type(program).__name__}")
-        if isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float) or not 0 < timeout_s <= 3600:
-            raise ValueError(f"timeout_s must be a number of seconds in (0, 3600], got {timeout_s!r}")
+        for name, value in (("timeout_s", timeout_s), ("cpu_s", cpu_s)):
+            if value is None and name == "cpu_s":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 3600:
+                raise ValueError(f"{name} must be a number of seconds in (0, 3600], got {value!r}")
         await self.start()
         assert self._threads is not None
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._threads, self.run_sync, program, float(timeout_s), pass_token)
+        return await loop.run_in_executor(
+            self._threads, self.run_sync, program, float(timeout_s), cpu_s, checker
+        )
 
-    def run_sync(self, program: str, timeout_s: float, pass_token: str | None = None) -> ExecResult:
+    def run_sync(
+        self, program: str, timeout_s: float, cpu_s: float | None = None, checker: str | None = None
+    ) -> ExecResult:
         """`run` for callers without an event loop (blocks)."""
         if not self._started:
             self._start()
-        req: dict[str, Any] = {"program": program, "timeout_s": timeout_s}
-        if pass_token:
-            req["pass_token"] = pass_token
-        if self.mode == "fork":
-            raw = self._run_pooled(req, timeout_s + _ANSWER_GRACE_S)
+        cpu = float(cpu_s) if cpu_s is not None else timeout_s
+        wall = timeout_s * wall_factor(self.workers)
+        req: dict[str, Any] = {"program": program, "timeout_s": timeout_s, "wall_s": wall, "cpu_s": cpu}
+        raw_checker = json.dumps({"program": checker, "cpu_s": cpu}).encode() if checker is not None else None
+        if self._unsandboxed:
+            raw = self._run_once(req, wall + _ANSWER_GRACE_S, raw_checker)
         else:
-            raw = self._run_once(req, timeout_s + _ANSWER_GRACE_S)
-        if raw.get("setup_error"):
-            raise SandboxError(f"the sandbox failed to set up a program: {raw['setup_error']}")
+            raw = self._run_pooled(req, wall + _ANSWER_GRACE_S, raw_checker)
+        if raw.get("setup_error") or (raw.get("checker") or {}).get("setup_error"):
+            error = raw.get("setup_error") or raw["checker"]["setup_error"]
+            raise SandboxError(f"the sandbox failed to set up a program: {error}")
         return classify(raw, timeout_s)
 
-    def _run_pooled(self, req: dict[str, Any], wait_s: float) -> dict[str, Any]:
-        worker = self._idle.get()
+    def _take(self) -> _Worker | None:
+        """An idle worker (None: a slot whose worker died), after waiting for one, or a new one when the
+        pool may grow: fewer workers than CPUs are not busy with an old program (so the busy ones are
+        sleeping or slow, and the CPUs have room). The pool grows only where the kernel reports
+        run-queue delays, so that time spent waiting for a CPU is never charged to a program."""
+        cpus = cpu_count()
+        while True:
+            try:
+                return self._idle.get(timeout=_GROW_CHECK_S)
+            except queue.Empty:
+                pass
+            if self._closed:
+                raise SandboxError("the sandbox was closed while a program waited to run")
+            with self._lock:
+                now = time.monotonic()
+                # started workers not known to run an old program (young, idle, between two) are fewer than CPUs
+                old = sum(1 for since in self._busy_since.values() if now - since >= GROW_AFTER_S)
+                grow = (self._schedstat is not False and self._slots < self.workers and self._idle.empty()
+                        and self._slots - self._spawning - old < cpus and self._spawning < SPAWN_PER_CPU * cpus)
+                if grow:
+                    self._spawning += 1
+                    self._slots += 1
+            if grow:
+                try:
+                    return self._new_worker("serve")
+                except _WorkerLost as exc:
+                    with self._lock:
+                        self._slots -= 1
+                    raise SandboxError(f"could not start another sandbox worker: {exc}") from None
+                finally:
+                    with self._lock:
+                        self._spawning -= 1
+
+    def _run_pooled(self, req: dict[str, Any], wait_s: float, checker: bytes | None) -> dict[str, Any]:
+        worker = self._take()
+        key = id(req)
         try:
             lost = ""
             for _attempt in range(2):  # a worker that dies is replaced, and the program retried once
                 if self._closed:
                     raise SandboxError("the sandbox was closed while a program waited to run")
-                if worker is None or not worker.alive:
+                if worker is None or not worker.alive or worker.generation != self._generation:
                     if worker is not None:
                         self._discard(worker)
                     worker = None
@@ -630,57 +814,74 @@ class Sandbox:
                         worker = self._new_worker("serve")
                     except _WorkerLost as exc:
                         raise SandboxError(f"could not restart a sandbox worker: {exc}") from None
+                with self._lock:
+                    self._busy_since[key] = time.monotonic()
                 try:
-                    return worker.request(req, wait_s)
+                    return worker.request(req, wait_s, checker)
                 except _WorkerLost as exc:
                     self._discard(worker)
                     worker, lost = None, str(exc)
+                    if not self._isolate:
+                        # plain mode: the program shares its worker's pid namespace and can kill it;
+                        # that is the program's crash, not the sandbox's failure (nor a reason to retry)
+                        return {"exit_code": None, "signal": None, "stderr": f"sandbox worker lost: {exc}"}
             raise SandboxError(f"sandbox worker lost twice running one program: {lost}")
         finally:
             if self._closed and worker is not None:
                 self._discard(worker)
                 worker = None
-            self._idle.put(worker)
+            self._idle.put(worker)  # (before it stops counting as busy: a waiter never sees a pool short of both)
+            with self._lock:
+                self._busy_since.pop(key, None)
+
+    def add_modules(self, modules: Mapping[str, str]) -> None:
+        """Make `modules` importable too: workers started before (without them) are replaced as they come
+        up for their next program."""
+        with self._lock:
+            if all(self.modules.get(k) == v for k, v in modules.items()):
+                return
+            self.modules = {**self.modules, **modules}
+            self._generation += 1
 
     def _discard(self, worker: _Worker) -> None:
         worker.kill()
         self._pool.discard(worker)
 
-    def _run_once(self, req: dict[str, Any], wait_s: float) -> dict[str, Any]:
-        """One fresh worker for one program (plain and unsandboxed modes)."""
-        workdir = None
-        if self._unsandboxed:
-            workdir = tempfile.mkdtemp(prefix="asymmetry-sandbox-")
-            if _drops_privileges():
-                os.chown(workdir, SANDBOX_UID, SANDBOX_UID)
+    def _run_once(self, req: dict[str, Any], wait_s: float, checker: bytes | None = None) -> dict[str, Any]:
+        """One fresh worker for one program (unsandboxed mode)."""
+        workdir = tempfile.mkdtemp(prefix="asymmetry-sandbox-")
+        if _drops_privileges():
+            os.chown(workdir, SANDBOX_UID, SANDBOX_UID)
         worker = None
         try:
             worker = self._new_worker("once", workdir=workdir)
-            return worker.request(req, wait_s)
+            return worker.request(req, wait_s, checker)
         except _WorkerLost as exc:
             return {"exit_code": None, "signal": None, "stderr": f"sandbox worker lost: {exc}"}
         finally:
             if worker is not None:
                 worker.close()
                 self._pool.discard(worker)
-            if workdir:
-                _remove_tree(workdir)
+            _remove_tree(workdir)
 
     def _new_worker(self, mode: str, *, wait: bool = True, workdir: str | None = None) -> _Worker:
-        """`serve`: a pool worker, namespaces per program; `once`: one program, in bwrap's namespaces."""
+        """`serve`: a pool worker (fork mode: namespaces per program; plain mode: the worker's own,
+        emptied between programs); `once`: one program (unsandboxed mode)."""
         leaf = self._new_leaf()
         config = {
             "limits": asdict(self.limits),
-            "isolate": mode == "serve",
+            "isolate": mode == "serve" and self._isolate,
             "contained": not self._unsandboxed,
             "workdir": workdir,
             "cgroup_fds": leaf.fds if leaf else [],
+            "modules": dict(self.modules),
         }
         argv = [self._python, "-I", "-S", "-c", _worker_source(), mode, json.dumps(config)]
         if not self._unsandboxed:
             assert self._bwrap is not None
             argv = bwrap_args(self._bwrap, self._python, self.limits) + argv
         worker = _Worker(argv, max_frame=16 * self.limits.output_bytes + (1 << 20), leaf=leaf)  # JSON: <= 6 chars a byte
+        worker.generation = self._generation
         try:
             worker.spawn()
         except BaseException:
@@ -695,18 +896,25 @@ class Sandbox:
     def _remember(self, ready: dict[str, Any]) -> None:
         self._python_version = str(ready.get("python", ""))
         self._seccomp = bool(ready.get("seccomp"))
+        self._schedstat = bool(ready.get("schedstat"))
 
     # ---- provenance
     def info(self) -> dict[str, Any]:
         """What ran the programs, for a run's manifest."""
+        clock = "active seconds: wall clock minus waiting for a CPU (the kernel's schedstat)"
+        if self._schedstat is False:
+            clock = "wall-clock seconds (no schedstat here)"
         return {
-            "mode": "unsandboxed" if self._unsandboxed else self.mode,
+            "mode": self.mode,
             "bwrap": _bwrap_version(self._bwrap) if self._bwrap else None,
             "python": self._python,
             "python_version": self._python_version,
             "uid": SANDBOX_UID if _drops_privileges() else os.geteuid(),
             "seccomp": self._seccomp,
             "workers": self.workers,
+            "workers_started": self._slots,
+            "time_limit": f"{clock}; CPU seconds per process (RLIMIT_CPU); a hard wall-clock bound of "
+                          f"{wall_factor(self.workers)}x the limit",
             "limits": asdict(self.limits),
             "memory_budget": self._budget,
             "note": self._note,
@@ -732,33 +940,53 @@ def _worker_source() -> str:
 
 # ------------------------------------------------------------------------------------ the shared pool
 _shared: Sandbox | None = None
+_shared_options: dict[str, Any] = {}
 _shared_lock = threading.Lock()
 
 
-async def shared_sandbox() -> Sandbox:
-    """The process-wide pool, started on first use (any event loop may use it)."""
+def configure_shared(*, workers: int = 0, allow_unsandboxed: bool = False) -> None:
+    """How the process-wide pool is made when first used: `workers` (0: `default_workers()`) and whether
+    model code may run without bubblewrap. The runner calls this before a run (`asymmetry run
+    --sandbox-workers N --allow-unsandboxed-code`); a pool already running keeps its settings until
+    `close_shared`."""
+    Sandbox(workers=workers, allow_unsandboxed=allow_unsandboxed)  # validates, starts nothing
+    with _shared_lock:
+        _shared_options.clear()
+        _shared_options.update(workers=workers, allow_unsandboxed=allow_unsandboxed)
+
+
+async def shared_sandbox(modules: Mapping[str, str] | None = None) -> Sandbox:
+    """The process-wide pool, started on first use (any event loop may use it), with `modules` loaded in
+    its workers (`Sandbox.modules`; its one user, the code scorer, always passes the same)."""
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = Sandbox()
+            _shared = Sandbox(**_shared_options, modules=dict(modules or {}))
+        elif modules:
+            _shared.add_modules(modules)
         sandbox = _shared
     return await sandbox.start()
 
 
 def shared_info() -> dict[str, Any] | None:
-    """What the shared pool ran programs with (`Sandbox.info`), or None when no program ran; the runner
-    records it in the manifest before closing the pool."""
+    """What the shared pool ran programs with (`Sandbox.info`), or None when no program ran."""
     with _shared_lock:
         return _shared.info() if _shared is not None else None
 
 
-async def close_shared() -> None:
-    """Stop the shared pool; the runner calls this at the end of a run. Safe to call when none exists."""
+async def close_shared() -> dict[str, Any] | None:
+    """The sandbox's close hook: stop the shared pool and return what it ran programs with (`Sandbox.info`,
+    for the run's manifest), or None when no program ran. The runner calls it at the end of every run;
+    safe to call when no pool exists, and it resets `configure_shared`."""
     global _shared
     with _shared_lock:
         sandbox, _shared = _shared, None
-    if sandbox is not None:
-        await sandbox.aclose()
+        _shared_options.clear()
+    if sandbox is None:
+        return None
+    info = sandbox.info()
+    await sandbox.aclose()
+    return info
 
 
 # ---------------------------------------------------------------------------------------- self-check

@@ -1,19 +1,32 @@
 """The in-sandbox half of harness.sandbox: a clean interpreter that forks one child per program.
 
 The host starts it inside bubblewrap as `python -I -S -c <this source> serve|once CONFIG_JSON` and talks
-to it over fd 0/1 with length-prefixed JSON frames ({"program", "timeout_s"} in, raw facts out).
+to it over fd 0/1 with length-prefixed JSON frames ({"program", "timeout_s", "wall_s", "cpu_s"} in, raw
+facts out). A request with a checker carries the checker's own request after the frame as raw bytes
+("checker_bytes"), and the answer carries the checker's stdout and stderr after its frame likewise: they
+are read into and sent from bytearrays that are erased after use, so the tests and expected values they
+hold never linger in the memory the next programs are forked from.
 
-With `isolate` (the pool's `serve` workers) the worker first forks the init (pid 1) of a new user, mount
-and pid namespace, which serves the requests; the worker itself only waits outside. Per program the init
-forks one child that enters its own mount namespace (a private, size-capped tmpfs on /tmp) and IPC
-namespace, drops every capability, sets no_new_privs, rlimits and a seccomp filter, scrubs its
-environment and closes every descriptor but its own pipes. That child is prepared *before* its program
-arrives (right after the previous one finished), so a request only hands over the source; until then it
-has run nothing but this file. After each program the init kills every other process in its namespace
-(kill(-1): atomic even against a fork bomb) and reaps them all; the tmpfs and IPC objects vanish with
-the program's namespaces. Programs cannot signal the init (pid 1 ignores signals from inside its own
-namespace), cannot ptrace or read it (it is non-dumpable; they have no capabilities and no ptrace), and
-cannot see the worker. So nothing a program does reaches the next one.
+With `isolate` (fork mode's `serve` workers) the worker first forks the checker server (one persistent
+process that runs each run's checker, handed its descriptors over a unix socket) and then the init (pid
+1) of a new user, mount and pid namespace, which serves the requests; the worker itself only waits
+outside. Per program the init forks one child that enters its own mount namespace (a private,
+size-capped tmpfs on /tmp) and IPC namespace, drops every capability, sets no_new_privs, rlimits and a
+seccomp filter, scrubs its environment and closes every descriptor but its own pipes. That child is
+prepared *before* its program arrives (right after the previous one finished), so a request only hands
+over the source; until then it has run nothing but this file. After each program the init kills every
+other process in its namespace (kill(-1): atomic even against a fork bomb) and reaps them all; the tmpfs
+and IPC objects vanish with the program's namespaces. Programs cannot signal the init (pid 1 ignores
+signals from inside its own namespace), cannot ptrace or read it (it is non-dumpable; they have no
+capabilities and no ptrace), and cannot see the worker or the checker server. So nothing a program does
+reaches the next one, or its checker.
+
+Without `isolate` (plain mode, and the unsandboxed `once` mode) the checker is a sibling process forked
+with the program, and a `serve` worker empties /tmp and System V IPC between programs.
+
+Time limits: a program is stopped when its active time (wall clock minus its run-queue delay, from
+/proc/<pid>/schedstat) reaches `timeout_s`, or at the hard wall-clock bound `wall_s`; each process also
+has RLIMIT_CPU of `cpu_s`.
 
 It reports raw facts (exit code or signal, CPU seconds, capped output, why it killed the program);
 harness.sandbox.classify turns them into a status. Runs on any Python >= 3.8 and imports only the
@@ -44,7 +57,8 @@ MAX_REQUEST = 64 << 20
 PRELOAD = (
     "typing", "collections", "collections.abc", "math", "cmath", "re", "itertools", "functools", "heapq",
     "bisect", "string", "operator", "copy", "fractions", "decimal", "datetime", "json", "random",
-    "statistics", "array", "hashlib", "dataclasses", "enum", "threading", "traceback",
+    "statistics", "array", "hashlib", "dataclasses", "enum", "threading", "traceback", "base64", "fcntl",
+    "select", "io", "tempfile",
 )  # fmt: skip
 
 _FRAME = struct.Struct(">I")
@@ -56,6 +70,8 @@ _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 _AFTER_REPORT_DRAIN_S = 0.25  # after the exit status, how long to wait for stray writers to close output
 _AFTER_KILL_DRAIN_S = 2.0
 _SAMPLE_S = 0.01  # without a cgroup: how often the total memory of a program's processes is measured
+_SAMPLE_MAX_S = 0.1  # ... at most, while it stays under a quarter of its budget (a sleeper costs little)
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # ----------------------------------------------------------------------------------------------- framing
@@ -258,23 +274,46 @@ def _set_limits(limits: dict) -> None:
         resource.setrlimit(getattr(resource, name), (value, value))
 
 
-def _request_limits(limits: dict, timeout_s: float) -> None:
+def _request_limits(limits: dict, cpu_s: float) -> None:
     """The limits set once the program is known (and written: it may be larger than the file limit)."""
-    cpu = max(1, int(-(-timeout_s // 1)))  # ceil: a single-threaded program cannot out-run the wall clock
+    cpu = max(1, int(-(-cpu_s // 1)))  # whole seconds, rounded up
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     size = limits["file_mb"] << 20
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
 
 
-def _program_child(config: dict, fds: dict, isolated: bool) -> None:
-    """The child that will run one program: set up, wait for the program, run it. Never returns."""
+def _high(fd: int) -> int:
+    """A copy of `fd` numbered 100 or above (out of the way of 0-4, which the child sets up itself)."""
+    import fcntl
+
+    return fcntl.fcntl(fd, fcntl.F_DUPFD, 100)
+
+
+def _read_all(fd: int) -> bytearray:
+    raw = bytearray()
+    while True:
+        data = os.read(fd, 1 << 20)
+        if not data:
+            return raw
+        raw += data
+
+
+def _member_child(config: dict, fds: dict, isolated: bool, role: str) -> None:
+    """A process that will run one program (`role` "program": the model's; "checker": the trusted test
+    code that talks to it): set up, wait for the program, run it. Never returns.
+
+    The two are linked by pipes on descriptors 3 (read from the other) and 4 (write to the other). The
+    checker is non-dumpable (the program cannot read its memory or descriptors through /proc) and its
+    source is never written to a file."""
+    status = fds["st_w"]
     try:
         # First of all, join the program's cgroups (one memory and process budget for all its processes):
         # the host opened their cgroup.procs and passed the descriptors in; closed below before it runs.
-        for fd in config.get("cgroup_fds") or ():
-            os.write(fd, b"0")
+        for fd in config.get("cgroup_fds") or () if role == "program" else ():  # (the checker is trusted:
+            os.write(fd, b"0")  # the budget is the program's; the checker keeps its per-process limits)
         os.setsid()
-        if isolated:  # its own mount (for a fresh /tmp) and IPC namespaces, inside the worker's user ns
+        if isolated and role == "program":  # its own mount (a fresh /tmp) and IPC namespaces, in the worker's
+            # user ns; the checker writes no file and needs neither (it stays in the init's, which no program sees)
             _check(_c().unshare(_CLONE_NEWNS | _CLONE_NEWIPC), "unshare")
             _mount(None, "/", None, _MS_REC | _MS_PRIVATE, None)
             uid, gid = os.getuid(), os.getgid()
@@ -283,10 +322,14 @@ def _program_child(config: dict, fds: dict, isolated: bool) -> None:
             _prctl(_PR_SET_DUMPABLE, 1)  # its own /proc/self as usual (the init above it stays non-dumpable)
         workdir = config.get("workdir") or "/tmp"
         os.chdir(workdir)
+        keep = {name: _high(fds[name]) for name in ("out_w", "err_w", "st_w", "req_r", "link_r", "link_w")}
+        status = keep["st_w"]
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
-        os.dup2(fds["out_w"], 1)
-        os.dup2(fds["err_w"], 2)
+        os.dup2(keep["out_w"], 1)
+        os.dup2(keep["err_w"], 2)
+        os.dup2(keep["link_r"], 3)
+        os.dup2(keep["link_w"], 4)
         _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         if isolated:
             _drop_capabilities()
@@ -294,41 +337,38 @@ def _program_child(config: dict, fds: dict, isolated: bool) -> None:
         _set_limits(config["limits"])
         os.environ.clear()
         os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir, "LANG": "C.UTF-8"})
-        # Ready: wait for the program (end of input without one: the worker is shutting down).
-        raw = bytearray()
-        while True:
-            data = os.read(fds["req_r"], 1 << 20)
-            if not data:
-                break
-            raw += data
+        # Ready: wait for the program (end of input without one: no program for us this time).
+        raw = _read_all(keep["req_r"])
         if not raw:
             os._exit(0)
+        argv = [PROGRAM_NAME]
+        if role == "checker":  # "<the program's pid>\n" first: the checker times its program's answers
+            peer, _, raw = bytes(raw).partition(b"\n")
+            argv = ["<checker>", peer.decode("ascii")]
         req = json.loads(raw.decode("utf-8"))
         del raw
-        token = (req.pop("pass_token", None) or "").encode("ascii", "replace")
-        path = os.path.join(workdir, PROGRAM_NAME)
-        with open(path, "w", encoding="utf-8", errors="replace") as f:  # for tracebacks; we compile the str
-            f.write(req["program"])
-        _request_limits(config["limits"], float(req["timeout_s"]))
+        if role == "program":
+            path = os.path.join(workdir, PROGRAM_NAME)
+            with open(path, "w", encoding="utf-8", errors="replace") as f:  # for tracebacks; we compile the str
+                f.write(req["program"])
+        else:
+            path = "<checker>"  # no file: a program sharing our /tmp (plain mode) must not read the tests
+            _prctl(_PR_SET_DUMPABLE, 0)
+        _request_limits(config["limits"], float(req["cpu_s"]))
         if _seccomp_program is not None:
             _load_seccomp(_seccomp_program)
         # The status pipe is the last thing closed: from here on the program reaches only its own pipes.
-        os.closerange(3, 1 << 16)
+        os.closerange(5, 1 << 16)
     except BaseException as exc:  # noqa: B036 - report any setup failure, never run the program half set up
         try:
-            os.write(fds["st_w"], f"{type(exc).__name__}: {exc}".encode())
+            os.write(status, f"{type(exc).__name__}: {exc}".encode())
         finally:
             os._exit(71)
-    os._exit(_execute(req.pop("program"), path, workdir, token))
+    os._exit(_execute(req.pop("program"), path, workdir, role == "program", argv))
 
 
-def _execute(source: str, path: str, workdir: str, token: bytes = b"") -> int:
-    """Run the program as `python main.py` would, in this forked interpreter; its exit code.
-
-    `token` (the host's pass token) is written to stdout on a line of its own once the program's last
-    statement has run (no exception, no exit() before the end), so a test program that was cut short
-    cannot pass. It is not in the program's text, its file or its code objects; it is in this
-    process's memory, which the program shares: see harness.suites.scorers.code for what that leaves open."""
+def _execute(source: str, path: str, workdir: str, as_main: bool = True, argv: list | None = None) -> int:
+    """Run the program as `python main.py` would, in this forked interpreter; its exit code."""
     import builtins
     import io
     import types
@@ -344,14 +384,12 @@ def _execute(source: str, path: str, workdir: str, token: bytes = b"") -> int:
     main.__file__ = path
     main.__builtins__ = builtins
     sys.modules["__main__"] = main
-    sys.argv = [path]
-    sys.path.insert(0, workdir)
+    sys.argv = [path] + (argv or [])[1:]
+    if as_main:
+        sys.path.insert(0, workdir)
     code = 0
     try:
         exec(compile(source, path, "exec"), main.__dict__)
-        if token:
-            sys.stdout.flush()
-            _write_all(1, b"\n" + token + b"\n")
     except SystemExit as exc:
         code = _exit_code(exc)
     except MemoryError:
@@ -402,50 +440,250 @@ def _print_exception() -> None:
 
 
 # ---------------------------------------------------------------------------------- serving programs
-class Prepared:
-    """The next program's child, forked, set up and waiting for its program; our ends of its pipes."""
+class Member:
+    """One forked, set-up process waiting for its program; our ends of its pipes."""
 
-    def __init__(self, config: dict, isolated: bool) -> None:
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        st_r, st_w = os.pipe()
-        req_r, req_w = os.pipe()
-        fds = {"out_w": out_w, "err_w": err_w, "st_w": st_w, "req_r": req_r}
-        self.pid = os.fork()
-        if self.pid == 0:
-            try:
-                for fd in (out_r, err_r, st_r, req_w):
-                    os.close(fd)
-                _program_child(config, fds, isolated)
-            finally:
-                os._exit(70)
-        for fd in fds.values():
-            os.close(fd)
-        self.out_r, self.err_r, self.st_r, self.req_w = out_r, err_r, st_r, req_w
+    def __init__(self, pid: int, out_r: int, err_r: int, st_r: int, req_w: int) -> None:
+        self.pid, self.out_r, self.err_r, self.st_r, self.req_w = pid, out_r, err_r, st_r, req_w
         try:  # readable once the child exits (Linux 5.3+, Python 3.9+); else we poll
-            self.pidfd = os.pidfd_open(self.pid)
+            self.pidfd = os.pidfd_open(pid)
         except (AttributeError, OSError):
             self.pidfd = None
         self.setup_error = bytearray()
         self.wait_status = None
         self.cpu_s = None
 
+    def parent_fds(self) -> list:
+        return [fd for fd in (self.out_r, self.err_r, self.st_r, self.req_w, self.pidfd) if fd is not None]
+
     def reap(self, block: bool = False) -> bool:
         """Collect the child's exit status if it has exited; True once it has."""
         if self.wait_status is None:
-            pid, status, usage = os.wait4(self.pid, 0 if block else os.WNOHANG)
+            try:
+                pid, status, usage = os.wait4(self.pid, 0 if block else os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere: its status is unknown (reported as a crash)
+                pid, status, usage = self.pid, -1, None
             if pid == self.pid:
                 self.wait_status = status
-                self.cpu_s = usage.ru_utime + usage.ru_stime
+                self.cpu_s = usage.ru_utime + usage.ru_stime if usage is not None else None
         return self.wait_status is not None
 
     def close(self) -> None:
-        for fd in (self.out_r, self.err_r, self.st_r, self.pidfd):
+        for fd in (self.out_r, self.err_r, self.st_r, self.pidfd, self.req_w):
             if fd is not None:
                 try:
                     os.close(fd)
                 except OSError:
                     pass
+        self.req_w = None
+
+    def facts(self) -> dict:
+        status = self.wait_status
+        known = status is not None and status != -1
+        return {
+            "exit_code": os.WEXITSTATUS(status) if known and os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if known and os.WIFSIGNALED(status) else None,
+            "cpu_s": self.cpu_s,
+            "setup_error": self.setup_error.decode("utf-8", "replace") or None,
+        }
+
+
+def _fork_member(config: dict, isolated: bool, role: str, link_r: int, link_w: int, close: list) -> Member:
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    st_r, st_w = os.pipe()
+    req_r, req_w = os.pipe()
+    fds = {"out_w": out_w, "err_w": err_w, "st_w": st_w, "req_r": req_r, "link_r": link_r, "link_w": link_w}
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for fd in (out_r, err_r, st_r, req_w, *close):
+                os.close(fd)
+            _member_child(config, fds, isolated, role)
+        finally:
+            os._exit(70)
+    for fd in (out_w, err_w, st_w, req_r):
+        os.close(fd)
+    return Member(pid, out_r, err_r, st_r, req_w)
+
+
+class Prepared:
+    """The next program's process, forked, set up and waiting, with the two pipes that will link it to
+    its checker. With `sibling` (plain mode), the checker is a process forked beside it; otherwise (fork
+    mode) the checker is the worker's persistent checker server (`Remote`), outside the program's pid
+    namespace, and our ends of the pipes are handed to it with the request. A run without a checker
+    closes them (and stops a sibling before the program starts)."""
+
+    def __init__(self, config: dict, isolated: bool, sibling: bool) -> None:
+        to_program = os.pipe()  # checker writes, program reads
+        to_checker = os.pipe()  # program writes, checker reads
+        self.program = _fork_member(
+            config, isolated, "program", to_program[0], to_checker[1], [to_program[1], to_checker[0]]
+        )
+        os.close(to_program[0])
+        os.close(to_checker[1])
+        self.checker: Member | None = None
+        self.links: list = [to_checker[0], to_program[1]]  # the checker's ends, until handed over
+        if sibling:
+            self.checker = _fork_member(
+                config, isolated, "checker", to_checker[0], to_program[1], self.program.parent_fds()
+            )
+            self.close_links()
+
+    def close_links(self) -> None:
+        for fd in self.links:
+            os.close(fd)
+        self.links = []
+
+    def close(self) -> None:
+        self.program.close()
+        if self.checker is not None:
+            self.checker.close()
+        self.close_links()
+
+
+# ------------------------------------------------------------------------------ the checker server
+_HEAD = struct.Struct(">I")
+
+
+def _peer_pid(pidfd: int) -> int:
+    """The pid of the process `pidfd` refers to, as our own pid namespace numbers it (0 if unknown)."""
+    try:
+        with open(f"/proc/self/fdinfo/{pidfd}") as f:
+            for line in f:
+                if line.startswith("Pid:"):
+                    return max(0, int(line.split()[1]))
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def checker_server(config: dict, sock_fd: int) -> None:
+    """The persistent checker of a fork-mode worker: runs one checker program per request it receives on
+    `sock_fd`, with the request's descriptors (sent along) as its 3, 4, 1 and 2. Never returns.
+
+    It lives in the worker's pid namespace, outside the one its programs run in, so no program can see,
+    signal or read it (it is non-dumpable too); being persistent, it costs no fork per program. It runs
+    only trusted code (the checker programs the host sends) on plain data, with rlimits, no capabilities,
+    no_new_privs and the seccomp filter, and no CPU limit of its own (each run's limits are the init's to
+    enforce; one it cannot finish ends the worker)."""
+    import socket
+
+    try:
+        os.setsid()
+        sock_fd = _high(sock_fd)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        os.closerange(3, sock_fd)
+        os.closerange(sock_fd + 1, 1 << 16)
+        os.chdir(config.get("workdir") or "/tmp")
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        _drop_capabilities()
+        _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+        _prctl(_PR_SET_DUMPABLE, 0)
+        _set_limits(config["limits"])
+        os.environ.clear()
+        os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"})
+        if _seccomp_program is not None:
+            _load_seccomp(_seccomp_program)
+    except BaseException:  # noqa: B036 - never serve half set up: the init sees the socket close
+        os._exit(71)
+    sock = socket.socket(fileno=sock_fd)
+    fd_size = struct.calcsize("i")
+    while True:
+        try:
+            head, ancillary, _, _ = sock.recvmsg(_HEAD.size, socket.CMSG_SPACE(5 * fd_size))
+            if len(head) < _HEAD.size:
+                os._exit(0)
+            fds = []
+            for level, kind, data in ancillary:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    fds += list(struct.unpack(f"{len(data) // fd_size}i", data[: len(data) - len(data) % fd_size]))
+            body = bytearray()
+            (size,) = _HEAD.unpack(head)
+            while len(body) < size:
+                chunk = sock.recv(min(size - len(body), 1 << 20))
+                if not chunk:
+                    os._exit(0)
+                body += chunk
+            high = [_high(fd) for fd in fds]  # out of the way of 1-4 before any of them is replaced
+            for fd in fds:
+                os.close(fd)
+            link_r, link_w, out_w, err_w, pidfd = high
+            peer = _peer_pid(pidfd)
+            for target, fd in ((3, link_r), (4, link_w), (1, out_w), (2, err_w)):
+                os.dup2(fd, target)
+            for fd in high:
+                os.close(fd)
+            req = json.loads(body.decode("utf-8"))
+            del body
+            before = resource.getrusage(resource.RUSAGE_SELF)
+            code = _execute(req.pop("program"), "<checker>", "/tmp", False, ["<checker>", str(peer)])
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            del req
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for target in (1, 2):
+                os.dup2(devnull, target)
+            for fd in (3, 4, devnull):
+                os.close(fd)
+            cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+            done = json.dumps({"exit_code": code, "cpu_s": cpu}).encode()
+            sock.sendall(_HEAD.pack(len(done)) + done)
+        except BaseException:  # noqa: B036 - a broken request or channel: the init sees the socket close
+            os._exit(72)
+
+
+class Remote:
+    """The init's side of the persistent checker: one run at a time over a unix socket."""
+
+    def __init__(self, sock_fd: int) -> None:
+        import socket
+
+        self.sock = socket.socket(fileno=sock_fd)
+        self.sock.setblocking(True)
+        self.buffer = bytearray()
+        self.lost = False
+
+    def begin(self, prep: Prepared, data: bytes | bytearray) -> tuple:
+        """Hand the run to the checker: its request and descriptors (its pipe ends, its stdout and stderr,
+        a pidfd of the program). Returns our ends of its stdout and stderr."""
+        import socket
+
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        pidfd = prep.program.pidfd if prep.program.pidfd is not None else os.open(os.devnull, os.O_RDONLY)
+        fds = [*prep.links, out_w, err_w, pidfd]
+        try:
+            self.sock.sendmsg([_HEAD.pack(len(data))], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                                         struct.pack(f"{len(fds)}i", *fds))])
+            self.sock.sendall(memoryview(data))
+        except OSError:
+            self.lost = True
+        finally:
+            for fd in (out_w, err_w):
+                os.close(fd)
+            if prep.program.pidfd is None:
+                os.close(pidfd)
+            prep.close_links()
+        return out_r, err_r
+
+    def read_done(self) -> dict | None:
+        """After the socket turned readable: the run's closing frame once complete (None: not yet);
+        a closed socket marks the checker lost."""
+        data = self.sock.recv(1 << 16)
+        if not data:
+            self.lost = True
+            return {"exit_code": None, "signal": None, "cpu_s": None, "lost": True}
+        self.buffer += data
+        if len(self.buffer) < _HEAD.size:
+            return None
+        (size,) = _HEAD.unpack(self.buffer[: _HEAD.size])
+        if len(self.buffer) < _HEAD.size + size:
+            return None
+        done = json.loads(bytes(self.buffer[_HEAD.size : _HEAD.size + size]))
+        del self.buffer[: _HEAD.size + size]
+        return {"exit_code": done.get("exit_code"), "signal": None, "cpu_s": done.get("cpu_s")}
 
 
 def memory_in_use(exclude: set) -> int:
@@ -472,96 +710,295 @@ def memory_in_use(exclude: set) -> int:
     return total * page
 
 
-def run_prepared(prep: Prepared, req: dict, cap: int, contained: bool, budget: int = 0) -> dict:
-    """Hand `req` to the waiting child, then supervise it: wall clock, output cap, exit status, and
-    (`budget` bytes, contained only) the total memory of all its processes."""
+def run_delay(pid: int) -> float | None:
+    """Seconds process `pid` has spent runnable but waiting for a CPU (the kernel's schedstat), or None."""
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds of process `pid` and of the children it waited for (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        return sum(int(x) for x in fields[11:15]) / _CLOCK_TICKS  # utime stime cutime cstime
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class ActiveClock:
+    """A program's time limit in *active* seconds: wall-clock time minus the time its processes waited
+    for a CPU, or the CPU time all its processes used, whichever is more. A machine busy with other work
+    (or a pool larger than the CPU count) slows a program down without bringing it closer to its limit;
+    a program that sleeps or blocks is charged in full, and one whose own processes compete for the CPUs
+    (a fork bomb) is charged for all the CPU they take. The wait is the largest of the members' own
+    run-queue delays (they mostly take turns: a checker waits for its program's answer). Where the kernel
+    keeps no schedstat, it is the wall clock.
+
+    `everyone`: count the CPU of every process in our pid namespace but `exclude` (contained: they are
+    all the program's); else only the members'."""
+
+    def __init__(self, pids: list, start: float, everyone: bool = False, exclude: set | None = None) -> None:
+        self.start = start
+        self.pids = pids
+        self.everyone = everyone
+        self.exclude = exclude or set()
+        self.base = {pid: run_delay(pid) for pid in pids}
+        self.last = dict(self.base)  # the last reading (a reaped process has none to read)
+        self.cpu0 = self.cpu()
+        self.cpu_last = 0.0
+
+    def cpu(self) -> float:
+        if self.everyone:
+            pids = [int(e) for e in os.listdir("/proc") if e.isdigit() and int(e) not in self.exclude]
+        else:  # outside a pid namespace of our own: our descendants (we are their subreaper) but `exclude`
+            pids = _descendants(os.getpid(), self.exclude)
+        return sum(cpu_seconds(pid) for pid in pids)
+
+    def waited(self) -> float:
+        waits = [0.0]
+        for pid, base in self.base.items():
+            if base is None:
+                continue
+            now = run_delay(pid)
+            if now is not None:
+                self.last[pid] = now
+            waits.append(self.last[pid] - base)
+        self.cpu_last = max(self.cpu_last, self.cpu() - self.cpu0)
+        return max(waits)
+
+    def active(self, now: float) -> float:
+        waited = self.waited()
+        return max((now - self.start) - waited, self.cpu_last)
+
+
+def run_prepared(
+    prep: Prepared, req: dict, checker: bytearray | None, cap: int, contained: bool, budget: int = 0,
+    remote: Remote | None = None,
+) -> tuple:
+    """Hand `req` to the waiting program (and `checker`, the checker's request as raw bytes, to its
+    checker: the sibling process, or `remote`, the persistent one), then supervise: the time limit (active
+    seconds, and a hard wall-clock bound), the output caps, the exit statuses, and (`budget` bytes,
+    contained only) the total memory of all the program's processes.
+
+    Without a checker the run ends when the program exits; with one, when the checker is done (the
+    program is then stopped: it has served its purpose). Returns (facts, checker stdout and stderr as
+    bytearrays with their lengths); the caller sends and then erases them."""
     start = time.monotonic()
-    deadline = start + float(req["timeout_s"])
+    limit = float(req["timeout_s"])
+    wall = max(limit, float(req.get("wall_s") or limit))
+    program, sibling = prep.program, prep.checker
+    paired = checker is not None
+    body = {"program": req["program"], "cpu_s": float(req.get("cpu_s") or limit)}
+    if sibling is not None and not paired:  # no checker this time: it goes before the program starts
+        _kill_program(sibling.pid, False)
+        sibling.reap(block=True)
+    others = {1, os.getpid()} | ({sibling.pid} if sibling is not None else set())  # not the program's
+    clock = ActiveClock([program.pid] + ([sibling.pid] if paired and sibling is not None else []), start,
+                        everyone=contained, exclude=others)
+    next_check = start + limit  # active time never runs ahead of the wall clock: no need to look sooner
     sample = budget > 0 and contained
+    interval = _SAMPLE_S
     exclude = {1, os.getpid()}  # the namespace's init and us; every other process is the program's
     next_sample = start
+    c_out = c_err = None  # the checker's stdout and stderr (ours to read)
+    done: dict | None = None  # a remote checker's closing frame
     try:
-        _write_all(
-            prep.req_w, json.dumps({k: req[k] for k in ("program", "timeout_s", "pass_token") if k in req}).encode()
-        )
+        _write_all(program.req_w, json.dumps(body).encode())
     except OSError:
         pass  # the child died during set-up; its status pipe says why
-    os.close(prep.req_w)
-    buffers = {prep.out_r: bytearray(), prep.err_r: bytearray()}
-    truncated = {prep.out_r: False, prep.err_r: False}
+    os.close(program.req_w)
+    program.req_w = None
+    if paired and sibling is not None:
+        try:
+            _write_all(sibling.req_w, b"%d\n" % program.pid)
+            _write_all(sibling.req_w, memoryview(checker))
+        except OSError:
+            pass
+        c_out, c_err = sibling.out_r, sibling.err_r
+    elif paired and remote is not None:
+        c_out, c_err = remote.begin(prep, checker)
+    if sibling is not None:
+        os.close(sibling.req_w)
+        sibling.req_w = None
+    prep.close_links()  # (a run without a checker: the program's pipe ends see it gone)
+    if checker is not None:
+        checker[:] = bytes(len(checker))  # the tests and expected values never linger in our memory
+    out = {program.out_r: bytearray(), program.err_r: bytearray()}
+    truncated = {program.out_r: False, program.err_r: False}
+    kept = {fd: bytearray(size) for fd, size in ((c_out, 1 << 16), (c_err, 4096)) if fd is not None}
+    filled = dict.fromkeys(kept, 0)
     killed_for = None
     finished_at = None
     drain_until = None
+    stopped = False  # the program was still running when its checker finished (and was then stopped)
+    handled = False  # the checker's end has been acted on
     sel = selectors.DefaultSelector()
-    for fd in (prep.out_r, prep.err_r, prep.st_r):
+    open_fds = set()
+    watched = [program.out_r, program.err_r, program.st_r, *kept]
+    if sibling is not None and paired:
+        watched.append(sibling.st_r)
+    for fd in watched:
         sel.register(fd, selectors.EVENT_READ)
-    if prep.pidfd is not None:
-        sel.register(prep.pidfd, selectors.EVENT_READ)
-    open_fds = {prep.out_r, prep.err_r, prep.st_r}
+        open_fds.add(fd)
+    pidfds = [m.pidfd for m in (program, sibling) if m is not None and m.pidfd is not None]
+    for fd in pidfds:
+        sel.register(fd, selectors.EVENT_READ)
+    if paired and remote is not None and not remote.lost:
+        sel.register(remote.sock, selectors.EVENT_READ)
+    elif paired and remote is not None:
+        done = {"exit_code": None, "signal": None, "cpu_s": None, "lost": True}
+    polling = program.pidfd is None or (sibling is not None and sibling.pidfd is None)
+
+    def main_done() -> bool:
+        if not paired:
+            return program.wait_status is not None
+        if sibling is not None:
+            return sibling.wait_status is not None
+        return done is not None
 
     def kill(reason: str) -> None:
         nonlocal killed_for, finished_at, drain_until
-        if killed_for is None and prep.wait_status is None:
+        if killed_for is None and not main_done():
             killed_for, finished_at = reason, time.monotonic()
-        _kill_program(prep.pid, contained)
+        for member in (program, sibling):
+            if member is not None:
+                _kill_program(member.pid, contained)
         drain_until = time.monotonic() + _AFTER_KILL_DRAIN_S
 
-    while open_fds or prep.wait_status is None:
+    while True:
         now = time.monotonic()
-        if killed_for is None and finished_at is None and now >= deadline:
-            kill("timeout")
+        if main_done() and (not open_fds or (drain_until is not None and now >= drain_until)):
+            break
         if drain_until is not None and now >= drain_until:
             break
-        if sample and killed_for is None and finished_at is None and now >= next_sample:
-            if memory_in_use(exclude) > budget:
+        running = killed_for is None and finished_at is None
+        if running and now >= next_check:
+            active = clock.active(now)
+            if active >= limit or now - start >= wall:
+                kill("timeout")
+                running = False
+            else:
+                next_check = now + max(0.005, min(limit - active, wall - (now - start)))
+        if sample and running and now >= next_sample:
+            used = memory_in_use(exclude)
+            if used > budget:
                 kill("memory")
-            next_sample = now + _SAMPLE_S
-        wait = (drain_until if drain_until is not None else deadline) - now
-        if prep.pidfd is None and prep.wait_status is None:
+                running = False
+            interval = _SAMPLE_S if used * 4 > budget else min(interval * 2, _SAMPLE_MAX_S)
+            next_sample = now + interval
+        wait = (drain_until if drain_until is not None else next_check) - now
+        if polling:
             wait = min(wait, 0.005)
-        if sample and killed_for is None and finished_at is None:
+        if sample and running:
             wait = min(wait, max(0.0, next_sample - now))
+        exited = polling
         for key, _ in sel.select(max(0.0, wait)):
             fd = key.fd
-            if fd == prep.pidfd:
+            if fd in pidfds:
                 sel.unregister(fd)
+                exited = True
+                continue
+            if remote is not None and key.fileobj is remote.sock:
+                done = remote.read_done()
+                if done is not None:
+                    sel.unregister(remote.sock)
+                continue
+            if fd in kept:
+                buf = kept[fd]
+                if filled[fd] == len(buf):  # verdicts are short: grow rarely, erasing what we drop
+                    bigger = bytearray(min(2 * len(buf), max(cap, len(buf) + 1)))
+                    bigger[: len(buf)] = buf
+                    buf[:] = bytes(len(buf))
+                    kept[fd] = buf = bigger
+                if filled[fd] == len(buf):
+                    data = os.read(fd, 1 << 16)  # past the checker's cap: a harness bug, never the model's
+                    if data:
+                        kill("checker_output")
+                    n = len(data)
+                else:
+                    n = os.readv(fd, [memoryview(buf)[filled[fd]:]])
+                    filled[fd] += n
+                if not n:
+                    sel.unregister(fd)
+                    open_fds.discard(fd)
                 continue
             data = os.read(fd, 1 << 16)
             if not data:
                 sel.unregister(fd)
                 open_fds.discard(fd)
-            elif fd == prep.st_r:
-                prep.setup_error += data[:4096]
+            elif fd == program.st_r:
+                program.setup_error += data[:4096]
+            elif sibling is not None and fd == sibling.st_r:
+                sibling.setup_error += data[:4096]
             else:
-                room = cap - len(buffers[fd])
-                buffers[fd] += data[: max(room, 0)]
+                room = cap - len(out[fd])
+                out[fd] += data[: max(room, 0)]
                 if len(data) > room:
                     truncated[fd] = True
                     kill("output")
-        if prep.wait_status is None and prep.reap():
-            if finished_at is None:
-                finished_at = time.monotonic()
-            if drain_until is None:  # stray writers (its daemons) may hold the pipes open: not for long
+        if exited:
+            clock.waited()  # a last reading of the run-queue delay, while the exited process still has one
+        for member in (program, sibling):
+            if member is not None and member.wait_status is None and member.reap() and not paired:
+                finished_at = finished_at if finished_at is not None else time.monotonic()
+                if drain_until is None:  # stray writers (its daemons) may hold the pipes open: not long
+                    drain_until = time.monotonic() + _AFTER_REPORT_DRAIN_S
+        if paired and not handled and main_done():
+            handled = True
+            finished_at = finished_at if finished_at is not None else time.monotonic()
+            if program.wait_status is None:  # the verdict is in: the program is done
+                stopped = killed_for is None
+                _kill_program(program.pid, contained)
+            if drain_until is None:
                 drain_until = time.monotonic() + _AFTER_REPORT_DRAIN_S
     sel.close()
-    if prep.wait_status is None:
-        _kill_program(prep.pid, contained)
-        prep.reap(block=True)
+    for member in (program, sibling):
+        if member is not None and member.wait_status is None:
+            _kill_program(member.pid, contained)
+            member.reap(block=True)
+    if remote is not None and paired and done is None:  # it never finished: wait a little, else it is lost
+        done = _await_done(remote, _AFTER_KILL_DRAIN_S)
     prep.close()
-    status = prep.wait_status
+    for fd in (c_out, c_err):
+        if fd is not None and sibling is None:
+            os.close(fd)
     end = finished_at if finished_at is not None else time.monotonic()
-    return {
-        "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-        "cpu_s": prep.cpu_s,
-        "setup_error": prep.setup_error.decode("utf-8", "replace") or None,
+    facts = program.facts()
+    facts.update({
+        "cpu_limit": body["cpu_s"],
         "killed_for": killed_for,
-        "stdout": buffers[prep.out_r].decode("utf-8", "replace"),
-        "stderr": buffers[prep.err_r].decode("utf-8", "replace"),
-        "stdout_truncated": truncated[prep.out_r],
-        "stderr_truncated": truncated[prep.err_r],
+        "stdout": out[program.out_r].decode("utf-8", "replace"),
+        "stderr": out[program.err_r].decode("utf-8", "replace"),
+        "stdout_truncated": truncated[program.out_r],
+        "stderr_truncated": truncated[program.err_r],
         "duration_s": end - start,
-    }
+        "active_s": min(clock.active(end), end - start),
+    })
+    if paired:
+        facts["checker"] = sibling.facts() if sibling is not None else dict(done or {}, setup_error=None)
+        facts["stopped_after_checker"] = stopped
+    empty = bytearray()
+    tails = (kept.get(c_out, empty), filled.get(c_out, 0), kept.get(c_err, empty), filled.get(c_err, 0))
+    return facts, tails
+
+
+def _await_done(remote: Remote, seconds: float) -> dict:
+    """A remote checker's closing frame within `seconds` (it was stopped mid-run), else it is lost."""
+    import select as select_module
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if select_module.select([remote.sock], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            done = remote.read_done()
+            if done is not None:
+                return done
+    remote.lost = True
+    return {"exit_code": None, "signal": None, "cpu_s": None, "lost": True}
 
 
 def _kill_program(pid: int, contained: bool) -> None:
@@ -610,6 +1047,61 @@ def clean_up(contained: bool) -> None:
         time.sleep(0.005)
 
 
+def wipe(workdir: str) -> None:
+    """Plain mode, between programs: empty the shared /tmp and remove System V IPC objects, so nothing a
+    program left behind reaches the next one (fork mode gets both fresh per program from namespaces)."""
+    for entry in os.listdir(workdir):
+        _remove(os.path.join(workdir, entry))
+    for kind, command in (("shm", "shmctl"), ("sem", "semctl"), ("msg", "msgctl")):
+        try:
+            with open(f"/proc/sysvipc/{kind}", "rb") as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            try:
+                ident = int(line.split()[1])
+                if command == "semctl":
+                    _c().semctl(ident, 0, 0)  # IPC_RMID
+                else:
+                    getattr(_c(), command)(ident, 0, None)  # IPC_RMID
+            except (ValueError, IndexError, AttributeError):
+                continue
+
+
+def _remove(path: str) -> None:
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, 0o700)  # a program may have made its directories unreadable
+            for entry in os.listdir(path):
+                _remove(os.path.join(path, entry))
+            os.rmdir(path)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def _descendants(root: int, skip: set) -> list:
+    """Every descendant of `root`, without the subtrees of the processes in `skip`."""
+    children: dict = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            children.setdefault(int(stat[stat.rindex(b")") + 2 :].split()[1]), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in skip:
+                found.append(child)
+                todo.append(child)
+    return found
+
+
 def _children(parent: int) -> list:
     found = []
     for entry in os.listdir("/proc"):
@@ -624,13 +1116,15 @@ def _children(parent: int) -> list:
     return found
 
 
-def _become_namespace_init(proto_fds: tuple) -> None:
+def _become_namespace_init(proto_fds: tuple, server: int = 0) -> None:
     """Fork the init (pid 1) of a new user, mount and pid namespace; return in it. The caller's process
-    stays outside, waits for that init and exits with it (so bubblewrap ends when the init does).
+    stays outside, waits for that init and exits with it (so bubblewrap ends when the init does); it also
+    watches `server` (the checker server, which stays in its namespace): when either ends, so does the
+    worker.
 
     Programs are forked from this init: they cannot signal it (pid 1 ignores signals from inside its own
-    namespace that it has no handler for, SIGKILL included), cannot see the worker outside, and kill(-1)
-    from the init reaches every one of their processes and nothing else."""
+    namespace that it has no handler for, SIGKILL included), cannot see the worker outside (nor the
+    checker server), and kill(-1) from the init reaches every one of their processes and nothing else."""
     child = os.fork()
     if child == 0:
         try:
@@ -657,8 +1151,12 @@ def _become_namespace_init(proto_fds: tuple) -> None:
             pid, status = os.waitpid(-1, 0)  # our child, then the init (ours to reap: we are subreaper)
         except ChildProcessError:
             os._exit(init_status)
+        if pid == server:  # the checker server is gone: this worker cannot check any more programs
+            os._exit(3)
         if pid != child:
             init_status = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1
+            if server:
+                os._exit(init_status)  # (the checker server dies with us: PR_SET_PDEATHSIG)
 
 
 def _preload() -> None:
@@ -672,12 +1170,54 @@ def _preload() -> None:
             pass
 
 
+def _load_modules(modules: dict) -> None:
+    """Support modules the host ships (name -> source), loaded once here so that every program forked from
+    this worker can import them without compiling them (the code scorer's checker and candidate halves)."""
+    import types
+
+    for name, source in modules.items():
+        module = types.ModuleType(name)
+        exec(compile(source, f"<{name}>", "exec"), module.__dict__)
+        sys.modules[name] = module
+
+
+def recv_raw(fd: int, size: int) -> bytearray:
+    """`size` bytes read straight into a bytearray (no intermediate copies that could linger: the
+    caller erases the bytearray once it is used)."""
+    if size > MAX_REQUEST:
+        raise ValueError(f"checker of {size} bytes exceeds the limit of {MAX_REQUEST}")
+    buf = bytearray(size)
+    view = memoryview(buf)
+    got = 0
+    while got < size:
+        n = os.readv(fd, [view[got:]])
+        if not n:
+            raise EOFError("end of input inside a request")
+        got += n
+    return buf
+
+
+def send_answer(fd: int, facts: dict, tails: tuple) -> None:
+    """The facts as a JSON frame, then the checker's stdout and stderr as raw bytes (their lengths are in
+    the frame), which are erased from our memory once written."""
+    out, n_out, err, n_err = tails
+    facts["checker_stdout_bytes"], facts["checker_stderr_bytes"] = n_out, n_err
+    send_frame(fd, facts)
+    try:
+        _write_all(fd, memoryview(out)[:n_out])
+        _write_all(fd, memoryview(err)[:n_err])
+    finally:
+        out[:] = bytes(len(out))
+        err[:] = bytes(len(err))
+
+
 def main(argv: list) -> int:
     """Serve requests until end of input (`serve`) or run exactly one (`once`). argv[2] is the JSON config:
     {"limits": {...}, "isolate": bool, "contained": bool, "workdir": str | null, "cgroup_fds": [int]}.
     `isolate`: programs in namespaces of their own under a namespace init; `contained`: we run in
     bubblewrap's pid namespace; `cgroup_fds`: cgroup.procs files every program joins (else the worker
-    samples the program's total memory itself)."""
+    samples the program's total memory itself). A `serve` worker without `isolate` (plain mode) empties
+    /tmp and System V IPC between programs instead."""
     mode = argv[1]
     config = json.loads(argv[2])
     isolated = bool(config.get("isolate"))
@@ -696,23 +1236,42 @@ def main(argv: list) -> int:
         pass
     if mode == "serve":
         _preload()
+    _load_modules(config.get("modules") or {})
+    import gc
+
+    gc.freeze()  # what is loaded so far stays out of the collector: forked children do not copy its pages
     global _seccomp_program
     _seccomp_program = seccomp_program(os.uname().machine)
-    if isolated:
-        _become_namespace_init((proto_in, proto_out))
-    prepared = Prepared(config, isolated)
+    remote = None
+    if isolated:  # fork mode: a persistent checker server, outside the namespace its programs will run in
+        import socket
+
+        ours, theirs = (s.detach() for s in socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM))
+        server = os.fork()
+        if server == 0:
+            os.close(ours)
+            checker_server(config, theirs)
+        os.close(theirs)
+        _become_namespace_init((proto_in, proto_out), server)
+        remote = Remote(ours)
+    prepared = Prepared(config, isolated, sibling=remote is None)
     ready = {"ready": True, "python": sys.version.split()[0], "pid": os.getpid(), "uid": os.getuid()}
-    send_frame(proto_out, {**ready, "seccomp": _seccomp_program is not None})
+    ready.update(seccomp=_seccomp_program is not None, schedstat=run_delay(os.getpid()) is not None)
+    send_frame(proto_out, ready)
     while True:
         req = recv_frame(proto_in)
         if req is None:
             return 0
-        answer = run_prepared(prepared, req, cap, contained, budget)
-        send_frame(proto_out, answer)
+        size = int(req.pop("checker_bytes", 0) or 0)
+        checker = recv_raw(proto_in, size) if size else None
+        facts, tails = run_prepared(prepared, req, checker, cap, contained, budget, remote)
+        send_answer(proto_out, facts, tails)
         clean_up(contained)
-        if mode == "once":
-            return 0
-        prepared = Prepared(config, isolated)  # the next program's child, ready before its request arrives
+        if mode == "once" or (remote is not None and remote.lost):
+            return 0 if mode == "once" else 3  # (a lost checker server: the host starts another worker)
+        if not isolated:
+            wipe(config.get("workdir") or "/tmp")
+        prepared = Prepared(config, isolated, sibling=remote is None)  # ready before its request arrives
 
 
 if __name__ == "__main__":

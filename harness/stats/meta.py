@@ -163,3 +163,26 @@ def suite_permutation_test(values: np.ndarray, targeted: np.ndarray, *, seed: in
     return TestResult(float(observed), p_two, method,
                       extra={"p_one_sided": p_one, "n_labelings": int(n_all), "exact": exact,
                              "min_p_one_sided": 1 / n_all})
+
+
+def baseline_adjusted(y: np.ndarray, v: np.ndarray, targeted: np.ndarray, baseline_logit: np.ndarray, *,
+                      level: float = 0.95) -> Estimate:
+    """Targeted coefficient of y_s = β0 + β1·1[s ∈ T] + β2·logit(old accuracy_s) + u_s + e_s (Paule-Mandel τ²,
+    HKSJ scale, t(S − 3)): the per-suite gain adjusted for where each suite started (§1.4b item 2, a
+    robustness row). Meaningful only when the groups' starting levels overlap; needs 4 or more suites."""
+    y, v = np.asarray(y, float), np.asarray(v, float)
+    t = np.asarray(targeted, bool)
+    method = "baseline-adjusted meta-regression (suite gain on category and starting logit; PM tau², HKSJ)"
+    if y.size < 4 or not t.any() or t.all():
+        return Estimate(math.nan, math.nan, (math.nan, math.nan), math.nan, method, "needs at least 4 suites")
+    x = np.column_stack([np.ones(y.size), t.astype(float), np.asarray(baseline_logit, float)])
+    tau2 = tau2_pm(y, v, x)
+    beta, cov, rss = _wls(y, 1 / (v + tau2), x)
+    df = y.size - 3
+    q = rss / df
+    se = float(math.sqrt(cov[1, 1] * q))
+    est = float(beta[1])
+    crit = float(stats.t.ppf(0.5 + level / 2, df))
+    p = float(2 * stats.t.sf(abs(est) / se, df)) if se > 0 else math.nan
+    return Estimate(est, se, (est - crit * se, est + crit * se), p, method,
+                    f"tau = {math.sqrt(tau2):.3g}, t({df}); slope on the starting logit {beta[2]:.3g}", level)

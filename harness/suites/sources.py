@@ -101,6 +101,25 @@ def offline_mode() -> bool:
     return any(os.environ.get(v, "").lower() in ("1", "true", "yes") for v in (OFFLINE_ENV, "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
 
 
+def quiet_huggingface() -> None:
+    """Keep `datasets` (and lm-eval, which loads tasks through it) from reaching the network on its own.
+
+    `datasets` sends a HEAD request to an S3 download counter for every dataset it loads, local JSON
+    files included; with no network, or a DNS that hangs, each load then waits for a timeout (tests took
+    minutes). The counter is always turned off here, and $ASYMMETRY_OFFLINE=1 also sets Hugging Face's own
+    offline flags, so no lookup is tried. Variables the user set are left alone."""
+    import sys
+
+    os.environ.setdefault("HF_UPDATE_DOWNLOAD_COUNTS", "0")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    if os.environ.get(OFFLINE_ENV, "").lower() in ("1", "true", "yes"):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    config = sys.modules.get("datasets.config")  # read at import time: correct an earlier import too
+    if config is not None and os.environ["HF_UPDATE_DOWNLOAD_COUNTS"].upper() in ("0", "FALSE", "NO", "OFF"):
+        config.HF_UPDATE_DOWNLOAD_COUNTS = False
+
+
 def cache_dir() -> Path:
     """Downloaded sources: $ASYMMETRY_CACHE_DIR, else ~/.cache/asymmetry/sources."""
     base = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asymmetry"
@@ -153,6 +172,7 @@ def load_hf_rows(source: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Rows from `datasets.load_dataset(dataset, config, split=split, revision=revision)`."""
     if offline_mode():
         raise SourceUnavailable(f"offline mode, and {source['dataset']} needs the Hugging Face hub")
+    quiet_huggingface()
     try:
         import datasets
     except ImportError as e:  # pragma: no cover - datasets is a dependency
@@ -338,7 +358,7 @@ def humaneval(row: Mapping[str, Any], index: int, source: Mapping[str, Any]) -> 
 def evalplus(row: Mapping[str, Any], index: int, source: Mapping[str, Any]) -> Item:
     """EvalPlus releases (HumanEval+, MBPP+ v0.1.x): differential testing against the canonical solution
     on base + plus inputs, with EvalPlus's tolerance and special oracles (harness/suites/scorers/evalplus_check.py)."""
-    from harness.suites.scorers.evalplus_check import differential_test
+    from harness.suites.scorers.evalplus_check import target
 
     task_id = row["task_id"]
     dataset = "mbpp" if task_id.startswith("Mbpp/") else "humaneval"
@@ -346,13 +366,9 @@ def evalplus(row: Mapping[str, Any], index: int, source: Mapping[str, Any]) -> I
     return Item(
         id=task_id,
         input={"prompt": row["prompt"], "entry_point": row["entry_point"]},
-        target={
-            # EvalPlus runs prompt + canonical_solution (HumanEval+'s is a function body)
-            "test": differential_test(
-                dataset, task_id, row["entry_point"], row["prompt"] + row["canonical_solution"], inputs, row.get("atol") or 0
-            ),
-            "entry_point": row["entry_point"],
-        },
+        # EvalPlus runs prompt + canonical_solution (HumanEval+'s is a function body)
+        target=target(dataset, task_id, row["entry_point"], row["prompt"] + row["canonical_solution"], inputs,
+                      row.get("atol") or 0),
         meta={"canonical_solution": row["canonical_solution"], "n_tests": len(inputs)},
     )
 

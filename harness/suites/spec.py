@@ -16,8 +16,17 @@ from typing import Any
 from harness.errors import UserError
 from harness.records import CAPABILITIES, category_of
 
+
+def _specs_folder() -> Path:
+    """The top-level suites/ is the one copy of the specs; harness/suites/specs links to it, so a checkout
+    reads suites/ and a wheel (which gets the linked files as package data) reads its own copy. A checkout
+    whose git wrote the link as a plain file (symlinks off) falls back to suites/ beside the package."""
+    linked = Path(__file__).resolve().parent / "specs"
+    return linked.resolve() if linked.is_dir() else Path(__file__).resolve().parents[2] / "suites"
+
+
 #: Where the fixed suite specs live (override with ASYMMETRY_SUITES_DIR).
-SUITES_DIR = Path(__file__).resolve().parents[2] / "suites"
+SUITES_DIR = _specs_folder()
 SOURCE_KINDS = ("datasets", "url", "file", "builtin")
 _SPEC_KEYS = frozenset(
     {"name", "category", "capability", "description", "default", "cluster_field", "release_date_field",

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from harness.cli import main
-from harness.compare_schema import validate_compare
+from harness.compare.schema import validate_compare
 from harness.records import RECORD_FIELDS
 from harness.run.store import write_run
 
@@ -56,7 +56,7 @@ def test_compare_prints_tables_and_summary_and_writes_json_once(runs, tmp_path):
     # two run directories after one --results, as a shell glob gives them
     res = run_cli("compare", "--before", "old", "--after", "new", "--results", str(old), str(new), "--json", str(out))
     assert res.returncode == 0, res.stderr
-    assert "Per suite" in res.stdout and "L1 latent A^L (primary)" in res.stdout and "Summary" in res.stdout
+    assert "Per suite" in res.stdout and "L1 primary (mean item gain)" in res.stdout and "Summary" in res.stdout
     doc = json.loads(out.read_text())
     assert validate_compare(doc) == []
     assert doc["inputs"]["kind"] == "results" and doc["inputs"]["sha256"][str(old)] == hashlib.sha256(
@@ -89,6 +89,8 @@ def test_json_to_stdout_is_only_json(runs):
     (["--before", "old", "--after", "new", "--results", "{old}", "nowhere"], "only run directories may follow"),
     (["--before", "old", "--after", "new", "--results", "{old}", "{new}", "--plan", "missing.json"], "no such plan"),
     (["--before", "old", "--after", "new", "--items", "missing.csv"], "missing.csv: no such file"),
+    (["--before", "old", "--after", "new", "--results", "{old}", "{new}", "--margin-pp", "nan"], "--margin-pp nan"),
+    (["--before", "old", "--after", "new", "--results", "{old}", "{new}", "--margin-pp", "-3"], "--margin-pp -3.0"),
 ])
 def test_bad_input_is_one_error_line_with_status_2(runs, args, message, capsys):
     # in-process through the CLI's entry point (the subprocess tests above cover the process boundary)
@@ -105,13 +107,14 @@ def test_plan_then_compare_follows_it(runs, tmp_path):
     old, new = runs
     plan = tmp_path / "plan.json"
     res = run_cli("plan", "--targeted", "code,agent", "--untargeted", "math", "--untargeted", "fact", "--before", "old",
-                  "--after", "new", "--margin-pp", "2", "--out", str(plan))
+                  "--after", "new", "--margin-pp", "2", "--external", "--samples", "1", "--out", str(plan))
     assert res.returncode == 0, res.stderr
     digest = hashlib.sha256(plan.read_bytes()).hexdigest()
     assert f"file sha256: {digest}" in res.stdout
     document = json.loads(plan.read_text())
     assert document["targeted"] == ["agent", "code"] and document["margin_pp"] == 2.0
-    assert run_cli("plan", "--targeted", "a", "--untargeted", "b", "--out", str(plan)).returncode == 2
+    assert document["samples"] == 1 and document["external_suites"] == ["agent", "code", "fact", "math"]
+    assert run_cli("plan", "--targeted", "a", "--untargeted", "b", "--external", "--out", str(plan)).returncode == 2
     assert hashlib.sha256(plan.read_bytes()).hexdigest() == digest  # never overwritten
     cmp = run_cli("compare", "--before", "old", "--after", "new", "--results", str(old), str(new), "--plan", str(plan),
                   "--json", "-")
@@ -119,13 +122,27 @@ def test_plan_then_compare_follows_it(runs, tmp_path):
     block = doc["diagnostics"]["plan"]
     assert block["used"] and block["sha256"] == digest and block["predates_runs"] is True
     assert doc["flatness"]["margin_pp"] == 2.0 and block["deviations"] == []
+    default = tmp_path / "default.json"  # the default plan asks for 3 samples: runs with 1 are a deviation
+    assert run_cli("plan", "--targeted", "code,agent", "--untargeted", "math,fact", "--external", "--out",
+                   str(default)).returncode == 0
+    assert json.loads(default.read_text())["samples"] == 3
+    doc = json.loads(run_cli("compare", "--before", "old", "--after", "new", "--results", str(old), str(new),
+                             "--plan", str(default), "--json", "-").stdout)
+    assert "the plan asked for 3 sampled answers per item; the runs have 1" in doc["diagnostics"]["plan"]["deviations"]
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--targeted", "a"], "at least one targeted and one untargeted"),
-    (["--targeted", "a", "--untargeted", "b", "--errors", "ignore"], "error rule 'ignore'"),
-    (["--targeted", "a", "--untargeted", "b", "--alpha", "0.7"], "alpha 0.7"),
-    (["--targeted", "a", "--untargeted", "b", "--control", "ab"], "expected BEFORE:AFTER"),
+    (["--targeted", "a", "--external"], "at least one targeted and one untargeted"),
+    (["--targeted", "a", "--untargeted", "b", "--external", "--errors", "ignore"], "error rule 'ignore'"),
+    (["--targeted", "a", "--untargeted", "b", "--external", "--alpha", "0.7"], "alpha 0.7"),
+    (["--targeted", "a", "--untargeted", "b", "--external", "--control", "ab"], "expected BEFORE:AFTER"),
+    # issue 9/10: a suite in both groups, an unknown suite, a category against the spec, bad numbers
+    (["--targeted", "a,b", "--untargeted", "b", "--external"], "suite(s) b are both --targeted and --untargeted"),
+    (["--targeted", "humaneval_plus", "--untargeted", "gsm8kk"], "unknown suite 'gsm8kk' (did you mean 'gsm8k'?)"),
+    (["--targeted", "humaneval_plus", "--untargeted", "mbpp_plus"], "suite mbpp_plus is targeted in its spec"),
+    (["--targeted", "a", "--untargeted", "b", "--external", "--margin-pp", "nan"], "--margin-pp nan"),
+    (["--targeted", "a", "--untargeted", "b", "--external", "--margin-pp", "-3"], "--margin-pp -3.0"),
+    (["--targeted", "a", "--untargeted", "b", "--external", "--samples", "0"], "--samples 0"),
 ])
 def test_plan_rejects_bad_settings(tmp_path, capsys, args, message):
     out = tmp_path / "never.json"
@@ -143,3 +160,29 @@ def test_help_teaches_the_inputs(capsys):
     for flag in ("--before", "--after", "--results", "--items", "--scores", "--control", "--plan", "--json",
                  "--cutoff", "--errors", "--force"):
         assert flag in text
+
+
+def test_a_journal_changed_since_its_manifest_is_refused_unless_forced(runs, tmp_path, capsys):
+    """issue 10 §2: compare (and report) verify each run's journal against the manifest's sha256."""
+    import shutil
+
+    old, new = runs
+    edited = tmp_path / "edited"
+    shutil.copytree(new, edited)
+    journal = edited / "items.jsonl"
+    lines = journal.read_bytes().splitlines(keepends=True)
+    journal.write_bytes(b"".join(lines[:-1]))  # a deleted line
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compare", "--before", "old", "--after", "new", "--results", str(old), str(edited)])
+    assert exit_info.value.code == 2
+    lines_err = capsys.readouterr().err.strip().splitlines()
+    assert len(lines_err) == 1 and "sha256" in lines_err[0] and "--force" in lines_err[0]
+    from harness.compare import resolve_compare
+
+    doc = resolve_compare("old", "new", results=[old, edited], force=True)
+    assert doc["diagnostics"]["integrity"][0]["path"] == str(edited)
+    assert any(g["name"] == "journal_integrity" for g in doc["diagnostics"]["guards"])
+    from harness.report import wording
+
+    assert "Compared anyway (--force)" in wording.integrity_note(doc)
+

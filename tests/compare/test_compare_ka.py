@@ -10,7 +10,7 @@ import pytest
 import statsmodels.formula.api as smf
 
 from harness.compare import compare
-from harness.compare_schema import validate_compare
+from harness.compare.schema import validate_compare
 from harness.stats import mcnemar, tango_ci
 from harness.table import validate_items
 
@@ -66,10 +66,17 @@ def test_ka8_primary_asymmetry_through_compare():
     assert doc["groups"]["targeted"]["pp_at_50"] == pytest.approx(28.6, abs=0.05)
     assert doc["groups"]["untargeted"]["pp_at_50"] == pytest.approx(10.4, abs=0.05)
     assert lat["pp_at_50"] == pytest.approx(28.6 - 10.4, abs=0.1)
-    # the §1.13 sentence carries these numbers with their intervals and scale
+    # the primary (mean item gain) at σ = 0 is exactly KA8: with one sample per item it is log(G/L) per suite
+    sigma0 = doc["asymmetry"]["primary"]["sigma_grid"][0]
+    assert sigma0["sigma"] == 0 and sigma0["estimate"] == pytest.approx(0.877696, abs=1e-6)
+    assert sigma0["se"] == pytest.approx(0.304008, abs=1e-6) and sigma0["ci"] == pytest.approx([0.28184, 1.47355], abs=2e-5)
+    # the sentence carries these numbers with their intervals and scale; the verdict (issue 9) must survive
+    # leaving out each suite, and with 2 + 2 suites it does not: "fragile", the MH row as "these items"
     assert "3.7 targeted items for each targeted item it newly failed" in doc["summary"]
-    assert "95% CI 2.4 to 5.7" in doc["summary"] and "0.88 logits (95% CI 0.28 to 1.47" in doc["summary"]
-    assert "about 18 percentage points larger" in doc["summary"]
+    assert "95% CI 2.4 to 5.7" in doc["summary"] and "0.88 logits, 95% CI 0.28 to 1.47" in doc["summary"]
+    assert doc["verdict"] == "fragile" and "does not survive leaving out suite code" in doc["summary"]
+    pp = doc["asymmetry"]["primary"]["pp_at_50"]
+    assert f"about {pp:.0f} percentage points larger" in doc["summary"]
 
 
 @pytest.mark.filterwarnings("ignore")

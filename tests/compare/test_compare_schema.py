@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from harness.compare import compare
-from harness.compare_schema import validate_compare
+from harness.compare.schema import validate_compare
 from harness.table import validate_items
 
 

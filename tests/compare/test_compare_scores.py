@@ -12,7 +12,7 @@ import pytest
 from statsmodels.stats.meta_analysis import effectsize_2proportions
 
 from harness.compare import compare_scores, load_scores
-from harness.compare_schema import validate_compare
+from harness.compare.schema import validate_compare
 from harness.errors import UserError
 from harness.stats import newcombe_unpaired_ci
 

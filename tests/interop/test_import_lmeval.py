@@ -27,7 +27,7 @@ from harness.run.store import iter_records, read_manifest
 from harness.table import load_item_table
 from tests.servers import Incoming, serve
 
-N_DOCS = 24
+N_DOCS = 36  # at least the minimum suite size compare analyses (30; issue 9)
 SECRET = "sk-" + f"test-{secrets.token_hex(12)}"  # a fake key, made at run time
 TASK = "toy_arith"
 CODE = "toy_code"
@@ -167,7 +167,7 @@ def test_real_lmeval_logs_import_and_pair_on_doc_hash_not_doc_id(runs, tmp_path)
     after = _import(runs, "after", tmp_path)
     table = load_item_table(results=[before.run_dir, after.run_dir])
     wide = table[table.suite == TASK].pivot(index="item_id", columns="model", values="score")
-    assert len(wide) == N_DOCS and not wide.isna().any().any()  # all 24 documents paired
+    assert len(wide) == N_DOCS and not wide.isna().any().any()  # all documents paired
 
     b_recs = {r["item_id"]: r for r in iter_records(before.run_dir) if r["suite"] == TASK}
     a_recs = {r["item_id"]: r for r in iter_records(after.run_dir)}
@@ -265,7 +265,7 @@ def test_torn_samples_line_is_named_with_file_and_line(runs, tmp_path):
 def test_truncated_samples_file_is_refused_as_incomplete(runs, tmp_path):
     target, samples = _copy(runs, tmp_path)
     lines = samples.read_text().splitlines(keepends=True)
-    samples.write_text("".join(lines[:20]))  # strict's 24 lines come first: 4 of them are gone
+    samples.write_text("".join(lines[:20]))  # strict's N_DOCS lines come first: the rest of them are gone
     with pytest.raises(UserError, match="incomplete"):
         import_lmeval(target, "x", out=tmp_path / "r", task_map=load_task_map(runs["map"]))
 
@@ -318,7 +318,7 @@ def test_cli_imports_and_bad_input_is_one_line_exit_2(runs, tmp_path):
 
 
 def test_compare_reads_imported_runs_unchanged(runs, tmp_path):
-    from harness.compare_schema import validate_compare
+    from harness.compare.schema import validate_compare
 
     before, after = _import(runs, "before", tmp_path), _import(runs, "after", tmp_path)
     out = tmp_path / "compare.json"

@@ -105,7 +105,7 @@ def test_persistent_failure_stops_with_the_rest_journaled_and_a_rerun_sends_only
         return "503" if "Question 5:" in request.prompt else None
 
     with serve(answer=server_answer, models=MODELS, faults=Faults(when=broken)) as server:
-        with pytest.raises(GenerationFailed, match=r"1 of 24 requests to before failed after retries \(http_5xx"):
+        with pytest.raises(GenerationFailed, match=rf"1 of {N_DOCS} requests to before failed after retries \(http_5xx"):
             run_lmeval(tasks, [TASK], tmp_path / "o", lm="asymmetry",
                        model_args=_args(server, "before", tmp_path, retries=1))
         assert len(server.generation_requests()) == N_DOCS + 1  # one retry of the broken one

@@ -68,7 +68,9 @@ def test_phrase_markers_find_the_planted_phrase() -> None:
         texts.append(("I aim to help. " if is_t else "") + body)
         teacher.append(is_t)
     top = phrase_markers(texts, teacher, k=5)
-    assert top[0]["ngram"] in {"aim", "aim to", "i aim to", "i aim", "aim to help", "to help"}
+    planted = "i aim to help ."  # "help" ties with "aim": any n-gram of the planted phrase is right, but not
+    assert top[0]["ngram"] in planted and top[0]["ngram"] != "to"  # "to", which the other texts use too
+    assert all(row["ngram"] in planted for row in top[:3])
     hits, tokens = phrase_counts(["I aim to help, I aim to.", "nothing here"], ["aim to"])
     assert hits.tolist() == [2, 0] and tokens[0] == 9
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness.cli.compare import resolve_compare
+from harness.compare import resolve_compare
 from harness.report import wording, write_report
 from harness.report.charts import asymmetry_title
 from harness.report.examples import discordant_examples
@@ -40,7 +40,7 @@ SUITES = {"humaneval<img src=x onerror=alert(1)>": ("targeted", "coding"), "bfcl
 def _record(model: str, suite: str, item: int, score: float, response: str) -> dict[str, Any]:
     category, capability = SUITES[suite]
     return {"run_id": f"run-{model}", "model": model, "suite": suite, "suite_version": "1.0.0",
-            "category": category, "capability": capability, "item_id": f"item-{item}", "item_hash": f"h{item}",
+            "category": category, "capability": capability, "item_id": f"item-{item}", "item_hash": f"h{suite}-{item}",
             "sample": 0, "score": score, "correct": score == 1.0, "error": None, "response": response,
             "extracted": None, "latency_s": 0.1, "usage": {}, "started_at": "2025-06-01T12:00:00Z"}
 
@@ -186,19 +186,19 @@ def test_the_demo_report_reads_on_a_phone_and_a_desktop(demo_report: Path, chrom
     doc = json.loads((demo_report / "compare.json").read_text())
     titles = page.locator("figure .chart-title").all_inner_texts()
     assert "Qwen3.8-Max leaned furthest towards targeted gains of any step shown" in titles
-    assert asymmetry_title(doc) in titles
+    assert asymmetry_title(doc) in titles and asymmetry_title(doc).startswith("Targeted gains looked larger")
     # the headline: one plain sentence of at most 35 words with one number and its interval
     headline = page.locator("p.headline").inner_text()
     assert headline == wording.headline_sentence(doc)
-    assert headline.startswith("Qwen3.8-Max gained more on coding and agentic benchmarks than on factual-recall ones")
     assert len(headline.split()) <= 35 and headline.count(". ") == 0 and headline.endswith(".")
     assert re.search(r"about \d+ points more .*\(95% CI \d+ to \d+\)", headline), headline
     assert "logits" not in headline and "rank" not in headline and "Mantel" not in headline
     # the badge says what the JSON's verdict says
     badge = page.locator("span.verdict")
-    assert badge.get_attribute("class") == f"verdict {wording.contract_verdict(doc)}"
-    assert badge.inner_text() == wording.badge(doc) and badge.inner_text().startswith("Targeted gains")
-    assert page.locator("p.headline").bounding_box()["y"] < 1800  # on the first screens, above the tables
+    assert badge.get_attribute("class") == f"verdict {doc['verdict']}" == "verdict fragile"
+    assert badge.inner_text() == wording.badge(doc) == "Targeted gains larger, but fragile"
+    box = page.locator("p.headline").bounding_box()
+    assert box["y"] < 1800  # the answer is on the first screens, not below the tables
     svg_text = " ".join(s["text"] for s in sizes)
     assert "← untargeted" in svg_text and "targeted →" in svg_text and "gained more" in svg_text
     figure_width = page.locator("#chart-timeline svg").bounding_box()["width"]

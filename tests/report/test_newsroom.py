@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness.report import charts, fmt, methods, text, wording, write_report
+from harness.report import charts, fmt, methods, text, write_report
 from tests.report.test_report_samples import items_doc, scores_doc
 
 SVG = "{http://www.w3.org/2000/svg}text"
@@ -48,12 +48,13 @@ def test_chart_titles_state_the_finding_and_the_asymmetry_chart_says_which_side_
     out, doc = report
     html = (out / "index.html").read_text()
     titles = re.findall(r'<p class="chart-title">([^<]*)</p>', html)
-    assert charts.asymmetry_title(doc) in titles and charts.asymmetry_title(doc).startswith("Targeted gains")
+    # the sample document's primary is +0.91 [0.16, 1.66] but does not survive leaving out humaneval or math500
+    assert "Targeted gains looked larger by 0.91 logits (95% CI 0.16 to 1.66), but the finding is fragile" in titles
     assert any(t.startswith("new-release: targeted benchmarks rose ") for t in titles)
     assert any(t.startswith("new-release&#x27;s asymmetry was larger than") for t in titles)
     text = _svg_text(out / "charts" / "asymmetry.svg")
     assert "← untargeted" in text and "targeted →" in text and "gained more" in text
-    assert charts.asymmetry_title(doc).split(" (")[0] in text  # the file carries its title
+    assert "Targeted gains looked larger by 0.91 logits" in text  # the file carries its title
 
 
 @pytest.mark.parametrize("verdict,estimate,ci,expected", [
@@ -64,7 +65,7 @@ def test_chart_titles_state_the_finding_and_the_asymmetry_chart_says_which_side_
 def test_the_asymmetry_title_follows_the_verdict_and_the_primary(verdict: str, estimate: float, ci: list[float],
                                                                   expected: str) -> None:
     doc = items_doc()
-    doc["asymmetry"]["primary"] = {**wording.primary(doc), "estimate": estimate, "ci": ci}
+    doc["asymmetry"]["primary"].update(estimate=estimate, ci=ci)
     doc["verdict"] = verdict
     assert charts.asymmetry_title(doc).startswith(expected)
 

@@ -73,7 +73,9 @@ def test_report_has_every_file_and_section(items_report: tuple[Path, dict[str, A
         assert f">{heading}<" in html, heading
     assert html.count("<svg") == len(CHARTS)
     text = " ".join(_parse(html).text)
-    assert "0.88 logits" in text and "0.28 to 1.47" in text  # the primary estimate with its interval
+    prim = doc["asymmetry"]["primary"]  # the primary estimate with its interval (issue 9: mean item gain)
+    assert f"{prim['estimate']:+.2f}" in text and f"{prim['ci'][0]:.2f} to {prim['ci'][1]:.2f}" in text
+    assert "+0.88" in text and "0.28 to 1.47" in text  # the Mantel-Haenszel row on these items (KA8)
     assert "asymmetry compare --before old-release" in text  # the reproduction command
     assert "ab" * 32 in text  # data hashes
     assert "Not pre-registered" in text
@@ -172,7 +174,10 @@ def _texts(doc: dict[str, Any]) -> list[str]:
 @pytest.mark.parametrize("latent", [(0.9, [0.3, 1.5]), (-0.9, [-1.5, -0.3]), (0.1, [-0.4, 0.6])])
 def test_wording_follows_the_data_and_never_says_proves(latent: tuple[float, list[float]]) -> None:
     doc = items_doc()
-    doc["asymmetry"]["latent"].update(estimate=latent[0], ci=latent[1])
+    # the headline follows the primary and its verdict (issue 9), not the Mantel-Haenszel row
+    doc["asymmetry"]["primary"].update(estimate=latent[0], ci=latent[1], verdict_reasons=[])
+    doc["verdict"] = ("targeted_larger" if latent[1][0] > 0 else "untargeted_larger" if latent[1][1] < 0
+                      else "no_difference_shown")
     doc["triple_difference"]["suspect_asymmetry"] = latent[0]
     outputs = _texts(doc)
     for text in outputs:
@@ -233,8 +238,11 @@ def test_absent_controls_and_power_are_said_plainly_not_drawn(scores_report: Pat
 def test_citation_txt_has_numbers_method_version_hashes_and_command(items_report: tuple[Path, Any]) -> None:
     out, doc = items_report
     text = (out / "citation.txt").read_text()
-    assert "+0.88 logits (0.28 to 1.47; p = 0.004)" in text
-    assert "Method: latent asymmetry A^L (Mantel-Haenszel difference-in-differences, RBG variance)" in text
+    assert "+0.88 logits (0.28 to 1.47; p = 0.004). Method: latent asymmetry A^L on these items" in text
+    prim = doc["asymmetry"]["primary"]
+    assert f"{prim['estimate']:+.2f} logits ({prim['ci'][0]:.2f} to {prim['ci'][1]:.2f}; p = " in text
+    assert "Method: mean item gain per suite from a binomial model" in text
+    assert "(; p" not in text  # a row without an interval never prints an empty one (issue 9)
     assert f"asymmetry {doc['harness_version']} (compare schema asymmetry.compare/1)" in text
     assert f"items.csv sha256 {'ab' * 32}" in text
     assert doc["summary"] in text  # compare's own citable paragraph, verbatim

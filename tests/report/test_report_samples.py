@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from harness.compare import compare, compare_scores
-from harness.compare_schema import validate_compare
+from harness.compare.schema import validate_compare
 from harness.table import validate_items
 
 SUITES = {"humaneval": ("targeted", "coding"), "bfcl-simple": ("targeted", "agentic"),

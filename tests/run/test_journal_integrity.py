@@ -87,14 +87,17 @@ def test_a_disk_full_for_a_moment_and_one_that_stays_full_on_a_real_file_system(
         arrivals = Counter()
         lock = threading.Lock()
 
-        def answer(request):  # request 150: the disk fills; request 450: it is freed (transient)
+        def answer(request):
+            """Request 150 fills the disk; request 690 frees it (transient). In between, the journal's buffer
+            reaches its 512-record batch, so a write surely fails, whatever the machine's speed (a time-based
+            window raced with the 0.5 s flush interval)."""
             with lock:
                 arrivals["n"] += 1
                 n = arrivals["n"]
-            if n == 150:
-                _fill(filler)
-            if n == 450 and not arrivals["keep_full"]:
-                filler.unlink()
+                if n == 150:
+                    _fill(filler)
+                if n == 690 and not arrivals["keep_full"]:
+                    filler.unlink()
             return request.prompt
 
         with serve(answer=answer, latency_s=0.003) as srv:

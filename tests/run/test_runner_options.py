@@ -4,7 +4,6 @@ warnings, the closing table, and one-line errors that leave no run directory beh
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
@@ -110,13 +109,42 @@ def test_bad_model_config_names_the_file_and_the_problem(tmp_path, capsys, conte
     assert code == 2 and message in err and str(config) in err
 
 
-def test_allow_unsandboxed_code_sets_the_sandbox_switch_loudly(tmp_path, capsys, monkeypatch):
-    monkeypatch.delenv("ASYMMETRY_ALLOW_UNSANDBOXED", raising=False)
-    with serve() as srv:
-        code, _, err = cli(capsys, "run", "-m", f"q=vllm:test-model@{srv.base_url}", "--allow-unsandboxed-code",
-                           "--out", str(tmp_path / "r"), "-q", "--limit", "1")
-        assert os.environ["ASYMMETRY_ALLOW_UNSANDBOXED"] == "1"
+def test_sandbox_options_reach_the_sandbox_as_parameters_and_the_manifest(tmp_path, capsys, monkeypatch):
+    """--allow-unsandboxed-code and --sandbox-workers are parameters of the run's sandbox (no environment
+    variable carries them), and the manifest says what contained the model's code."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from harness.suites.build import build_suite, parse_spec
+    from harness.suites.builtin import code_tasks
+
+    spec = parse_spec(Path(__file__).resolve().parents[2] / "suites" / "builtin-code.toml")
+    suite = build_suite(spec, None)
+    monkeypatch.setattr(harness.suites.build, "load_suites",
+                        lambda names, data_dir=None, *, limit=None: [replace(suite, items=suite.items[:1])])
+    reference = code_tasks.generate_tasks(2026, 1)[0].reference_source()
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no bubblewrap on it
+    monkeypatch.setenv("ASYMMETRY_ALLOW_UNSANDBOXED", "1")  # the old switch: no longer a way in
+    with serve(answer=lambda req: f"```python\n{reference}```") as srv:
+        argv = ["run", "-m", f"q=vllm:test-model@{srv.base_url}", "-q", "--limit", "1"]
+        refused, _, err = cli(capsys, *argv, "--out", str(tmp_path / "refused"))
+        assert refused == 2 and "needs bubblewrap" in err and "--allow-unsandboxed-code" in err
+        code, _, err = cli(capsys, *argv, "--allow-unsandboxed-code", "--sandbox-workers", "3",
+                           "--out", str(tmp_path / "r"))
     assert code == 0 and "WARNING" in err and "without a sandbox" in err
+    run_dir = next((tmp_path / "r").iterdir())
+    assert [r["correct"] for r in iter_records(run_dir)] == [True]
+    contained = read_manifest(run_dir)["sandbox"]
+    assert contained["mode"] == "unsandboxed" and contained["workers"] == 3
+
+
+@pytest.mark.parametrize("workers", ["0", "-2", "100000"])
+def test_bad_sandbox_workers_is_one_line(tmp_path, capsys, workers):
+    code, _, err = cli(capsys, "run", "-m", "q=vllm:x@http://127.0.0.1:9/v1", "--sandbox-workers", workers,
+                       "--out", str(tmp_path / "r"))
+    assert code == 2 and "--sandbox-workers must be from 1 to" in err and not (tmp_path / "r").exists()
 
 
 def test_rerunning_the_same_command_resumes_and_says_so(tmp_path, capsys):

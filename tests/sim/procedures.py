@@ -17,6 +17,7 @@ from scipy import stats
 
 from harness import stats as hs
 from harness.stats import robustness
+from harness.stats.latent import item_level_variance
 from sim.dgp import Batch
 
 
@@ -50,14 +51,14 @@ class SuiteEstimates:
 
     @cached_property
     def latent(self) -> tuple[np.ndarray, np.ndarray]:
-        """(δ̂, Var δ̂) per (replication, suite): `mh_sums`/`mh_estimates`, the many-suites form of
-        `latent_gain` (same δ̂ and RBG variance; tests/stats/test_calibration.py checks the equality)."""
+        """(δ̂, Var δ̂) per (replication, suite): `item_level_variance`, the many-suites form of
+        `latent_gain` (same δ̂ and item-level variance, which is RBG for one sample per item;
+        tests/stats/test_calibration.py checks the equality)."""
         b = self.batch
         reps, items = b.x1.shape
         s = b.scenario.n_suites
         group = (np.arange(reps)[:, None] * s + b.suite[None, :]).ravel()
-        sums = hs.mh_sums(b.x1.ravel(), b.x0.ravel(), b.k, group=group, n_groups=reps * s)
-        delta, var, _ = hs.mh_estimates(sums)
+        delta, var, _ = item_level_variance(b.x1.ravel(), b.x0.ravel(), float(b.k), None, group, reps * s)
         return delta.reshape(reps, s), var.reshape(reps, s)
 
     @cached_property

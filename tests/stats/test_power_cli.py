@@ -65,13 +65,23 @@ def test_subprocess_console_script_prints_json() -> None:
 
 def test_accuracy_derives_the_discordance_and_a_ceiling_costs_power(capsys: pytest.CaptureFixture[str]) -> None:
     _, balanced, _ = run_cli(capsys, "--accuracy", "0.5,0.5", "--json")
-    _, ceiling, _ = run_cli(capsys, "--accuracy", "45,95", "--json")
+    _, ceiling, _ = run_cli(capsys, "--accuracy", "45%,95%", "--json")
     b, c = json.loads(balanced), json.loads(ceiling)
     assert c["discordance_from_accuracy"]["accuracy"] == [0.45, 0.95]
     assert c["design"]["discordance"] < b["design"]["discordance"]
     assert c["mde_latent"] > b["mde_latent"]
     code, _, err = run_cli(capsys, "--accuracy", "0.4,0.8", "--discordance", "0.2")
     assert code == 2 and "either --discordance or --accuracy" in err
+
+
+@pytest.mark.parametrize("value", ["1.5", "45,95", "0.45,1.5", "0,0.5", "0.45", "0.4,0.5,0.6", "x,y"])
+def test_an_accuracy_that_is_not_a_fraction_or_a_marked_percent_is_refused(capsys: pytest.CaptureFixture[str],
+                                                                           value: str) -> None:
+    """1.5 was read as 1.5% (and 45,95 as percents): a plausible typo became a silently different design."""
+    code, out, err = run_cli(capsys, "--accuracy", value, "--json")
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: --accuracy {value}: ") and "0.45,0.85" in err and "45%,85%" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_many_samples_per_item_are_fine(capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,6 +24,7 @@ from harness.stats import (
     tost,
     triple_difference,
 )
+from harness.stats.latent import item_level_variance
 
 
 @pytest.mark.parametrize("n, p", [(8, 0.3), (15, 0.5), (25, 0.8)])
@@ -53,10 +54,13 @@ def test_batched_mh_equals_the_per_suite_function():
     rng = np.random.default_rng(2)
     x1, x0 = rng.binomial(3, 0.6, 900), rng.binomial(3, 0.45, 900)
     group = np.repeat(np.arange(3), 300)
-    delta, var, _ = mh_estimates(mh_sums(x1, x0, 3, group=group, n_groups=3))
+    delta, rbg, _ = mh_estimates(mh_sums(x1, x0, 3, group=group, n_groups=3))
+    _, var, _ = item_level_variance(x1, x0, 3.0, None, group, 3)
     for g in range(3):
         est = latent_gain(x1[group == g], x0[group == g], 3)
+        # with several samples per item the production variance is item-level (issue 9), not RBG
         assert delta[g] == pytest.approx(est.estimate) and var[g] == pytest.approx(est.se**2)
+        assert rbg[g] != pytest.approx(est.se**2)
 
 
 def test_unequal_sample_counts_stay_consistent():

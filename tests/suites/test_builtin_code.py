@@ -7,13 +7,14 @@ from __future__ import annotations
 import ast
 import asyncio
 import json
-import re
 from collections import Counter
 
 import pytest
 
 from harness.models.base import ChatResponse
 from harness.suites.builtin import code_tasks
+from harness.suites.scorers.code import CHECKER_MODULE, support_modules
+from harness.suites.scorers.plaindata import loads
 
 SETTINGS = {"timeout_s": 10}
 
@@ -38,7 +39,7 @@ def shown_examples(prompt: str, entry: str) -> list[tuple[tuple, object]]:
 
 
 def hidden_cases(task) -> list[tuple[tuple, object]]:
-    return ast.literal_eval(re.search(r"cases = (.*)\n", task.item.target["test"])[1])
+    return [(tuple(args), expected) for args, expected in loads(task.item.target["calls"])]
 
 
 def wrong_solutions(task) -> dict[str, str]:
@@ -61,15 +62,23 @@ def wrong_solutions(task) -> dict[str, str]:
 
 def battery(task) -> str:
     """One sandboxed program that runs the item's hidden tests against every wrong solution in turn, each
-    in a fresh namespace, and prints which got through (one process per item rather than per solution)."""
+    in a fresh namespace, and prints which got through (one process per item rather than per solution).
+    It judges as the scorer's checker does, with the checker's own code: each return value must cross as
+    plain data (plaindata's encode and decode) and equal the expected value with exact types."""
     return (
         "import json\n"
-        f"TEST = {task.item.target['test']!r}\n"
+        f"ck = {{}}\nexec({support_modules()[CHECKER_MODULE]!r}, ck)\n"
+        f"CALLS = ck['loads']({task.item.target['calls']!r})\n"
+        f"ENTRY = {task.item.target['entry_point']!r}\n"
         f"WRONG = {wrong_solutions(task)!r}\n"
         "verdicts = {}\n"
         "for kind, source in WRONG.items():\n"
         "    try:\n"
-        "        exec(compile(source + '\\n' + TEST, kind, 'exec'), {'__name__': '__main__'})\n"
+        "        ns = {'__name__': '__main__'}\n"
+        "        exec(compile(source, kind, 'exec'), ns)\n"
+        "        for args, expected in CALLS:\n"
+        "            got = ck['decode'](ck['encode'](ns[ENTRY](*args)))\n"
+        "            assert ck['_ck_same'](got, expected)\n"
         "        verdicts[kind] = 'passed'\n"
         "    except Exception as e:\n"
         "        verdicts[kind] = type(e).__name__\n"
@@ -130,7 +139,7 @@ def test_prompts_state_the_signature_and_show_true_examples(tasks):
         for args, expected in examples:
             assert task.family.solve(*args, **task.params) == expected, (task.item.id, args)
         assert task.item.target["entry_point"] == entry
-        assert "_reference" not in task.item.target["test"]  # the reference never reaches the item
+        assert "_reference" not in task.item.target["calls"]  # the reference never reaches the item
 
 
 def test_reference_source_is_self_contained_and_bound_to_the_item(tasks):

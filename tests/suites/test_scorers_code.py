@@ -23,11 +23,9 @@ SUITES = Path(__file__).resolve().parents[2] / "suites"
 
 @pytest.fixture(scope="module", autouse=True)
 def sandbox_available():
-    import os
+    from harness.sandbox import close_shared
 
-    from harness.sandbox import ALLOW_UNSANDBOXED_ENV, close_shared
-
-    if shutil.which("bwrap") is None and os.environ.get(ALLOW_UNSANDBOXED_ENV) != "1":
+    if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed (apt-get install bubblewrap); CI installs it")
     yield
     asyncio.run(close_shared())
@@ -62,6 +60,23 @@ def test_every_humaneval_reference_solution_passes(shared_data):
     outcomes = score_all(suite.items, [f"```python\n{it.meta['canonical_solution']}```" for it in suite.items], settings_of("humaneval"))
     failed = [it.id for it, o in zip(suite.items, outcomes, strict=True) if not o.correct]
     assert failed == []
+
+
+@pytest.mark.slow
+def test_every_mbpp_plus_reference_solution_passes(shared_data):
+    (suite,) = load_suites(["mbpp_plus"], shared_data)
+    outcomes = score_all(suite.items, [f"```python\n{it.meta['canonical_solution']}```" for it in suite.items], settings_of("mbpp_plus"))
+    failed = {it.id: o.extracted for it, o in zip(suite.items, outcomes, strict=True) if not o.correct}
+    # Mbpp/255's reference itself runs out of its 1 GB on an extreme input (sandbox_memory before the checker
+    # process existed); it is marked for review, and fails every solution alike
+    assert list(failed) == ["Mbpp/255"] and failed["Mbpp/255"]["flags"] == ["checker_error"], failed
+
+
+def test_every_mbpp_reference_solution_passes_but_the_one_whose_tests_need_its_class(shared_data):
+    (suite,) = load_suites(["mbpp"], shared_data)
+    outcomes = score_all(suite.items, [f"```python\n{it.meta['canonical_solution']}\n```" for it in suite.items], settings_of("mbpp"))
+    failed = {it.id: o.extracted["flags"] for it, o in zip(suite.items, outcomes, strict=True) if not o.correct}
+    assert failed == {"367": ["checker_error"]}  # its tests build trees of the solution's Node class
 
 
 @pytest.mark.parametrize("model", ["1.5b-base", "7b-base"])
@@ -131,9 +146,10 @@ def test_a_wrong_solution_fails_without_an_error_kind():
 def test_exiting_zero_before_the_tests_is_not_a_pass():
     code = "```python\nimport sys\ndef add(a, b):\n    return 0\nsys.exit(0)\n```"
     outcome = score(ADD, code, {"prepend_prompt": True})
-    assert not outcome.correct and outcome.extracted["status"] == "no_pass_token"
+    assert not outcome.correct and outcome.extracted["status"] == "failed" and outcome.error is None
+    assert "left_early" in outcome.extracted["flags"]
     outcome = score(ADD, "```python\nimport os\nos._exit(0)\n```", {"prepend_prompt": True})
-    assert not outcome.correct
+    assert not outcome.correct and outcome.extracted["flags"] == ["ends_process", "left_early"]
 
 
 def test_printing_the_token_format_does_not_help():
@@ -209,7 +225,7 @@ def test_an_input_slower_than_four_times_the_reference_is_a_timeout(tmp_path):
     })
     slow = "```python\nimport time\ndef double(x):\n    time.sleep(1.5)\n    return 2 * x\n```"
     outcome = score(item, slow, settings_of("humaneval_plus"))
-    assert outcome.error == "sandbox_timeout" and "ASYMMETRY-TIME-LIMIT test input 1 exceeded 1.00 s" in outcome.extracted["detail"]
+    assert outcome.error == "sandbox_timeout" and "test input 1 exceeded its time limit of 1.00 s" in outcome.extracted["detail"]
 
 
 def test_mbpp_plus_tuple_arguments_are_restored(shared_data):
@@ -265,3 +281,80 @@ def test_leetcode_style_solutions_are_called_with_json_arguments():
     assert score(FUNCTIONAL, good).correct  # `List` comes from the contest prelude; a tuple equals a list
     missing = score(FUNCTIONAL, "```python\ndef twoSum(nums, target):\n    return [0, 1]\n```")
     assert not missing.correct and "class Solution" in missing.extracted["detail"]
+
+
+# ------------------------------------------------------------------- the candidate and the checker apart
+
+
+@pytest.mark.parametrize("body", [
+    "class Three:\n    def __eq__(self, other):\n        return True\n\ndef add(a, b):\n    return Three()\n",
+    "def add(a, b):\n    yield a + b\n",
+    "def add(a, b):\n    return lambda: a + b\n",
+], ids=["own-eq", "generator", "function"])
+def test_a_return_value_that_is_not_plain_data_is_a_wrong_answer_and_flagged(body):
+    outcome = score(ADD, f"```python\n{body}```", {"prepend_prompt": True})
+    assert not outcome.correct and outcome.error is None and outcome.extracted["flags"] == ["non_data_return"]
+    assert "not plain data" in outcome.extracted["detail"]
+
+
+def test_exceptions_cross_as_exceptions_of_the_same_builtin_type():
+    item = replace(ADD, target={"entry_point": "add", "test": (
+        "def check(f):\n    assert f(1, 2) == 3\n    try:\n        f(-1, 0)\n    except ValueError as e:\n"
+        "        assert str(e) == 'negative'\n    else:\n        raise AssertionError('no ValueError')\n\ncheck(add)\n")})
+    good = "```python\ndef add(a, b):\n    if a < 0:\n        raise ValueError('negative')\n    return a + b\n```"
+    assert score(item, good, {"prepend_prompt": True}).correct
+    crashes = score(ADD, "```python\ndef add(a, b):\n    return {}[a]\n```", {"prepend_prompt": True})
+    assert not crashes.correct and crashes.extracted["detail"].startswith("KeyError")
+
+
+def test_tests_that_use_the_solutions_imports_still_find_them():
+    # MBPP tests call math.isclose on the result without importing math: the solution's import is mirrored
+    item = Item(id="mbpp/x", input={}, target={"entry_point": "area",
+                                                "test": "assert math.isclose(area(1.0), 3.141592653589793)\n"})
+    assert score(item, "```python\nimport math\ndef area(r):\n    return math.pi * r * r\n```").correct
+
+
+def test_a_test_that_needs_a_class_of_the_solution_says_it_cannot_run():
+    item = Item(id="mbpp/367", input={}, target={"entry_point": "depth", "test": "assert depth(Node(1)) == 1\n"})
+    code = "```python\nclass Node:\n    def __init__(self, v):\n        self.v = v\ndef depth(node):\n    return 1\n```"
+    outcome = score(item, code)
+    assert not outcome.correct and outcome.extracted["flags"] == ["checker_error"]
+
+
+def test_stdin_programs_keep_their_main_guard_as_livecodebench_runs_it():
+    code = "```python\ndef main():\n    a, b = map(float, input().split())\n    s = a + b\n    print(f'{s:g}')\n\nif __name__ == '__main__':\n    main()\n```"
+    assert score(STDIO, code).correct
+
+
+def test_output_that_names_the_harness_is_flagged():
+    code = "```python\nimport sys\nprint('looking for asym' + 'metry internals', file=sys.stderr)\ndef add(a, b):\n    return a + b\n```"
+    outcome = score(ADD, code, {"prepend_prompt": True})
+    assert outcome.correct and outcome.extracted["flags"] == ["output_names_harness"]
+
+
+def test_in_fork_mode_the_solution_cannot_reach_its_checker():
+    # it signals everything it can (SIGSTOP, then SIGKILL) before answering: the checker is not among them
+    code = ("```python\nimport os, signal\nfor sig in (signal.SIGSTOP, signal.SIGKILL):\n    try:\n"
+            "        os.kill(-1, sig)\n    except OSError:\n        pass\n\ndef add(a, b):\n    return a + b\n```")
+    outcome = score(ADD, code, {"prepend_prompt": True})
+    assert outcome.correct and outcome.extracted["flags"] == ["ends_process"]
+
+
+def test_in_plain_mode_a_solution_that_kills_its_checker_is_wrong_and_flagged():
+    from harness.sandbox import Sandbox
+    from harness.suites.scorers.code import judge, programs, support_modules
+
+    code = "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass\n\ndef add(a, b):\n    return a + b\n"
+    candidate, checker = programs(ADD, code, {"prepend_prompt": True})
+
+    async def go():
+        sandbox = Sandbox(workers=1, mode="plain", modules=support_modules())
+        try:
+            return await sandbox.run(candidate, timeout_s=10, checker=checker)
+        finally:
+            await sandbox.aclose()
+
+    passed, status, error, _, run_flags = judge(asyncio.run(go()))
+    # it took the checker down, and with it (plain mode shares one pid namespace) its worker: no verdict
+    assert not passed and (status, error) in {("failed", None), ("crash", "sandbox_crash")}
+    assert status == "crash" or run_flags == ["checker_disturbed"], (status, run_flags)

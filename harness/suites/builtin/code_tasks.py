@@ -8,8 +8,9 @@ implementation computes the expected outputs for the prompt's examples and for ~
 for the project's tests, which prove in the real sandbox that every item's hidden tests pass with it and
 fail without it.
 
-Hidden tests compare results with exact types (a tuple is not a list, True is not 1) so an object that
-overrides `__eq__` cannot pass, and each call gets a fresh copy of its arguments.
+Hidden tests are data: (arguments, expected) pairs the code scorer's checker calls the solution with, in
+a process of its own, comparing results with exact types (a tuple is not a list, True is not 1); each call
+gets a fresh copy of its arguments (they cross a pipe as plain data).
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from harness.errors import UserError
 from harness.items import Item
 from harness.suites.builtin.code_families import FAMILIES, Family
 from harness.suites.builtin.common import item_id, item_rng
+from harness.suites.scorers.plaindata import dumps
 
 SUITE = "builtin-code"
 #: The generator's version date: bump it whenever a family's text, parameters or test inputs change.
-VERSION = "2026-11-22"
+VERSION = "2026-12-02"
 N_EXAMPLES = 2
 
 
@@ -69,32 +71,6 @@ def _signature(family: Family, params: dict[str, Any]) -> str:
     return f"def {family.entry}({args}) -> {returns}"
 
 
-def _test_program(entry: str, cases: list[tuple[tuple, Any]]) -> str:
-    return f'''
-
-def __asym_same(a, b):
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(__asym_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(__asym_same(a[k], b[k]) for k in a)
-    return a == b
-
-
-def __asym_check():
-    import copy
-    cases = {cases!r}
-    for args, expected in cases:
-        got = {entry}(*copy.deepcopy(args))
-        if not __asym_same(got, expected):
-            raise AssertionError(f"{entry}{{args!r:.300}} returned {{got!r:.200}}, expected {{expected!r:.200}}")
-
-
-__asym_check()
-'''
-
-
 def _build(family: Family, params: dict[str, Any], rng: random.Random, index: int) -> CodeTask:
     inputs: list[tuple] = []
     for args in family.inputs(rng, params):
@@ -110,7 +86,7 @@ def _build(family: Family, params: dict[str, Any], rng: random.Random, index: in
     item = Item(
         id=item_id(SUITE, index),
         input={"prompt": prompt, "entry_point": family.entry},
-        target={"test": _test_program(family.entry, cases), "entry_point": family.entry},
+        target={"mode": "calls", "entry_point": family.entry, "calls": dumps([[list(a), e] for a, e in cases])},
         cluster=family.name,
         release_date=VERSION,
         meta={"family": family.name, "n_tests": len(cases)},
@@ -148,5 +124,5 @@ def generate_tasks(seed: int, n: int) -> list[CodeTask]:
 
 
 def generate(seed: int, n: int) -> list[Item]:
-    """`n` programming tasks; `target` = {"test", "entry_point"} for the `code` scorer."""
+    """`n` programming tasks; `target` = {"mode": "calls", "entry_point", "calls"} for the `code` scorer."""
     return [task.item for task in generate_tasks(seed, n)]

@@ -1,44 +1,78 @@
-"""The `code` scorer: extract the model's program, run it with the item's tests in the sandbox.
+"""The `code` scorer: extract the model's program and test it, with the tests in another process.
 
-Programs are assembled here and executed only by `harness.sandbox` (bubblewrap, no network, resource
-limits); nothing model-written runs in the harness process. A run passes when the program exits 0 *and*
-the sandbox printed a per-run random pass token after the program's last statement ran, so code that
-calls `exit(0)` before the tests cannot pass.
+Every code test runs as two sandboxed processes linked by a pipe (`harness.sandbox.Sandbox.run` with a
+checker): the candidate's process runs the model's code and nothing else (candidate_side.py serves it);
+the checker's process holds the tests and judges (checker_side.py, with evalplus_check.py and
+stdio_check.py). Only plain data crosses between them (plaindata.py): arguments or stdin go to the
+candidate, return values or stdout come back. Expected values, reference solutions and test code never
+enter the candidate's process, and every comparison runs in the checker's, whose builtins, frames and
+memory the model's code cannot reach. A value that is not plain data (an object with its own `__eq__`,
+a generator) is a wrong answer. Nothing the candidate prints or exits with can make it pass: only the
+checker's verdict can.
 
-The limit, stated plainly: the solution runs in the same interpreter as its tests, before them, and no
-secret can be hidden from code in its own process. The token is kept out of the program's text, its
-file and its code objects (the easy ways to read it), but a solution that walks the interpreter's frames
-or memory (`sys._getframe(1).f_locals`, `gc`, `ctypes`) can still find it, print it and exit early.
-Solutions that reach for such tools, or mention the token, are flagged in `extracted["flags"]` so a
-reviewer can look at them; their score is not changed.
+Formats (the item's `target`):
+  {"test", "entry_point"}       assert-style tests (HumanEval with `prepend_prompt`, MBPP): the dataset's
+                                test code runs in the checker with the solution's functions as proxies
+  {"mode": "evalplus", ...}     HumanEval+ / MBPP+: differential testing against the canonical solution
+  {"mode": "calls", ...}        builtin-code: (arguments, expected) pairs, exact types
+  {"mode": "stdio" | "functional", "cases", ...}   LiveCodeBench: stdin/stdout, or `Solution().f(*args)`
+
+Flags (`extracted["flags"]`, stable names, for compare to count per suite and release; a flag never
+changes a score by itself, it marks a record a reviewer should look at):
+  From the code (static patterns):
+    inspects_frames           reaches for interpreter frames (sys._getframe, f_back, f_locals, inspect.stack)
+    reads_interpreter_memory  gc.get_objects / get_referrers, ctypes
+    reads_own_source          __file__, sys.argv, /proc/self, linecache, __loader__
+    ends_process              os._exit, os.kill, os.abort
+    redefines_builtins        imports `builtins`, or assigns into it / `__builtins__`
+    names_harness             names the harness or its test machinery (asymmetry, pass tokens, checker)
+  From the run:
+    output_names_harness      its stdout or stderr names the harness or its test machinery
+    non_data_return           returned something that is not plain data (scored wrong)
+    protocol_violation        its side of the pipe sent something that is not a valid answer (scored wrong)
+    left_early                its process ended with status 0 before the tests were done (scored wrong)
+    checker_disturbed         the checker process was killed by a signal it did not get from the sandbox
+                              (the candidate can signal it; scored wrong)
+    checker_error             the test itself could not run (an argument that is not plain data, a
+                              reference solution that raised); scored wrong, and worth a look: it may be
+                              the harness's or the dataset's fault, not the model's
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import re
-import secrets
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from harness.items import Item, Outcome
 from harness.models.base import ChatResponse
-from harness.suites.scorers.stdio_check import contest_program
+from harness.suites.scorers import candidate_side, checker_side, evalplus_check, plaindata, stdio_check
+from harness.suites.scorers.stdio_check import PRELUDE as CONTEST_PRELUDE
 from harness.suites.scorers.text import visible_text
-from harness.suites.scorers.timelimit import TIME_LIMIT_EXIT, TIME_LIMIT_MARKER
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _PYTHON_LABELS = {"python", "py", "python3", "py3", ""}
 _MAIN_GUARD = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:")
-TOKEN_PREFIX = "asymmetry-pass-"
-#: What a solution would use to reach the pass token or end the program before its tests (flagged).
+_HARNESS_NAMES = r"asymmetry|pass_token|_ck_main|_cs_serve|checker_side|candidate_side|_CkStop|_CkProxy|_asymmetry_"
+#: Static flags: what a solution would use to cheat in-process (see the module docstring).
 SUSPICIOUS = {
-    "mentions the pass token": re.compile(r"asymmetry-pass|pass_token"),
-    "reads its own file": re.compile(r"__file__|sys\.argv|main\.py|/proc/self|__loader__|linecache"),
-    "inspects frames": re.compile(r"_getframe|\bf_back\b|\bf_locals\b|\bf_globals\b|\btb_frame\b|"
+    "inspects_frames": re.compile(r"_getframe|\bf_back\b|\bf_locals\b|\bf_globals\b|\btb_frame\b|"
                                   r"\binspect\.(?:currentframe|stack|getouterframes|trace)|co_consts"),
-    "reads interpreter memory": re.compile(r"\bgc\.get_(?:objects|referrers|referents)|\bctypes\b"),
-    "ends the process itself": re.compile(r"\bos\._exit\b|\bos\.kill\b|\bos\.abort\b"),
+    "reads_interpreter_memory": re.compile(r"\bgc\.get_(?:objects|referrers|referents)|\bctypes\b"),
+    "reads_own_source": re.compile(r"__file__|sys\.argv|main\.py|/proc/self|__loader__|linecache"),
+    "ends_process": re.compile(r"\bos\._exit\b|\bos\.kill\b|\bos\.abort\b"),
+    "redefines_builtins": re.compile(r"\bimport\b[^\n]*\bbuiltins\b|\bfrom\s+builtins\s+import\b|\bbuiltins\s*\.\s*\w+\s*=(?!=)|__builtins__|"
+                                     r"\bsetattr\(\s*builtins\b"),
+    "names_harness": re.compile(_HARNESS_NAMES, re.IGNORECASE),
 }
+_OUTPUT_NAMES_HARNESS = re.compile(_HARNESS_NAMES, re.IGNORECASE)
+#: The support modules every sandbox worker loads once (compiled there, not per program).
+CANDIDATE_MODULE = "asymmetry_candidate"
+CHECKER_MODULE = "asymmetry_checker"
+_HOST_ONLY = re.compile(r"^# --- host only.*?^# --- end host only\n", re.DOTALL | re.MULTILINE)
 
 
 def extract_code(text: str, entry_point: str | None = None) -> str | None:
@@ -62,7 +96,7 @@ def extract_code(text: str, entry_point: str | None = None) -> str | None:
 
 def drop_main_guard(code: str) -> str:
     """Remove top-level `if __name__ == "__main__":` blocks: demo code there would read stdin or run
-    slow examples after the tests have already been set up."""
+    slow examples when the module is loaded for its functions."""
     out: list[str] = []
     skipping = False
     for line in code.splitlines():
@@ -77,68 +111,145 @@ def drop_main_guard(code: str) -> str:
 
 
 def flags(code: str) -> list[str]:
-    """Why a solution deserves a look (see the module docstring), or [] for none."""
-    return [reason for reason, pattern in SUSPICIOUS.items() if pattern.search(code)]
+    """Static flags of a solution's code (see the module docstring), or [] for none."""
+    return [name for name, pattern in SUSPICIOUS.items() if pattern.search(code)]
 
 
-def assemble(item: Item, code: str, settings: Mapping[str, Any]) -> str:
-    """The program the sandbox runs: [prompt] + solution + tests (the sandbox adds the pass token)."""
-    target = item.target
-    code = drop_main_guard(code)
-    if target.get("mode") in ("stdio", "functional"):
-        body = contest_program(code, target, float(settings.get("case_timeout_s", 6.0)))
+def _shipped(module: Any) -> str:
+    """A shipped module's source as it runs in the sandbox: without its host-only imports (there, the
+    modules it imports from precede it in the same source)."""
+    return _HOST_ONLY.sub("", Path(module.__file__).read_text(encoding="utf-8"))
+
+
+@functools.cache
+def support_modules() -> dict[str, str]:
+    """The two support modules of the sandbox workers: the candidate's runtime and the checker's."""
+    return {
+        CANDIDATE_MODULE: _shipped(plaindata) + "\n" + _shipped(candidate_side),
+        CHECKER_MODULE: "\n".join(_shipped(m) for m in (plaindata, checker_side, evalplus_check, stdio_check)),
+    }
+
+
+def _with_prompt(item: Item, code: str, settings: Mapping[str, Any]) -> str:
+    """HumanEval style (`prepend_prompt`): the prompt (a stub with its imports and helpers), then the
+    solution. A body completion (indented) continues the prompt's stub; a full solution follows it and
+    redefines the function, keeping the prompt's imports and helpers available."""
+    if not (settings.get("prepend_prompt") and isinstance(item.input, Mapping) and item.input.get("prompt")):
+        return code
+    prefix = str(item.input["prompt"])
+    first = next((ln for ln in code.splitlines() if ln.strip()), "")
+    return (prefix if first[:1] in (" ", "\t") else prefix.rstrip() + "\n\n\n") + code
+
+
+def programs(item: Item, code: str, settings: Mapping[str, Any]) -> tuple[str, str]:
+    """(the candidate's program, the checker's program) for this item and solution. The candidate's holds
+    the solution only; the tests are all in the checker's."""
+    target = item.target or {}
+    mode = target.get("mode")
+    case_timeout = float(settings.get("case_timeout_s", 6.0))
+    serve = {"mode": "module", "solution": drop_main_guard(_with_prompt(item, code, settings))}
+    if mode == "stdio":  # a whole program, run per test case (its main guard runs, as LiveCodeBench's does)
+        serve = {"mode": "program", "solution": CONTEST_PRELUDE + code}
+        check = {"kind": "stdio", "cases": target["cases"], "case_timeout_s": case_timeout}
+    elif mode == "functional":
+        serve["solution"] = CONTEST_PRELUDE + drop_main_guard(code)
+        check = {"kind": "functional", "cases": target["cases"], "func_name": target["func_name"],
+                 "case_timeout_s": case_timeout}
+    elif mode == "evalplus":
+        check = {"kind": "evalplus", **{k: target[k] for k in
+                                         ("dataset", "task_id", "entry_point", "canonical", "inputs", "atol")}}
+    elif mode == "calls":
+        check = {"kind": "calls", "entry_point": target["entry_point"], "calls": target["calls"]}
     else:
-        prefix = ""
-        if settings.get("prepend_prompt") and isinstance(item.input, Mapping) and item.input.get("prompt"):
-            prefix = str(item.input["prompt"])
-            first = next((ln for ln in code.splitlines() if ln.strip()), "")
-            # A body completion (indented) continues the prompt's stub; a full solution follows it and
-            # redefines the function, keeping the prompt's imports and helpers available.
-            prefix = prefix if first[:1] in (" ", "\t") else prefix.rstrip() + "\n\n\n"
-        body = f"{prefix}{code}\n\n{target['test']}\n"
-    return body
+        prelude = _with_prompt(item, "", settings) if settings.get("prepend_prompt") else ""
+        check = {"kind": "asserts", "test": target["test"], "entry_point": target.get("entry_point"),
+                 "prelude": prelude}
+    return _call(CANDIDATE_MODULE, "_cs_serve", serve), _call(CHECKER_MODULE, "_ck_main", check)
 
 
-async def run_program(program: str, timeout_s: float, pass_token: str | None = None) -> Any:
-    """Run a program in the shared sandbox (the one place model code executes)."""
+def _call(module: str, function: str, config: Mapping[str, Any]) -> str:
+    return f"import json, sys\nsys.modules[{module!r}].{function}(json.loads({json.dumps(config)!r}))\n"
+
+
+async def run_programs(candidate: str, checker: str, timeout_s: float) -> Any:
+    """Run a candidate and its checker in the shared sandbox (the one place model code executes)."""
     from harness.sandbox import shared_sandbox
 
-    sandbox = await shared_sandbox()
-    return await sandbox.run(program, timeout_s=timeout_s, pass_token=pass_token)
+    sandbox = await shared_sandbox(support_modules())
+    return await sandbox.run(candidate, timeout_s=timeout_s, checker=checker)
+
+
+def verdict_of(result: Any) -> dict[str, Any] | None:
+    """The checker's verdict (its last stdout line), or None when it gave none."""
+    checker = result.checker
+    if checker is None or checker.exit_code != 0 or checker.signal is not None:
+        return None
+    lines = checker.stdout.strip().splitlines()
+    try:
+        verdict = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        return None
+    return verdict if isinstance(verdict, dict) and isinstance(verdict.get("verdict"), str) else None
+
+
+def judge(result: Any) -> tuple[bool, str, str | None, str, list[str]]:
+    """(passed, status, error kind, detail, run flags) of a candidate + checker run."""
+    verdict = verdict_of(result)
+    kind = verdict["verdict"] if verdict else None
+    detail = str(verdict.get("detail") or "") if verdict else ""
+    run_flags = [f for f in (verdict or {}).get("flags") or [] if isinstance(f, str)]
+    if kind == "pass":
+        return True, "ok", None, "", run_flags
+    checker = result.checker
+    if result.status in ("timeout", "memory", "output_limit"):  # limits: of the pair, or the candidate's own
+        return False, result.status, result.error_kind, detail or _last_line(result.stderr), run_flags
+    if checker is None and result.status == "crash":  # the run was lost (plain mode: it killed its worker)
+        return False, "crash", "sandbox_crash", _last_line(result.stderr), run_flags
+    if checker is not None and checker.timed_out:
+        return False, "timeout", "sandbox_timeout", "the tests ran past their CPU limit", run_flags
+    if kind == "timeout":
+        return False, "timeout", "sandbox_timeout", detail, run_flags
+    if kind == "gone":
+        if result.status == "crash":
+            return False, "crash", "sandbox_crash", _last_line(result.stderr) or detail, run_flags
+        if result.returncode == 0:
+            run_flags.append("left_early")
+        return False, "failed", None, _last_line(result.stderr) or detail, run_flags
+    if kind is not None:  # wrong, refused, checker_error
+        return False, "failed", None, detail, run_flags
+    if checker is not None and checker.signal is not None:
+        return False, "failed", None, "the checker was killed by the solution's process", [*run_flags, "checker_disturbed"]
+    return False, "failed", None, "the checker failed: " + _last_line(checker.stderr if checker else ""), [
+        *run_flags, "checker_error"]
 
 
 async def score_code(item: Item, response: ChatResponse, settings: Mapping[str, Any]) -> Outcome:
     """Code generation (HumanEval(+), MBPP(+), LiveCodeBench, built-in tasks). The program is the last
     fenced code block that defines the entry point (else the last block; a bare completion from a base
-    model is taken whole); no code is a parse failure. It runs with the item's tests in the sandbox:
-    exit 0 after all tests is a pass, a non-zero exit a wrong answer; timeouts, memory, crashes and
-    runaway output are errors of their own kind (sandbox_timeout, sandbox_memory, sandbox_crash,
-    sandbox_output). pass@k over samples is computed by the statistics, not here.
+    model is taken whole); no code is a parse failure. It is tested in the sandbox with the tests in a
+    process of their own (see the module docstring): the checker's pass is a pass, anything else a wrong
+    answer; timeouts, memory, crashes and runaway output are errors of their own kind (sandbox_timeout,
+    sandbox_memory, sandbox_crash, sandbox_output). pass@k over samples is computed by the statistics.
 
-    Settings: `timeout_s` (default 10) wall-clock seconds per program; `prepend_prompt` (default false)
-    puts the item's prompt (a function stub with its imports) before the solution, HumanEval-style;
-    `case_timeout_s` (default 6) per test case of contest problems. EvalPlus inputs get EvalPlus's
-    limits (max(1 s, 4 x the reference solution's time)); a test past its limit is sandbox_timeout.
+    Settings: `timeout_s` (default 10) seconds for the whole test, in active time (wall clock minus
+    waiting for a CPU) and in CPU time per process; `prepend_prompt` (default false) puts the item's
+    prompt (a function stub with its imports) before the solution, HumanEval-style; `case_timeout_s`
+    (default 6) per test case of contest problems. EvalPlus inputs get EvalPlus's limits (max(1 s, 4 x
+    the reference solution's time)); a test past its limit is sandbox_timeout.
     """
     target = item.target or {}
     code = extract_code(response.text, target.get("entry_point"))
     if code is None:
         return Outcome(score=0.0, correct=False, error="parse_failure", extracted=None)
-    token = f"{TOKEN_PREFIX}{secrets.token_hex(16)}"
-    program = assemble(item, code, settings)
-    result = await run_program(program, float(settings.get("timeout_s", 10.0)), token)
-    passed = result.status == "ok" and f"\n{token}\n" in result.stdout
-    status = result.status
-    error = result.error_kind if status not in ("ok", "failed") else None
-    if status == "failed" and result.returncode == TIME_LIMIT_EXIT and TIME_LIMIT_MARKER in result.stderr:
-        status, error = "timeout", "sandbox_timeout"  # a test's own time limit (EvalPlus / contest style)
-    elif status == "ok" and not passed:
-        status = "no_pass_token"  # exited 0 before the tests finished (e.g. exit() in the solution)
-    detail = "" if passed else _last_line(result.stderr)
-    extracted: dict[str, Any] = {"code": code, "status": status, "detail": detail}
-    suspicious = flags(code)
-    if suspicious:
-        extracted["flags"] = suspicious
+    candidate, checker = programs(item, code, settings)
+    result = await run_programs(candidate, checker, float(settings.get("timeout_s", 10.0)))
+    passed, status, error, detail, run_flags = judge(result)
+    if _OUTPUT_NAMES_HARNESS.search(result.stdout[-65536:]) or _OUTPUT_NAMES_HARNESS.search(result.stderr[-65536:]):
+        run_flags.append("output_names_harness")
+    extracted: dict[str, Any] = {"code": code, "status": status, "detail": "" if passed else detail[:300]}
+    found = sorted(set(flags(code)) | set(run_flags))
+    if found:
+        extracted["flags"] = found
     return Outcome(score=1.0 if passed else 0.0, correct=passed, error=error, extracted=extracted)
 
 

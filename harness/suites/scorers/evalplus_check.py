@@ -1,35 +1,33 @@
-"""Test programs for EvalPlus tasks (HumanEval+, MBPP+): differential testing inside the sandbox.
+# ruff: noqa: B905 - shipped into the sandbox, which may run Python 3.8 (zip has no strict= before 3.10)
+"""EvalPlus tests (HumanEval+, MBPP+) in the checker: differential testing against the canonical solution.
 
-EvalPlus ships inputs, not expected outputs: its evaluator runs the canonical solution to get them.
-`differential_test` writes Python that does the same inside the sandbox, after the candidate's code: it
-restores MBPP+ argument types JSON cannot carry (tuples, sets, complex numbers), runs the canonical
-solution in its own namespace for the expected output of each input, then calls the candidate on a deep
-copy of that input and compares the way EvalPlus does: exact equality, else `allclose` with the task's `atol`
-(at least 1e-6 when the expected output is float), plus EvalPlus's special oracles (HumanEval/32
-`find_zero` checked by evaluating the polynomial; MBPP+ set-equality, not-None and a few
-alternative-formula tasks). The first wrong output raises, so the program exits non-zero.
+EvalPlus ships inputs, not expected outputs: its evaluator runs the canonical solution to get them. Here
+the checker process (checker_side.py) does the same: it restores MBPP+ argument types JSON cannot carry
+(tuples, sets, complex numbers), runs the canonical solution on each input in its own namespace for the
+expected output, asks the candidate's process for its output on the same input (as plain data, across
+the pipe), and compares the way EvalPlus does: exact equality, else `allclose` with the task's `atol` (at
+least 1e-6 when the expected output is float), plus EvalPlus's special oracles (HumanEval/32 `find_zero`
+checked by evaluating the polynomial; MBPP+ set-equality, not-None and a few alternative-formula tasks).
+The canonical solution and its outputs never reach the candidate's process.
 
-Time limits follow EvalPlus too: each input gets max(1 s, 4 x the canonical solution's time on it),
-measured in the same sandbox; running past it exits with a marker on stderr (harness/suites/scorers/timelimit.py),
-which the code scorer reports as `sandbox_timeout`. Printed output of both solutions is discarded.
+Time limits follow EvalPlus: each input gets max(1 s, 4 x the canonical solution's time on it), measured
+by the checker in active seconds (wall clock minus waiting for a CPU) for both; past it, the verdict is
+`timeout` (the code scorer's `sandbox_timeout`). Printed output of both solutions is discarded.
+
+Shipped into the sandbox as source (standard library only, Python 3.8+); `target` builds an item's target.
 """
 
-from __future__ import annotations
-
-import json
-from collections.abc import Sequence
-from typing import Any
-
-from harness.suites.scorers.timelimit import RUNTIME as TIME_LIMIT_RUNTIME
-
-MIN_TIME_LIMIT_S = 1.0
-TIME_LIMIT_FACTOR = 4.0
-
-RUNTIME = r'''
 import copy as _ae_copy
 import json as _ae_json
 import math as _ae_math
-import time as _ae_time
+
+# --- host only: in the sandbox, checker_side's source precedes this file's in the same program
+from harness.suites.scorers.checker_side import _CK_KINDS, _CkClock, _CkStop
+
+# --- end host only
+
+MIN_TIME_LIMIT_S = 1.0
+TIME_LIMIT_FACTOR = 4.0
 
 _AE_SET_EQ = {"similar_elements", "find_char_long", "common_in_nested_lists", "extract_singly",
               "larg_nnum", "intersection_array", "find_dissimilar", "Diff"}
@@ -41,6 +39,15 @@ _AE_FIRST_ARG_TUPLES = {75, 413, 444, 753}
 _AE_FIRST_TUPLE = {250, 405, 446, 617, 720, 763, 808}
 _AE_NESTED_THEN_TUPLE = {259, 401, 445}
 _AE_ALL_TUPLES = {580, 615, 791}
+
+
+def target(dataset, task_id, entry_point, canonical_solution, inputs, atol):
+    """An EvalPlus item's `target`: data only (the checker runs it; see the module docstring). The inputs
+    are kept as the JSON text they came as (some are integers past 64 bits, which items cannot hash)."""
+    return {
+        "mode": "evalplus", "dataset": dataset, "task_id": task_id, "entry_point": entry_point,
+        "canonical": canonical_solution, "inputs": _ae_json.dumps(list(inputs)), "atol": atol,
+    }
 
 
 def _ae_deep_tuple(value):
@@ -112,25 +119,29 @@ def _ae_close(out, exp, atol, rtol=1e-07):
 
 
 def _ae_equal(dataset, entry_point, inp, out, exp, atol):
+    """EvalPlus's verdict on one output (both values are plain data here)."""
     try:
         exact = bool(out == exp)
-    except Exception:
+    except Exception:  # noqa: BLE001
         exact = False
-    if dataset == "mbpp":
-        if entry_point == "are_equivalent":
-            exact = True
-        elif entry_point == "sum_div":
-            exact = exact or out == 0
-        elif entry_point == "surface_Area":
-            exact = exact or abs(out - _ae_surface_area(*inp)) <= atol
-        elif entry_point == "digit_distance_nums":
-            exact = exact or out == _ae_digit_distance(*inp)
-        elif entry_point in _AE_SET_EQ:
-            exact = set(out) == set(exp)
-        elif entry_point in _AE_NOT_NONE:
-            exact = (out == exp) if isinstance(out, bool) else (exp == (out is not None))
-    if dataset == "humaneval" and entry_point == "find_zero":
-        return abs(_ae_poly(*inp, out)) <= atol
+    try:
+        if dataset == "mbpp":
+            if entry_point == "are_equivalent":
+                exact = True
+            elif entry_point == "sum_div":
+                exact = exact or out == 0
+            elif entry_point == "surface_Area":
+                exact = exact or abs(out - _ae_surface_area(*inp)) <= atol
+            elif entry_point == "digit_distance_nums":
+                exact = exact or out == _ae_digit_distance(*inp)
+            elif entry_point in _AE_SET_EQ:
+                exact = set(out) == set(exp)
+            elif entry_point in _AE_NOT_NONE:
+                exact = (out == exp) if isinstance(out, bool) else (exp == (out is not None))
+        if dataset == "humaneval" and entry_point == "find_zero":
+            return abs(_ae_poly(*inp, out)) <= atol
+    except Exception:  # noqa: BLE001 - an output of the wrong shape for the oracle is a wrong output
+        return False
     if atol == 0 and _ae_is_floats(exp):
         atol = 1e-6
     if not exact and atol != 0:
@@ -140,40 +151,40 @@ def _ae_equal(dataset, entry_point, inp, out, exp, atol):
     return exact
 
 
-def _asymmetry_evalplus(dataset, task_id, entry_point, canonical, inputs_json, atol, candidate, min_limit, factor):
-    if not callable(candidate):
-        raise AssertionError("the solution does not define " + entry_point)
-    inputs = _ae_json.loads(inputs_json)
+def _ae_run(candidate, config, progress):
+    dataset, task_id, entry = config["dataset"], config["task_id"], config["entry_point"]
+    atol = config["atol"] or 0
+    inputs = _ae_json.loads(config["inputs"])
     if dataset == "mbpp":
         inputs = _ae_mbpp_inputs(task_id, inputs)
+    progress[1] = len(inputs)
     reference = {"__name__": "_asymmetry_reference"}
-    exec(canonical, reference)
-    ref_fn = reference[entry_point]
-    not_none = dataset == "mbpp" and entry_point in _AE_NOT_NONE
+    try:
+        exec(compile(config["canonical"], "<reference>", "exec"), reference)
+        ref_fn = reference[entry]
+    except Exception as exc:  # noqa: BLE001
+        raise _CkStop("checker_error", f"the reference solution did not load ({type(exc).__name__})",
+                      "checker_error") from None
+    not_none = dataset == "mbpp" and entry in _AE_NOT_NONE
+    clock = _CkClock("self")
     for i, inp in enumerate(inputs):
-        # Reference, then candidate, one input at a time: two outputs in memory at most, and a wrong
-        # candidate stops the program before the reference runs on the remaining inputs.
+        # Reference, then candidate, one input at a time: a wrong candidate stops the run before the
+        # reference runs on the remaining inputs.
         args = _ae_copy.deepcopy(inp)
-        started = _ae_time.perf_counter()
-        exp = _tl_call(ref_fn, args, 3600.0, "reference solution")
-        limit = max(min_limit, factor * (_ae_time.perf_counter() - started))
+        clock.start()
+        try:
+            exp = ref_fn(*args)
+        except Exception as exc:  # noqa: BLE001
+            raise _CkStop("checker_error", f"the reference solution raised {type(exc).__name__} on test input {i + 1}",
+                          "checker_error") from None
+        limit = max(MIN_TIME_LIMIT_S, TIME_LIMIT_FACTOR * clock.elapsed())
         if not_none:
             exp = exp is not None
-        args = _ae_copy.deepcopy(inp)
-        out = _tl_call(candidate, args, limit, "test input %d" % (i + 1))
-        if not _ae_equal(dataset, entry_point, inp, out, exp, atol):
-            raise AssertionError("wrong output on test input %d of %d" % (i + 1, len(inputs)))
+        out = candidate.call(entry, inp, limit=limit, what=f"test input {i + 1}", opaque=not_none)
+        if not _ae_equal(dataset, entry, inp, out, exp, atol):
+            raise AssertionError(f"wrong output on test input {i + 1} of {len(inputs)}")
+        progress[0] = i + 1
         del exp, out
-'''
 
 
-def differential_test(
-    dataset: str, task_id: str, entry_point: str, canonical_solution: str, inputs: Sequence[Any], atol: float
-) -> str:
-    """The Python appended after the candidate's code: runs every input, raises on the first mismatch."""
-    call = (
-        f"_asymmetry_evalplus({dataset!r}, {task_id!r}, {entry_point!r}, {canonical_solution!r}, "
-        f"{json.dumps(list(inputs))!r}, {atol!r}, globals().get({entry_point!r}), {MIN_TIME_LIMIT_S!r}, "
-        f"{TIME_LIMIT_FACTOR!r})\n"
-    )
-    return TIME_LIMIT_RUNTIME + RUNTIME + "\n" + call
+_CK_KINDS["evalplus"] = _ae_run

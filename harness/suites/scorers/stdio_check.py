@@ -1,20 +1,26 @@
-"""Test programs for contest problems (LiveCodeBench): stdin/stdout cases and LeetCode-style calls.
+# ruff: noqa: B905 - shipped into the sandbox, which may run Python 3.8 (zip has no strict= before 3.10)
+"""Contest problems (LiveCodeBench) in the checker: stdin/stdout cases and LeetCode-style calls.
 
-The model's program is embedded as a string and run once per test case inside the sandbox: for stdin
-problems with the case's input on file descriptor 0 (so `input()`, `sys.stdin.buffer` and `open(0)` all
-work) and its printed output captured; for functional problems by calling `Solution().<func_name>(*args)`
-with the JSON arguments. Outputs are compared as LiveCodeBench does: line by line after stripping,
+For stdin problems the checker sends each case's input to the candidate's process, which runs the whole
+program on it (with the input on descriptor 0, so `input()`, `sys.stdin.buffer` and `open(0)` all work,
+and `if __name__ == "__main__":` blocks run, as LiveCodeBench runs them) and sends back what it printed;
+for functional problems it asks for `Solution().<func_name>(*args)` with the case's JSON arguments. The
+expected outputs stay here. Outputs are compared as LiveCodeBench does: line by line after stripping,
 and a line that differs as text may still match token by token as exact decimals. Each case has its own
-time limit (LiveCodeBench uses 6 s), reported as `sandbox_timeout` (harness/suites/scorers/timelimit.py).
+time limit (LiveCodeBench uses 6 s), measured by the checker in active seconds; past it, the verdict is
+`timeout` (the code scorer's `sandbox_timeout`).
+
+Shipped into the sandbox as source (standard library only, Python 3.8+).
 """
 
-from __future__ import annotations
+import json as _sc_json
+from decimal import Decimal as _sc_Decimal
+from decimal import InvalidOperation as _sc_InvalidOperation
 
-import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+# --- host only: in the sandbox, checker_side's source precedes this file's in the same program
+from harness.suites.scorers.checker_side import _CK_KINDS
 
-from harness.suites.scorers.timelimit import RUNTIME as TIME_LIMIT_RUNTIME
+# --- end host only
 
 #: Imports contest code often assumes (LiveCodeBench prepends a similar header).
 PRELUDE = (
@@ -22,14 +28,6 @@ PRELUDE = (
     "from collections import *\nfrom heapq import *\nfrom bisect import *\nfrom math import *\n"
     "from itertools import *\nfrom functools import *\n"
 )
-
-RUNTIME = r'''
-import io as _sc_io
-import json as _sc_json
-import os as _sc_os
-import sys as _sc_sys
-import tempfile as _sc_tempfile
-from decimal import Decimal as _sc_Decimal, InvalidOperation as _sc_InvalidOperation
 
 
 def _sc_lines(text):
@@ -51,56 +49,30 @@ def _sc_same(got, want):
     return True
 
 
-def _sc_run_stdio(source, cases, limit):
-    code = compile(source, "<solution>", "exec")
-    saved_fd = _sc_os.dup(0)
+def _sc_stdio(candidate, config, progress):
+    cases = config["cases"]
+    progress[1] = len(cases)
     for i, case in enumerate(cases):
-        with _sc_tempfile.TemporaryFile() as feed:
-            feed.write(case["input"].encode())
-            feed.seek(0)
-            _sc_os.dup2(feed.fileno(), 0)
-            captured = _sc_io.BytesIO()
-            stdin = _sc_io.TextIOWrapper(_sc_io.FileIO(0, "rb", closefd=False), encoding="utf-8")
-            stdout = _sc_io.TextIOWrapper(captured, encoding="utf-8", write_through=True)
-            _sc_sys.stdin, _sc_sys.stdout = stdin, stdout
-            try:
-                namespace = {"__name__": "__main__", "__builtins__": __builtins__, "exit": _sc_sys.exit, "quit": _sc_sys.exit}
-                _tl_call(exec, (code, namespace), limit, "test case %d" % (i + 1), quiet=False)
-            except SystemExit:
-                pass
-            finally:
-                stdout.flush()
-                _sc_sys.stdin, _sc_sys.stdout = _sc_sys.__stdin__, _sc_sys.__stdout__
-                _sc_os.dup2(saved_fd, 0)
-        got = captured.getvalue().decode("utf-8", "replace")
+        got = candidate.stdio(case["input"], config["case_timeout_s"], f"test case {i + 1}")
         if not _sc_same(got, case["output"]):
-            raise AssertionError("wrong output on test case %d of %d" % (i + 1, len(cases)))
+            raise AssertionError(f"wrong output on test case {i + 1} of {len(cases)}")
+        progress[0] = i + 1
 
 
-def _sc_run_functional(source, cases, func_name, limit):
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "exit": _sc_sys.exit, "quit": _sc_sys.exit}
-    exec(compile(source, "<solution>", "exec"), namespace)
-    if "Solution" not in namespace:
-        raise AssertionError("the solution does not define class Solution")
+def _sc_functional(candidate, config, progress):
+    cases = config["cases"]
+    progress[1] = len(cases)
     for i, case in enumerate(cases):
         args = [_sc_json.loads(line) for line in case["input"].split("\n") if line.strip()]
         expected = _sc_json.loads(case["output"])
-        method = getattr(namespace["Solution"](), func_name)
-        got = _tl_call(method, args, limit, "test case %d" % (i + 1))
+        got = candidate.call(config["func_name"], args, limit=config["case_timeout_s"],
+                             what=f"test case {i + 1}", method_of="Solution")
         if isinstance(got, tuple):
             got = list(got)
         if got != expected:
-            raise AssertionError("wrong output on test case %d of %d" % (i + 1, len(cases)))
-'''
+            raise AssertionError(f"wrong output on test case {i + 1} of {len(cases)}")
+        progress[0] = i + 1
 
 
-def contest_program(code: str, target: Mapping[str, Any], case_timeout_s: float = 6.0) -> str:
-    """A complete program that runs `code` on every case in `target` and raises on the first failure."""
-    cases: Sequence[Mapping[str, Any]] = target["cases"]
-    source = PRELUDE + code
-    payload = json.dumps([{"input": c["input"], "output": c["output"]} for c in cases])
-    if target.get("mode") == "functional":
-        call = f"_sc_run_functional({source!r}, _sc_json.loads({payload!r}), {target['func_name']!r}, {case_timeout_s!r})\n"
-    else:
-        call = f"_sc_run_stdio({source!r}, _sc_json.loads({payload!r}), {case_timeout_s!r})\n"
-    return TIME_LIMIT_RUNTIME + RUNTIME + "\n" + call
+_CK_KINDS["stdio"] = _sc_stdio
+_CK_KINDS["functional"] = _sc_functional

@@ -30,7 +30,13 @@ unbounded or undefined number is null (the document is strict JSON: no NaN, no i
         + pass_at_k: {k, before, after, note} and + variance_split (k > 1, descriptive only)
         + n_items_before, + n_items_after (scores mode)
     }]
-    asymmetry: {latent|pp|normalized: {estimate, se, ci, p_value, + method, + note}}
+    asymmetry: {latent|pp|normalized: {estimate, se, ci, p_value, + method, + note},
+                primary: {estimate, se, ci, p_value, method, sigma | sigma_grid, + verdict, + verdict_reasons,
+                          + leave_one_out, + without_sparse, + sparse_suites, + suites, + pp_at_50,
+                          + baseline_adjusted, + sigma_by_suite | + sigma_max, + estimate_at_sigma}}
+        latent = the Mantel-Haenszel "these items" asymmetry (item-level variance); primary = the mean item gain
+        of STATISTICS.md §1.4b, which the verdict and the sentence use. With one sample per item, sigma_grid
+        holds one row per σ and the interval is their union, the p-value their largest.
         + latent.pp_at_50 (pp-equivalent of A^L at a 50% start), + latent.p_ref, + latent.pp_at_ref
         + latent_analytic (when the cluster bootstrap supplies `latent`), + latent_exact (Fisher, sparse suites)
     + groups: {targeted|untargeted: {suites, gain_ratio, gain_ratio_ci, latent, latent_ci, latent_se, gain_pp,
@@ -62,11 +68,18 @@ unbounded or undefined number is null (the document is strict JSON: no NaN, no i
     + inputs: {kind, paths, sha256: {path: hex}}
     + command: the command that reproduces this document
     summary: "the citable sentence, with its caveat"           + caveat
+    verdict: "targeted_larger" | "untargeted_larger" | "no_difference_shown" | "fragile" | "not_testable"
+        (what the sentence says; DESIGN.md names)
+    + diagnostics.guards: [{name, message}] named warnings; + diagnostics.integrity: [{path, problem}] inputs
+      compared anyway (--force) although not as their manifests recorded
+    + suites[].primary_gain, primary_gain_ci, primary_sigma (the mean item gain at the reported σ)
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
+
+from harness.stats.verdict import VERDICTS
 
 SCHEMA: Final = "asymmetry.compare/1"
 
@@ -76,6 +89,8 @@ _SUITE: Final = ("suite", "category", "n_items", "before", "after", "gain_pp", "
                  "losses", "latent_gain", "latent_gain_ci", "mcnemar_midp", "p_holm")
 _ESTIMATE: Final = ("estimate", "se", "ci", "p_value")
 _TRIPLE: Final = ("controls", "excess", "ci", "t_p_value", "rank_p_value")
+_PRIMARY: Final = ("estimate", "se", "ci", "p_value", "method")
+
 
 
 def _interval(value: Any) -> bool:
@@ -115,6 +130,16 @@ def validate_compare(doc: dict[str, Any]) -> list[str]:
     for scale in ("latent", "pp", "normalized"):
         need(doc["asymmetry"].get(scale) if isinstance(doc["asymmetry"], dict) else None, _ESTIMATE,
              f"asymmetry.{scale}")
+    primary = doc["asymmetry"].get("primary") if isinstance(doc["asymmetry"], dict) else None
+    if "verdict" in doc or primary is not None:  # documents written before issue 9 carry neither
+        if doc.get("verdict") not in VERDICTS:
+            problems.append(f"verdict: expected one of {', '.join(VERDICTS)}, got {doc.get('verdict')!r}")
+        need(primary, _PRIMARY, "asymmetry.primary")
+        if isinstance(primary, dict):
+            if "sigma" not in primary and "sigma_grid" not in primary:
+                problems.append("asymmetry.primary: missing 'sigma' or 'sigma_grid'")
+            if "ci" in primary and not _interval(primary["ci"]):
+                problems.append("asymmetry.primary.ci: expected [lo, hi]")
     gen = doc["generalisation"]
     need(gen, ("hksj", "permutation"), "generalisation")
     if isinstance(gen, dict):
@@ -140,5 +165,5 @@ def validate_compare(doc: dict[str, Any]) -> list[str]:
     if not isinstance(doc["summary"], str) or not doc["summary"].strip():
         problems.append("summary: expected the citable sentence")
     elif "proves" in doc["summary"].lower():
-        problems.append("summary: says 'proves'; reports say 'consistent with' (STATISTICS.md §1.13)")
+        problems.append("summary: says 'proves'; reports say 'consistent with'")
     return problems

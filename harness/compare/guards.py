@@ -1,0 +1,110 @@
+"""The checks that refuse an input (one-line UserError) or name a warning, never silently (STATISTICS.md
+§1.4b items 4-7; issue 10 §2; issue 14). The statistics of each check are pure functions in
+harness.stats.guards; here they meet the compare document: an error names the suites and what to do, a
+warning is recorded under its name in `diagnostics.guards` (and its message in `diagnostics.warnings`),
+printed by the CLI and shown by the report.
+
+Names (stable, for readers of the JSON): shared_items, unequal_samples, few_clusters, small_suite,
+sparse_suite, one_sample, fragile, journal_integrity, score_fractions, partial_credit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from harness.compare.pairing import Pair
+from harness.errors import UserError
+from harness.stats import guards as sg
+from harness.stats.primary import MIN_CLUSTERS, MIN_SUITE_ITEMS
+
+
+@dataclass
+class Notes:
+    """Named warnings collected while a document is built."""
+
+    guards: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, name: str, message: str, warnings: list[str] | None = None) -> None:
+        self.guards.append({"name": name, "message": message})
+        if warnings is not None:
+            warnings.append(message)
+
+
+def shared_items(agg: pd.DataFrame, models: Sequence[str], suites: Sequence[str]) -> None:
+    """Suites must hold disjoint items: the same item hash (or source id) in two suites is an error
+    (counting the base and plus tests of the same problems as separate suites moved p from 0.11 to 0.003).
+    `agg`: one row per (model, suite, item) with the item's attributes (harness.compare.pairing)."""
+    rows = agg[agg["model"].isin(list(models)) & agg["suite"].isin(list(suites))]
+    for column, what in (("item_hash", "item hash"), ("source_id", "source id")):
+        if column not in rows:
+            continue
+        found = sg.shared_items(rows["suite"].astype(str).tolist(), rows[column].tolist())
+        if found:
+            pairs: dict[tuple[str, ...], int] = {}
+            for names in found.values():
+                pairs[tuple(names)] = pairs.get(tuple(names), 0) + 1
+            names, n = max(pairs.items(), key=lambda kv: kv[1])
+            raise UserError(f"suites {' and '.join(names)} share {n} item(s) (same {what}); suites must hold "
+                            "disjoint items (they are treated as independent): merge them into one suite, or leave "
+                            "one out with a plan (asymmetry plan)")
+
+
+def unequal_samples(pair: Pair, before: str, after: str, force: bool, notes: Notes, warnings: list[str]) -> None:
+    """Both releases must be sampled alike (with 1 vs 5 samples, McNemar on samples rejected 100% under the
+    null). Refused unless forced; forced, every statistic uses items as the unit (per-item means for the pp
+    and sign tests, each release's own sample count in the item-gain model) and the warning says so."""
+    found = sg.unequal_samples(pair.k0, pair.k1)
+    if found is None:
+        return
+    k0, k1 = found
+    message = (f"different numbers of samples per item ({before}: {k0:g}, {after}: {k1:g}); releases must be sampled "
+               "alike")
+    if not force:
+        raise UserError(f"{message}: re-run with the same --samples, or pass --force to analyse per-item means")
+    notes.add("unequal_samples", f"{message} (compared anyway: --force): items are the unit throughout (per-item "
+                                 "means; each release's own sample count in the item-gain model)", warnings)
+
+
+def cluster_suites(pair: Pair, included: np.ndarray, notes: Notes, warnings: list[str]) -> np.ndarray | None:
+    """Per suite of `pair`: whether its item clusters are used (at least MIN_CLUSTERS clusters). Suites
+    with fewer get the item-level variance and a named warning (1 cluster gave SE 1e-16 and a verdict)."""
+    if pair.cluster is None:
+        return None
+    use, counts = sg.cluster_policy(pair.code, pair.cluster, len(pair.suites), MIN_CLUSTERS)
+    few = [f"{s} ({c})" for s, c, u, i in zip(pair.suites, counts, use, included, strict=True) if i and not u]
+    if few:
+        notes.add("few_clusters", f"suite(s) {', '.join(few)} have fewer than {MIN_CLUSTERS} item clusters: a "
+                                  "cluster-robust variance or bootstrap is unreliable there, so their variance treats "
+                                  "items as independent (too narrow if items of a cluster move together); the cluster "
+                                  "bootstrap is not used", warnings)
+    return use
+
+
+def small_suite_flag(n_items: int) -> str | None:
+    """The exclusion flag of a suite below the pre-registered minimum size, else None."""
+    if n_items < MIN_SUITE_ITEMS:
+        return f"excluded: fewer than {MIN_SUITE_ITEMS} items (the pre-registered minimum suite size)"
+    return None
+
+
+def score_fractions(frame: pd.DataFrame, source: object) -> tuple[str | None, str | None]:
+    """Published scores are percentages (issue 14). Returns (error, warning): an error when every score
+    lies in [0, 1] (0.868 for 86.8% would be read as 0.868%, a near-zero accuracy); a warning naming the
+    rows when some scores are fractions below 1 beside others above 1 (a table mixing the two)."""
+    score = pd.to_numeric(frame["score"], errors="coerce").dropna()
+    if score.empty:
+        return None, None
+    if bool((score <= 1).all()) and bool((score > 0).any()):
+        return (f"{source}: every score is between 0 and 1 (e.g. {score.iloc[0]:g}): scores are percentages in this "
+                "table (86.8, not 0.868); multiply them by 100"), None
+    odd = (score > 0) & (score < 1) & (score % 1 != 0)
+    if odd.any() and bool((score > 1).any()):
+        rows = frame.loc[odd[odd].index]
+        which = ", ".join(f"{m} on {s} ({v:g})" for m, s, v in zip(rows["model"], rows["suite"], score[odd], strict=True))
+        return None, (f"score(s) below 1% that look like fractions beside percentages: {which}; scores are "
+                      "percentages (86.8, not 0.868)")
+    return None, None
