@@ -78,13 +78,13 @@ def demo_cmd(
         console.print(f"[yellow]missing:[/yellow] {escape(churn.sentence())}", highlight=False)
     console.print(f"[bold]Headline[/bold] ({escape(wording.badge(doc))})", highlight=False)
     console.print(f"  {escape(wording.headline_sentence(doc))}", highlight=False)
+    for _, line in wording.guard_plain(doc):
+        console.print(f"  [yellow]check:[/yellow] {escape(line)}", highlight=False)
     console.print("[bold]In detail[/bold]")
     for sentence in wording.headline(doc):
         console.print(f"  {escape(sentence)}", highlight=False)
     console.print()
     if result.case.steps:
-        from harness.report.timeline import change_sentence, unusual_sentence
-
         title = ("Every step on its own table, placed against the window" if result.case.window
                  else "The other Qwen steps, each on its own source table (no controls)")
         table = Table(title=title, title_justify="left")
@@ -97,7 +97,7 @@ def demo_cmd(
             name = step.label.replace(" -> ", " → ") + (" (this step)" if step.current else "")
             table.add_row(name, step.released, step.phase or "", value, step.verdict.replace("_", " "))
         console.print(table)
-        for sentence in (change_sentence(result.case), unusual_sentence(result.case)):
+        for sentence in (wording.change_sentence(result.case), wording.unusual_sentence(result.case)):
             if sentence:
                 console.print(f"  {escape(sentence)}", highlight=False)
         console.print()

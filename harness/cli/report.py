@@ -117,6 +117,8 @@ def print_report(report: Any, doc: dict[str, Any], console: Any) -> None:
 
     headline = Text.assemble((f"{wording.badge(doc)}. ", "bold"), wording.headline_sentence(doc))
     console.print(Panel(headline, title=Text(f"{doc['before']} → {doc['after']}"), title_align="left"))
+    for _, line in wording.guard_plain(doc):
+        console.print(Text.assemble(("check: ", "yellow"), line))
     console.print(" ".join(report.headline), highlight=False)
     if doc.get("mode") == "scores":
         console.print(f"[yellow]note:[/yellow] {wording.SCORE_LEVEL}", highlight=False)

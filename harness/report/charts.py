@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
 
-from harness.report import fmt
-from harness.report.wording import ci_label, group_pp, level, percent, suites_of, verdict
+from harness.report import fmt, wording
+from harness.report.wording import asymmetry_title, level, percent, suites_of  # noqa: F401  (asymmetry_title: charts.asymmetry_title)
 
 TARGETED = "#D55E00"  # vermillion
 UNTARGETED = "#0072B2"  # blue
@@ -34,7 +34,6 @@ INK = "#222222"
 MUTED = "#555555"
 COLOURS = {"targeted": TARGETED, "untargeted": UNTARGETED}
 MARKERS = {"targeted": "o", "untargeted": "s"}
-GROUP_LABEL = {"targeted": "Targeted: coding, agentic", "untargeted": "Untargeted: maths, factual recall"}
 
 WIDTH = 4.4  # inches: phone first
 LABEL = 10.5  # pt: the smallest text in a chart
@@ -145,14 +144,6 @@ def _symmetric(ax: Any, values: Sequence[float | None], pad: float = 1.15) -> No
     ax.set_xlim(-span, span)
 
 
-def _verb(x: float | None) -> str:
-    if not fmt.is_num(x):
-        return "could not be measured"
-    if abs(x) < 0.05:
-        return "did not change"
-    return f"{'rose' if x > 0 else 'fell'} {abs(x):.1f} points"
-
-
 @dataclass
 class _Row:
     """One line of a dot chart: a header, or a labelled estimate with its interval."""
@@ -214,16 +205,9 @@ def _dot_rows(fig: Any, rows: Sequence[_Row], xlabel: str, *, band: tuple[float,
 # ---------------------------------------------------------------------------------------------- charts
 
 
-_CAP_WORDS = {"coding": "coding", "agentic": "agentic", "math": "maths", "factual": "factual recall"}
-
-
 def _group_label(cat: str, members: Sequence[Mapping[str, Any]]) -> str:
     """'Targeted: coding, agentic' or, when a capability is missing, what the group really holds."""
-    caps = [c for c in _CAP_WORDS if any(r.get("capability") == c for r in members)]
-    if not caps or any(not r.get("capability") for r in members):
-        return GROUP_LABEL[cat]
-    only = " only" if len(caps) == 1 else ""
-    return f"{cat.capitalize()}: {', '.join(_CAP_WORDS[c] for c in caps)}{only}"
+    return wording.group_label(cat, [r.get("capability") or None for r in members])
 
 
 def _slopes(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str, Any]], str, str]:
@@ -275,10 +259,7 @@ def _slopes(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str,
     axes[-1].set_xlabel(_wrap(f"before: {doc.get('before')}; after: {doc.get('after')}", 50), loc="left")
     columns = ["suite", "category", "capability", "n_items", "before_pct", "after_pct", "gain_pp", "gain_pp_ci_low",
                "gain_pp_ci_high"]
-    t_mean, _ = group_pp(doc, "targeted")
-    u_mean, _ = group_pp(doc, "untargeted")
-    title = (f"{doc.get('after')}: targeted benchmarks {_verb(t_mean)} on average, untargeted ones "
-             f"{_verb(u_mean).replace(' points', '')}")
+    title = wording.slopes_title(doc)
     return (columns, rows, "Accuracy of each benchmark before and after, in percent; each label gives the new "
             "accuracy and the change in percentage points (pp).", title)
 
@@ -305,11 +286,7 @@ def _forest(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str,
                  marker="D" if r["kind"] == "group" else MARKERS[r["category"]],
                  size=7 if r["kind"] == "group" else 5, bold=r["kind"] == "group") for r in rows]
     _dot_rows(fig, dots, "Gain, new minus old release (logits)", sides=False)
-    groups = doc.get("groups") or {}
-    t, u = (groups.get(c, {}).get("latent") for c in ("targeted", "untargeted"))
-    title = ("On the log-odds scale, targeted benchmarks gained "
-             f"{fmt.signed(t)} logits on average and untargeted ones {fmt.signed(u)}"
-             if fmt.is_num(t) and fmt.is_num(u) else "Each benchmark's gain on the log-odds scale")
+    title = wording.forest_title(doc)
     columns = ["row", "kind", "category", "latent_gain_logits", "ci_low", "ci_high", "method"]
     return columns, rows, (f"Per-benchmark latent (log-odds) gains with {percent(level(doc))} intervals; diamonds are "
                            "group means."), title
@@ -323,35 +300,6 @@ _SCALES = (
 )
 
 
-def headline_estimate(doc: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
-    """The estimate a report leads with: the heterogeneity-robust primary when the document has one,
-    else the latent (log-odds) asymmetry."""
-    asym = doc.get("asymmetry") or {}
-    for key in ("primary", "latent"):
-        if isinstance(asym.get(key), Mapping) and fmt.is_num(asym[key].get("estimate")):
-            return key, asym[key]
-    return "latent", {}
-
-
-def asymmetry_title(doc: Mapping[str, Any]) -> str:
-    """The finding of the asymmetry chart: which side gained more, by how much, with its interval, and
-    whether the verdict stands (the document's verdict, contract names)."""
-    _, est = headline_estimate(doc)
-    x, ci = est.get("estimate"), fmt.interval(est.get("ci"))
-    if not fmt.is_num(x):
-        return "The difference between targeted and untargeted gains could not be estimated"
-    v = verdict(doc)
-    side, other = ("Targeted", "untargeted") if x >= 0 else ("Untargeted", "targeted")
-    size = f"{fmt.num(abs(x))} logits ({ci_label(doc)} {ci})"
-    if v in ("targeted_larger", "untargeted_larger"):
-        return f"{side} gains exceeded {other} gains by {size}"
-    if v == "fragile":
-        return f"{side} gains looked larger by {size}, but the finding is fragile"
-    if v == "not_testable":
-        return f"Not testable with these benchmarks: {fmt.signed(x)} logits ({ci_label(doc)} {ci})"
-    return f"No clear difference between targeted and untargeted gains: {fmt.signed(x)} logits ({ci_label(doc)} {ci})"
-
-
 def _asymmetry(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str, Any]], str, str]:
     asym = doc.get("asymmetry") or {}
     rows = []
@@ -363,7 +311,7 @@ def _asymmetry(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[s
         lo, hi = _ci(e.get("ci"))
         rows.append({"scale": key, "unit": unit, "estimate": e.get("estimate"), "ci_low": lo, "ci_high": hi,
                      "p_value": e.get("p_value"), "method": e.get("method", ""), "label": label})
-    lead, _ = headline_estimate(doc)
+    lead = "primary" if fmt.is_num(((doc.get("asymmetry") or {}).get("primary") or {}).get("estimate")) else "latent"
     if not any(r["scale"] == lead and fmt.is_num(r["estimate"]) for r in rows):
         raise _Missing("the document has no latent asymmetry estimate")
     fig.set_size_inches(WIDTH, 0.4 + 1.25 * len(rows))
@@ -421,12 +369,7 @@ def _controls(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[st
                    + ("; dashed: the controls' mean" if fmt.is_num(mean) else ""))
     if fmt.is_num(mean):
         ax.axvline(mean, color=CONTROL, linestyle="--", linewidth=1, zorder=0)
-    values = [c.get("asymmetry") for c in td["controls"] if fmt.is_num(c.get("asymmetry"))]
-    n, larger = len(values), sum(fmt.is_num(suspect) and suspect > v for v in values)
-    what = "all" if larger == n else f"{larger} of"
-    title = (f"{doc.get('after')}'s asymmetry was larger than {what} {n} other developers' "
-             f"step{'s' if n != 1 else ''}, measured on the same benchmarks" if fmt.is_num(suspect)
-             else "Other developers' steps on the same benchmarks")
+    title = wording.controls_title(doc)
     columns = ["transition", "role", "asymmetry_logits", "se", "ci_low", "ci_high"]
     return columns, rows, ("Each release step's asymmetry on this comparison's benchmarks; the diamond is this step, "
                            f"bars are {percent(level(doc))} intervals."), title
@@ -462,22 +405,19 @@ def _power(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str, 
     ax.set_xlabel("True asymmetry (logits)")
     ax.set_ylabel("Power to detect it (%)")
     ax.grid(color="#e2e2e2", linewidth=0.6)
-    title = (f"This design detects an asymmetry of {fmt.num(mde)} logits or more 80% of the time" if fmt.is_num(mde)
-             else "What this design could detect")
+    title = wording.power_title(doc)
     return (["effect_logits", "power_pct"], rows,
             "Probability that this design detects an asymmetry of each size (two-sided, alpha 0.05).", title)
 
 
 def _timeline(case: Any, fig: Any) -> tuple[list[str], list[dict[str, Any]], str, str]:
-    from harness.report import timeline as tl
-
     steps = list(case.steps)
     if not any(s.estimable for s in steps):
         raise _Missing("no step could be measured")
     window = case.window is not None
     sections: list[tuple[str, list[Any]]] = []
     if window:
-        for phase in tl.PHASES:
+        for phase in wording.PHASES:
             members = sorted((s for s in steps if s.kind == "qwen" and s.phase == phase), key=lambda s: s.released)
             if members:
                 sections.append((f"{members[0].lab}, {phase} the window", members))
@@ -512,7 +452,7 @@ def _timeline(case: Any, fig: Any) -> tuple[list[str], list[dict[str, Any]], str
     caption = ("Each release step's targeted-minus-untargeted gain on the benchmarks its own table reports, with 95% "
                "intervals: right of zero, targeted benchmarks gained more. Diamonds are "
                f"{steps[0].lab if steps else 'this family'}'s steps; hollow circles are shown for context only.")
-    return columns, rows, caption, tl.title(case)
+    return columns, rows, caption, wording.timeline_title(case)
 
 
 _DRAW: dict[str, tuple[str, Callable[[Any, Any], tuple[list[str], list[dict[str, Any]], str, str]]]] = {

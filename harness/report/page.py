@@ -18,7 +18,7 @@ from typing import Any
 from harness.report import fmt, methods, wording
 from harness.report.charts import NAMES, Chart
 from harness.report.examples import Example
-from harness.report.timeline import Case, benchmark_rows, change_sentence, unusual_sentence, window_phrase
+from harness.report.timeline import Case, benchmark_rows
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
 _URL = re.compile(r"https?://[^\s\"'<>`]+")
@@ -122,23 +122,29 @@ def _churn(case: Case | None) -> str:
             f'<p class="small">Why this matters: {cite("churn")}.</p></div>')
 
 
+def _guards(doc: Mapping[str, Any]) -> str:
+    """The checks that raised a warning, one plain line each, the most serious first, right under the
+    headline (the technical messages are under Diagnostics)."""
+    lines = wording.guard_plain(doc)
+    if not lines:
+        return ""
+    serious = any(name in ("journal_integrity", "unequal_samples", "score_fractions") for name, _ in lines)
+    items = "".join(f'<li data-guard="{e(name)}">{e(line)}</li>' for name, line in lines)
+    return (f'<div class="note guards{" serious" if serious else ""}" id="guards"><p class="label">Before you cite '
+            f'this</p><ul>{items}</ul><p class="small">Explained in {cite("guards")}; full messages under '
+            '<a href="#diagnostics">Diagnostics</a>.</p></div>')
+
+
 def _headline(doc: Mapping[str, Any], charts: Mapping[str, Chart], case: Case | None = None) -> str:
     v = wording.verdict(doc)
     sentences = "".join(f"<p>{e(s)}</p>" for s in wording.headline(doc))  # logits, ranks, methods: below
     note = (f'<div class="note"><strong>Kind of evidence.</strong> {e(wording.evidence_note(doc))} '
             f'({cite("scores" if doc.get("mode") == "scores" else "unit")})</div>')
-    integrity = wording.integrity_note(doc)
-    if integrity:
-        note = f'<div class="note"><strong>Inputs not as recorded.</strong> {e(integrity)}</div>' + note
-    checks = wording.guard_lines(doc)
-    if checks:
-        note += ('<div class="note"><strong>Checks that raised a warning.</strong><ul>'
-                 + "".join(f"<li>{e(c)}</li>" for c in checks) + "</ul></div>")
     shows = "".join(f"<li>{e(s)}</li>" for s in wording.shows(doc))
     not_shows = "".join(f"<li>{e(s)}</li>" for s in wording.does_not_show(doc))
     return (f'<section id="headline"><h2>Headline</h2>{_churn(case)}'
             f'<p class="badge"><span class="verdict {e(v)}">{e(wording.badge(doc))}</span></p>'
-            f'<p class="headline">{e(wording.headline_sentence(doc))}</p>'
+            f'<p class="headline">{e(wording.headline_sentence(doc))}</p>{_guards(doc)}'
             f'<div class="detail"><p class="small">In detail ({cite("verdict")}):</p>{sentences}</div>{note}'
             f"{_case(doc, charts, case)}{figure(charts['slopes'])}"
             f'<div class="cols"><div><h3>What this shows</h3><ul>{shows}</ul></div>'
@@ -150,13 +156,13 @@ def _case(doc: Mapping[str, Any], charts: Mapping[str, Chart], case: Case | None
     if case is None or not case.steps or "timeline" not in charts:
         return ""
     answers = []
-    change, unusual = change_sentence(case), unusual_sentence(case)
+    change, unusual = wording.change_sentence(case), wording.unusual_sentence(case)
     period = "for 2026" if case.window else "for the period"
     if change:
         answers.append(f"<p><strong>Did the pattern change after the window?</strong> {e(change)}</p>")
     if unusual:
         answers.append(f"<p><strong>Is it unusual {e(period)}?</strong> {e(unusual)}</p>")
-    where = (f"<p class=\"small\">Steps are placed by their newer release's date against {e(window_phrase(case))}; "
+    where = (f"<p class=\"small\">Steps are placed by their newer release's date against {e(wording.window_phrase(case))}; "
              f"each is measured on its own table, so this describes, it does not test ({cite('timeline')}).</p>"
              if case.window else "")
     rows = benchmark_rows(case, doc)
@@ -198,7 +204,10 @@ def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str,
                      f"the primary asymmetry translated at a 50% starting level, its interval's ends likewise "
                      f"({methods.cite('points')})"))
     if prim is not lat and fmt.is_num(lat.get("estimate")):
-        rows.append(("Asymmetry on these items (Mantel-Haenszel log odds; pulled by starting levels)", "logits",
+        what = ("Asymmetry on the published accuracies' log odds (pulled by starting levels)"
+                if doc.get("mode") == "scores" else
+                "Asymmetry on these items (Mantel-Haenszel log odds; pulled by starting levels)")
+        rows.append((what, "logits",
                      fmt.signed(lat.get("estimate")), fmt.interval(lat.get("ci")), fmt.p_value(lat.get("p_value")),
                      str(lat.get("method") or "")))
     adjusted = prim.get("baseline_adjusted") if isinstance(prim.get("baseline_adjusted"), Mapping) else None
@@ -456,7 +465,9 @@ def _decoding(doc: Mapping[str, Any]) -> str:
 def _diagnostics(doc: Mapping[str, Any]) -> str:
     diag = doc.get("diagnostics") or {}
     out = []
-    warnings = diag.get("warnings") or []
+    named = {str(g.get("message")): str(g.get("name")) for g in diag.get("guards") or [] if isinstance(g, Mapping)}
+    warnings = [f"{named[w]}: {w}" if w in named else str(w) for w in diag.get("warnings") or []]
+    warnings += [f"{p.get('path')}: {p.get('problem')}" for p in diag.get("integrity") or [] if isinstance(p, Mapping)]
     out.append("<h4>Warnings</h4>" + ("<ul>" + "".join(f"<li>{e(w)}</li>" for w in warnings) + "</ul>"
                                       if warnings else '<p class="small">None.</p>'))
     out.append(f"<h4>Error rates per release (% of samples)</h4>{_error_rates(doc)}")
@@ -568,7 +579,7 @@ def _research(doc: Mapping[str, Any], charts: Mapping[str, Chart], examples: Seq
             f"{table(['Hypothesis', 'Tested', 'p-value (one-sided)', 'Rejected', 'Note'], gate, numeric=(2,))}"
             f"<h3>Triple difference against other developers (L3)</h3>{_controls_table(doc)}"
             f"<h3>Contamination split</h3>{cont}<h3>Power</h3>{_power_block(doc, charts)}"
-            f"<h3>Diagnostics</h3>{_diagnostics(doc)}"
+            f"<h3 id=\"diagnostics\">Diagnostics</h3>{_diagnostics(doc)}"
             f"<h3>Examples of discordant items</h3>{_examples(examples, doc)}{_caveats(case)}{_sources(sources)}"
             "</section>")
 

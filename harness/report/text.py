@@ -79,8 +79,11 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
     """summary.md: the headline, the estimates, the per-suite table and the caveats."""
     lines = [f"# {_md_text(wording.title(doc))}", "", f"**{_md_text(doc.get('before'))} -> {_md_text(doc.get('after'))}** "
              f"({'published scores, score-level' if doc.get('mode') == 'scores' else 'item-level runs'}).", ""]
-    lines += [f"**{_md_text(wording.badge(doc))}.** {_md_text(wording.headline_sentence(doc))}", "",
-              _md_text(" ".join(wording.headline(doc))), "", f"> {_md_text(wording.evidence_note(doc))}", "",
+    lines += [f"**{_md_text(wording.badge(doc))}.** {_md_text(wording.headline_sentence(doc))}", ""]
+    guards = wording.guard_plain(doc)
+    if guards:
+        lines += ["**Before you cite this:**", "", *[f"- {_md_text(line)} (`{name}`)" for name, line in guards], ""]
+    lines += [_md_text(" ".join(wording.headline(doc))), "", f"> {_md_text(wording.evidence_note(doc))}", "",
               "## Estimates", "",
               f"| Estimand | Scale | Estimate | {wording.percent(wording.level(doc))} interval | p-value | Method |",
               "|---|---|---|---|---|---|"]

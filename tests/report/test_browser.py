@@ -199,6 +199,12 @@ def test_the_demo_report_reads_on_a_phone_and_a_desktop(demo_report: Path, chrom
     assert badge.inner_text() == wording.badge(doc) == "Targeted gains larger, but fragile"
     box = page.locator("p.headline").bounding_box()
     assert box["y"] < 1800  # the answer is on the first screens, not below the tables
+    # the checks that raised a warning follow the headline, their first line on the first screen (900 px)
+    guards = page.locator("#guards li")
+    assert guards.all_inner_texts() == [line for _, line in wording.guard_plain(doc)]
+    assert guards.first.get_attribute("data-guard") == "fragile"
+    first = guards.first.bounding_box()
+    assert first["y"] + first["height"] <= 900, first
     svg_text = " ".join(s["text"] for s in sizes)
     assert "← untargeted" in svg_text and "targeted →" in svg_text and "gained more" in svg_text
     figure_width = page.locator("#chart-timeline svg").bounding_box()["width"]
