@@ -47,7 +47,8 @@ def demo_cmd(
     from rich.table import Table
 
     from harness import demo
-    from harness.report import fmt, wording
+    from harness.compare import wording
+    from harness.report import fmt
 
     console = Console()
     if list_:

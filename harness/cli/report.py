@@ -113,7 +113,7 @@ def print_report(report: Any, doc: dict[str, Any], console: Any) -> None:
     from rich.panel import Panel
     from rich.text import Text
 
-    from harness.report import wording
+    from harness.compare import wording
 
     headline = Text.assemble((f"{wording.badge(doc)}. ", "bold"), wording.headline_sentence(doc))
     console.print(Panel(headline, title=Text(f"{doc['before']} → {doc['after']}"), title_align="left"))

@@ -12,6 +12,7 @@ point; and the caveat always travels with the sentence. Numbers through harness.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from statistics import NormalDist
 from typing import Any
@@ -988,6 +989,58 @@ def method_line(doc: Doc) -> str:
             f"asymmetry {doc.get('harness_version', '')}, compare schema {doc.get('schema', '')}.")
 
 
+# ------------------------------------------------------------------------------------------------ sources
+# The one-line source printed on every chart: the original sources (the vendor's table, the evaluator),
+# never a file or a hash.
+
+
+def _who(evaluator: str) -> str:
+    return "vendor-reported" if "vendor" in evaluator else evaluator.split(" (")[-1].rstrip(")") or evaluator
+
+
+def source_line(doc: Doc, sources: Sequence[Mapping[str, Any]] | None = None,
+                models: Sequence[str] | None = None) -> str:
+    """A chart's source line: the original sources (the vendor's table, the evaluator) when the score rows
+    name them, else their web sites, else what the figures are; never a file or a hash. `models` keeps only
+    those releases' sources (a chart of the suspect alone cites its table alone)."""
+    sources = list(sources if sources is not None else _get(doc, "diagnostics", "sources") or [])
+    if models is not None:
+        sources = [r for r in sources if r.get("model") in models]
+    names: list[str] = []
+    for row in sources:
+        name, who = str(row.get("source_name") or "").strip(), str(row.get("evaluator") or "").strip()
+        if name:
+            names.append(f"{name} ({_who(who)})" if who else name)
+    if not names:
+        for row in sources:
+            m = re.match(r"https?://(?:www\.)?([^/\s]+)", str(row.get("source") or ""))
+            if m:
+                names.append(m.group(1))
+    names = list(dict.fromkeys(names))
+    version = f"Chart: asymmetry {doc.get('harness_version', '')}."
+    if names:
+        what = "; ".join(names[:6]) + (f"; and {len(names) - 6} more" if len(names) > 6 else "")
+        return f"Source: {what}. {version}"
+    if doc.get("mode") == "scores":
+        return (f"Source: published scores of {doc.get('before')} and {doc.get('after')} (vendor-reported, "
+                f"score-level). {version}")
+    return (f"Source: item-level runs of {doc.get('before')} and {doc.get('after')} by asymmetry, every answer "
+            f"scored and kept. {version}")
+
+
+def timeline_source_line(doc: Doc, case: Any) -> str:
+    """The timeline's source line: whose tables the steps come from (vendors, independent evaluators)."""
+    who = list(dict.fromkeys(str(s.evaluator) for s in case.steps if getattr(s, "evaluator", "")))
+    vendors = [w.replace(" (vendor-reported)", "") for w in who if "vendor" in w]
+    others = [w.replace(" (", ", ").rstrip(")") for w in who if "vendor" not in w]
+    parts = []
+    if vendors:
+        parts.append("the launch tables of " + ", ".join(vendors) + " (vendor-reported)")
+    parts += others
+    what = "; ".join(parts) or "published scores"
+    return f"Source: published scores from {what}. Chart: asymmetry {doc.get('harness_version', '')}."
+
+
 # ------------------------------------------------------------------------------------------------ chart titles
 # Every chart is titled by its finding, in the same words and on the same estimates as the sentences above.
 
@@ -1155,8 +1208,27 @@ def unusual_sentence(case: Any) -> str:
     larger, n = sum(current.estimate > v for v in values), len(values)
     rank = f"larger than all {n}" if larger == n else f"smaller than all {n}" if larger == 0 else \
         f"larger than {larger} of {n}"
+    chance = ""
+    if larger in (0, n) and n + 1 < 20:  # an extreme rank among n is a 1-in-(n+1) event under no difference
+        chance = (f" If none of these {n + 1} steps leaned unusually, any one of them would come out "
+                  f"{'largest' if larger else 'smallest'} 1 time in {n + 1}, so this ranking alone is not evidence "
+                  "that it is unusual.")
     return (f"Other developers' {n} measurable steps of the period leaned between {fmt.signed(values[0])} and "
-            f"{fmt.signed(values[-1])} logits; {current.after}'s {fmt.signed(current.estimate)} is {rank}.")
+            f"{fmt.signed(values[-1])} logits; {current.after}'s {fmt.signed(current.estimate)} is {rank}.{chance}")
+
+
+def timeline_where(case: Any) -> str:
+    """How the timeline places and measures its steps (the page adds the methods section)."""
+    if not case.window:
+        return ""
+    return (f"Steps are placed by their newer release's date against {window_phrase(case)}; each is measured on "
+            "its own table, so this describes, it does not test")
+
+
+def period_phrase(case: Any) -> str:
+    """'for 2026' when the case has a window in one year, else 'for the period'."""
+    years = {str(d)[:4] for d in case.window or ()}
+    return f"for {years.pop()}" if len(years) == 1 else "for the period"
 
 
 def timeline_title(case: Any) -> str:

@@ -83,9 +83,10 @@ def write_report(doc: Mapping[str, Any], out: Path, *, overwrite: bool = False, 
     around the comparison (harness.report.timeline.Case), drawn as the timeline and its notes."""
     import orjson
 
+    from harness.compare import wording
     from harness.compare.schema import validate_compare
     from harness.report import charts as charts_mod
-    from harness.report import methods, text, wording
+    from harness.report import methods, text
     from harness.report.page import css, render_page
 
     problems = validate_compare(dict(doc))
@@ -100,7 +101,7 @@ def write_report(doc: Mapping[str, Any], out: Path, *, overwrite: bool = False, 
     drawn = charts_mod.render_all(doc, source=text.chart_sources(doc, sources),
                                   capability=getattr(case, "capability", None))
     if case is not None and getattr(case, "steps", None):
-        drawn.append(charts_mod.render_timeline(case, source=text.timeline_source_line(doc, case)))
+        drawn.append(charts_mod.render_timeline(case, source=wording.timeline_source_line(doc, case)))
     extra = [*(extra_files or {}), *(["sources.csv"] if sources else [])]
     files: dict[str, bytes] = {
         "index.html": render_page(doc, drawn, examples=examples, sources=sources, extra_files=extra,

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
 
-from harness.report import fmt, wording
-from harness.report.wording import asymmetry_title, level, percent, suites_of  # noqa: F401  (asymmetry_title: charts.asymmetry_title)
+from harness.compare import wording
+from harness.compare.wording import asymmetry_title, level, percent, suites_of  # noqa: F401  (asymmetry_title: charts.asymmetry_title)
+from harness.report import fmt
 
 TARGETED = "#D55E00"  # vermillion
 UNTARGETED = "#0072B2"  # blue

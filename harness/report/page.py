@@ -15,7 +15,8 @@ from html import escape
 from importlib import resources
 from typing import Any
 
-from harness.report import fmt, methods, wording
+from harness.compare import wording
+from harness.report import fmt, methods
 from harness.report.charts import NAMES, Chart
 from harness.report.examples import Example
 from harness.report.timeline import Case, benchmark_rows
@@ -157,14 +158,13 @@ def _case(doc: Mapping[str, Any], charts: Mapping[str, Chart], case: Case | None
         return ""
     answers = []
     change, unusual = wording.change_sentence(case), wording.unusual_sentence(case)
-    period = "for 2026" if case.window else "for the period"
+    period = wording.period_phrase(case)
     if change:
         answers.append(f"<p><strong>Did the pattern change after the window?</strong> {e(change)}</p>")
     if unusual:
         answers.append(f"<p><strong>Is it unusual {e(period)}?</strong> {e(unusual)}</p>")
-    where = (f"<p class=\"small\">Steps are placed by their newer release's date against {e(wording.window_phrase(case))}; "
-             f"each is measured on its own table, so this describes, it does not test ({cite('timeline')}).</p>"
-             if case.window else "")
+    where_text = wording.timeline_where(case)
+    where = f'<p class="small">{e(where_text)} ({cite("timeline")}).</p>' if where_text else ""
     rows = benchmark_rows(case, doc)
     per_cap = (table(["Capability", "Benchmarks here", "What may be said"], rows, numeric=(1,))
                if rows else "")

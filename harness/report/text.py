@@ -7,61 +7,15 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.report import fmt, methods, wording
+from harness.compare import wording
+from harness.report import fmt, methods
 from harness.report.page import estimand_rows
-
-
-def _who(evaluator: str) -> str:
-    return "vendor-reported" if "vendor" in evaluator else evaluator.split(" (")[-1].rstrip(")") or evaluator
-
-
-def source_line(doc: Mapping[str, Any], sources: Sequence[Mapping[str, Any]] | None = None,
-                models: Sequence[str] | None = None) -> str:
-    """The one-line source printed on a chart: the original sources (the vendor's table, the evaluator) when
-    the score rows name them, else their web sites, else what the figures are; never a file or a hash.
-    `models` keeps only those releases' sources (a chart of the suspect alone cites its table alone)."""
-    sources = list(sources if sources is not None else (doc.get("diagnostics") or {}).get("sources") or [])
-    if models is not None:
-        sources = [r for r in sources if r.get("model") in models]
-    names: list[str] = []
-    for row in sources:
-        name, who = str(row.get("source_name") or "").strip(), str(row.get("evaluator") or "").strip()
-        if name:
-            names.append(f"{name} ({_who(who)})" if who else name)
-    if not names:
-        for row in sources:
-            m = re.match(r"https?://(?:www\.)?([^/\s]+)", str(row.get("source") or ""))
-            if m:
-                names.append(m.group(1))
-    names = list(dict.fromkeys(names))
-    version = f"Chart: asymmetry {doc.get('harness_version', '')}."
-    if names:
-        what = "; ".join(names[:6]) + (f"; and {len(names) - 6} more" if len(names) > 6 else "")
-        return f"Source: {what}. {version}"
-    if doc.get("mode") == "scores":
-        return (f"Source: published scores of {doc.get('before')} and {doc.get('after')} (vendor-reported, "
-                f"score-level). {version}")
-    return (f"Source: item-level runs of {doc.get('before')} and {doc.get('after')} by asymmetry, every answer "
-            f"scored and kept. {version}")
 
 
 def chart_sources(doc: Mapping[str, Any], sources: Sequence[Mapping[str, Any]] | None = None) -> dict[str, str]:
     """Each chart's source line: the charts of this step cite its own table; the controls chart all."""
-    own = source_line(doc, sources, models=[str(doc.get("before")), str(doc.get("after"))])
-    return {"": own, "controls": source_line(doc, sources)}
-
-
-def timeline_source_line(doc: Mapping[str, Any], case: Any) -> str:
-    """The timeline's source line: whose tables the steps come from (vendors, independent evaluators)."""
-    who = list(dict.fromkeys(str(s.evaluator) for s in case.steps if getattr(s, "evaluator", "")))
-    vendors = [w.replace(" (vendor-reported)", "") for w in who if "vendor" in w]
-    others = [w.replace(" (", ", ").rstrip(")") for w in who if "vendor" not in w]
-    parts = []
-    if vendors:
-        parts.append("the launch tables of " + ", ".join(vendors) + " (vendor-reported)")
-    parts += others
-    what = "; ".join(parts) or "published scores"
-    return f"Source: published scores from {what}. Chart: asymmetry {doc.get('harness_version', '')}."
+    own = wording.source_line(doc, sources, models=[str(doc.get("before")), str(doc.get("after"))])
+    return {"": own, "controls": wording.source_line(doc, sources)}
 
 
 def _md_text(text: Any) -> str:

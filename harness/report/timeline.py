@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.report import fmt, wording
+from harness.compare import wording
+from harness.report import fmt
 
 CAPABILITIES = tuple(wording.CAPABILITY_WORDS)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.compare import wording
 from harness.compare.schema import validate_compare
-from harness.report import wording
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow

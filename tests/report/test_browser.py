@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from harness.compare import resolve_compare
-from harness.report import wording, write_report
+from harness.compare import resolve_compare, wording
+from harness.report import write_report
 from harness.report.charts import asymmetry_title
 from harness.report.examples import discordant_examples
 from harness.run.store import write_run

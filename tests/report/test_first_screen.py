@@ -15,8 +15,7 @@ import pytest
 
 from harness import demo
 from harness.cli import main
-from harness.compare import compare_scores
-from harness.report import wording
+from harness.compare import compare_scores, wording
 from tests.compare.test_compare_cli import records
 from tests.report.test_report import _parse
 from tests.report.test_report_samples import items_doc

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from harness.report import charts, fmt, methods, text, write_report
+from harness.compare import wording
+from harness.report import charts, fmt, methods, write_report
 from tests.report.test_report_samples import items_doc, scores_doc
 
 SVG = "{http://www.w3.org/2000/svg}text"
@@ -77,9 +78,9 @@ def test_source_lines_name_the_original_sources_never_a_file_or_hash(report) -> 
         assert "Source: Old release launch blog (vendor-reported); New release model card (vendor-reported)" in words
         assert "sha256" not in words and "items.csv" not in words and "ab" * 6 not in words
     doc = scores_doc()  # its rows carry links but no names: the line names the sites
-    assert text.source_line(doc).startswith("Source: github.com.")
+    assert wording.source_line(doc).startswith("Source: github.com.")
     doc["diagnostics"]["sources"] = []
-    assert text.source_line(doc).startswith(f"Source: published scores of {doc['before']} and {doc['after']}")
+    assert wording.source_line(doc).startswith(f"Source: published scores of {doc['before']} and {doc['after']}")
 
 
 def test_chart_csvs_have_no_float_noise_and_no_empty_columns(tmp_path: Path) -> None:
@@ -147,3 +148,34 @@ def test_labels_are_phone_sized_in_every_chart_file(report) -> None:
         sizes = [float(m) for m in re.findall(r"font-size: ([\d.]+)px", path.read_text())]
         body = [s for s in sizes if s != 8]  # the standalone file's source line is the one smaller text
         assert min(body) >= charts.LABEL, path.name
+
+
+def _step(label: str, estimate: float, *, kind: str = "control", current: bool = False) -> Any:
+    from harness.report.timeline import Step
+
+    return Step(transition=label, label=label, lab=label.split()[0], kind=kind, released="2026-05-01",
+                phase="after", evaluator="vendor", benchmarks={}, current=current, estimate=estimate,
+                ci=(estimate - 0.5, estimate + 0.5))
+
+
+@pytest.mark.parametrize(("n_controls", "says_chance"), [(5, True), (30, False)])
+def test_an_extreme_rank_among_few_controls_is_called_what_chance_would_give(n_controls: int,
+                                                                            says_chance: bool) -> None:
+    """'larger than all 5' is a 1-in-6 event when nothing is unusual; the sentence says so instead of
+    letting a reader take the rank as evidence (with enough controls it need not)."""
+    from harness.report.timeline import Case
+
+    steps = [_step("Q a -> Q b", 0.9, kind="qwen", current=True),
+             *[_step(f"L{i} a -> L{i} b", 0.01 * i - 0.2) for i in range(n_controls)]]
+    sentence = wording.unusual_sentence(Case(window=("2026-04-22", "2026-06-05"), steps=steps))
+    assert f"is larger than all {n_controls}" in sentence
+    assert (f"1 time in {n_controls + 1}" in sentence) is says_chance
+    assert ("not evidence that it is unusual" in sentence) is says_chance
+
+
+def test_the_report_has_one_sentence_writer() -> None:
+    """Every report sentence comes from harness.compare.wording: no wording module of the report's own."""
+    report_dir = Path(charts.__file__).parent
+    assert not list(report_dir.glob("*wording*.py"))
+    for module in report_dir.glob("*.py"):
+        assert "harness.report.wording" not in module.read_text(), module
