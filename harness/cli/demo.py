@@ -66,8 +66,9 @@ def demo_cmd(
         result = demo.run_demo(out, transition)
     elapsed = time.perf_counter() - started
     doc, inputs = result.doc, result.inputs
-    console.print(f"[bold]asymmetry demo[/bold] · suspect {inputs.suspect.before} → {inputs.suspect.after} "
-                  f"({inputs.suspect.source_id} {inputs.suspect.table})".rstrip(), highlight=False)
+    where = " · ".join(x for x in (inputs.suspect.table, inputs.suspect.evaluator) if x)  # the table, not its id
+    console.print(f"[bold]asymmetry demo[/bold] · suspect {inputs.suspect.before} → {inputs.suspect.after}"
+                  + (f" · {where}" if where else ""), highlight=False)
     first, _, rest = wording.SCORE_LEVEL.partition(": ")
     console.print(f"[yellow]{first}:[/yellow] {rest}", highlight=False)
     used = ", ".join(f"{t.before} → {t.after}" for t in inputs.controls) or "none"
