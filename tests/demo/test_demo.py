@@ -179,3 +179,23 @@ def test_no_user_facing_file_points_outside_the_project(demo_run) -> None:
                 assert bad not in text, (path.name, bad)
     citation = (out / "citation.txt").read_text()
     assert "methods §" in citation
+
+
+def test_the_readme_quotes_what_the_default_demo_prints(demo_run) -> None:
+    """The README's demo section copies the default demo's headline, primary estimate and timeline: a change
+    to the data or the statistics that moves them fails here until the README is updated."""
+    cwd, proc = demo_run
+    doc = json.loads((cwd / "reports" / "demo" / "compare.json").read_text())
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    quoted = readme.split("**What the default demo prints**", 1)[1].split("- **Verdict", 1)[0]
+    quoted = " ".join(line.lstrip("> ").strip() for line in quoted.split(" > "))
+    assert wording.headline_sentence(doc) in quoted
+    assert f"Headline ({wording.badge(doc)})" in quoted
+    primary = doc["asymmetry"]["primary"]
+    assert f"**Verdict `{doc['verdict']}`**" in readme
+    assert f"is {primary['estimate']:+.2f} logits" in readme
+    assert f"from {primary['ci'][0]:.2f} to {primary['ci'][1]:.2f}" in readme
+    rows = list(csv.DictReader((cwd / "reports" / "demo" / "timeline.csv").open()))
+    for row in rows:
+        if row["kind"] == "qwen" and row["phase"] and row["asymmetry_logits"]:
+            assert f"| {float(row['asymmetry_logits']):+.2f} (".replace("-", "−") in readme, row["step"]
