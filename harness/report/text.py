@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
-from pathlib import PurePath
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.report import fmt, wording
+from harness.compare import wording
+from harness.report import fmt, methods
 from harness.report.page import estimand_rows
 
 
-def source_line(doc: Mapping[str, Any]) -> str:
-    """The one-line source printed on every chart."""
-    inputs = doc.get("inputs") or {}
-    paths = [PurePath(str(p)).name for p in inputs.get("paths") or []]
-    hashes = list((inputs.get("sha256") or {}).values())
-    what = ("published scores (vendor-reported, score-level)" if doc.get("mode") == "scores"
-            else "item-level runs")
-    where = f" in {', '.join(paths[:3])}{' …' if len(paths) > 3 else ''}" if paths else ""
-    digest = f"; sha256 {str(hashes[0])[:12]}…" if hashes else ""
-    return f"Source: {what}{where}{digest}. Chart: asymmetry {doc.get('harness_version', '')}."
+def chart_sources(doc: Mapping[str, Any], sources: Sequence[Mapping[str, Any]] | None = None) -> dict[str, str]:
+    """Each chart's source line: the charts of this step cite its own table; the controls chart all."""
+    own = wording.source_line(doc, sources, models=[str(doc.get("before")), str(doc.get("after"))])
+    return {"": own, "controls": wording.source_line(doc, sources)}
 
 
 def _md_text(text: Any) -> str:
@@ -39,6 +33,10 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
     """summary.md: the headline, the estimates, the per-suite table and the caveats."""
     lines = [f"# {_md_text(wording.title(doc))}", "", f"**{_md_text(doc.get('before'))} -> {_md_text(doc.get('after'))}** "
              f"({'published scores, score-level' if doc.get('mode') == 'scores' else 'item-level runs'}).", ""]
+    lines += [f"**{_md_text(wording.badge(doc))}.** {_md_text(wording.headline_sentence(doc))}", ""]
+    guards = wording.guard_plain(doc)
+    if guards:
+        lines += ["**Before you cite this:**", "", *[f"- {_md_text(line)} (`{name}`)" for name, line in guards], ""]
     lines += [_md_text(" ".join(wording.headline(doc))), "", f"> {_md_text(wording.evidence_note(doc))}", "",
               "## Estimates", "",
               f"| Estimand | Scale | Estimate | {wording.percent(wording.level(doc))} interval | p-value | Method |",
@@ -62,6 +60,9 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
     lines += ["", "## What this does not show", ""] + [f"- {_md_text(s)}" for s in wording.does_not_show(doc)]
     command = str(doc.get("command") or "(not recorded)")
     fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", command)), default=0))  # never closed early
+    lines += ["", "## Methods", "", "Estimands, tests, decision rules, wording rules and limitations: `methods.md` in this "
+              f"folder ({methods.cite('asymmetry')} the asymmetry, {methods.cite('verdict')} the verdict, "
+              f"{methods.cite('limitations')} limitations)."]
     lines += ["", "## Citation", "", _md_text(wording.citation_paragraph(doc)), "", f"*{_md_text(wording.caveat(doc))}*",
               "", "## Pre-registration", "", _md_text(wording.preregistration(doc)), "", "## Reproduce", "",
               f"{fence}sh", command, fence, ""]
@@ -69,9 +70,13 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
 
 
 def citation_text(doc: Mapping[str, Any]) -> str:
-    """citation.txt: the paragraph, the numbers with intervals and methods, version, hashes, command."""
-    lines = ["CITATION", "", wording.citation_paragraph(doc), "", wording.caveat(doc), "",
-             f"NUMBERS ({wording.percent(wording.level(doc))} intervals unless stated; logits = log-odds scale; pp = percentage points)", ""]
+    """citation.txt: a short citable paragraph and the full method line first; then compare's own full
+    summary, the numbers with intervals and methods, version, hashes and the command."""
+    refs = f"{methods.cite('primary')}, {methods.cite('verdict')} (methods.md in this folder)"
+    lines = ["CITATION", "", wording.citation_short(doc, refs), "", "METHOD", "", wording.method_line(doc), "",
+             "FULL SUMMARY", "", wording.citation_paragraph(doc), "",
+             f"NUMBERS ({wording.percent(wording.level(doc))} intervals unless stated; logits = log-odds scale, {methods.cite('gains')}; pp = percentage "
+             "points)", ""]
     for estimand, scale, est, ci, p, method in estimand_rows(doc):
         p_text = (f"p = {p}" if not p.startswith("<") else f"p {p}") if p else ""
         inside = wording.join_nonempty([ci, p_text])  # never "(; p = 0.42)" for a row without an interval
