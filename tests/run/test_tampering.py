@@ -1,0 +1,89 @@
+"""Records that cannot change unnoticed, from the security review of f5d50db: a tampered journal never
+becomes a clean run by replay or by a resume, a truncated copy is reported before anything is cut, and
+odd responses (another model's id, a lone surrogate) are recorded honestly."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from pathlib import Path
+
+import orjson
+import pytest
+
+from harness.errors import UserError
+from harness.models import ChatRequest, parse_model_spec
+from harness.run.replay import ReplayAdapter
+from harness.run.store import read_manifest, verify_journal
+from tests.run.test_runner import exact_suite, run, spec
+from tests.servers import serve
+
+
+def _right_answers(journal: Path) -> int:
+    """Edit the journal's wrong answers into right ones (what a forger would do); how many were changed."""
+    lines = journal.read_bytes().splitlines(keepends=True)
+    changed = 0
+    for i, line in enumerate(lines):
+        record = orjson.loads(line)
+        if not record["correct"]:
+            target = "other"  # exact_suite's target for every third item
+            record.update(score=1.0, correct=True, response=target)
+            for turn in record["turns"]:
+                turn.update(text=None, text_is_response=True)
+            lines[i] = orjson.dumps(record) + b"\n"
+            changed += 1
+    journal.write_bytes(b"".join(lines))
+    return changed
+
+
+def test_replay_refuses_a_source_journal_edited_after_its_manifest_was_written(tmp_path):
+    with serve() as srv:
+        original = run(tmp_path, [spec(srv.base_url, "orig")], [exact_suite("s", 9)])
+    journal = original.run_dir / "items.jsonl"
+    assert _right_answers(journal) == 3 and verify_journal(original.run_dir) is not None
+    replay = parse_model_spec(f"again=replay:orig@{original.run_dir}")
+    with pytest.raises(UserError) as info:
+        run(tmp_path, [replay], [exact_suite("s", 9)])
+    message = str(info.value)
+    assert str(journal) in message and "replay" in message and "\n" not in message
+    assert not (tmp_path / "results").exists() or [p.name for p in (tmp_path / "results").iterdir()] == [
+        original.run_dir.name]  # no re-scored run was written
+
+
+def test_replay_refuses_lines_added_after_the_signed_part_and_records_the_sha_of_what_it_read(tmp_path):
+    with serve() as srv:
+        original = run(tmp_path, [spec(srv.base_url, "orig")], [exact_suite("s", 6)])
+    journal = original.run_dir / "items.jsonl"
+    signed = journal.read_bytes()
+    journal.write_bytes(signed + signed.splitlines(keepends=True)[0])  # a line added by hand
+    replay = parse_model_spec(f"again=replay:orig@{original.run_dir}")
+    with pytest.raises(UserError, match="follow the part its manifest signed"):
+        run(tmp_path, [replay], [exact_suite("s", 6)])
+    journal.write_bytes(signed)
+    replayed = run(tmp_path, [replay], [exact_suite("s", 6)])
+    source = read_manifest(replayed.run_dir)["models"][0]["replay_source"]
+    assert source["journal_sha256"] == hashlib.sha256(signed).hexdigest() == read_manifest(original.run_dir)[
+        "journal_sha256"]
+    assert source["journal_bytes"] == len(signed)
+
+
+def test_replay_refuses_a_source_changed_while_it_is_being_replayed(tmp_path):
+    with serve() as srv:
+        original = run(tmp_path, [spec(srv.base_url, "orig")], [exact_suite("s", 3)])
+    adapter = ReplayAdapter(parse_model_spec(f"again=replay:orig@{original.run_dir}"))
+    journal = original.run_dir / "items.jsonl"
+    original_stat = journal.stat()
+    data = journal.read_bytes()
+    assert b'"response":"s q-1"' in data
+    journal.write_bytes(data.replace(b'"response":"s q-1"', b'"response":"s q-X"'))  # same length, same mtime
+    os.utime(journal, ns=(original_stat.st_atime_ns, original_stat.st_mtime_ns))
+
+    async def ask() -> None:
+        try:
+            await adapter.chat(ChatRequest(messages=[{"role": "user", "content": "s q-1"}]))
+        finally:
+            await adapter.aclose()
+
+    with pytest.raises(UserError, match="changed while it was replayed"):
+        asyncio.run(ask())
