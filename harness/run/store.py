@@ -235,10 +235,29 @@ def _mismatch(path: Path, size: int | None, expected: str | None, actual_size: i
             "line is not re-asked silently")
 
 
+def session_ended(manifest: dict[str, Any]) -> bool:
+    """Whether the run's last session ended (and signed the whole journal as it did): everything but a
+    manifest that still says "running" for a session without `ended_at` (a crash or a kill mid-run)."""
+    sessions = manifest.get("sessions") or []
+    last = sessions[-1] if sessions and isinstance(sessions[-1], dict) else {}
+    return not (manifest.get("status") == "running" and not last.get("ended_at"))
+
+
+def _unsigned(path: Path, manifest: dict[str, Any], size: int, actual_size: int) -> str:
+    """The one-line problem for bytes after the signed part: a crashed session's last records (a resume
+    keeps and signs them), or, after a session that ended, lines nobody's run wrote."""
+    extra = f"{path}: {actual_size - size:,} bytes follow the part the manifest signed"
+    if not session_ended(manifest):
+        return f"{extra} (a run that crashed or is still running); re-run its command to finish and sign it"
+    return (f"{extra}, added after the last session ended ({manifest.get('status')}): no run wrote them. Cut them "
+            f"off (truncate -s {size} {path}) or restore items.jsonl from a backup; a resume will not sign them")
+
+
 class Scan:
     """One pass over a journal: every line parsed (in file order) and its bytes hashed, checking the
     part the manifest signed. `records` yields; afterwards `sha256`/`size` hold the whole file's hash
-    and length, `hasher` can continue it, and `unsigned_bytes` says how much followed the signature."""
+    and length, `hasher` can continue it, and `unsigned_bytes` says how much followed the signature:
+    kept only when the last session never ended (it crashed), else refused like a changed line."""
 
     def __init__(self, run_dir: Path, manifest: dict[str, Any] | None) -> None:
         import hashlib
@@ -259,6 +278,8 @@ class Scan:
                 if not checked and signed_size is not None and self.size + len(line) > signed_size:
                     self._check(signed_size)
                     checked = True
+                    if session_ended(self.manifest):  # only a crashed session leaves records it never signed
+                        raise UserError(_unsigned(self.path, self.manifest, signed_size, os.path.getsize(self.path)))
                 self.hasher.update(line)
                 self.size += len(line)
                 self.lines += 1
@@ -311,8 +332,7 @@ def verify_journal(run_dir: Path) -> str | None:
     if hasher.hexdigest() != sha or (size is not None and read != size):
         return _mismatch(path, size, sha, actual, manifest.get("counts"))
     if size is not None and actual > size:
-        return (f"{path}: {actual - size:,} bytes follow the part the manifest signed (a run that crashed or is "
-                "still running, or lines added by hand); re-run its command to finish and sign it")
+        return _unsigned(path, manifest, size, actual)
     return None
 
 

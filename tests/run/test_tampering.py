@@ -15,9 +15,9 @@ import pytest
 from harness.errors import UserError
 from harness.models import ChatRequest, parse_model_spec
 from harness.run.replay import ReplayAdapter
-from harness.run.store import read_manifest, verify_journal
+from harness.run.store import iter_records, read_manifest, verify_journal
 from tests.run.test_runner import exact_suite, run, spec
-from tests.servers import serve
+from tests.servers import Faults, serve
 
 
 def _right_answers(journal: Path) -> int:
@@ -87,3 +87,49 @@ def test_replay_refuses_a_source_changed_while_it_is_being_replayed(tmp_path):
 
     with pytest.raises(UserError, match="changed while it was replayed"):
         asyncio.run(ask())
+
+
+def _forge(record: dict) -> bytes:
+    """A journal line claiming the unit was answered right."""
+    forged = {**record, "score": 1.0, "correct": True, "error": None, "response": "other", "error_message": None}
+    return orjson.dumps(forged) + b"\n"
+
+
+def test_a_resume_refuses_lines_added_after_a_session_that_ended(tmp_path):
+    down = {"s q-3": "500", "s q-4": "500"}
+    with serve(faults=Faults(when=lambda r: down.get(r.prompt))) as srv:
+        first = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 6)], adapter_options={"retries": 0})
+        assert first.status == "incomplete"
+        journal = first.run_dir / "items.jsonl"
+        failed = [r for r in iter_records(first.run_dir) if r["error"]]
+        with open(journal, "ab") as f:
+            f.write(b"".join(_forge(r) for r in failed))
+        problem = verify_journal(first.run_dir)
+        assert "follow the part the manifest signed" in problem and "re-run" not in problem
+        asked = len(srv.generation_requests())
+        with pytest.raises(UserError) as info:
+            run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 6)], adapter_options={"retries": 0})
+        assert len(srv.generation_requests()) == asked  # nothing asked, nothing signed
+    message = str(info.value)
+    assert str(journal) in message and "after the last session ended" in message and "\n" not in message
+    assert verify_journal(first.run_dir) == problem and read_manifest(first.run_dir)["status"] == "incomplete"
+
+
+def test_a_resume_keeps_and_signs_the_tail_of_a_session_that_crashed(tmp_path):
+    with serve() as srv:
+        first = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 6)])
+        journal = first.run_dir / "items.jsonl"
+        lines = journal.read_bytes().splitlines(keepends=True)
+        # what a SIGKILL between two checkpoints leaves: the manifest of a running session signing 4 lines
+        manifest = read_manifest(first.run_dir)
+        manifest["status"] = "running"
+        for field in ("ended_at", "status", "written", "elapsed_s"):
+            manifest["sessions"][-1].pop(field, None)
+        manifest["status"] = "running"
+        manifest.update(journal_bytes=len(b"".join(lines[:4])),
+                        journal_sha256=hashlib.sha256(b"".join(lines[:4])).hexdigest())
+        (first.run_dir / "manifest.json").write_bytes(orjson.dumps(manifest))
+        assert "re-run its command" in verify_journal(first.run_dir)
+        again = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 6)])
+    assert again.status == "complete" and again.written == 0 and verify_journal(first.run_dir) is None
+    assert any("crashed or was killed" in w for w in again.warnings)
