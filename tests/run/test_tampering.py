@@ -133,3 +133,19 @@ def test_a_resume_keeps_and_signs_the_tail_of_a_session_that_crashed(tmp_path):
         again = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 6)])
     assert again.status == "complete" and again.written == 0 and verify_journal(first.run_dir) is None
     assert any("crashed or was killed" in w for w in again.warnings)
+
+
+def test_a_truncated_copy_is_reported_before_anything_is_cut_and_a_torn_unsigned_tail_is_still_repaired(tmp_path):
+    with serve() as srv:
+        first = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 6)])
+        journal = first.run_dir / "items.jsonl"
+        signed = journal.read_bytes()
+        truncated = signed[: len(signed) - 100]  # a copy cut short inside the last signed line
+        journal.write_bytes(truncated)
+        with pytest.raises(UserError, match="100 bytes shorter"):
+            run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 6)])
+        assert journal.read_bytes() == truncated  # the evidence is left as it was found
+        journal.write_bytes(signed + signed[:40])  # a torn line after the signed part: a crash mid-write
+        again = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 6)])
+    assert again.written == 0 and journal.read_bytes() == signed
+    assert read_manifest(first.run_dir)["sessions"][-1]["repaired_bytes"] == 40
