@@ -165,6 +165,69 @@ def _redact_value(value: Any) -> Any:
     return value
 
 
+def echo_secrets(*, key: str | None = None, headers: Mapping[str, Any] | None = None,
+                 extras: Any = (), urls: Any = ()) -> tuple[str, ...]:
+    """Every string an endpoint might echo back that must never be recorded, longest first: the API key,
+    each header value (whole, and each `;`/`,`/space-separated piece and its `name=` value), every string
+    under an extra field that `redact_extra` records only as a hash, and URL credentials as typed,
+    percent-decoded, percent-encoded and inside the `Basic` authorization they become. Strings shorter
+    than MIN_SECRET_LEN are left out: masking them would corrupt answers and protect nothing."""
+    import base64
+    from urllib.parse import quote, unquote, urlsplit
+
+    found: set[str] = {key} if key else set()
+    for value in (headers or {}).values():
+        value = str(value)
+        found.add(value)
+        for piece in re.split(r"[;,\s]+", value):
+            found.update((piece, piece.partition("=")[2]))
+    for extra in extras:
+        found.update(_hashed_leaves(extra))
+    for url in urls:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            continue
+        user, password = parts.username or "", parts.password or ""
+        if not password:
+            continue
+        for u, p in {(user, password), (unquote(user), unquote(password))}:
+            found.update((p, quote(p, safe=""), f"{u}:{p}", base64.b64encode(f"{u}:{p}".encode()).decode()))
+    return tuple(sorted((s for s in found if is_secret(s)), key=len, reverse=True))
+
+
+def _hashed_leaves(extra: Mapping[str, Any]) -> set[str]:
+    """The string (and long-integer) leaves of the fields `redact_extra` hashes."""
+    out: set[str] = set()
+
+    def leaves(value: Any) -> None:
+        if isinstance(value, Mapping):
+            for v in value.values():
+                leaves(v)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                leaves(v)
+        elif isinstance(value, str | int) and not isinstance(value, bool):
+            out.add(str(value))
+
+    for name, value in extra.items():
+        if value is None:
+            continue
+        if SECRET_NAME.search(str(name)) or str(name) not in DECODING_FIELDS:
+            leaves(value)
+        elif isinstance(value, Mapping):
+            out |= _hashed_leaves(value)
+    return out
+
+
+def mask(text: str, secrets: tuple[str, ...]) -> str:
+    """`text` with each of `secrets` (longest first) replaced by MASK."""
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
 def is_secret(key: str | None) -> bool:
     """Whether an API key is long enough to be masked in text (shorter ones are placeholders)."""
     return bool(key) and len(key) >= MIN_SECRET_LEN  # type: ignore[arg-type]
