@@ -126,6 +126,7 @@ def run(
     import asyncio
 
     from rich.console import Console
+    from rich.markup import escape
 
     from harness.errors import UserError
     from harness.models import Decoding, parse_model_spec
@@ -174,14 +175,14 @@ def run(
     config = dataclasses.replace(config, command=command)
     early = start_warnings(config)  # before the run, while it can still be changed
     for warning in early:
-        err.print(f"[yellow]warning:[/] {warning}")
+        err.print(f"[yellow]warning:[/] {escape(warning)}")  # warnings quote labels and endpoint replies
     err.print(f"run [bold]{resolved_id}[/] → {out / resolved_id}/  ({len(specs)} model(s) × "
               f"{sum(len(s.items) for s in loaded):,} items × {samples} sample(s))")
     result = asyncio.run(execute(config, show_progress=not quiet, console=err))
     Console().print(summary_table(result.rows, title=f"{result.run_id}: {result.status}"))
     for warning in result.warnings:
         if warning not in early:
-            err.print(f"[yellow]warning:[/] {warning}")
+            err.print(f"[yellow]warning:[/] {escape(warning)}")
     if result.status == "interrupted":
         if result.error:
             typer.echo(f"error: {result.error}", err=True)

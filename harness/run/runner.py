@@ -294,7 +294,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
             status = "stopped"
         else:
             status = "complete" if sum(unanswered.values()) == 0 else "incomplete"
-        warnings += _end_warnings(config, finish_lengths)
+        warnings += _end_warnings(config, finish_lengths) + _served_warnings(config, rows)
         warnings += [r.breaker_message() for r in runners if r.tripped]
         warnings += [f"{r.spec.label}: {r.output_errors} record(s) where the suite raised on the model's output are "
                      "journaled as parse_failure (see error_message); if the output looks ordinary, this is a "
@@ -808,6 +808,24 @@ def _end_warnings(config: RunConfig, finish_lengths: Counter[str]) -> list[str]:
     return [f"{label}: {n} record(s) stopped at max_tokens={config.decoding.max_tokens} (finish_reason 'length'); "
             "wrong ones are journaled as error 'truncated'. Raise --max-tokens if answers were cut off"
             for label, n in sorted(finish_lengths.items())]
+
+
+def _served_warnings(config: RunConfig, rows: list[dict[str, Any]]) -> list[str]:
+    """One warning per model whose endpoint reported serving another model than the one requested (a
+    gateway or a server started with other weights; `served_model` in each record says which). A dated or
+    versioned name of the requested model (gpt-4o -> gpt-4o-2024-08-06) is the same model."""
+    out = []
+    for m in config.models:
+        if m.api == "replay":
+            continue
+        wanted = m.model.lower()
+        served = {name for row in rows if row["model"] == m.label for name in row["served"]}
+        other = sorted(name for name in served
+                       if name.lower() != wanted and not re.match(re.escape(wanted) + r"[-@:.]", name.lower()))
+        if other:
+            out.append(f"{m.label}: the endpoint reported answering as {', '.join(map(repr, other))}, not the requested "
+                       f"{m.model!r}; check it serves the model you meant (each record's served_model says which)")
+    return out
 
 
 def _thinking_disabled(extra: Mapping[str, Any]) -> bool:

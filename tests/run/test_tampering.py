@@ -17,7 +17,7 @@ from harness.models import ChatRequest, parse_model_spec
 from harness.run.replay import ReplayAdapter
 from harness.run.store import iter_records, read_manifest, verify_journal
 from tests.run.test_runner import exact_suite, run, spec
-from tests.servers import Faults, serve
+from tests.servers import Faults, Reply, serve
 
 
 def _right_answers(journal: Path) -> int:
@@ -149,3 +149,26 @@ def test_a_truncated_copy_is_reported_before_anything_is_cut_and_a_torn_unsigned
         again = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 6)])
     assert again.written == 0 and journal.read_bytes() == signed
     assert read_manifest(first.run_dir)["sessions"][-1]["repaired_bytes"] == 40
+
+
+def test_answers_from_another_model_than_requested_are_warned_once_in_the_run_and_manifest(tmp_path):
+    with serve(answer=lambda r: Reply(r.prompt, model="Other/Model-7B"), models=()) as srv:
+        result = run(tmp_path, [spec(srv.base_url, "a"), spec(srv.base_url, "b", model="gpt-4o")],
+                     [exact_suite("s", 4)])
+    about = [w for w in result.warnings if "Other/Model-7B" in w]
+    assert len(about) == 2 and "'test-model'" in about[0] and "'gpt-4o'" in about[1]
+    assert read_manifest(result.run_dir)["warnings"] == result.warnings
+    with serve(answer=lambda r: Reply(r.prompt, model="gpt-4o-2024-08-06"), models=()) as srv:  # a dated snapshot
+        snapshot = run(tmp_path, [spec(srv.base_url, model="gpt-4o")], [exact_suite("s", 2)])
+    assert snapshot.warnings == []
+
+
+def test_a_served_model_id_full_of_markup_is_warned_as_plain_text(tmp_path):
+    from tests.run.test_runner_cli import child, finish
+
+    odd = "[bold]Org/M [link=http://evil.example]x[/link]"  # valid markup: the closing table prints it styled
+    with serve(answer=lambda r: Reply(r.prompt, model=odd), models=()) as srv:
+        code, out, err = finish(child(2, "run", "--model", f"q=vllm:test-model@{srv.base_url}", "--suites", "default",
+                                      "--out", str(tmp_path / "out"), "--run-id", "r", "--quiet"))
+    assert code == 0, err
+    assert "Traceback" not in err and f"answering as {odd!r}" in " ".join(err.split())
