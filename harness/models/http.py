@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import random
+import re
 import time
 from collections import Counter
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
@@ -170,8 +173,9 @@ class HttpAdapter:
             if not kind:
                 if status == 200:
                     try:
-                        response = self.codec.parse(self.spec, request, orjson.loads(raw))
-                    except (orjson.JSONDecodeError, KeyError, TypeError, IndexError, AttributeError) as e:
+                        body = _body(raw)
+                        response = self.codec.parse(self.spec, request, body)
+                    except (json.JSONDecodeError, KeyError, TypeError, IndexError, AttributeError) as e:
                         kind, detail = "malformed_response", f"the body is not the protocol's JSON ({type(e).__name__})"
                     except ModelError as e:  # a refusal or unreadable tool calls: the text is kept, key masked
                         raise self._scrub_error(e) from None
@@ -186,6 +190,8 @@ class HttpAdapter:
                             self.tpm.refund(max(0.0, estimate - used))
                         if self._secrets:
                             response = self._scrub(response)  # an endpoint echoed a secret: never keep it
+                        if isinstance(body, _Lossy):
+                            response = replace(response, invalid_unicode=True)
                         return _with_latency(response, latency)
                 elif status == 429:
                     kind, detail = "http_429", "rate limited"
@@ -230,8 +236,7 @@ class HttpAdapter:
         text, served = self.redact(response.text), self.redact(response.served_model or "") or None
         if text == response.text and served == response.served_model and calls == response.tool_calls:
             return response
-        return ChatResponse(text, calls, response.finish_reason, response.usage, response.latency_s, served,
-                            redacted=True)
+        return replace(response, text=text, tool_calls=calls, served_model=served, redacted=True)
 
     def _mask_tree(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -274,8 +279,45 @@ def _has_userinfo(url: str) -> bool:
 
 
 def _with_latency(response: ChatResponse, latency: float) -> ChatResponse:
-    return ChatResponse(response.text, response.tool_calls, response.finish_reason, response.usage, latency,
-                        response.served_model, response.redacted)
+    return replace(response, latency_s=latency)
+
+
+class _Lossy(dict):  # type: ignore[type-arg]
+    """A parsed body in which characters JSON text cannot carry were replaced (see `_body`)."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _body(raw: bytes) -> Any:
+    """The parsed JSON body. orjson refuses a lone surrogate escape (`\\ud800`) and bytes that are not
+    UTF-8; such an answer is still the model's answer, not a malformed response to ask again forever (and
+    excluded from scoring meanwhile), so it is read by the standard library with those characters replaced
+    by U+FFFD, and marked (`_Lossy`) so the record can say so. NaN and Infinity stay refused."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+
+    def refuse(constant: str) -> Any:
+        raise json.JSONDecodeError(f"{constant} is not JSON", constant, 0)
+
+    text = raw.decode("utf-8", "replace")
+    data = json.loads(text, parse_constant=refuse)
+    cleaned = _clean(data)
+    if not isinstance(data, dict) or (cleaned == data and "\ufffd" not in text):
+        return data  # nothing was replaced (orjson refused something else the standard library reads)
+    return _Lossy(cleaned)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
 
 
 def _snippet(raw: bytes, redact: Any = None, n: int = 200) -> str:

@@ -44,7 +44,9 @@ def turn_record(key: str, response: ChatResponse | None = None, error: ModelErro
     if response.tool_calls:
         turn["tool_calls"] = [{"name": c.name, "arguments": c.arguments, "id": c.id} for c in response.tool_calls]
     if response.redacted:
-        turn["redacted"] = True  # the endpoint echoed the API key: the text holds *** where it was
+        turn["redacted"] = True  # the endpoint echoed a secret: the text holds *** where it was
+    if response.invalid_unicode:
+        turn["invalid_unicode"] = True  # a lone surrogate (or non-UTF-8 bytes) became U+FFFD
     return turn
 
 
@@ -154,7 +156,8 @@ class ReplayAdapter:
         usage = turn.get("usage") or [None, None]
         calls = tuple(ToolCall(c["name"], c["arguments"], c.get("id")) for c in turn.get("tool_calls") or ())
         return ChatResponse(turn.get("text") or "", calls, turn.get("finish_reason"), Usage(*usage),
-                            float(turn.get("latency_s") or 0.0), turn.get("served_model"))
+                            float(turn.get("latency_s") or 0.0), turn.get("served_model"),
+                            invalid_unicode=bool(turn.get("invalid_unicode")))
 
     async def aclose(self) -> None:
         if self._fd is not None:

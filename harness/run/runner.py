@@ -697,7 +697,9 @@ class _ModelRunner:
         if message:
             record["error_message"] = self.redact(scrub_text(message))
         if any(t.get("redacted") for t in turns):
-            record["redacted"] = True  # the endpoint echoed the API key; its text holds *** instead
+            record["redacted"] = True  # the endpoint echoed a secret; its text holds *** instead
+        if any(t.get("invalid_unicode") for t in turns):
+            record["invalid_unicode"] = True  # characters JSON cannot carry were replaced by U+FFFD
         return record
 
 

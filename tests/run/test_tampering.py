@@ -172,3 +172,20 @@ def test_a_served_model_id_full_of_markup_is_warned_as_plain_text(tmp_path):
                                       "--out", str(tmp_path / "out"), "--run-id", "r", "--quiet"))
     assert code == 0, err
     assert "Traceback" not in err and f"answering as {odd!r}" in " ".join(err.split())
+
+
+def test_a_lone_surrogate_in_an_answer_is_stored_replaced_and_flagged_not_asked_again_forever(tmp_path):
+    def answer(request):
+        body = (b'{"id":"x","object":"chat.completion","model":"test-model","choices":[{"index":0,"message":'
+                b'{"role":"assistant","content":"' + request.prompt.encode() + b' \\ud800 tail"},"finish_reason":'
+                b'"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}')
+        return Reply(body=body)
+
+    with serve(answer=answer) as srv:
+        first = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 3)], adapter_options={"retries": 0})
+        asked = len(srv.generation_requests())
+        again = run(tmp_path, [spec(srv.base_url)], [exact_suite("s", 3)], adapter_options={"retries": 0})
+    records = list(iter_records(first.run_dir))
+    assert first.status == "complete" and {r["error"] for r in records} == {None}
+    assert all(r["response"].endswith(" \ufffd tail") and r["invalid_unicode"] is True for r in records)
+    assert asked == 3 and again.written == 0 and verify_journal(first.run_dir) is None
