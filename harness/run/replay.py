@@ -54,7 +54,7 @@ class ReplayAdapter:
     """Serves recorded turns of model `spec.model` from the run directory `spec.base_urls[0]`."""
 
     def __init__(self, spec: ModelSpec) -> None:
-        from harness.run.store import JOURNAL, read_manifest, signature
+        from harness.run.store import JOURNAL, read_manifest, signature, verify_journal
 
         self.spec = spec
         self.label = spec.label
@@ -80,10 +80,10 @@ class ReplayAdapter:
         with open(self._fd, "rb", closefd=False) as f:
             for line in f:
                 start, offset = offset, offset + len(line)
-                if signed_size is not None and offset > signed_size:
-                    self._refuse(f"{os.fstat(self._fd).st_size - signed_size:,} bytes follow "
-                                 "the part its manifest signed (a run still running, one that crashed, or lines "
-                                 "added by hand); finish the source run by re-running its command, then replay it")
+                if signed_size is not None and offset > signed_size:  # a crashed run, or lines added by hand
+                    self.close()
+                    problem = verify_journal(run_dir) or f"{self._path}: bytes follow the part its manifest signed"
+                    raise UserError(f"{problem} (replay reads only a journal exactly as its manifest signed it)")
                 hasher.update(line)
                 try:
                     record = orjson.loads(line)
@@ -108,11 +108,14 @@ class ReplayAdapter:
             raise UserError(f"{run_dir}: the records of {spec.model!r} carry no recorded turns (an imported run?); "
                             "only runs written by `asymmetry run` can be replayed")
 
-    def _refuse(self, problem: str) -> None:
-        """A one-line error for a source journal that is not what its manifest signed (and close it)."""
+    def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+    def _refuse(self, problem: str) -> None:
+        """A one-line error for a source journal that is not what its manifest signed (and close it)."""
+        self.close()
         raise UserError(f"{self._path}: {problem}; replay re-scores only a journal exactly as its manifest signed "
                         "it. Restore items.jsonl from a backup (or a published copy) and replay that")
 
@@ -160,9 +163,7 @@ class ReplayAdapter:
                             invalid_unicode=bool(turn.get("invalid_unicode")))
 
     async def aclose(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        self.close()
 
 
 def _digest(line: bytes) -> bytes:

@@ -253,8 +253,11 @@ def _unsigned(path: Path, manifest: dict[str, Any], size: int, actual_size: int)
     extra = f"{path}: {actual_size - size:,} bytes follow the part the manifest signed"
     if not session_ended(manifest):
         return f"{extra} (a run that crashed or is still running); re-run its command to finish and sign it"
+    import shlex
+
     return (f"{extra}, added after the last session ended ({manifest.get('status')}): no run wrote them. Cut them "
-            f"off (truncate -s {size} {path}) or restore items.jsonl from a backup; a resume will not sign them")
+            f"off (truncate -s {size} {shlex.quote(str(path))}) or restore items.jsonl from a backup; a resume will "
+            "not sign them")
 
 
 class Scan:

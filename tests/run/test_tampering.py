@@ -58,8 +58,9 @@ def test_replay_refuses_lines_added_after_the_signed_part_and_records_the_sha_of
     signed = journal.read_bytes()
     journal.write_bytes(signed + signed.splitlines(keepends=True)[0])  # a line added by hand
     replay = parse_model_spec(f"again=replay:orig@{original.run_dir}")
-    with pytest.raises(UserError, match="follow the part its manifest signed"):
+    with pytest.raises(UserError, match="follow the part the manifest signed.*Cut them off") as info:
         run(tmp_path, [replay], [exact_suite("s", 6)])
+    assert "replay reads only" in str(info.value) and "\n" not in str(info.value)
     journal.write_bytes(signed)
     replayed = run(tmp_path, [replay], [exact_suite("s", 6)])
     source = read_manifest(replayed.run_dir)["models"][0]["replay_source"]
