@@ -126,6 +126,7 @@ def run(
     import asyncio
 
     from rich.console import Console
+    from rich.markup import escape
 
     from harness.errors import UserError
     from harness.models import Decoding, parse_model_spec
@@ -176,7 +177,7 @@ def run(
     config = dataclasses.replace(config, command=command)
     early = start_warnings(config)  # before the run, while it can still be changed
     for warning in early:
-        err.print(f"[yellow]warning:[/] {warning}")
+        err.print(f"[yellow]warning:[/] {escape(warning)}")  # warnings quote labels and endpoint replies
     err.print(f"run [bold]{resolved_id}[/] → {out / resolved_id}/  ({len(specs)} model(s) × "
               f"{sum(len(s.items) for s in loaded):,} items × {samples} sample(s))")
     result = asyncio.run(execute(config, show_progress=not quiet, console=err))
@@ -186,13 +187,14 @@ def _report(result: Any, command: str, early: list[str], err: Any) -> None:
     """The run's summary table and its new warnings; an interrupted or incomplete run says how to resume
     (the command, verbatim) and exits 130 or 3."""
     from rich.console import Console
+    from rich.markup import escape
 
     from harness.run.progress import summary_table
 
     Console().print(summary_table(result.rows, title=f"{result.run_id}: {result.status}"))
     for warning in result.warnings:
         if warning not in early:
-            err.print(f"[yellow]warning:[/] {warning}")
+            err.print(f"[yellow]warning:[/] {escape(warning)}")
     if result.status == "interrupted":
         if result.error:
             typer.echo(f"error: {result.error}", err=True)
