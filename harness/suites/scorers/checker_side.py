@@ -12,7 +12,8 @@ builtins, frames and memory the model's code cannot reach.
 Kinds of test (config["kind"]):
   calls       builtin-code: call the entry point on each case's arguments (config["calls"]: plaindata
               JSON text of [[args, expected], ...]); the result must equal the
-              expected value with exact types (a tuple is not a list, True is not 1)
+              expected value with exact types (a tuple is not a list, True is not 1; dict keys and set
+              elements too)
   asserts     HumanEval / MBPP: run the dataset's own test code (after the prompt's helpers) with the
               candidate's functions bound to proxies that make the call across the pipe
   evalplus    HumanEval+ / MBPP+ (evalplus_check.py): the reference solution runs here for each input;
@@ -238,14 +239,28 @@ class _CkProxy:
 
 
 # --------------------------------------------------------------------------------------------- kinds
+def _ck_key(value):
+    """A stand-in for a dict key or set element that differs whenever its exact types do: 1, 1.0 and
+    True are equal and hash alike, so `==` on keys and sets alone would let one pass for another."""
+    kind = type(value)
+    if kind is tuple:
+        return (kind, tuple(_ck_key(x) for x in value))
+    if kind is frozenset:
+        return (kind, frozenset(_ck_key(x) for x in value))
+    return (kind, value)
+
+
 def _ck_same(a, b):
-    """Equal with exact types all the way down (builtin-code's rule)."""
+    """Equal with exact types all the way down (builtin-code's rule), dict keys and set elements too."""
     if type(a) is not type(b):
         return False
     if isinstance(a, (list, tuple)):
         return len(a) == len(b) and all(_ck_same(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_ck_same(a[k], b[k]) for k in a)
+        keys_a, keys_b = {_ck_key(k): k for k in a}, {_ck_key(k): k for k in b}
+        return keys_a.keys() == keys_b.keys() and all(_ck_same(a[keys_a[t]], b[keys_b[t]]) for t in keys_a)
+    if isinstance(a, (set, frozenset)):
+        return {_ck_key(x) for x in a} == {_ck_key(x) for x in b}
     return a == b
 
 
