@@ -54,6 +54,36 @@ def run_in(mode: str, item: Item, code: str, settings: dict, timeout_s: float = 
     return judge(asyncio.run(go()))
 
 
+# ------------------------------------------------------------- 10. modules the checker will bind
+
+
+def test_a_solution_cannot_make_the_checker_import_a_module_of_its_choosing():
+    # the test reads `random.randint`, so `randint` is among its names; the solution binds that name to a
+    # module object named "unittest.__main__", which the checker used to import (running unittest's main)
+    item = Item(id="mbpp/rand", input={}, target={"entry_point": "add", "test": (
+        "import random\nfor _ in range(3):\n    a, b = random.randint(0, 9), random.randint(0, 9)\n"
+        "    assert add(a, b) == a + b\n")})
+    code = "import types\nrandint = types.ModuleType('unittest.__main__')\n\ndef add(a, b):\n    return a + b\n"
+    outcome = score(item, code)
+    assert outcome.correct and "flags" not in outcome.extracted, outcome.extracted
+
+
+def test_a_module_bound_under_another_name_is_not_bound_in_the_tests():
+    # `m` is the solution's name for math; the test reads a global `m` and gets nothing from the solution
+    item = Item(id="mbpp/alias", input={}, target={"entry_point": "area",
+                                                   "test": "assert m.isclose(area(1.0), 3.141592653589793)\n"})
+    outcome = score(item, "import math as m\ndef area(r):\n    return m.pi * r * r\n")
+    assert not outcome.correct and "NameError" in outcome.extracted["detail"]
+
+
+def test_the_solutions_own_imports_of_listed_modules_still_reach_the_tests():
+    # MBPP 596 compares with sys.getsizeof, MBPP's math.isclose tests rely on the solution's `import math`
+    item = Item(id="mbpp/596", input={}, target={"entry_point": "size", "test": (
+        "assert size((1, 2)) == sys.getsizeof((1, 2))\nassert math.isclose(float(size(())), sys.getsizeof(()))\n")})
+    code = "import sys, math\ndef size(t):\n    return sys.getsizeof(t)\n"
+    assert score(item, code).correct
+
+
 # ------------------------------------------------------------ 11. exact types of keys and elements
 
 

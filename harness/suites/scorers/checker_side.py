@@ -305,6 +305,23 @@ def _ck_defined(source):
     return defined
 
 
+#: Modules the tests may take from the solution's imports (MBPP tests call `math.isclose` or
+#: `sys.getsizeof` without importing them): pure standard-library modules whose import runs nothing else.
+_CK_MODULES = frozenset((
+    "array", "base64", "bisect", "calendar", "cmath", "collections", "copy", "datetime", "decimal", "enum",
+    "fractions", "functools", "hashlib", "heapq", "itertools", "json", "math", "numbers", "operator",
+    "random", "re", "statistics", "string", "struct", "sys", "textwrap", "time", "typing", "unicodedata",
+))  # fmt: skip
+
+
+def _ck_globals_read(source):
+    """Names the test code reads as variables (not attribute names such as `random.randint`'s)."""
+    import ast
+
+    return {node.id for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+
+
 def _ck_asserts(candidate, config, progress):
     """The dataset's own test code, with the candidate's functions bound to proxies. The prompt's helpers
     (HumanEval's `poly`, `encode_cyclic`...) come from the prompt, run here, never from the candidate."""
@@ -318,6 +335,7 @@ def _ck_asserts(candidate, config, progress):
     test = compile(config["test"], "<tests>", "exec")
     entry = config.get("entry_point")
     wanted = _ck_code_names(test) - _ck_defined(config["test"])
+    read = _ck_globals_read(config["test"])
     for name in sorted(wanted | ({entry} if entry else set())):
         kind = offered.get(name) if isinstance(offered.get(name), str) else None
         if name == entry:
@@ -329,11 +347,11 @@ def _ck_asserts(candidate, config, progress):
         elif kind == "class":  # e.g. MBPP 367 builds trees of the solution's Node class
             raise _CkStop("checker_error", f"the test uses the solution's class {name}, and objects cannot cross "
                           "between the solution's process and the tests'", "checker_error")
-        elif kind.startswith("module:") and not kind[7:].startswith("_"):
-            try:  # the test relies on the solution's `import math`: import the same module here
-                namespace[name] = __import__(kind[7:], fromlist=["_"])
-            except Exception:  # noqa: BLE001
-                pass
+        elif kind == "module:" + name and name in _CK_MODULES and name in read:
+            # the test relies on the solution's `import math`: import the same module here. Only a listed
+            # module under its own name, read by the test: else a solution could name any module (say
+            # "unittest.__main__") and make this process import it, running its code
+            namespace[name] = __import__(name)
     progress[1] = 1
     exec(test, namespace)
     progress[0] = 1
