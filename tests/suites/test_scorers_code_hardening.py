@@ -22,6 +22,7 @@ from harness.suites.builtin import code_tasks
 from harness.suites.scorers import plaindata
 from harness.suites.scorers.checker_side import _ck_same
 from harness.suites.scorers.code import judge, programs, score_code, support_modules
+from tests.suites.code_cheats import items, split_solution
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -52,6 +53,36 @@ def run_in(mode: str, item: Item, code: str, settings: dict, timeout_s: float = 
             await sandbox.aclose()
 
     return judge(asyncio.run(go()))
+
+
+# ------------------------------------------------------------------ 3. the per-call limit, whole tree
+
+#: 1 s per call; the solutions burn 2.4 s of CPU first (tests/suites/code_cheats.py's split_solution)
+_LIMITED = {"timeout_s": 30, "case_timeout_s": 1}
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["alone", "forked"])
+@pytest.mark.parametrize("mode", ["fork", "plain"])
+def test_a_contest_case_past_its_limit_is_a_timeout_however_the_work_is_split(mode, forked):
+    item, settings, _ = items()["lcb_stdio"]
+    passed, status, error, detail, _ = run_in(mode, item, split_solution("lcb_stdio", 2.4, forked),
+                                               {**settings, **_LIMITED})
+    assert (passed, status, error) == (False, "timeout", "sandbox_timeout"), detail
+    assert "test case 1 exceeded its time limit of 1.00 s" in detail
+
+
+@pytest.mark.parametrize("fmt", ["lcb_call", "evalplus"])
+def test_calls_split_across_forks_are_timeouts(fmt):
+    item, settings, _ = items()[fmt]  # (EvalPlus: max(1 s, 4 x the reference's time) per input)
+    outcome = score(item, split_solution(fmt, 2.4), {**settings, **_LIMITED})
+    assert outcome.error == "sandbox_timeout", outcome.extracted
+    assert "exceeded its time limit of 1.00 s" in outcome.extracted["detail"]
+
+
+def test_quick_forks_within_the_limit_still_pass():
+    item, settings, _ = items()["lcb_stdio"]
+    outcome = score(item, split_solution("lcb_stdio", 0.2), {**settings, **_LIMITED})
+    assert outcome.correct and outcome.error is None, outcome.extracted
 
 
 # ------------------------------------------------------------- 10. modules the checker will bind

@@ -21,7 +21,9 @@ Kinds of test (config["kind"]):
   stdio, functional   LiveCodeBench (stdio_check.py): stdin in, stdout compared; or `Solution().f(*args)`
 
 Time limits per call (EvalPlus, LiveCodeBench) are measured here, from outside the candidate: active
-seconds, the wall clock minus the time the candidate's process waited for a CPU (its schedstat).
+seconds, the wall clock minus the time the candidate's process waited for a CPU (its schedstat), or the
+CPU seconds of all the candidate's processes (children, threads, exited ones) if more, as the sandbox's
+own clock does: work split across forked children is charged in full.
 
 The verdict is one JSON line on this process's stdout: {"verdict", "detail", "flags", "done", "total"}.
 verdict: pass | wrong (a test failed, or the program raised or failed to load) | timeout (a call past
@@ -69,22 +71,100 @@ def _ck_run_delay(pid):
         return None
 
 
-class _CkClock:
-    """Active seconds of one process since `start()`: wall clock minus its run-queue delay."""
+_CK_TICKS = _ck_os.sysconf("SC_CLK_TCK")
+_CK_CPUS = _ck_os.cpu_count() or 1
+
+
+def _ck_stat(pid):
+    """(parent pid, CPU seconds of process `pid` and of the children it reaped) from /proc, or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        fields = stat[stat.rindex(b")") + 2:].split()
+        return int(fields[1]), sum(int(x) for x in fields[11:15]) / _CK_TICKS  # ppid; utime stime cutime cstime
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class _CkTree:
+    """The CPU seconds of all the candidate's processes: its own, its threads', and those of every process
+    it started, alive, exited (a zombie keeps its times) or reaped by one of them (counted in the
+    reaper's). They are the processes under the one that reaps the candidate's orphans, its parent (the
+    sandbox's namespace init in fork mode; the worker, a subreaper, otherwise), but this checker. Which
+    pid is whose is remembered: during a run no trusted process starts, so a new pid is the candidate's
+    and the usual reading is one directory listing and one file per candidate process."""
 
     def __init__(self, pid):
         self.pid = pid
+        stat = _ck_stat(pid)
+        self.reaper = stat[0] if stat else None
+        self.theirs = {pid: True, _ck_os.getpid(): False}  # pid -> is it one of the candidate's?
+        if self.reaper is not None:
+            self.theirs[self.reaper] = False
+        self.most = 0.0
+
+    def _is_theirs(self, pid, parent):
+        chain = [pid]
+        while parent not in self.theirs:
+            if parent <= 0 or len(chain) > 4096:
+                parent = None
+                break
+            stat = _ck_stat(parent)
+            if stat is None:
+                parent = None
+                break
+            chain.append(parent)
+            parent = stat[0]
+        verdict = self.theirs.get(parent, False) or parent == self.reaper
+        for p in chain:
+            self.theirs[p] = verdict
+        return verdict
+
+    def cpu(self):
+        """Their CPU seconds so far (never less than an earlier reading)."""
+        if self.reaper is None:
+            return self.most
+        total = 0.0
+        try:
+            entries = _ck_os.listdir("/proc")
+        except OSError:
+            return self.most
+        for entry in entries:
+            if not entry.isdigit():
+                continue
+            pid = int(entry)
+            if self.theirs.get(pid) is False:
+                continue
+            stat = _ck_stat(pid)
+            if stat is not None and (self.theirs.get(pid) or self._is_theirs(pid, stat[0])):
+                total += stat[1]
+        self.most = max(self.most, total)
+        return self.most
+
+
+class _CkClock:
+    """Active seconds of one process since `start()`: wall clock minus its run-queue delay. With `tree`
+    (a _CkTree), the CPU seconds of all the candidate's processes since then when more, so that work split
+    across forked children (while the main process waits for a CPU, which active time does not charge)
+    is charged in full."""
+
+    def __init__(self, pid, tree=None):
+        self.pid, self.tree = pid, tree
         self.start()
 
     def start(self):
         self.t0, self.d0 = _ck_time.monotonic(), _ck_run_delay(self.pid)
+        self.c0 = self.tree.cpu() if self.tree is not None else 0.0
 
-    def elapsed(self):
+    def elapsed(self, over=None):
+        """Seconds charged so far. `over`: while they cannot be past it (neither active time nor CPU time
+        outruns the wall clock times the CPU count), that bound, and no process is read."""
         wall = _ck_time.monotonic() - self.t0
-        if self.d0 is None:
-            return wall
-        now = _ck_run_delay(self.pid)
-        return wall - (now - self.d0) if now is not None else wall
+        if over is not None and wall * _CK_CPUS < over:
+            return wall * _CK_CPUS
+        now = _ck_run_delay(self.pid) if self.d0 is not None else None
+        active = wall - (now - self.d0) if now is not None else wall
+        return active if self.tree is None else max(active, self.tree.cpu() - self.c0)
 
 
 class Candidate:
@@ -94,6 +174,7 @@ class Candidate:
         self.pid = pid
         self.stop = None  # the first _CkStop: once set, every later call raises it again (sticky)
         self.calls = 0
+        self.tree = _CkTree(pid) if pid > 0 else None
 
     def _fail(self, verdict, detail, flag=None):
         self.stop = _CkStop(verdict, detail, flag)
@@ -103,7 +184,7 @@ class Candidate:
         buf = bytearray()
         while len(buf) < n:
             if limit is not None:
-                left = limit - clock.elapsed()
+                left = limit - clock.elapsed(limit)
                 if left <= 0:
                     self._fail("timeout", f"{what} exceeded its time limit of {limit:.2f} s")
                 if not _ck_select.select([3], [], [], min(left, 0.5))[0]:
@@ -115,12 +196,15 @@ class Candidate:
         return bytes(buf)
 
     def receive(self, limit=None, what="loading"):
-        """The next answer (a dict), within `limit` active seconds of the candidate's process."""
-        clock = _CkClock(self.pid) if limit is not None else None
+        """The next answer (a dict), within `limit` seconds: active seconds of the candidate's process, or
+        the CPU seconds of all its processes when more."""
+        clock = _CkClock(self.pid, self.tree) if limit is not None else None
         (size,) = _CK_HEAD.unpack(self._read(4, clock, limit, what))
         if size > _CK_MAX_ANSWER:
             self._fail("refused", f"an answer of {size} bytes", "protocol_violation")
         body = self._read(size, clock, limit, what)
+        if limit is not None and clock.elapsed(limit) > limit:  # it answered, but past its limit
+            self._fail("timeout", f"{what} exceeded its time limit of {limit:.2f} s")
         try:
             answer = _ck_json.loads(body.decode("utf-8"))
         except (ValueError, RecursionError):
