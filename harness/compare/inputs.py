@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from harness.compare import guards
+from harness.compare.fmt import csv_unsafe
 from harness.errors import UserError
 from harness.items import sha256_file
 from harness.plan import load_plan
@@ -34,6 +35,8 @@ def load_scores(path: Path) -> pd.DataFrame:
             frame = pd.read_parquet(path)
         else:
             frame = pd.read_csv(path, dtype={"model": str, "suite": str, "category": str})
+            text = frame.select_dtypes(include=["object", "string"]).columns
+            frame[text] = frame[text].map(csv_unsafe)  # a defused formula (csv_safe) reads back as written
     except (ValueError, OSError, pd.errors.ParserError) as e:
         raise UserError(f"{path}: cannot read the score table ({str(e).splitlines()[0]})") from None
     missing = [c for c in SCORES_REQUIRED if c not in frame.columns]
