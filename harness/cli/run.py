@@ -141,6 +141,7 @@ def run(
     )
     from harness.sandbox import MAX_WORKERS
     from harness.suites.build import load_suites
+    from harness.terminal import clean, escaped
 
     err = Console(stderr=True, soft_wrap=True)  # messages and paths stay whole lines (copyable)
     check_values(temperature=temperature, top_p=top_p, timeout=timeout, rpm=rpm, tpm=tpm, retries=retries)
@@ -174,17 +175,17 @@ def run(
     config = dataclasses.replace(config, command=command)
     early = start_warnings(config)  # before the run, while it can still be changed
     for warning in early:
-        err.print(f"[yellow]warning:[/] {warning}")
-    err.print(f"run [bold]{resolved_id}[/] → {out / resolved_id}/  ({len(specs)} model(s) × "
+        err.print(f"[yellow]warning:[/] {escaped(warning)}")
+    err.print(f"run [bold]{escaped(resolved_id)}[/] → {escaped(out / resolved_id)}/  ({len(specs)} model(s) × "
               f"{sum(len(s.items) for s in loaded):,} items × {samples} sample(s))")
     result = asyncio.run(execute(config, show_progress=not quiet, console=err))
     Console().print(summary_table(result.rows, title=f"{result.run_id}: {result.status}"))
-    for warning in result.warnings:
+    for warning in result.warnings:  # (they may quote the endpoint: escaped)
         if warning not in early:
-            err.print(f"[yellow]warning:[/] {warning}")
+            err.print(f"[yellow]warning:[/] {escaped(warning)}")
     if result.status == "interrupted":
         if result.error:
-            typer.echo(f"error: {result.error}", err=True)
+            typer.echo(f"error: {clean(result.error)}", err=True)
         err.print(f"[bold]interrupted[/]: {result.written:,} new record(s) kept in {result.run_dir}/items.jsonl. "
                   "Resume with:")
         typer.echo(f"  {command}", err=True)  # unwrapped and verbatim, to copy
