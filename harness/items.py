@@ -33,6 +33,12 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def content_hash(value: Any, n: int = 16) -> str:
+    """sha256 of a JSON-able value's canonical JSON, cut to `n` hex digits (16: a suite version; run ids,
+    content hashes)."""
+    return hashlib.sha256(canonical_json(value)).hexdigest()[:n]
+
+
 def item_hash(input: Any, target: Any) -> str:
     """sha256 of an item's content; two releases pair on an item only when its hash is the same."""
     return hashlib.sha256(canonical_json({"input": input, "target": target})).hexdigest()

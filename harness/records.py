@@ -6,7 +6,7 @@ names, so a journal written by one part is read unchanged by every other.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal, TypedDict
 
 Category = Literal["targeted", "untargeted"]
 Capability = Literal["coding", "agentic", "math", "factual"]
@@ -41,10 +41,65 @@ RECORD_FIELDS: Final = (
     "started_at",
 )
 
+
+
+class _RecordFields(TypedDict):
+    """The fields DESIGN.md names (RECORD_FIELDS), present in every record of every journal."""
+
+    run_id: str
+    model: str
+    suite: str
+    suite_version: str | None
+    category: str  # Category
+    capability: str | None  # Capability (None in hand-made or old journals)
+    item_id: str
+    item_hash: str | None
+    sample: int
+    score: float
+    correct: bool
+    error: str | None  # None, or one of ERROR_KINDS
+    response: Any  # the model's text (imported logs may keep their own structure)
+    extracted: Any  # what the scorer read from the answer (code scorers: a dict with `flags`)
+    latency_s: float | None
+    usage: dict[str, Any] | None
+    started_at: str | None
+
+
+class ItemRecord(_RecordFields, total=False):
+    """One line of a run's journal: the contract's fields, then what the writer adds. Readers use `.get` for
+    these extras; compare reads only the contract's fields (and `cluster`, `release_date`, `extracted.flags`)."""
+
+    # written by the runner (harness.run.runner)
+    served_model: str | None  # the model id the endpoint said it served
+    finish_reason: str | None
+    seed: int | None
+    cluster: str | None
+    release_date: str | None
+    turns: list[dict[str, Any]]  # every request and answer of an agentic item
+    error_message: str  # what went wrong, when `error` is set (redacted)
+    redacted: bool  # the endpoint echoed a secret: its text holds *** instead
+    # written by the importers (harness.importers): where the line came from
+    task: str
+    source: str
+    scorer: str
+    error_scored: bool
+    doc_id: int | None
+    target: Any
+    filter: str
+    metric: str
+    doc_hash: str
+    prompt_hash: str | None
+    target_hash: str | None
+
+
 #: Columns every item table has; compare pairs two releases on (suite, item_id).
 TABLE_REQUIRED: Final = ("model", "suite", "category", "item_id", "score")
 #: Columns an item table may have.
-TABLE_OPTIONAL: Final = ("sample", "cluster", "capability", "error", "item_hash", "suite_version", "release_date")
+TABLE_OPTIONAL: Final = ("sample", "cluster", "capability", "error", "item_hash", "suite_version", "release_date",
+                         "flags")
+#: The `flags` column: a record's review flags (`extracted["flags"]`, set by the code scorers; names in
+#: harness.suites.scorers.code), sorted and joined with this separator; "" when the record has none.
+FLAG_SEPARATOR: Final = ";"
 
 #: Published-score table (score-level mode).
 SCORES_REQUIRED: Final = ("model", "suite", "category", "score", "n_items")
@@ -79,6 +134,22 @@ MODEL_ERRORS: Final = frozenset(
     }
 )
 ERROR_KINDS: Final = INFRA_ERRORS | MODEL_ERRORS
+
+
+def flags_text(extracted: object) -> str:
+    """A record's review flags as the item table's `flags` value: sorted, ";"-joined, "" for none (also for
+    an `extracted` that is not a mapping, as imported records' often is)."""
+    found = extracted.get("flags") if isinstance(extracted, dict) else None
+    if not isinstance(found, list | tuple):
+        return ""
+    return FLAG_SEPARATOR.join(sorted({str(f).strip() for f in found if str(f).strip()}))
+
+
+def split_flags(text: object) -> list[str]:
+    """The flag names in one `flags` cell ("" or a missing value: none)."""
+    if not isinstance(text, str):
+        return []
+    return sorted({f.strip() for f in text.split(FLAG_SEPARATOR) if f.strip()})
 
 
 def is_infra_error(kind: str | None) -> bool:

@@ -1,7 +1,10 @@
 """Item tables: the long DataFrame `compare` and `report` consume (DESIGN.md, "Item table").
 
 They come from run directories, or a user's CSV/Parquet file; either way the same columns and the same
-checks, so statistics never depend on where results came from.
+checks, so statistics never depend on where results came from. Beside DESIGN.md's columns, a table
+read from runs carries `flags`: each record's review flags from the code scorers (harness.records.flags_text),
+which compare counts per suite and release and holds against a targeted gain (harness.compare.flags).
+A table without the column is analysed the same way, with the flags reported as not checked.
 """
 
 from __future__ import annotations
@@ -12,7 +15,14 @@ from pathlib import Path
 import pandas as pd
 
 from harness.errors import UserError
-from harness.records import CATEGORIES, TABLE_OPTIONAL, TABLE_REQUIRED
+from harness.records import (
+    CATEGORIES,
+    FLAG_SEPARATOR,
+    TABLE_OPTIONAL,
+    TABLE_REQUIRED,
+    flags_text,
+    split_flags,
+)
 from harness.run.store import iter_records, read_manifest
 
 _RUN_COLUMNS = ("model", "suite", "suite_version", "category", "capability", "item_id", "item_hash",
@@ -24,10 +34,11 @@ def items_from_runs(run_dirs: Sequence[Path]) -> pd.DataFrame:
     frames = []
     for run_dir in run_dirs:
         read_manifest(run_dir)  # a clear error if this is not a run directory
-        rows = [{k: r.get(k) for k in _RUN_COLUMNS} for r in iter_records(run_dir)]
+        rows = [{**{k: r.get(k) for k in _RUN_COLUMNS}, "flags": flags_text(r.get("extracted"))}
+                for r in iter_records(run_dir)]
         if not rows:
             raise UserError(f"{run_dir}: the journal has no records yet; finish or resume the run first")
-        frame = pd.DataFrame.from_records(rows, columns=list(_RUN_COLUMNS))
+        frame = pd.DataFrame.from_records(rows, columns=[*_RUN_COLUMNS, "flags"])
         frame["run"] = str(run_dir)
         frames.append(frame)
     if not frames:
@@ -110,6 +121,8 @@ def validate_items(frame: pd.DataFrame, *, source: str) -> pd.DataFrame:
     if "sample" not in frame.columns:
         frame["sample"] = frame.groupby(["model", "suite", "item_id"]).cumcount()
     frame["sample"] = pd.to_numeric(frame["sample"], errors="coerce").fillna(0).astype(int)
+    if "flags" in frame.columns:  # review flags of code records: one normal form ("" for none), any source
+        frame["flags"] = [FLAG_SEPARATOR.join(split_flags(v)) for v in frame["flags"]]
     if "error" not in frame.columns:
         frame["error"] = None
     frame["error"] = frame["error"].where(frame["error"].notna(), None)

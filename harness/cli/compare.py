@@ -37,7 +37,7 @@ Results = Annotated[list[Path] | None, typer.Option(
                             "--results (a shell glob works).", show_default=False, rich_help_panel=_PANEL)]
 Items = Annotated[Path | None, typer.Option(
     "--items", help="An item table (CSV or Parquet: model, suite, category, item_id, score; optional sample, "
-                    "cluster, error, item_hash, suite_version, release_date).", show_default=False,
+                    "cluster, error, item_hash, suite_version, release_date, flags).", show_default=False,
     rich_help_panel=_PANEL)]
 Scores = Annotated[Path | None, typer.Option(
     "--scores", help="Published-score table (model, suite, category, score in percent, n_items): score-level "
@@ -243,6 +243,8 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
         result = "rejected" if g["rejected"] else ("not rejected" if g["tested"] else g["reason"])
         gates.add_row(g["hypothesis"], _p(g["p_value"]) if g["tested"] else "–", result)
     console.print(gates)
+    if doc.get("code_flags"):
+        console.print(code_flags_line(doc), highlight=False)
     named = {g["message"]: g["name"] for g in doc["diagnostics"].get("guards") or []}
     for w in doc["diagnostics"]["warnings"]:
         label = f"warning ({named[w]})" if w in named else "warning"
@@ -250,3 +252,23 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
     console.print(f"[bold]verdict:[/bold] {doc.get('verdict', 'n/a')}", highlight=False)
     title = "Summary (published scores: weaker evidence)" if scores_mode else "Summary"
     console.print(Panel(plain(doc["summary"]), title=title, title_align="left"))
+
+
+def code_flags_line(doc: Mapping[str, Any]) -> str:
+    """One line: each release's flagged code records per suite (harness.compare.flags), or why none show."""
+    block = doc.get("code_flags") or {}
+    if not block.get("checked"):
+        return f"code flags: not checked ({block.get('note', 'no flags in the inputs')})"
+    rows = block.get("by_suite") or []
+    if not rows:
+        return "code flags: none (no coding suite and no flagged record in the two releases)"
+    parts = []
+    for release in ("before", "after"):
+        mine = [r for r in rows if r["release"] == release]
+        if mine:
+            cells = [f"{r['suite']} {r['flagged']}/{r['records']}"
+                     + (" (" + ", ".join(f"{k} {v}" for k, v in r["by_flag"].items()) + ")" if r["by_flag"] else "")
+                     for r in mine]
+            parts.append(f"{mine[0]['model']} {', '.join(cells)}")
+    blocked = "; they carry the change, so the verdict is fragile" if block.get("blocked") else ""
+    return "code flags (flagged/records): " + "; ".join(parts) + blocked

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -81,35 +81,47 @@ def power(
     """Print what the design can detect on each layer, with advice."""
     import json
 
-    from harness.errors import UserError
-    from harness.stats.power import (
-        Design,
-        asymmetry_pp,
-        ddd_mde,
-        detectable,
-        discordance_at,
-        latent_se,
-        pooled_discordance,
-    )
-
     derived = None
     if accuracy is not None:
-        if discordance is not None:
-            raise UserError("give either --discordance or --accuracy, not both")
-        acc_t, acc_u = parse_accuracies(accuracy)
-        pi_t = discordance_at(acc_t, shift, item_noise=item_noise)
-        pi_u = discordance_at(acc_u, shift, item_noise=item_noise)
-        discordance = pooled_discordance([pi_t] * targeted + [pi_u] * untargeted,
-                                         [True] * targeted + [False] * untargeted)
-        derived = {"accuracy": [acc_t, acc_u], "discordance_targeted": round(pi_t, 4),
-                   "discordance_untargeted": round(pi_u, 4), "pooled": round(discordance, 4)}
+        discordance, derived = _from_accuracy(accuracy, discordance, shift, item_noise, targeted, untargeted)
+    design, result = _detectable(
+        dict(n_items=items, samples=samples, n_targeted=targeted, n_untargeted=untargeted,
+             discordance=0.25 if discordance is None else discordance, controls=controls, tau_f=tau_f, alpha=alpha,
+             power=target_power, shift=shift, tau_suite=tau_suite, item_noise=item_noise, margin_pp=margin_pp),
+        derived)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    _print(design, result, derived)
+
+
+def _from_accuracy(accuracy: str, discordance: float | None, shift: float, item_noise: float, targeted: int,
+                   untargeted: int) -> tuple[float, dict[str, Any]]:
+    """The pooled discordance that `--accuracy T,U` implies (suites near a ceiling have few discordant
+    items), and what it was derived from; refused together with --discordance."""
+    from harness.errors import UserError
+    from harness.stats.power import discordance_at, pooled_discordance
+
+    if discordance is not None:
+        raise UserError("give either --discordance or --accuracy, not both")
+    acc_t, acc_u = parse_accuracies(accuracy)
+    pi_t = discordance_at(acc_t, shift, item_noise=item_noise)
+    pi_u = discordance_at(acc_u, shift, item_noise=item_noise)
+    pooled = pooled_discordance([pi_t] * targeted + [pi_u] * untargeted, [True] * targeted + [False] * untargeted)
+    return pooled, {"accuracy": [acc_t, acc_u], "discordance_targeted": round(pi_t, 4),
+                    "discordance_untargeted": round(pi_u, 4), "pooled": round(pooled, 4)}
+
+
+def _detectable(fields: dict[str, Any], derived: dict[str, Any] | None) -> tuple[Any, dict[str, Any]]:
+    """The design and the library's result for it, plus the discordance's derivation and the L3 MDE by number
+    of controls; a bad design is an error that names the command-line flag, not the Python field."""
+    from harness.errors import UserError
+    from harness.stats.power import Design, ddd_mde, detectable
+
     try:
-        design = Design(n_items=items, samples=samples, n_targeted=targeted, n_untargeted=untargeted,
-                        discordance=0.25 if discordance is None else discordance, controls=controls, tau_f=tau_f,
-                        alpha=alpha, power=target_power, shift=shift, tau_suite=tau_suite, item_noise=item_noise,
-                        margin_pp=margin_pp)
+        design = Design(**fields)
         result = detectable(design)
-    except UserError as e:  # name the command-line flag, not the Python field
+    except UserError as e:
         message = str(e).replace("power design: ", "")
         field = message.split("=", 1)[0]
         if field.isidentifier():
@@ -118,28 +130,41 @@ def power(
     if derived is not None:
         result["discordance_from_accuracy"] = derived
     ddd_sd = result["ddd_sd"]
-    result["l3_by_controls"] = [{"controls": c, "mde_ddd": round(ddd_mde(c, ddd_sd, alpha, target_power), 4)}
+    result["l3_by_controls"] = [{"controls": c, "mde_ddd": round(ddd_mde(c, ddd_sd, design.alpha, design.power), 4)}
                                 for c in L3_CONTROLS]
-    if as_json:
-        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
-        return
+    return design, result
 
+
+def _print(design: Any, result: dict[str, Any], derived: dict[str, Any] | None) -> None:
+    """The design, the MDE per layer, L3 by number of controls, the L1 power curve and the advice."""
     from rich.console import Console
-    from rich.table import Table
 
     console = Console()
     console.print(
-        f"[bold]Design[/bold]: {targeted}+{untargeted} suites × {items} items, k={samples} sample(s), "
-        f"discordance {design.discordance:.2f}, {controls} control transition(s); "
-        f"{target_power:.0%} power, two-sided α={alpha}"
+        f"[bold]Design[/bold]: {design.n_targeted}+{design.n_untargeted} suites × {design.n_items} items, "
+        f"k={design.samples} sample(s), discordance {design.discordance:.2f}, {design.controls} control "
+        f"transition(s); {design.power:.0%} power, two-sided α={design.alpha}"
     )
     if derived is not None:
         console.print(
             f"  discordance from starting accuracies {derived['accuracy'][0]:.0%} (targeted) and "
-            f"{derived['accuracy'][1]:.0%} (untargeted) with a {shift} logit gain: "
+            f"{derived['accuracy'][1]:.0%} (untargeted) with a {design.shift} logit gain: "
             f"{derived['discordance_targeted']:.2f} and {derived['discordance_untargeted']:.2f}, "
             f"pooled {derived['pooled']:.2f}"
         )
+    console.print(_mde_table(design, result))
+    console.print(_curves(design, result))
+    console.print("[bold]Advice[/bold]")
+    for line in result["advice"]:
+        console.print(f"  • {line}")
+    console.print(f"[dim]Method: {result['method']}[/dim]")
+
+
+def _mde_table(design: Any, result: dict[str, Any]) -> Any:
+    """One row per layer: its minimum detectable effect and how to read it."""
+    from rich.table import Table
+
+    targeted, untargeted = design.n_targeted, design.n_untargeted
     table = Table(title="Minimum detectable effect", title_justify="left")
     table.add_column("Layer / test")
     table.add_column("MDE", justify="right")
@@ -152,28 +177,35 @@ def power(
         table.add_row("L2 generalisation (HKSJ)", "not testable", f"needs ≥3+3 suites (have {targeted}+{untargeted})")
     else:
         table.add_row("L2 generalisation (HKSJ)", f"{result['mde_l2']:.2f} logits",
-                      f"suite SD τ={tau_suite}; permutation floor p={result['permutation_floor']:.3g}")
+                      f"suite SD τ={design.tau_suite}; permutation floor p={result['permutation_floor']:.3g}")
     if result["mde_ddd"] is None:
         table.add_row("L3 excess vs industry trend", "no controls", "add --controls C (≥8 recommended)")
     else:
         table.add_row("L3 excess vs industry trend", f"{result['mde_ddd']:.2f} logits",
-                      f"{controls} controls, lab SD τ_f={tau_f}; rank floor p={result['rank_floor']:.2f}")
+                      f"{design.controls} controls, lab SD τ_f={design.tau_f}; rank floor p={result['rank_floor']:.2f}")
     flat = result["flatness"]
     flat_power = "power <1%" if flat["power"] < 0.01 else f"power {flat['power']:.0%}"
-    table.add_row(f"Flatness (TOST ±{margin_pp:g} pp)", flat_power,
+    table.add_row(f"Flatness (TOST ±{design.margin_pp:g} pp)", flat_power,
                   f"{flat['n_untargeted_items']} untargeted items; ~{flat['n_needed']} needed for "
-                  f"{target_power:.0%}")
-    console.print(table)
+                  f"{design.power:.0%}")
+    return table
 
-    l3 = Table(title=f"L3: detectable excess by number of controls (τ_f={tau_f}, this design's SE)",
+
+def _curves(design: Any, result: dict[str, Any]) -> Any:
+    """The L3 excess detectable by number of controls, then the L1 latent test's power curve."""
+    from rich.console import Group
+    from rich.table import Table
+
+    from harness.stats.power import asymmetry_pp, latent_se
+
+    shift = design.shift
+    l3 = Table(title=f"L3: detectable excess by number of controls (τ_f={design.tau_f}, this design's SE)",
                title_justify="left")
     l3.add_column("Controls C", justify="right")
     l3.add_column("Excess (logits)", justify="right")
     l3.add_column("pp at 50%", justify="right")
     for row in result["l3_by_controls"]:
         l3.add_row(str(row["controls"]), f"{row['mde_ddd']:.2f}", f"{asymmetry_pp(row['mde_ddd'], shift):.1f}")
-    console.print(l3)
-
     curve = Table(title=f"L1 latent test: power curve (SE {latent_se(design):.3f} logits)", title_justify="left")
     curve.add_column("Asymmetry (logits)", justify="right")
     curve.add_column("pp at 50%", justify="right")
@@ -182,8 +214,4 @@ def power(
     for point in result["curve"][::2]:
         bar = "█" * round(20 * point["power"])
         curve.add_row(f"{point['effect']:.2f}", f"{asymmetry_pp(point['effect'], shift):.1f}", f"{point['power']:.0%}", bar)
-    console.print(curve)
-    console.print("[bold]Advice[/bold]")
-    for line in result["advice"]:
-        console.print(f"  • {line}")
-    console.print(f"[dim]Method: {result['method']}[/dim]")
+    return Group(l3, curve)

@@ -130,7 +130,6 @@ def run(
     from harness.errors import UserError
     from harness.models import Decoding, parse_model_spec
     from harness.run.needs import require_sandbox
-    from harness.run.progress import summary_table
     from harness.run.runner import (
         RunConfig,
         check_config,
@@ -140,8 +139,8 @@ def run(
         start_warnings,
     )
     from harness.sandbox import MAX_WORKERS
-    from harness.suites.build import load_suites
-    from harness.terminal import clean, escaped
+    from harness.suites.build import external_prefixes, load_suites
+    from harness.terminal import escaped
 
     err = Console(stderr=True, soft_wrap=True)  # messages and paths stay whole lines (copyable)
     check_values(temperature=temperature, top_p=top_p, timeout=timeout, rpm=rpm, tpm=tpm, retries=retries)
@@ -159,7 +158,10 @@ def run(
                   "without a sandbox if bubblewrap is missing. Use a throwaway VM or container.[/]")
     names = [n.strip() for n in suites.split(",") if n.strip()]
     require_sandbox(names, allow_unsandboxed=allow_unsandboxed_code)  # before any data is loaded or asked
-    loaded = load_suites(names, data_dir, limit=limit)
+    external = {}
+    if external_prefixes(names):  # lm-eval:TASK entries: lm-eval's tasks as suites (a heavy import, only then)
+        from harness.lmeval.tasks import SUITE_SOURCES as external
+    loaded = load_suites(names, data_dir, limit=limit, external=external)
     options: dict[str, Any] = {"timeout_s": timeout, "retries": retries}
     if rpm is not None:
         options["rpm"] = rpm
@@ -179,6 +181,16 @@ def run(
     err.print(f"run [bold]{escaped(resolved_id)}[/] → {escaped(out / resolved_id)}/  ({len(specs)} model(s) × "
               f"{sum(len(s.items) for s in loaded):,} items × {samples} sample(s))")
     result = asyncio.run(execute(config, show_progress=not quiet, console=err))
+    _report(result, command, early, err)
+
+def _report(result: Any, command: str, early: list[str], err: Any) -> None:
+    """The run's summary table and its new warnings; an interrupted or incomplete run says how to resume
+    (the command, verbatim) and exits 130 or 3."""
+    from rich.console import Console
+
+    from harness.run.progress import summary_table
+    from harness.terminal import clean, escaped
+
     Console().print(summary_table(result.rows, title=f"{result.run_id}: {result.status}"))
     for warning in result.warnings:  # (they may quote the endpoint: escaped)
         if warning not in early:
@@ -191,7 +203,7 @@ def run(
         typer.echo(f"  {command}", err=True)  # unwrapped and verbatim, to copy
         raise typer.Exit(130)
     if result.status == "incomplete":
-        missing = ", ".join(f"{label} {n:,}" for label, n in result.unanswered.items() if n)
+        missing = ", ".join(f"{escaped(label)} {n:,}" for label, n in result.unanswered.items() if n)
         err.print(f"[bold red]incomplete[/]: {sum(result.unanswered.values()):,} unit(s) unanswered ({missing}): they "
                   "failed at the endpoint after every retry or were not asked. Fix the endpoint, then re-run the "
                   "same command to ask only those:")

@@ -7,6 +7,7 @@ The package, in the order data flows through it:
     pairing    the error rule, per-item aggregation, pairing the releases on (suite, item_id)
     guards     the checks that refuse an input or name a warning (shared items, unequal samples, few
                clusters, small suites, journal integrity, scores given as fractions)
+    flags      review flags of code records: counts per suite and release, and the flagged_code rule
     suites     per-suite statistics (accuracies, gains and losses, latent gain with item-level variance)
     layers     the layers of STATISTICS.md §1 (primary asymmetry and verdict, L2, flatness, L3, power)
     document   the one document builder both modes use, and the plan's settings

@@ -156,8 +156,8 @@ def build(*, mode: str, before: str, after: str, alpha: float, evidence: str, su
           asymmetry: dict[str, Any], groups: dict[str, Any], generalisation: dict[str, Any],
           flatness: dict[str, Any], conjunction: dict[str, Any], gatekeeping: list[dict[str, Any]],
           triple: dict[str, Any] | None, contamination: dict[str, Any] | None, diagnostics: dict[str, Any],
-          verdict: str, power: dict[str, Any] | None = None, inputs: Mapping[str, Any] | None = None,
-          command: str | None = None) -> CompareDoc:
+          verdict: str, power: dict[str, Any] | None = None, code_flags: dict[str, Any] | None = None,
+          inputs: Mapping[str, Any] | None = None, command: str | None = None) -> CompareDoc:
     """The compare document (DESIGN.md keys; harness.compare.schema), the same for both modes: every
     top-level key in one place, then provenance and the citable sentence, written last from the numbers."""
     doc: dict[str, Any] = {
@@ -170,6 +170,8 @@ def build(*, mode: str, before: str, after: str, alpha: float, evidence: str, su
     }
     if power is not None:
         doc["power"] = power
+    if code_flags is not None:
+        doc["code_flags"] = code_flags
     return finish(doc, inputs, command)  # type: ignore[return-value]
 
 

@@ -5,7 +5,8 @@ warning is recorded under its name in `diagnostics.guards` (and its message in `
 printed by the CLI and shown by the report.
 
 Names (stable, for readers of the JSON): shared_items, unequal_samples, few_clusters, small_suite,
-sparse_suite, one_sample, fragile, journal_integrity, score_fractions, partial_credit.
+sparse_suite, one_sample, fragile, journal_integrity, score_fractions, partial_credit, flagged_code
+(harness.compare.flags).
 """
 
 from __future__ import annotations

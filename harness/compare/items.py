@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness.compare import document, guards, layers
-from harness.compare.pairing import Pair, aggregate_items, apply_error_rule, error_rates, pair_items
+from harness.compare import document, flags, guards, layers
+from harness.compare.pairing import Pair, Pairing, aggregate_items, apply_error_rule, error_rates, pair_items
 from harness.compare.suites import SuiteStats, interval, num, suite_stats, values_of
 from harness.errors import UserError
 from harness.plan import ERROR_RULE_TEXT, load_plan, parse_control
@@ -50,37 +50,18 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     table = validate_items(table, source="item table")  # a caller's raw DataFrame gets the same checks
     if isinstance(plan, str | Path):
         plan = load_plan(Path(plan))
-    settings, deviations = document.checked_settings(plan, {
+    settings, deviations, control_pairs = _settings(table, before, after, plan, {
         "controls": list(controls), "margin_pp": margin_pp, "margin_logit": margin_logit, "n_boot": n_boot,
-        "seed": seed,
-        "error_rule": error_rule, "p_ref": p_ref, "alpha": alpha})
+        "seed": seed, "error_rule": error_rule, "p_ref": p_ref, "alpha": alpha})
     alpha, margin_pp, p_ref = float(settings["alpha"]), float(settings["margin_pp"]), float(settings["p_ref"])
     level = 1 - alpha
-    control_pairs = [parse_control(c) for c in settings["controls"]]
-    document.check_labels(table["model"].unique(), before, after, *[m for c in control_pairs for m in c], plan=plan)
-    if plan and plan.get("before") and plan.get("after") and (plan["before"], plan["after"]) != (before, after):
-        deviations.append(f"the plan names {plan['before']} → {plan['after']}; compared {before} → {after}")
 
     decoding, warnings, run_times = document.decoding_check(manifests, before, after, force)
     if "item_hash" not in table or table["item_hash"].isna().all():
         warnings.append("the items carry no content hash: releases are paired by item_id alone, so a changed "
                         "question cannot be detected")
-    rows, rule_warnings = apply_error_rule(table, settings["error_rule"])
-    warnings += rule_warnings
-    rates, rate_warnings = error_rates(table, before, after)
-    warnings += rate_warnings
-    agg = aggregate_items(rows)
-    categories = dict(plan["suites"]) if plan else None
-    pairing = pair_items(agg, table, before, after, categories=categories, force=force)
-    warnings += pairing.warnings
+    agg, rates, pairing = _paired(table, before, after, settings["error_rule"], plan, force, warnings)
     pair = pairing.pair
-    if pair is None:
-        raise UserError(f"no item is paired between {before} and {after}: they share no (suite, item_id) with the "
-                        "same content hash and a usable sample; check that both ran the same suites")
-    if not pair.targeted.any() or pair.targeted.all():
-        have = "targeted" if pair.targeted.all() else "untargeted"
-        raise UserError(f"only {have} suites are paired ({', '.join(pair.suites)}); the comparison needs at least "
-                        "one targeted (coding, agentic) and one untargeted (math, factual) suite")
     notes = guards.Notes()
     for problem in (inputs or {}).get("integrity") or []:
         notes.add("journal_integrity", f"{problem['problem']} (compared anyway: --force)", warnings)
@@ -99,8 +80,111 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
 
     cluster_use = guards.cluster_suites(pair, np.ones(len(pair.suites), bool), notes, warnings)
     ss = suite_stats(pair, level, cluster_use)
+    _annotate_suites(ss, pairing.hash_mismatch, rates, notes, warnings)
+    inc = ss.included
+    t_inc = pair.targeted[inc]
+    if not t_inc.any() or t_inc.all():
+        raise UserError("after leaving out suites below the minimum size or at a ceiling/floor with too few "
+                        "discordant items, one category has no suite; see the suite flags (add items or samples)")
+
+    # layer 1: A^L, A^P, A^N on these items (the cluster bootstrap's when items carry clusters)
+    asym, boot, a_l, (y_l, v_l, y_p) = _layer1(pair, ss, cluster_use, settings, level, p_ref, warnings)
+    t_mean, u_mean = float(y_l[t_inc].mean()), float(y_l[~t_inc].mean())
+    groups = _groups(pair, ss, y_l, v_l, y_p, level)
+
+    generalisation = layers.generalisation(y_l, v_l, t_inc, level, int(settings["seed"]))
+
+    # the primary asymmetry (mean item gain, §1.4b) and its verdict
+    prim, asym["primary"] = layers.primary(pair, inc, level, p_ref, cluster_use, notes, warnings)
+    verdict, flag_check = _flagged_code(pair, inc, level, cluster_use, prim, asym["primary"], notes, warnings)
+    before_pct = np.array([r["before"] for r, i in zip(ss.rows, inc, strict=True) if i])
+    asym["primary"]["baseline_adjusted"] = layers.baseline_row(y_l, v_l, t_inc, before_pct, level)
+    _primary_rows(ss, prim, level)
+    head = prim.summary_row
+    primary_est = Estimate(head.estimate, head.se, prim.ci(), head.p_value, "primary asymmetry")
+
+    # layer 3: every control on the suspect's analysed suites and items (after the ceiling rule and any
+    # fresh-item restriction), so suspect and controls estimate the same quantity
+    triple = None
+    if control_pairs:
+        analysed = pair.subset(inc[pair.code])
+        scope = {s: ("targeted" if t else "untargeted") for s, t in zip(analysed.suites, analysed.targeted, strict=True)}
+        triple, ctrl_warnings = layers.triple(table, agg, control_pairs, scope, analysed.keys(), force, a_l, level,
+                                              fresh=fresh_mask is not None)
+        warnings += ctrl_warnings
+
+    flatness = layers.flatness(pair, ss, margin_pp, alpha, cluster_use)
+    flatness["latent"] = layers.latent_flatness(groups["untargeted"], float(settings["margin_logit"]), alpha)
+    st, su = int(t_inc.sum()), int((~t_inc).sum())
+    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, verdict)
+
+    power = layers.power_block(ss.n_items[inc], int(min(np.median(pair.k0), np.median(pair.k1))), st, su, ss.discordance,
+                   (t_mean + u_mean) / 2,
+                   len(control_pairs), alpha, margin_pp, warnings)
+
+    plan_block = document.plan_block(plan, pairing.categories, deviations, run_times)
+    warnings += _plan_warnings(plan, plan_block)
+
+    return document.build(
+        mode="items", before=before, after=after, alpha=alpha, evidence="item-level, paired", suites=ss.rows,
+        asymmetry=asym, groups=groups, generalisation=generalisation, flatness=flatness, conjunction=conjunction,
+        gatekeeping=gates, triple=triple, contamination=contamination, power=power, verdict=verdict,
+        code_flags={**flags.counts(table, before, after), **flag_check},
+        inputs=inputs, command=command, diagnostics={
+            "warnings": warnings, "guards": notes.guards, "unpaired": pairing.unpaired,
+            "hash_mismatch": pairing.hash_mismatch,
+            "error_rates": rates, "decoding": decoding, "suite_versions": pairing.suite_versions,
+            "plan": plan_block, "error_rule": {"rule": settings["error_rule"],
+                                               "text": ERROR_RULE_TEXT[settings["error_rule"]]},
+            "samples_per_item": {"before": float(k_before), "after": float(k_after)},
+            "clusters": None if pair.cluster is None else int(len(set(pair.cluster.tolist()))),
+            "bootstrap": None if boot is None else {"n_boot": boot.n_boot, "seed": boot.seed,
+                                                    "interval": "BCa (within-suite cluster resampling)"},
+            "discordance": num(ss.discordance),
+            "integrity": list((inputs or {}).get("integrity") or []),
+        })
+
+
+def _settings(table: pd.DataFrame, before: str, after: str, plan: Mapping[str, Any] | None,
+              given: dict[str, Any]) -> tuple[dict[str, Any], list[str], list[tuple[str, str]]]:
+    """The settings in force (the plan's, or an argument that overrides it: a deviation), the deviations, and
+    the control transitions; every named release must be in the table."""
+    settings, deviations = document.checked_settings(plan, given)
+    control_pairs = [parse_control(c) for c in settings["controls"]]
+    document.check_labels(table["model"].unique(), before, after, *[m for c in control_pairs for m in c], plan=plan)
+    if plan and plan.get("before") and plan.get("after") and (plan["before"], plan["after"]) != (before, after):
+        deviations.append(f"the plan names {plan['before']} → {plan['after']}; compared {before} → {after}")
+    return settings, deviations, control_pairs
+
+
+def _paired(table: pd.DataFrame, before: str, after: str, rule: str, plan: Mapping[str, Any] | None, force: bool,
+            warnings: list[str]) -> tuple[pd.DataFrame, list[dict[str, Any]], Pairing]:
+    """The error rule, the error rates per release, per-item aggregation and the pairing (with its one-line
+    errors when nothing, or only one category, is paired). Returns (per-item rows, error rates, pairing)."""
+    rows, rule_warnings = apply_error_rule(table, rule)
+    warnings += rule_warnings
+    rates, rate_warnings = error_rates(table, before, after)
+    warnings += rate_warnings
+    agg = aggregate_items(rows)
+    categories = dict(plan["suites"]) if plan else None
+    pairing = pair_items(agg, table, before, after, categories=categories, force=force)
+    warnings += pairing.warnings
+    pair = pairing.pair
+    if pair is None:
+        raise UserError(f"no item is paired between {before} and {after}: they share no (suite, item_id) with the "
+                        "same content hash and a usable sample; check that both ran the same suites")
+    if not pair.targeted.any() or pair.targeted.all():
+        have = "targeted" if pair.targeted.all() else "untargeted"
+        raise UserError(f"only {have} suites are paired ({', '.join(pair.suites)}); the comparison needs at least "
+                        "one targeted (coding, agentic) and one untargeted (math, factual) suite")
+    return agg, rates, pairing
+
+
+def _annotate_suites(ss: SuiteStats, hash_mismatch: Sequence[Mapping[str, Any]], rates: Sequence[Mapping[str, Any]],
+                     notes: guards.Notes, warnings: list[str]) -> None:
+    """Each suite row gets its hash-mismatch flag and error rates; a suite left out of the layers is named."""
     for row in ss.rows:
-        mism = next((h for h in pairing.hash_mismatch if h["suite"] == row["suite"]), None)
+        mism = next((h for h in hash_mismatch if h["suite"] == row["suite"]), None)
         if mism:
             row["flags"].append("hash mismatch")
         rate = next((r for r in rates if r["suite"] == row["suite"]), None)
@@ -110,13 +194,16 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
         if reason:
             name = "small_suite" if "minimum suite size" in reason else "ceiling_floor"
             notes.add(name, f"suite {row['suite']}: {reason}; reported but left out of the layers", warnings)
+
+
+def _layer1(pair: Pair, ss: SuiteStats, cluster_use: np.ndarray | None, settings: Mapping[str, Any], level: float,
+            p_ref: float, warnings: list[str]) -> tuple[dict[str, Any], Any, Estimate, tuple[np.ndarray, ...]]:
+    """Layer 1 beside the primary: the latent (Mantel-Haenszel), pp and normalised-gain asymmetries over the
+    suites in the layers, from the cluster bootstrap when every suite has enough clusters, and Fisher's exact
+    test when some suite has few discordant items. Returns (the asymmetry block, the bootstrap or None, A^L,
+    and per suite: the latent gains, their variances and the pp gains)."""
     inc = ss.included
     t_inc = pair.targeted[inc]
-    if not t_inc.any() or t_inc.all():
-        raise UserError("after leaving out suites below the minimum size or at a ceiling/floor with too few "
-                        "discordant items, one category has no suite; see the suite flags (add items or samples)")
-
-    # layer 1
     y_l, v_l = values_of(ss.latent, inc)
     y_p, v_p = values_of(ss.pp, inc)
     y_n, v_n = values_of(ss.normalized, inc)
@@ -168,63 +255,30 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
         asym["latent"]["note"] = (asym["latent"].get("note", "") + "; " if asym["latent"].get("note") else "") + \
             f"few discordant items in {', '.join(sparse)} (see latent_exact)"
 
-    groups = _groups(pair, ss, y_l, v_l, y_p, level)
+    return asym, boot, a_l, (y_l, v_l, y_p)
 
-    generalisation = layers.generalisation(y_l, v_l, t_inc, level, int(settings["seed"]))
 
-    # the primary asymmetry (mean item gain, §1.4b) and its verdict
-    prim, asym["primary"] = layers.primary(pair, inc, level, p_ref, cluster_use, notes, warnings)
-    before_pct = np.array([r["before"] for r, i in zip(ss.rows, inc, strict=True) if i])
-    asym["primary"]["baseline_adjusted"] = layers.baseline_row(y_l, v_l, t_inc, before_pct, level)
-    _primary_rows(ss, prim, level)
-    head = prim.summary_row
-    primary_est = Estimate(head.estimate, head.se, prim.ci(), head.p_value, "primary asymmetry")
+def _flagged_code(pair: Pair, inc: np.ndarray, level: float, cluster_use: np.ndarray | None, prim: Primary,
+                  block: dict[str, Any], notes: guards.Notes, warnings: list[str]) -> tuple[str, dict[str, Any]]:
+    """The verdict after the flagged-code rule (harness.compare.flags), written into the primary's block
+    when it changed it; returns (verdict, the code_flags block's analysis part)."""
+    verdict, reasons, check = flags.check(pair, inc, level, cluster_use, prim, notes, warnings)
+    if reasons:  # a stated asymmetry carried by flagged code records
+        block["verdict"] = verdict
+        block["verdict_reasons"] = [*block["verdict_reasons"], *reasons]
+    return verdict, check
 
-    # layer 3: every control on the suspect's analysed suites and items (after the ceiling rule and any
-    # fresh-item restriction), so suspect and controls estimate the same quantity
-    triple = None
-    if control_pairs:
-        analysed = pair.subset(inc[pair.code])
-        scope = {s: ("targeted" if t else "untargeted") for s, t in zip(analysed.suites, analysed.targeted, strict=True)}
-        triple, ctrl_warnings = layers.triple(table, agg, control_pairs, scope, analysed.keys(), force, a_l, level,
-                                        fresh=fresh_mask is not None)
-        warnings += ctrl_warnings
 
-    flatness = layers.flatness(pair, ss, margin_pp, alpha, cluster_use)
-    flatness["latent"] = layers.latent_flatness(groups["untargeted"], float(settings["margin_logit"]), alpha)
-    st, su = int(t_inc.sum()), int((~t_inc).sum())
-    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, prim.verdict)
-
-    power = layers.power_block(ss.n_items[inc], int(min(np.median(pair.k0), np.median(pair.k1))), st, su, ss.discordance,
-                   (t_mean + u_mean) / 2,
-                   len(control_pairs), alpha, margin_pp, warnings)
-
-    plan_block = document.plan_block(plan, pairing.categories, deviations, run_times)
+def _plan_warnings(plan: Mapping[str, Any] | None, block: Mapping[str, Any]) -> list[str]:
+    """What the plan block says a reader must know: no plan, a plan written after the runs, deviations."""
     if not plan:
-        warnings.append(plan_block["note"])
-    elif plan_block.get("predates_runs") is False:
-        warnings.append("the plan was written after the runs started: categories may have been chosen after the "
-                        "results existed")
-    for d in plan_block.get("deviations", []):
-        warnings.append(f"deviation from the plan: {d}")
-
-    return document.build(
-        mode="items", before=before, after=after, alpha=alpha, evidence="item-level, paired", suites=ss.rows,
-        asymmetry=asym, groups=groups, generalisation=generalisation, flatness=flatness, conjunction=conjunction,
-        gatekeeping=gates, triple=triple, contamination=contamination, power=power, verdict=prim.verdict,
-        inputs=inputs, command=command, diagnostics={
-            "warnings": warnings, "guards": notes.guards, "unpaired": pairing.unpaired,
-            "hash_mismatch": pairing.hash_mismatch,
-            "error_rates": rates, "decoding": decoding, "suite_versions": pairing.suite_versions,
-            "plan": plan_block, "error_rule": {"rule": settings["error_rule"],
-                                               "text": ERROR_RULE_TEXT[settings["error_rule"]]},
-            "samples_per_item": {"before": float(k_before), "after": float(k_after)},
-            "clusters": None if pair.cluster is None else int(len(set(pair.cluster.tolist()))),
-            "bootstrap": None if boot is None else {"n_boot": boot.n_boot, "seed": boot.seed,
-                                                    "interval": "BCa (within-suite cluster resampling)"},
-            "discordance": num(ss.discordance),
-            "integrity": list((inputs or {}).get("integrity") or []),
-        })
+        out = [block["note"]]
+    elif block.get("predates_runs") is False:
+        out = ["the plan was written after the runs started: categories may have been chosen after the results "
+               "existed"]
+    else:
+        out = []
+    return out + [f"deviation from the plan: {d}" for d in block.get("deviations", [])]
 
 
 def _groups(pair: Pair, ss: SuiteStats, y_l: np.ndarray, v_l: np.ndarray, y_p: np.ndarray,

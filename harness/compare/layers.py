@@ -334,21 +334,27 @@ def triple(table: pd.DataFrame, agg: pd.DataFrame, controls: Sequence[tuple[str,
     return out, warnings
 
 
+def fit_primary(pair: Pair, included: np.ndarray, level: float, cluster_use: np.ndarray | None) -> Primary:
+    """The primary asymmetry (harness.stats.primary) over the suites in the layers, with the item clusters of
+    the suites that have enough of them."""
+    sub = pair.subset(included[pair.code])
+    use = None if cluster_use is None else cluster_use[included]
+    clusters = sub.cluster if use is not None and use.any() else None
+    return primary_asymmetry(sub.x1, sub.x0, sub.k1, sub.k0, sub.code, sub.suites, sub.targeted, clusters=clusters,
+                             cluster_suites=use if clusters is not None else None, level=level)
+
+
 def primary(pair: Pair, included: np.ndarray, level: float, p_ref: float, cluster_use: np.ndarray | None,
             notes: Notes, warnings: list[str]) -> tuple[Primary, dict[str, Any]]:
     """The primary asymmetry over the suites in the layers (harness.stats.primary) and its document block,
     with the named warnings its checks raise: one_sample (σ not identified: the σ grid), sparse_suite,
     fragile."""
-    sub = pair.subset(included[pair.code])
-    use = None if cluster_use is None else cluster_use[included]
-    clusters = sub.cluster if use is not None and use.any() else None
-    prim = primary_asymmetry(sub.x1, sub.x0, sub.k1, sub.k0, sub.code, sub.suites, sub.targeted, clusters=clusters,
-                             cluster_suites=use if clusters is not None else None, level=level)
+    prim = fit_primary(pair, included, level, cluster_use)
     block = prim.to_dict()
     head = prim.summary_row
     row = prim.rows.index(head)
     mu = np.array([g.mu for g in prim.gains[row]])
-    t = sub.targeted
+    t = pair.targeted[included]
     block["pp_at_50"] = num(100 * float(pp_equivalent(mu[t].mean()) - pp_equivalent(mu[~t].mean())))
     block["p_ref"] = p_ref
     if p_ref != 0.5:

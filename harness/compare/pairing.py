@@ -45,6 +45,12 @@ class Pair:
     suite_version: dict[str, str | None] = field(default_factory=dict)
     item_id: np.ndarray | None = None  # per item: its item_id (with `suites[code]`, the item's key)
     binary: np.ndarray | None = None  # per item: every sample of both releases scored exactly 0 or 1
+    # per item, when the table has a `flags` column: the samples with review flags (code scorers) and the
+    # score they contributed to x1 / x0 (harness.compare.flags scores them as failures in a second analysis)
+    flag_k1: np.ndarray | None = None
+    flag_k0: np.ndarray | None = None
+    flag_x1: np.ndarray | None = None
+    flag_x0: np.ndarray | None = None
 
     def subset(self, mask: np.ndarray) -> Pair:
         keep = sorted(set(self.code[mask].tolist()))
@@ -57,7 +63,13 @@ class Pair:
         return Pair(self.before, self.after, [self.suites[i] for i in keep], self.targeted[keep],
                     remap[self.code[mask]], self.x1[mask], self.x0[mask], self.k1[mask], self.k0[mask],
                     cut(self.cluster), cut(self.release_date), self.capability, self.suite_version,
-                    cut(self.item_id), cut(self.binary))
+                    cut(self.item_id), cut(self.binary), cut(self.flag_k1), cut(self.flag_k0), cut(self.flag_x1),
+                    cut(self.flag_x0))
+
+    @property
+    def has_flags(self) -> bool:
+        """The inputs carried review flags (a `flags` column), so flagged samples can be told apart."""
+        return self.flag_k1 is not None
 
     def keys(self) -> pd.MultiIndex:
         """(suite, item_id) of every item, in item order."""
@@ -142,10 +154,23 @@ def aggregate_items(rows: pd.DataFrame) -> pd.DataFrame:
     # partial credit (a score strictly between 0 and 1) makes x a sum of fractions, not a binomial count
     out["binary"] = rows["score"].isin((0.0, 1.0)).groupby([rows[k] for k in keys], sort=False).all()
     out["category"] = grouped["category"].first()
+    if "flags" in rows:  # review flags (code scorers): how many samples carry one, and the score they add
+        flagged = rows["flags"].fillna("").astype(str) != ""
+        by = [rows[k] for k in keys]
+        out["flagged_k"] = flagged.groupby(by, sort=False).sum()
+        out["flagged_x"] = rows["score"].where(flagged, 0.0).groupby(by, sort=False).sum()
     for col in extra:
         if rows[col].notna().any():
             out[col] = grouped[col].first()  # the first non-null value
     return out.reset_index()
+
+
+def _flag_arrays(paired: pd.DataFrame) -> tuple[np.ndarray | None, ...]:
+    """(flag_k1, flag_k0, flag_x1, flag_x0) of the paired rows, or Nones when the table has no flags."""
+    if "flagged_k_0" not in paired:
+        return None, None, None, None
+    return tuple(paired[c].fillna(0).to_numpy(float) for c in ("flagged_k_1", "flagged_k_0", "flagged_x_1",
+                                                               "flagged_x_0"))
 
 
 @dataclass
@@ -164,7 +189,7 @@ def pair_items(agg: pd.DataFrame, all_items: pd.DataFrame, before: str, after: s
     one release only (or left without samples by the error rule) are reported; suite versions that
     differ are refused unless `force`."""
     cols = [c for c in ("x", "k", "binary", "category", "item_hash", "cluster", "release_date", "capability",
-                        "suite_version") if c in agg]
+                        "suite_version", "flagged_k", "flagged_x") if c in agg]
     b = agg[agg["model"] == before].set_index(["suite", "item_id"])[cols]
     a = agg[agg["model"] == after].set_index(["suite", "item_id"])[cols]
     joined = b.add_suffix("_0").join(a.add_suffix("_1"), how="outer")
@@ -264,6 +289,6 @@ def pair_items(agg: pd.DataFrame, all_items: pd.DataFrame, before: str, after: s
                 {s: (versions.get(s, {}).get("before") or [None])[0] for s in order},
                 paired.index.get_level_values(1).to_numpy(dtype=object).astype(str),
                 (paired["binary_0"].astype(bool) & paired["binary_1"].astype(bool)).to_numpy()
-                if "binary_0" in paired else None)
+                if "binary_0" in paired else None, *_flag_arrays(paired))
     return Pairing(pair, unpaired, hash_rows, warnings, versions, data_categories)
 

@@ -73,6 +73,12 @@ unbounded or undefined number is null (the document is strict JSON: no NaN, no i
     + diagnostics.guards: [{name, message}] named warnings; + diagnostics.integrity: [{path, problem}] inputs
       compared anyway (--force) although not as their manifests recorded
     + suites[].primary_gain, primary_gain_ci, primary_sigma (the mean item gain at the reported σ)
+    + code_flags: {checked, rule, note, flagged_records: {before, after},
+                   by_suite: [{suite, category, release ("before"|"after"), model, records, flagged,
+                               by_flag: {flag name: records}}],   (coding suites and any suite with a flag)
+                   carried: [{suite, category, gained, gained_flagged, lost, lost_flagged}],
+                   rescored: null | {verdict, estimate, ci, p_value, method}  (flagged records scored as failures),
+                   blocked (the verdict became fragile because of them; guard flagged_code)}
 """
 
 from __future__ import annotations
@@ -162,8 +168,30 @@ def validate_compare(doc: dict[str, Any]) -> list[str]:
     ci90 = doc["flatness"].get("ci90") if isinstance(doc["flatness"], dict) else None
     if isinstance(doc["flatness"], dict) and (ci90 is None or not _interval(ci90)):
         problems.append("flatness.ci90: expected [lo, hi]")
+    if "code_flags" in doc:  # documents written before issue 10's flag counts carry none
+        _check_code_flags(doc["code_flags"], need, problems)
     if not isinstance(doc["summary"], str) or not doc["summary"].strip():
         problems.append("summary: expected the citable sentence")
     elif "proves" in doc["summary"].lower():
         problems.append("summary: says 'proves'; reports say 'consistent with'")
     return problems
+
+
+def _check_code_flags(block: Any, need: Any, problems: list[str]) -> None:
+    need(block, ("checked", "by_suite", "flagged_records", "carried", "rescored", "blocked"), "code_flags")
+    if not isinstance(block, dict):
+        return
+    rows = block.get("by_suite")
+    for i, row in enumerate(rows if isinstance(rows, list) else [None]):
+        need(row, ("suite", "category", "release", "records", "flagged", "by_flag"), f"code_flags.by_suite[{i}]")
+        if isinstance(row, dict):
+            if row.get("release") not in ("before", "after"):
+                problems.append(f"code_flags.by_suite[{i}].release: expected before|after")
+            counts = [row.get("records"), row.get("flagged"), *(row.get("by_flag") or {}).values()]
+            if not all(isinstance(n, int) and n >= 0 for n in counts) or row["flagged"] > row["records"]:
+                problems.append(f"code_flags.by_suite[{i}]: counts must be whole numbers, flagged <= records")
+    rescored = block.get("rescored")
+    if rescored is not None:
+        need(rescored, ("verdict", "estimate", "ci", "p_value"), "code_flags.rescored")
+        if isinstance(rescored, dict) and rescored.get("verdict") not in VERDICTS:
+            problems.append("code_flags.rescored.verdict: expected one of " + ", ".join(VERDICTS))

@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from harness.compare import document, guards, layers
+from harness.compare.flags import not_checked
 from harness.compare.suites import EDGE, interval, num
 from harness.errors import UserError
 from harness.plan import load_plan, parse_control
@@ -28,7 +29,7 @@ from harness.stats import (
     triple_difference,
     wilson_ci,
 )
-from harness.stats.primary import decide_primary, score_table
+from harness.stats.primary import Primary, decide_primary, score_table
 
 
 def _binomial_logit(p: float, n: int) -> tuple[float, float, bool]:
@@ -68,25 +69,67 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
     if fraction_warning:
         notes.add("score_fractions", fraction_warning, warnings)
 
-    def transition(b: str, a: str) -> pd.DataFrame:
-        sb = scores[scores["model"] == b].set_index("suite")
-        sa = scores[scores["model"] == a].set_index("suite")
-        common = sorted(set(sb.index) & set(sa.index))
-        frame = pd.DataFrame({"p0": sb.loc[common, "score"] / 100, "n0": sb.loc[common, "n_items"],
-                              "p1": sa.loc[common, "score"] / 100, "n1": sa.loc[common, "n_items"],
-                              "category": sb.loc[common, "category"]}, index=common)
-        if categories is not None:
-            frame = frame[frame.index.isin(list(categories))]
-            frame["category"] = [categories[s] for s in frame.index]
-        order = sorted(frame.index, key=lambda s: (CATEGORIES.index(frame.loc[s, "category"]), s))
-        return frame.loc[order]
-
-    frame = transition(before, after)
+    frame = _transition(scores, before, after, categories)
     only = sorted(set(scores.loc[scores["model"].isin([before, after]), "suite"]) - set(frame.index))
     if only:
         warnings.append(f"suite(s) {', '.join(only)} have a score for one release only: left out")
     if frame.empty or (frame["category"] == "targeted").all() or (frame["category"] == "untargeted").all():
         raise UserError(f"{before} and {after} need scores on at least one targeted and one untargeted common suite")
+    rows, lat_a, lat_v, pps, pp_v = _suite_rows(frame, level)
+    t = (frame["category"] == "targeted").to_numpy()
+    asym, a_l = _asymmetry(frame, t, lat_a, lat_v, pps, pp_v, level, p_ref)
+    groups = _groups(frame, t, lat_a, lat_v, pps, level)
+    generalisation = layers.generalisation(lat_a, lat_v, t, level, seed)
+
+    triple = _controls(scores, categories, control_pairs, frame, a_l, level, before, after) if control_pairs else None
+
+    flatness = _flatness(frame, t, margin_pp, alpha)
+    flatness["latent"] = layers.latent_flatness(groups["untargeted"], float(settings["margin_logit"]), alpha)
+    st, su = int(t.sum()), int((~t).sum())
+    prim, asym["primary"] = _primary(frame, t, rows, lat_a, lat_v, level, p_ref, notes, warnings)
+    head = prim.summary_row
+    primary_est = Estimate(head.estimate, head.se, prim.ci(), head.p_value, "primary asymmetry")
+    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, prim.verdict)
+    plan_block = document.plan_block(plan, dict(zip(frame.index, frame["category"], strict=True)), deviations, [])
+    if not plan:
+        warnings.append(plan_block["note"])
+    warnings.append("score-level mode: published accuracies only; no pairing, no item-level checks (hashes, errors, "
+                    "decoding), so this is weaker evidence than an item-level comparison")
+    return document.build(
+        mode="scores", before=before, after=after, alpha=alpha,
+        evidence="published scores, unpaired (weaker evidence: no pairing, no item-level checks)", suites=rows,
+        asymmetry=asym, groups=groups, generalisation=generalisation, flatness=flatness, conjunction=conjunction,
+        gatekeeping=gates, triple=triple, contamination=None, verdict=prim.verdict, inputs=inputs, command=command,
+        code_flags=not_checked("published scores carry no per-record review flags"),
+        diagnostics={"warnings": warnings, "guards": notes.guards, "unpaired": [], "hash_mismatch": [],
+                     "error_rates": [], "decoding": {"checked": False, "note": "published scores carry no decoding "
+                                                                               "settings"},
+                     "suite_versions": {}, "plan": plan_block,
+                     "error_rule": {"rule": "n/a", "text": "published scores: error handling is the publisher's"},
+                     "sources": _sources(scores, [before, after, *[m for c in control_pairs for m in c]]),
+                     "integrity": []})
+
+
+def _transition(scores: pd.DataFrame, b: str, a: str, categories: Mapping[str, str] | None) -> pd.DataFrame:
+    """One transition's common suites: accuracies (fractions) and item counts of both releases, and the
+    category (the plan's when there is one), suites in report order."""
+    sb = scores[scores["model"] == b].set_index("suite")
+    sa = scores[scores["model"] == a].set_index("suite")
+    common = sorted(set(sb.index) & set(sa.index))
+    frame = pd.DataFrame({"p0": sb.loc[common, "score"] / 100, "n0": sb.loc[common, "n_items"],
+                          "p1": sa.loc[common, "score"] / 100, "n1": sa.loc[common, "n_items"],
+                          "category": sb.loc[common, "category"]}, index=common)
+    if categories is not None:
+        frame = frame[frame.index.isin(list(categories))]
+        frame["category"] = [categories[s] for s in frame.index]
+    order = sorted(frame.index, key=lambda s: (CATEGORIES.index(frame.loc[s, "category"]), s))
+    return frame.loc[order]
+
+
+def _suite_rows(frame: pd.DataFrame, level: float) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray, list[float],
+                                                            list[float]]:
+    """Per suite: the document row (accuracies, unpaired gain, marginal latent gain, flags), and the latent
+    gains, their variances, the pp gains and their variances."""
     rows, lat, lat_v, pps, pp_v = [], [], [], [], []
     z = float(sps.norm.ppf(0.5 + level / 2))
     for suite, r in frame.iterrows():
@@ -122,8 +165,13 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
         lat_v.append(v)
         pps.append(100 * gain)
         pp_v.append(1e4 * pp_se**2)
-    t = (frame["category"] == "targeted").to_numpy()
-    lat_a, lat_v = np.array(lat), np.array(lat_v)
+    return rows, np.array(lat), np.array(lat_v), pps, pp_v
+
+
+def _asymmetry(frame: pd.DataFrame, t: np.ndarray, lat_a: np.ndarray, lat_v: np.ndarray, pps: Sequence[float],
+               pp_v: Sequence[float], level: float, p_ref: float) -> tuple[dict[str, Any], Estimate]:
+    """Layer 1 beside the primary: the latent (marginal logit), pp and normalised-gain asymmetries from the
+    published accuracies. Returns (their block, A^L)."""
     a_l = asymmetry(lat_a, lat_v, t, level=level,
                     method="latent asymmetry from published scores (marginal logit, unpaired binomial)",
                     note="weaker evidence: no pairing, no item-level checks; marginal logits are not ceiling-free")
@@ -142,6 +190,13 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
     asym["latent"]["p_ref"] = p_ref
     if p_ref != 0.5:
         asym["latent"]["pp_at_ref"] = 100 * float(pp_equivalent(tm, p_ref) - pp_equivalent(um, p_ref))
+    return asym, a_l
+
+
+def _groups(frame: pd.DataFrame, t: np.ndarray, lat_a: np.ndarray, lat_v: np.ndarray, pps: Sequence[float],
+            level: float) -> dict[str, Any]:
+    """Per group: its suites' mean latent gain, pp gain and accuracies (no gain/loss counts: unpaired)."""
+    p0, p1 = frame["p0"].to_numpy(), frame["p1"].to_numpy()
     groups = {}
     for name, mask in (("targeted", t), ("untargeted", ~t)):
         gm = group_mean(lat_a[mask], lat_v[mask], level=level)
@@ -150,34 +205,40 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
                         "gain_pp": float(np.mean(np.array(pps)[mask])),
                         "pp_at_50": 100 * float(pp_equivalent(gm.estimate)),
                         "before": float(100 * p0[mask].mean()), "after": float(100 * p1[mask].mean())}
-    generalisation = layers.generalisation(lat_a, lat_v, t, level, seed)
+    return groups
 
-    triple = None
-    if control_pairs:
-        ctrl_rows, values, variances = [], [], []
-        for b, a in control_pairs:
-            cf = transition(b, a)
-            cf = cf[cf.index.isin(frame.index)]
-            ct = (cf["category"] == "targeted").to_numpy()
-            if cf.empty or ct.all() or not ct.any():
-                raise UserError(f"control {b}:{a}: needs scores on at least one targeted and one untargeted suite "
-                                f"shared with {before} → {after}")
-            ls = [(_binomial_logit(r.p1, int(r.n1)), _binomial_logit(r.p0, int(r.n0))) for _, r in cf.iterrows()]
-            est = asymmetry(np.array([x[0][0] - x[1][0] for x in ls]), np.array([x[0][1] + x[1][1] for x in ls]), ct)
-            ctrl_rows.append({"before": b, "after": a, "asymmetry": est.estimate, "se": est.se,
-                              "ci": interval(est.ci), "suites": list(cf.index)})
-            values.append(est.estimate)
-            variances.append(est.se**2)
-        if len(values) >= 2:
-            res = triple_difference(a_l.estimate, np.array(values), v0=a_l.se**2, v_controls=np.array(variances),
-                                    level=level)
-            triple = {**res.to_dict(), "controls": ctrl_rows, "n_above": int(sum(a_l.estimate > v for v in values))}
-        else:
-            triple = {"controls": ctrl_rows, "excess": None, "ci": [None, None], "t_p_value": None,
-                      "rank_p_value": (1 + sum(v >= a_l.estimate for v in values)) / (len(values) + 1),
-                      "note": "the prediction-interval t-test needs at least 2 control transitions"}
 
-    # flatness: the untargeted suites' mean gain with equal suite weights (issue 9), unpaired binomial SEs
+def _controls(scores: pd.DataFrame, categories: Mapping[str, str] | None, control_pairs: Sequence[tuple[str, str]],
+              frame: pd.DataFrame, a_l: Estimate, level: float, before: str, after: str) -> dict[str, Any]:
+    """Layer 3 from published scores: each control's asymmetry on the suspect's suites, and the excess."""
+    ctrl_rows, values, variances = [], [], []
+    for b, a in control_pairs:
+        cf = _transition(scores, b, a, categories)
+        cf = cf[cf.index.isin(frame.index)]
+        ct = (cf["category"] == "targeted").to_numpy()
+        if cf.empty or ct.all() or not ct.any():
+            raise UserError(f"control {b}:{a}: needs scores on at least one targeted and one untargeted suite "
+                            f"shared with {before} → {after}")
+        ls = [(_binomial_logit(r.p1, int(r.n1)), _binomial_logit(r.p0, int(r.n0))) for _, r in cf.iterrows()]
+        est = asymmetry(np.array([x[0][0] - x[1][0] for x in ls]), np.array([x[0][1] + x[1][1] for x in ls]), ct)
+        ctrl_rows.append({"before": b, "after": a, "asymmetry": est.estimate, "se": est.se,
+                          "ci": interval(est.ci), "suites": list(cf.index)})
+        values.append(est.estimate)
+        variances.append(est.se**2)
+    if len(values) >= 2:
+        res = triple_difference(a_l.estimate, np.array(values), v0=a_l.se**2, v_controls=np.array(variances),
+                                level=level)
+        triple = {**res.to_dict(), "controls": ctrl_rows, "n_above": int(sum(a_l.estimate > v for v in values))}
+    else:
+        triple = {"controls": ctrl_rows, "excess": None, "ci": [None, None], "t_p_value": None,
+                  "rank_p_value": (1 + sum(v >= a_l.estimate for v in values)) / (len(values) + 1),
+                  "note": "the prediction-interval t-test needs at least 2 control transitions"}
+    return triple
+
+
+def _flatness(frame: pd.DataFrame, t: np.ndarray, margin_pp: float, alpha: float) -> dict[str, Any]:
+    """Flatness: the untargeted suites' mean gain with equal suite weights (issue 9), unpaired binomial SEs."""
+    p0, p1 = frame["p0"].to_numpy(), frame["p1"].to_numpy()
     u = ~t
     n0_u, n1_u = frame["n0"].to_numpy()[u], frame["n1"].to_numpy()[u]
     mean_gain = float(np.mean(p1[u] - p0[u]))
@@ -188,21 +249,26 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
                 "level": 1 - 2 * alpha, "weights": "equal suite weights",
                 "method": f"TOST on the mean of the untargeted suites' gains, equal suite weights (unpaired binomial "
                           f"SE), within ±{margin_pp:g} pp"}
-    flatness["latent"] = layers.latent_flatness(groups["untargeted"], float(settings["margin_logit"]), alpha)
-    st, su = int(t.sum()), int(u.sum())
-    # the primary: mean item gain per suite from the published accuracies, over the σ grid (items unseen)
+    return flatness
+
+
+def _primary(frame: pd.DataFrame, t: np.ndarray, rows: list[dict[str, Any]], lat_a: np.ndarray, lat_v: np.ndarray,
+             level: float, p_ref: float, notes: guards.Notes, warnings: list[str]) -> tuple[Primary, dict[str, Any]]:
+    """The primary: mean item gain per suite from the published accuracies, over the σ grid (items unseen),
+    its block, each suite row's gain, and the named warnings (fragile, sparse_suite)."""
+    p0, p1 = frame["p0"].to_numpy(), frame["p1"].to_numpy()
     table = score_table(p0, frame["n0"].to_numpy(float), p1, frame["n1"].to_numpy(float), list(frame.index))
     prim = decide_primary(table, t, level)
-    asym["primary"] = prim.to_dict()
-    asym["primary"]["method"] = ("mean item gain per suite implied by the published accuracies when item difficulty "
-                                 "has an assumed spread and item gains spread by σ, equal suite weights, binomial "
-                                 "variances; computed at every σ of the pre-registered grid: the interval is the union "
-                                 "over the grid and the p-value its largest")
+    block = prim.to_dict()
+    block["method"] = ("mean item gain per suite implied by the published accuracies when item difficulty has an "
+                       "assumed spread and item gains spread by σ, equal suite weights, binomial variances; computed "
+                       "at every σ of the pre-registered grid: the interval is the union over the grid and the "
+                       "p-value its largest")
     head = prim.summary_row
     mu = np.array([g.mu for g in prim.gains[prim.rows.index(head)]])
-    asym["primary"]["pp_at_50"] = num(100 * float(pp_equivalent(mu[t].mean()) - pp_equivalent(mu[~t].mean())))
-    asym["primary"]["p_ref"] = p_ref
-    asym["primary"]["baseline_adjusted"] = layers.baseline_row(lat_a, lat_v, t, 100 * p0, level)
+    block["pp_at_50"] = num(100 * float(pp_equivalent(mu[t].mean()) - pp_equivalent(mu[~t].mean())))
+    block["p_ref"] = p_ref
+    block["baseline_adjusted"] = layers.baseline_row(lat_a, lat_v, t, 100 * p0, level)
     for r, g in zip(rows, prim.gains[prim.rows.index(head)], strict=True):
         d = g.to_dict(level)
         r["primary_gain"], r["primary_gain_ci"], r["primary_sigma"] = d["estimate"], d["ci"], d["sigma"]
@@ -212,25 +278,7 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
     if prim.sparse:
         notes.add("sparse_suite", f"suite(s) {', '.join(prim.sparse)} are at 0% or 100%: a verdict must also hold "
                                   "without them", warnings)
-    primary_est = Estimate(head.estimate, head.se, prim.ci(), head.p_value, "primary asymmetry")
-    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, prim.verdict)
-    plan_block = document.plan_block(plan, dict(zip(frame.index, frame["category"], strict=True)), deviations, [])
-    if not plan:
-        warnings.append(plan_block["note"])
-    warnings.append("score-level mode: published accuracies only; no pairing, no item-level checks (hashes, errors, "
-                    "decoding), so this is weaker evidence than an item-level comparison")
-    return document.build(
-        mode="scores", before=before, after=after, alpha=alpha,
-        evidence="published scores, unpaired (weaker evidence: no pairing, no item-level checks)", suites=rows,
-        asymmetry=asym, groups=groups, generalisation=generalisation, flatness=flatness, conjunction=conjunction,
-        gatekeeping=gates, triple=triple, contamination=None, verdict=prim.verdict, inputs=inputs, command=command,
-        diagnostics={"warnings": warnings, "guards": notes.guards, "unpaired": [], "hash_mismatch": [],
-                     "error_rates": [], "decoding": {"checked": False, "note": "published scores carry no decoding "
-                                                                               "settings"},
-                     "suite_versions": {}, "plan": plan_block,
-                     "error_rule": {"rule": "n/a", "text": "published scores: error handling is the publisher's"},
-                     "sources": _sources(scores, [before, after, *[m for c in control_pairs for m in c]]),
-                     "integrity": []})
+    return prim, block
 
 
 def _sources(scores: pd.DataFrame, models: Sequence[str]) -> list[dict[str, Any]]:

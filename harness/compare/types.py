@@ -144,6 +144,52 @@ class DiagnosticsDoc(TypedDict, total=False):
     sources: list[dict[str, object]]
 
 
+class FlagCountDoc(TypedDict):
+    """One release on one suite: its records, how many carry a review flag, and each flag's count."""
+
+    suite: str
+    category: str
+    release: Literal["before", "after"]
+    model: str
+    records: int
+    flagged: int
+    by_flag: dict[str, int]
+
+
+class FlagCarriedDoc(TypedDict):
+    """One analysed suite's items that changed, and how many of them carry the moving release's flags."""
+
+    suite: str
+    category: str
+    gained: int
+    gained_flagged: int
+    lost: int
+    lost_flagged: int
+
+
+class RescoredDoc(TypedDict):
+    """The primary asymmetry with every flagged record scored as a failure."""
+
+    verdict: Verdict
+    estimate: float | None
+    ci: Interval
+    p_value: float | None
+    method: str
+
+
+class CodeFlagsDoc(TypedDict):
+    """Review flags of code records (harness.compare.flags): counts, and the rule that holds them against a gain."""
+
+    checked: bool
+    rule: str
+    note: str
+    by_suite: list[FlagCountDoc]
+    flagged_records: dict[str, int]
+    carried: list[FlagCarriedDoc]
+    rescored: RescoredDoc | None
+    blocked: bool
+
+
 class CompareDoc(TypedDict, total=False):
     """The whole document (`asymmetry compare --json`)."""
 
@@ -166,6 +212,7 @@ class CompareDoc(TypedDict, total=False):
     triple_difference: dict[str, object] | None
     contamination: dict[str, object] | None
     power: dict[str, object]
+    code_flags: CodeFlagsDoc
     diagnostics: DiagnosticsDoc
     inputs: dict[str, object]
     command: str

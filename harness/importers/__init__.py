@@ -2,6 +2,6 @@
 `compare` and `report` work on them unchanged."""
 
 from harness.importers.common import ImportResult, SuiteSummary
-from harness.importers.mapping import DEFAULT_FAMILIES, TaskMap, load_task_map
+from harness.interop.mapping import DEFAULT_FAMILIES, TaskMap, load_task_map
 
 __all__ = ["DEFAULT_FAMILIES", "ImportResult", "SuiteSummary", "TaskMap", "load_task_map"]

@@ -8,17 +8,17 @@ same logs twice stops at "already exists" instead of duplicating a run.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness import __version__
 from harness.errors import UserError
-from harness.items import canonical_json, sha256_file
+from harness.items import content_hash, sha256_file
 from harness.models.redact import scrub  # noqa: F401 - the importers' name for it
+from harness.records import ItemRecord
 from harness.run.store import write_run
 
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
@@ -29,22 +29,6 @@ def check_label(label: str) -> str:
     if not _LABEL.match(label or ""):
         raise UserError(f"--model {label!r}: a label is letters, digits and . _ + - (e.g. qwen3-8b)")
     return label
-
-
-def strip_addresses(value: Any) -> Any:
-    """Drop memory addresses from reprs (`<function f at 0x7f..>`) so config hashes are stable across runs."""
-    if isinstance(value, str):
-        return re.sub(r" at 0x[0-9a-fA-F]+>", ">", value)
-    if isinstance(value, Mapping):
-        return {k: strip_addresses(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [strip_addresses(v) for v in value]
-    return value
-
-
-def content_hash(value: Any, n: int = 16) -> str:
-    """Short sha256 of a JSON-able value (suite versions, run ids)."""
-    return hashlib.sha256(canonical_json(value)).hexdigest()[:n]
 
 
 def iso_time(value: Any) -> str | None:
@@ -127,7 +111,7 @@ def make_run_id(label: str, fmt: str, sources: Iterable[SourceFile], choices: An
     return f"{label}-{fmt}-{digest}"
 
 
-def write_import(out: Path, run_id: str, manifest: dict[str, Any], records: Iterable[dict[str, Any]]) -> Path:
+def write_import(out: Path, run_id: str, manifest: dict[str, Any], records: Iterable[ItemRecord]) -> Path:
     """Write the run directory atomically (never over an existing one)."""
     manifest = {"run_id": run_id, "harness_version": __version__,
                 "imported_at": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"), **manifest}

@@ -19,14 +19,14 @@ from harness.importers.common import (
     SourceFile,
     SuiteSummary,
     check_label,
-    content_hash,
     make_run_id,
     scrub,
-    strip_addresses,
     write_import,
 )
-from harness.importers.mapping import Placement, TaskMap
-from harness.items import item_hash
+from harness.interop.configs import strip_addresses
+from harness.interop.mapping import Placement, TaskMap
+from harness.items import content_hash, item_hash
+from harness.records import ItemRecord
 
 _LETTER = {"C": 1.0, "I": 0.0, "P": 0.5, "N": 0.0}
 _TRUNCATING_LIMITS = {"token", "context"}
@@ -178,6 +178,32 @@ def import_inspect(path: Path, label: str, *, out: Path = Path("results"), task_
     inspect_log = _inspect()
     task_map = task_map or TaskMap()
     scorers = dict(scorers or {})
+    logs, warnings = _read_logs(path, allow_incomplete)
+    placements = task_map.place(logs)
+    chosen = [log for task, log in logs.items() if task in placements]
+    if not chosen:
+        raise UserError(f"{path}: every task was skipped by the task map; nothing to import")
+    for log in chosen:
+        _choose_scorer(log, placements[log.task], scorers)
+    unused = set(scorers) - {"*"} - set(logs) - {p.suite for p in placements.values()}
+    if unused:
+        raise UserError(f"--scorer name(s) {', '.join(sorted(unused))} match no imported task or suite; tasks are "
+                        f"{', '.join(logs)}")
+
+    suites = _summaries(chosen, placements)
+    sources = [SourceFile(log.path, "log", log.task) for log in chosen]
+    choices = {log.task: [placements[log.task].suite, log.scorer, log.key] for log in chosen}
+    run_id = run_id or make_run_id(label, "inspect", sources, choices)
+    served: set[str] = set()  # model ids the endpoint reported in its outputs
+    rows = list(_records(inspect_log, chosen, placements, suites, run_id, label, served, warnings))
+    manifest = _manifest(label, chosen, placements, sources, served, suites, warnings)
+    run_dir = write_import(out, run_id, manifest, rows)
+    return ImportResult(run_dir, list(suites.values()), warnings)
+
+
+def _read_logs(path: Path, allow_incomplete: bool) -> tuple[dict[str, _Log], list[str]]:
+    """The logs at PATH by task (one log per task, one model), and a warning per log that did not finish
+    (refused unless `allow_incomplete`)."""
     logs: dict[str, _Log] = {}
     models: dict[str, Path] = {}
     warnings: list[str] = []
@@ -197,18 +223,12 @@ def import_inspect(path: Path, label: str, *, out: Path = Path("results"), task_
         models.setdefault(header.eval.model, file)
     if len(models) > 1:
         raise UserError(f"{path}: logs of several models ({', '.join(models)}); import one model's logs at a time")
+    return logs, warnings
 
-    placements = task_map.place(logs)
-    chosen = [log for task, log in logs.items() if task in placements]
-    if not chosen:
-        raise UserError(f"{path}: every task was skipped by the task map; nothing to import")
-    for log in chosen:
-        _choose_scorer(log, placements[log.task], scorers)
-    unused = set(scorers) - {"*"} - set(logs) - {p.suite for p in placements.values()}
-    if unused:
-        raise UserError(f"--scorer name(s) {', '.join(sorted(unused))} match no imported task or suite; tasks are "
-                        f"{', '.join(logs)}")
 
+def _summaries(chosen: list[_Log], placements: Mapping[str, Placement]) -> dict[str, SuiteSummary]:
+    """One summary per suite the logs are placed in; its version hashes what each member task asks and how
+    it scores."""
     suites: dict[str, SuiteSummary] = {}
     for log in chosen:
         p = placements[log.task]
@@ -219,62 +239,66 @@ def import_inspect(path: Path, label: str, *, out: Path = Path("results"), task_
         s.version = content_hash({log.task: _suite_basis(log) for log in members})
         picks = sorted({log.scorer + (f"/{log.key}" if log.key else "") for log in members})
         s.selection = ", ".join(picks)
+    return suites
 
-    sources = [SourceFile(log.path, "log", log.task) for log in chosen]
-    choices = {log.task: [placements[log.task].suite, log.scorer, log.key] for log in chosen}
-    run_id = run_id or make_run_id(label, "inspect", sources, choices)
-    served: set[str] = set()  # model ids the endpoint reported in its outputs
 
-    def records() -> Iterator[dict[str, Any]]:
-        for log in chosen:
-            p = placements[log.task]
-            s = suites[p.suite]
-            items: set[str] = set()
-            reported = _reported(log)
-            task_sum, task_n = 0.0, 0
-            for sample in inspect_log.read_eval_log_samples(str(log.path), all_samples_required=False):
-                where = f"{log.path}: sample {sample.id!r} epoch {sample.epoch}"
-                error = _error_kind(sample)
-                score_obj = (sample.scores or {}).get(log.scorer)
-                if score_obj is None:
-                    if error is None:
-                        raise UserError(f"{where}: no {log.scorer!r} score; score the log with `inspect score`")
-                    score = 0.0
-                else:
-                    score = _value(score_obj.value, where, log)
-                # ids are per task: prefix them when several tasks share the suite
-                item_id = f"{p.cluster}/{sample.id}" if p.cluster else str(sample.id)
-                if sample.output and sample.output.model:
-                    served.add(sample.output.model)
-                if item_id not in items:
-                    items.add(item_id)
-                    s.n_items += 1
-                s.add(score, error)
+def _records(inspect_log: Any, chosen: list[_Log], placements: Mapping[str, Placement],
+             suites: dict[str, SuiteSummary], run_id: str, label: str, served: set[str],
+             warnings: list[str]) -> Iterator[ItemRecord]:
+    """Every sample of every log as an item record, counted into its suite's summary; the model ids the
+    endpoint reported go into `served`, a mismatch with Inspect's reported accuracy into `warnings`."""
+    for log in chosen:
+        p = placements[log.task]
+        s = suites[p.suite]
+        items: set[str] = set()
+        reported = _reported(log)
+        task_sum, task_n = 0.0, 0
+        for sample in inspect_log.read_eval_log_samples(str(log.path), all_samples_required=False):
+            where = f"{log.path}: sample {sample.id!r} epoch {sample.epoch}"
+            error = _error_kind(sample)
+            score_obj = (sample.scores or {}).get(log.scorer)
+            if score_obj is None:
                 if error is None:
-                    task_sum, task_n = task_sum + score, task_n + 1
-                yield {
-                    "run_id": run_id, "model": label, "suite": p.suite, "suite_version": s.version,
-                    "category": p.category, "capability": p.capability, "item_id": item_id,
-                    "item_hash": item_hash(_text_of(sample.input), sample.target), "sample": int(sample.epoch) - 1,
-                    "score": score, "correct": score >= 1.0 and error is None, "error": error,
-                    "response": sample.output.completion if sample.output else "",
-                    "extracted": score_obj.answer if score_obj is not None else None,
-                    "latency_s": sample.total_time, "usage": _usage(sample),
-                    "started_at": sample.started_at or log.header.eval.created,
-                    "cluster": p.cluster, "task": log.task, "scorer": log.scorer,
-                    "error_scored": error is not None and score_obj is not None,
-                    "error_message": sample.error.message.splitlines()[0][:500] if sample.error else None,
-                    "source": f"{log.path.name}#{sample.id}/{sample.epoch}",
-                }
-            if reported is not None and task_n and abs(task_sum / task_n - reported) > 1e-6:
-                warnings.append(f"{log.task}: per-sample {log.scorer} averages {task_sum / task_n:.6f} but Inspect "
-                                f"reported accuracy {reported:.6f}")
-            if len(s.tasks) == 1:
-                s.reported = reported
+                    raise UserError(f"{where}: no {log.scorer!r} score; score the log with `inspect score`")
+                score = 0.0
+            else:
+                score = _value(score_obj.value, where, log)
+            # ids are per task: prefix them when several tasks share the suite
+            item_id = f"{p.cluster}/{sample.id}" if p.cluster else str(sample.id)
+            if sample.output and sample.output.model:
+                served.add(sample.output.model)
+            if item_id not in items:
+                items.add(item_id)
+                s.n_items += 1
+            s.add(score, error)
+            if error is None:
+                task_sum, task_n = task_sum + score, task_n + 1
+            yield {
+                "run_id": run_id, "model": label, "suite": p.suite, "suite_version": s.version,
+                "category": p.category, "capability": p.capability, "item_id": item_id,
+                "item_hash": item_hash(_text_of(sample.input), sample.target), "sample": int(sample.epoch) - 1,
+                "score": score, "correct": score >= 1.0 and error is None, "error": error,
+                "response": sample.output.completion if sample.output else "",
+                "extracted": score_obj.answer if score_obj is not None else None,
+                "latency_s": sample.total_time, "usage": _usage(sample),
+                "started_at": sample.started_at or log.header.eval.created,
+                "cluster": p.cluster, "task": log.task, "scorer": log.scorer,
+                "error_scored": error is not None and score_obj is not None,
+                "error_message": sample.error.message.splitlines()[0][:500] if sample.error else None,
+                "source": f"{log.path.name}#{sample.id}/{sample.epoch}",
+            }
+        if reported is not None and task_n and abs(task_sum / task_n - reported) > 1e-6:
+            warnings.append(f"{log.task}: per-sample {log.scorer} averages {task_sum / task_n:.6f} but Inspect "
+                            f"reported accuracy {reported:.6f}")
+        if len(s.tasks) == 1:
+            s.reported = reported
 
-    rows = list(records())
+
+def _manifest(label: str, chosen: list[_Log], placements: Mapping[str, Placement], sources: list[SourceFile],
+              served: set[str], suites: dict[str, SuiteSummary], warnings: list[str]) -> dict[str, Any]:
+    """The import's manifest, once every record is read (served model ids and suite counts come from them)."""
     first = chosen[0].header.eval
-    manifest = {
+    return {
         "kind": "import",
         "models": [{"label": label, "provider": "inspect", "model": first.model,
                     "served_models": sorted(served) or [first.model], "base_url": scrub(first.model_base_url)}],
@@ -297,8 +321,6 @@ def import_inspect(path: Path, label: str, *, out: Path = Path("results"), task_
         "suites": [s.to_dict() for s in suites.values()],
         "warnings": warnings,
     }
-    run_dir = write_import(out, run_id, manifest, rows)
-    return ImportResult(run_dir, list(suites.values()), warnings)
 
 
 def _decoding(logs: list[_Log]) -> dict[str, Any]:

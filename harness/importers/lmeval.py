@@ -26,14 +26,15 @@ from harness.importers.common import (
     SourceFile,
     SuiteSummary,
     check_label,
-    content_hash,
     iso_time,
     make_run_id,
     scrub,
-    strip_addresses,
     write_import,
 )
-from harness.importers.mapping import Placement, TaskMap
+from harness.interop.configs import strip_addresses, suite_config
+from harness.interop.mapping import Placement, TaskMap
+from harness.items import content_hash
+from harness.records import ItemRecord
 
 #: lm-eval's default generation budget for API and HF models when neither the task nor model_args sets one.
 LMEVAL_DEFAULT_MAX_GEN_TOKS = 256
@@ -133,14 +134,6 @@ def _choose(task: _Task, placement: Placement, filters: Mapping[str, str], metri
         raise UserError(f"task {task.name}: metric {metric!r} is lower-is-better; asymmetry needs a score in [0, 1] "
                         f"where higher is better: pass --metric {task.name}=NAME")
     task.filter, task.metric = filt, metric
-
-
-def suite_config(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The parts of a task config that define what is asked and how it is scored (not where the data
-    files sit on disk, nor which model ran): the basis of the suite version."""
-    keep = {k: v for k, v in config.items() if k not in ("metadata", "dataset_kwargs")}
-    keep["version"] = (config.get("metadata") or {}).get("version")
-    return strip_addresses(keep)
 
 
 def _score(value: Any, where: str, task: _Task) -> float:
@@ -305,6 +298,29 @@ def import_lmeval(path: Path, label: str, *, out: Path = Path("results"), task_m
         raise UserError(f"--filter/--metric name(s) {', '.join(sorted(unused))} match no imported task or suite; "
                         f"tasks are {', '.join(t.name for t in tasks)}")
 
+    sources, extra_sources = _sources(tasks, files, header)
+    suites = _summaries(tasks, placements)
+    choices = {t.name: [placements[t.name].suite, t.filter, t.metric, placements[t.name].capability] for t in tasks}
+    run_id = run_id or make_run_id(label, "lm-eval", sources, choices)
+    started = iso_time(header.get("date"))
+    warnings = _warnings(tasks, header)
+    manifest = _manifest(label, header, tasks, placements, sources + extra_sources, started)
+    # read fully first: the manifest states per-suite counts, and is written once
+    rows = list(_records(tasks, placements, suites, run_id, label, started, warnings))
+    for s in suites.values():
+        n = s.extra.pop("reported_n", 0)
+        total = s.extra.pop("reported_sum", 0.0)
+        s.reported = total / n if n and n == s.n_records else None  # the source's own accuracy, item-weighted
+    manifest["suites"] = [s.to_dict() for s in suites.values()]
+    manifest["warnings"] = warnings
+    run_dir = write_import(out, run_id, manifest, rows)
+    return ImportResult(run_dir, list(suites.values()), warnings)
+
+
+def _sources(tasks: list[_Task], files: list[Path],
+             header: Mapping[str, Any]) -> tuple[list[SourceFile], list[SourceFile]]:
+    """The files read (results and each task's samples, which must exist), and, apart, the request journal
+    of an `--model asymmetry` run (every raw response, served model id and latency) when it is there."""
     sources = [SourceFile(f, "results") for f in files]
     for task in tasks:
         if not task.samples_file.is_file():
@@ -313,9 +329,13 @@ def import_lmeval(path: Path, label: str, *, out: Path = Path("results"), task_m
         sources.append(SourceFile(task.samples_file, "samples", task.name))
     config = header.get("config") or {}
     journal = Path(config["asymmetry_journal"]) if config.get("asymmetry_journal") else None
-    # an `--model asymmetry` run's request journal: every raw response, served model id and latency
     extra_sources = [SourceFile(journal, "journal")] if journal is not None and journal.is_file() else []
+    return sources, extra_sources
 
+
+def _summaries(tasks: list[_Task], placements: Mapping[str, Placement]) -> dict[str, SuiteSummary]:
+    """One summary per suite the tasks are placed in; its version hashes each member task's config and
+    the filter and metric chosen for it."""
     suites: dict[str, SuiteSummary] = {}
     for task in tasks:
         p = placements[task.name]
@@ -329,76 +349,86 @@ def import_lmeval(path: Path, label: str, *, out: Path = Path("results"), task_m
                                            "metric": t.metric} for t in members})
         pairs = sorted({f"{t.filter} / {t.metric}" for t in members})
         s.selection = pairs[0] if len(pairs) == 1 else "mixed: " + "; ".join(pairs)
+    return suites
 
-    choices = {t.name: [placements[t.name].suite, t.filter, t.metric, placements[t.name].capability] for t in tasks}
-    run_id = run_id or make_run_id(label, "lm-eval", sources, choices)
-    started = iso_time(header.get("date"))
-    warnings = _warnings(tasks, header)
 
-    def records() -> Iterator[dict[str, Any]]:
-        seen: dict[str, dict[str, str]] = {}  # suite -> item_id -> task
-        for task in tasks:
-            p = placements[task.name]
-            s = suites[p.suite]
-            ids = seen.setdefault(p.suite, {})
-            count = 0
-            dup = 0
-            task_sum_before = s.score_sum
-            for number, sample in _read_samples(task):
-                where = f"{task.samples_file}:{number}"
-                if task.metric not in sample:
-                    raise UserError(f"{where}: no value for metric {task.metric!r}")
-                score = _score(sample[task.metric], where, task)
-                item_id = str(sample["doc_hash"])
-                if item_id in ids and ids[item_id] == task.name:
-                    dup += 1  # the same document twice in one task: keep both, numbered
-                    k = 2
-                    while f"{item_id}#{k}" in ids:
-                        k += 1
-                    item_id = f"{item_id}#{k}"
-                elif item_id in ids:
-                    raise UserError(f"{where}: document {item_id[:12]}… is in both {ids[item_id]} and {task.name}, "
-                                    f"which share suite {p.suite!r}; map them to separate suites")
-                ids[item_id] = task.name
-                count += 1
-                s.n_items += 1
-                s.add(score, None)
-                filtered = sample.get("filtered_resps")
-                yield {
-                    "run_id": run_id, "model": label, "suite": p.suite, "suite_version": s.version,
-                    "category": p.category, "capability": p.capability, "item_id": item_id,
-                    "item_hash": content_hash([sample["doc_hash"], sample.get("target_hash")], 64),
-                    "sample": 0, "score": score, "correct": score >= 1.0, "error": None,
-                    "response": _response(sample.get("resps")),
-                    "extracted": filtered[0] if isinstance(filtered, list) and len(filtered) == 1 else filtered,
-                    "latency_s": None, "usage": None, "started_at": started,
-                    "cluster": p.cluster, "task": task.name, "doc_id": sample.get("doc_id"),
-                    "target": sample.get("target"), "filter": task.filter, "metric": task.metric,
-                    "doc_hash": sample["doc_hash"], "prompt_hash": sample.get("prompt_hash"),
-                    "target_hash": sample.get("target_hash"), "source": f"{task.samples_file.name}:{number}",
-                }
-            if task.n_effective is not None and count != task.n_effective:
-                raise UserError(f"{task.samples_file}: {count} documents under filter {task.filter!r} but "
-                                f"{task.results_file.name} says {task.n_effective}; the samples file is incomplete")
-            reported = task.reported.get(f"{task.metric},{task.filter}")
-            if isinstance(reported, int | float) and count:
-                s.extra["reported_sum"] = s.extra.get("reported_sum", 0.0) + reported * count
-                s.extra["reported_n"] = s.extra.get("reported_n", 0) + count
-                mean = (s.score_sum - task_sum_before) / count
-                if abs(mean - reported) > 1e-6:
-                    warnings.append(f"{task.name}: per-document {task.metric} averages {mean:.6f} but lm-eval "
-                                    f"reported {reported:.6f}; check the files are from the same run")
-            if dup:
-                warnings.append(f"{task.name}: {dup} duplicate document(s) (same doc_hash) kept as numbered items")
+def _records(tasks: list[_Task], placements: Mapping[str, Placement], suites: dict[str, SuiteSummary],
+             run_id: str, label: str, started: str | None, warnings: list[str]) -> Iterator[ItemRecord]:
+    """Every task's documents as item records, counted into their suite's summary; a mismatch with the
+    results file's own counts fails, a mismatch with its reported score is a warning."""
+    seen: dict[str, dict[str, str]] = {}  # suite -> item_id -> task
+    for task in tasks:
+        p = placements[task.name]
+        s = suites[p.suite]
+        ids = seen.setdefault(p.suite, {})
+        count = 0
+        dup = 0
+        task_sum_before = s.score_sum
+        for number, sample in _read_samples(task):
+            where = f"{task.samples_file}:{number}"
+            if task.metric not in sample:
+                raise UserError(f"{where}: no value for metric {task.metric!r}")
+            score = _score(sample[task.metric], where, task)
+            item_id = str(sample["doc_hash"])
+            if item_id in ids and ids[item_id] == task.name:
+                dup += 1  # the same document twice in one task: keep both, numbered
+                k = 2
+                while f"{item_id}#{k}" in ids:
+                    k += 1
+                item_id = f"{item_id}#{k}"
+            elif item_id in ids:
+                raise UserError(f"{where}: document {item_id[:12]}… is in both {ids[item_id]} and {task.name}, "
+                                f"which share suite {p.suite!r}; map them to separate suites")
+            ids[item_id] = task.name
+            count += 1
+            s.n_items += 1
+            s.add(score, None)
+            yield _record(sample, number, task, p, s, run_id, label, score, item_id, started)
+        if task.n_effective is not None and count != task.n_effective:
+            raise UserError(f"{task.samples_file}: {count} documents under filter {task.filter!r} but "
+                            f"{task.results_file.name} says {task.n_effective}; the samples file is incomplete")
+        reported = task.reported.get(f"{task.metric},{task.filter}")
+        if isinstance(reported, int | float) and count:
+            s.extra["reported_sum"] = s.extra.get("reported_sum", 0.0) + reported * count
+            s.extra["reported_n"] = s.extra.get("reported_n", 0) + count
+            mean = (s.score_sum - task_sum_before) / count
+            if abs(mean - reported) > 1e-6:
+                warnings.append(f"{task.name}: per-document {task.metric} averages {mean:.6f} but lm-eval "
+                                f"reported {reported:.6f}; check the files are from the same run")
+        if dup:
+            warnings.append(f"{task.name}: {dup} duplicate document(s) (same doc_hash) kept as numbered items")
 
-    manifest = {
+
+def _record(sample: Mapping[str, Any], number: int, task: _Task, p: Placement, s: SuiteSummary, run_id: str,
+            label: str, score: float, item_id: str, started: str | None) -> ItemRecord:
+    """One lm-eval document as an item record (the contract's fields, then lm-eval's own)."""
+    filtered = sample.get("filtered_resps")
+    return {
+        "run_id": run_id, "model": label, "suite": p.suite, "suite_version": s.version,
+        "category": p.category, "capability": p.capability, "item_id": item_id,
+        "item_hash": content_hash([sample["doc_hash"], sample.get("target_hash")], 64),
+        "sample": 0, "score": score, "correct": score >= 1.0, "error": None,
+        "response": _response(sample.get("resps")),
+        "extracted": filtered[0] if isinstance(filtered, list) and len(filtered) == 1 else filtered,
+        "latency_s": None, "usage": None, "started_at": started,
+        "cluster": p.cluster, "task": task.name, "doc_id": sample.get("doc_id"),
+        "target": sample.get("target"), "filter": task.filter, "metric": task.metric,
+        "doc_hash": sample["doc_hash"], "prompt_hash": sample.get("prompt_hash"),
+        "target_hash": sample.get("target_hash"), "source": f"{task.samples_file.name}:{number}",
+    }
+
+
+def _manifest(label: str, header: Mapping[str, Any], tasks: list[_Task], placements: Mapping[str, Placement],
+              files: list[SourceFile], started: str | None) -> dict[str, Any]:
+    """The import's manifest before its suites and warnings (known only once every record is read)."""
+    return {
         "kind": "import",
         "models": [_model_entry(label, header)],
         "source": {
             "format": "lm-eval",
             "lm_eval_version": header.get("lm_eval_version"),
             "git_hash": header.get("git_hash"),
-            "files": [s.to_dict() for s in sources + extra_sources],
+            "files": [s.to_dict() for s in files],
             "config": scrub(header.get("config")),
             "model_source": header.get("model_source"),
             "model_name": header.get("model_name"),
@@ -420,12 +450,3 @@ def import_lmeval(path: Path, label: str, *, out: Path = Path("results"), task_m
         "started_at": started,
         "ended_at": _ended(header) or started,
     }
-    rows = list(records())  # read fully first: the manifest states per-suite counts, and is written once
-    for s in suites.values():
-        n = s.extra.pop("reported_n", 0)
-        total = s.extra.pop("reported_sum", 0.0)
-        s.reported = total / n if n and n == s.n_records else None  # the source's own accuracy, item-weighted
-    manifest["suites"] = [s.to_dict() for s in suites.values()]
-    manifest["warnings"] = warnings
-    run_dir = write_import(out, run_id, manifest, rows)
-    return ImportResult(run_dir, list(suites.values()), warnings)

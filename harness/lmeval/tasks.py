@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
-from harness.importers.common import content_hash
-from harness.importers.lmeval import suite_config
-from harness.importers.mapping import TaskMap
-from harness.items import Item, Outcome, Suite
+from harness.interop.configs import suite_config
+from harness.interop.mapping import TaskMap
+from harness.items import Item, Outcome, Suite, content_hash
 from harness.models.base import ChatRequest, Generate
 from harness.records import CAPABILITIES, category_of
 
@@ -214,6 +213,10 @@ def load_lmeval_suite(task: str, data_dir: Path | None = None) -> Suite:
                     "task_versions": {leaf: (configs[leaf].get("version")) for leaf in configs},
                     "local_copy": local},
     )
+
+
+#: The lm-eval suite source for harness.suites.build.load_suites (`lm-eval:TASK[:CAPABILITY]` names).
+SUITE_SOURCES = {"lm-eval": load_lmeval_suite}
 
 
 def _score(d: _Doc, text: str, name: str) -> tuple[float, Any]:

@@ -36,7 +36,7 @@ from harness.errors import UserError
 from harness.items import Item, Outcome, Suite, canonical_json, sha256_file
 from harness.models import ChatRequest, ChatResponse, Decoding, ModelError, ModelSpec
 from harness.models.redact import redact_extra, scrub_command, scrub_text
-from harness.records import ERROR_KINDS, INFRA_ERRORS, is_infra_error
+from harness.records import ERROR_KINDS, INFRA_ERRORS, ItemRecord, is_infra_error
 from harness.run.replay import open_model, request_key, turn_record
 from harness.run.store import (
     JOURNAL,
@@ -183,21 +183,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
     await preflight(config.models)  # an endpoint that refuses connections fails before anything is written
     listings = await served_listings(config.models, options, require=not config.allow_unlisted_model)
     resumed = (run_dir / "manifest.json").exists()
-    if resumed:
-        manifest = read_manifest(run_dir)
-        if manifest.get("config_sha256") != config_hash:
-            changed = [k for k in ident if manifest.get("config", {}).get(k) != ident[k]] or ["configuration"]
-            raise UserError(
-                f"{run_dir}: this run was made with a different configuration ({', '.join(changed)} changed); "
-                "repeat its original options to resume it, or start a new run with another --run-id "
-                "(or none: the default id follows the configuration)")
-        _check_shard(manifest, config, run_dir)
-        _check_listing(manifest, listings, run_dir)
-    else:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / JOURNAL).touch()
-        manifest = {"run_id": run_id, "created_at": _now(), "config_sha256": config_hash, "config": ident,
-                    "sessions": []}
+    manifest = _open_run_dir(config, run_dir, run_id, ident, config_hash, listings, resumed)
 
     # The exclusive lock (one writer per run) comes before anything reads or repairs the journal: a
     # second copy of the same command must not mistake the first one's write in progress for a torn line.
@@ -208,13 +194,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
         state = _load(run_dir, manifest if resumed else None, journal, tally, run_id)
         done, retry = state.done, state.retry
         make_reserve(run_dir)  # room for the last manifest if the disk fills during the run
-        expected = {(s.name): len(s.items) * config.samples for s in config.suites}
-        if config.shard is not None:
-            expected = {s.name: sum(config.samples for it in s.items if in_shard(s.name, it.id, config.shard))
-                        for s in config.suites}
-            tally.expected = expected
-            for (_, suite), row in tally.rows.items():
-                row["expected"] = expected[suite]
+        expected = _expected(config, tally)
         warnings = start_warnings(config)
         if state.unsigned_bytes:
             warnings.append(f"{state.unsigned_bytes:,} journal bytes written after the last checkpoint of an "
@@ -229,81 +209,20 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
         write_manifest(run_dir, manifest)
         journal.on_flush = _checkpointer(run_dir, manifest, journal)
 
-        totals = []
-        for m in config.models:
-            for s in config.suites:
-                already = sum(1 for it in s.items for k in range(config.samples) if (m.label, s.name, it.id, k) in done)
-                totals.append((m.label, s.name, expected[s.name], already))
+        totals = _totals(config, expected, done)
         skipped = sum(t[3] for t in totals)
         retry_asked = list(retry)
         processes = client_processes(config)
-
-        from harness.run.progress import RunProgress
-
-        stop = asyncio.Event()
         started = time.perf_counter()
-        interrupted = False
-        failure: UserError | None = None
-        runners: list[_ModelRunner] = []
-        try:
-            if processes > 1:
-                from harness.run.workers import run_in_processes
-
-                kit = SimpleNamespace(ENDPOINT_DOWN=ENDPOINT_DOWN, BREAKER_THRESHOLD=BREAKER_THRESHOLD,
-                                      in_shard=in_shard, close_sandbox=_close_sandbox, ModelRunner=_ModelRunner)
-                pool = run_in_processes(config, run_id, options, journal, tally, done, retry, state.served, processes,
-                                        kit)
-                progress = RunProgress(totals, console=console, enabled=show_progress)
-                runners = pool.runners  # type: ignore[assignment]
-                async with progress:
-                    interrupted = await pool.wait(progress)
-                if pool.sandbox:
-                    manifest["sandbox"] = pool.sandbox
-            else:
-                progress = RunProgress(totals, console=console, enabled=show_progress)
-                async with progress:
-                    workers: list[asyncio.Task[None]] = []
-                    for m in config.models:
-                        todo = _todo(m.label, config, done)
-                        runner = _ModelRunner(run_id, m, adapters[m.label], config.decoding, journal, progress, stop,
-                                              tally, retry, state.served.get(m.label))
-                        runners.append(runner)
-                        workers += [asyncio.create_task(runner.work(todo))
-                                    for _ in range(options[m.label]["concurrency"])]
-                    interrupted = await _wait(workers, stop)
-        except JournalError as e:  # the disk stayed full: what landed is kept, the rest is asked on resume
-            failure, interrupted = e, True
-        except UserError as e:  # a configuration problem a suite ran into (e.g. no sandbox): stop, keep the rest
-            failure = e
-        finally:
-            try:
-                journal.close()
-            except JournalError as e:
-                failure, interrupted = failure or e, True
-            for adapter in adapters.values():
-                await adapter.aclose()
-            await _close_sandbox(manifest)
-
+        interrupted, failure, runners = await _ask(config, run_id, options, adapters, journal, tally, state, processes,
+                                                   totals, manifest, show_progress, console)
         elapsed = time.perf_counter() - started
         rows, counts, finish_lengths = tally.result()
         unanswered = _unanswered(rows)
         counts["unanswered"] = unanswered
-        if interrupted:
-            status = "interrupted"
-        elif failure is not None:
-            status = "stopped"
-        else:
-            status = "complete" if sum(unanswered.values()) == 0 else "incomplete"
+        status = _status(interrupted, failure, unanswered)
         warnings += _end_warnings(config, finish_lengths)
-        warnings += [r.breaker_message() for r in runners if r.tripped]
-        warnings += [f"{r.spec.label}: {r.output_errors} record(s) where the suite raised on the model's output are "
-                     "journaled as parse_failure (see error_message); if the output looks ordinary, this is a "
-                     "harness bug: please report it" for r in runners if r.output_errors]
-        if journal.write_failures:
-            warnings.append(f"{journal.write_failures} journal write(s) failed (disk full or I/O error) and were "
-                            "rolled back and retried; no record was written twice"
-                            + (f"; {journal.dropped} finished record(s) could not be kept and will be asked again "
-                               "on resume" if journal.dropped else ""))
+        warnings += _runner_warnings(runners, journal)
         session.update(ended_at=_now(), status=status, written=journal.written, elapsed_s=round(elapsed, 3),
                        processes=processes)
         if failure is not None:
@@ -325,6 +244,129 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
         release_reserve(run_dir)
 
 
+def _totals(config: RunConfig, expected: Mapping[str, int],
+            done: set[tuple[str, str, str, int]]) -> list[tuple[str, str, int, int]]:
+    """Per model and suite: (model, suite, records expected, records already journaled), for the progress
+    display and the count of skipped records."""
+    totals = []
+    for m in config.models:
+        for s in config.suites:
+            already = sum(1 for it in s.items for k in range(config.samples) if (m.label, s.name, it.id, k) in done)
+            totals.append((m.label, s.name, expected[s.name], already))
+    return totals
+
+
+def _status(interrupted: bool, failure: UserError | None, unanswered: Mapping[str, int]) -> str:
+    """The session's status: interrupted (Ctrl-C or the disk stayed full), stopped (a configuration error a
+    suite ran into), else complete when nothing is left unanswered."""
+    if interrupted:
+        return "interrupted"
+    if failure is not None:
+        return "stopped"
+    return "complete" if sum(unanswered.values()) == 0 else "incomplete"
+
+
+def _open_run_dir(config: RunConfig, run_dir: Path, run_id: str, ident: dict[str, Any], config_hash: str,
+                  listings: Mapping[str, Any], resumed: bool) -> dict[str, Any]:
+    """The run's manifest: on resume the existing one, refused when the configuration, shard or served
+    models differ; else a new run directory with an empty journal and a fresh manifest."""
+    if resumed:
+        manifest = read_manifest(run_dir)
+        if manifest.get("config_sha256") != config_hash:
+            changed = [k for k in ident if manifest.get("config", {}).get(k) != ident[k]] or ["configuration"]
+            raise UserError(
+                f"{run_dir}: this run was made with a different configuration ({', '.join(changed)} changed); "
+                "repeat its original options to resume it, or start a new run with another --run-id "
+                "(or none: the default id follows the configuration)")
+        _check_shard(manifest, config, run_dir)
+        _check_listing(manifest, listings, run_dir)
+        return manifest
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / JOURNAL).touch()
+    return {"run_id": run_id, "created_at": _now(), "config_sha256": config_hash, "config": ident, "sessions": []}
+
+
+def _expected(config: RunConfig, tally: _Tally) -> dict[str, int]:
+    """Records expected per suite and model: every item's samples, or only the shard's items."""
+    expected = {(s.name): len(s.items) * config.samples for s in config.suites}
+    if config.shard is not None:
+        expected = {s.name: sum(config.samples for it in s.items if in_shard(s.name, it.id, config.shard))
+                    for s in config.suites}
+        tally.expected = expected
+        for (_, suite), row in tally.rows.items():
+            row["expected"] = expected[suite]
+    return expected
+
+
+async def _ask(config: RunConfig, run_id: str, options: Mapping[str, Mapping[str, Any]], adapters: Mapping[str, Any],
+               journal: Journal, tally: _Tally, state: _Loaded, processes: int, totals: list[tuple[str, str, int, int]],
+               manifest: dict[str, Any], show_progress: bool, console: Any) -> tuple[bool, UserError | None, list]:
+    """Ask every unit not yet done, in this process or in client processes, until done or interrupted;
+    then close the journal, the adapters and the sandbox. Returns (interrupted, the error that stopped the
+    run or None, the model runners)."""
+    from harness.run.progress import RunProgress
+
+    done, retry = state.done, state.retry
+    stop = asyncio.Event()
+    interrupted = False
+    failure: UserError | None = None
+    runners: list[_ModelRunner] = []
+    try:
+        if processes > 1:
+            from harness.run.workers import run_in_processes
+
+            kit = SimpleNamespace(ENDPOINT_DOWN=ENDPOINT_DOWN, BREAKER_THRESHOLD=BREAKER_THRESHOLD,
+                                  in_shard=in_shard, close_sandbox=_close_sandbox, ModelRunner=_ModelRunner)
+            pool = run_in_processes(config, run_id, options, journal, tally, done, retry, state.served, processes,
+                                    kit)
+            progress = RunProgress(totals, console=console, enabled=show_progress)
+            runners = pool.runners  # type: ignore[assignment]
+            async with progress:
+                interrupted = await pool.wait(progress)
+            if pool.sandbox:
+                manifest["sandbox"] = pool.sandbox
+        else:
+            progress = RunProgress(totals, console=console, enabled=show_progress)
+            async with progress:
+                workers: list[asyncio.Task[None]] = []
+                for m in config.models:
+                    todo = _todo(m.label, config, done)
+                    runner = _ModelRunner(run_id, m, adapters[m.label], config.decoding, journal, progress, stop,
+                                          tally, retry, state.served.get(m.label))
+                    runners.append(runner)
+                    workers += [asyncio.create_task(runner.work(todo))
+                                for _ in range(options[m.label]["concurrency"])]
+                interrupted = await _wait(workers, stop)
+    except JournalError as e:  # the disk stayed full: what landed is kept, the rest is asked on resume
+        failure, interrupted = e, True
+    except UserError as e:  # a configuration problem a suite ran into (e.g. no sandbox): stop, keep the rest
+        failure = e
+    finally:
+        try:
+            journal.close()
+        except JournalError as e:
+            failure, interrupted = failure or e, True
+        for adapter in adapters.values():
+            await adapter.aclose()
+        await _close_sandbox(manifest)
+    return interrupted, failure, runners
+
+
+def _runner_warnings(runners: Sequence[Any], journal: Journal) -> list[str]:
+    """What the runners and the journal met: a tripped circuit breaker, suites that raised on the model's
+    output, journal writes that failed and were retried."""
+    warnings = [r.breaker_message() for r in runners if r.tripped]
+    warnings += [f"{r.spec.label}: {r.output_errors} record(s) where the suite raised on the model's output are "
+                 "journaled as parse_failure (see error_message); if the output looks ordinary, this is a "
+                 "harness bug: please report it" for r in runners if r.output_errors]
+    if journal.write_failures:
+        warnings.append(f"{journal.write_failures} journal write(s) failed (disk full or I/O error) and were "
+                        "rolled back and retried; no record was written twice"
+                        + (f"; {journal.dropped} finished record(s) could not be kept and will be asked again "
+                           "on resume" if journal.dropped else ""))
+    return warnings
+
+
 async def _close_sandbox(manifest: dict[str, Any]) -> None:
     """Stop the shared sandbox through its close hook (once per process); if model code ran, record what
     contained it."""
@@ -338,7 +380,7 @@ class _Loaded:
     """What a resume found in the journal."""
 
     done: set[tuple[str, str, str, int]] = field(default_factory=set)
-    retry: dict[tuple[str, str, str, int], dict[str, Any]] = field(default_factory=dict)  # infra errors to ask again
+    retry: dict[tuple[str, str, str, int], ItemRecord] = field(default_factory=dict)  # infra errors to ask again
     served: dict[str, set[str]] = field(default_factory=dict)  # label -> model ids that answered before
     unsigned_bytes: int = 0
 
@@ -572,7 +614,7 @@ class _ModelRunner:
 
     def __init__(self, run_id: str, spec: ModelSpec, adapter: Any, decoding: Decoding, journal: Journal,
                  progress: Any, stop: asyncio.Event, tally: _Tally,
-                 retry: dict[tuple[str, str, str, int], dict[str, Any]] | None = None,
+                 retry: dict[tuple[str, str, str, int], ItemRecord] | None = None,
                  served_before: set[str] | None = None) -> None:
         self.run_id, self.spec, self.adapter, self.journal, self.tally = run_id, spec, adapter, journal, tally
         self.progress, self.stop = progress, stop
@@ -585,7 +627,7 @@ class _ModelRunner:
         self.redact = getattr(adapter, "redact", lambda text: text)
         self.served_before = served_before or set()
 
-    def check_served(self, record: Mapping[str, Any]) -> None:
+    def check_served(self, record: ItemRecord) -> None:
         """A resume whose endpoint answers as another model than the earlier records is refused before
         its first answer is journaled."""
         served = record.get("served_model")
@@ -620,7 +662,7 @@ class _ModelRunner:
                 "asked were not journaled; fix the endpoint and re-run the same command: it resumes, and asks "
                 "the failed units again")
 
-    async def one(self, suite: Suite, item: Item, sample: int) -> dict[str, Any]:
+    async def one(self, suite: Suite, item: Item, sample: int) -> ItemRecord:
         decoding = self.decodings.get(sample)
         if decoding is None:
             decoding = self.decodings[sample] = self.base.for_sample(sample)
@@ -678,7 +720,7 @@ class _ModelRunner:
         for r in responses:
             prompt_tokens += r.usage.prompt_tokens or 0
             completion_tokens += r.usage.completion_tokens or 0
-        record = {
+        record: ItemRecord = {
             "run_id": self.run_id, "model": self.spec.label, "suite": suite.name, "suite_version": suite.version,
             "category": suite.category, "capability": suite.capability, "item_id": item.id,
             "item_hash": item.hash, "sample": sample, "score": score,
@@ -716,7 +758,7 @@ class _Tally:
         self.finish_lengths: Counter[str] = Counter()
         self.total = 0
 
-    def add(self, record: Mapping[str, Any], sign: int = 1) -> None:
+    def add(self, record: ItemRecord, sign: int = 1) -> None:
         """Count a record (sign -1 takes back one that a retried unit superseded)."""
         self.total += sign
         row = self.rows.get((record["model"], record["suite"]))

@@ -16,7 +16,7 @@ import orjson
 
 from harness.errors import UserError
 from harness.items import sha256_file
-from harness.records import RECORD_FIELDS, is_infra_error
+from harness.records import RECORD_FIELDS, ItemRecord, is_infra_error
 
 MANIFEST = "manifest.json"
 JOURNAL = "items.jsonl"
@@ -39,7 +39,7 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
     return manifest
 
 
-def iter_records(run_dir: Path, *, allow_torn_tail: bool = True, history: bool = False) -> Iterator[dict[str, Any]]:
+def iter_records(run_dir: Path, *, allow_torn_tail: bool = True, history: bool = False) -> Iterator[ItemRecord]:
     """Yield the journal's current records: one per (model, suite, item, sample).
 
     The journal is append-only. A unit whose record is an infrastructure error (endpoint down, 5xx after
@@ -50,7 +50,7 @@ def iter_records(run_dir: Path, *, allow_torn_tail: bool = True, history: bool =
     path = Path(run_dir) / JOURNAL
     if not path.is_file():
         raise UserError(f"{path}: no journal; is {run_dir} a run directory?")
-    pending: dict[tuple[Any, ...], dict[str, Any]] = {}  # infrastructure errors a later line may supersede
+    pending: dict[tuple[Any, ...], ItemRecord] = {}  # infrastructure errors a later line may supersede
     with open(path, "rb") as f:  # line by line: memory stays flat however long the journal is
         for number, line in enumerate(f, start=1):
             record = _parse_line(line, path, number, allow_torn_tail)
@@ -68,7 +68,7 @@ def iter_records(run_dir: Path, *, allow_torn_tail: bool = True, history: bool =
     yield from pending.values()
 
 
-def _parse_line(line: bytes, path: Path, number: int, allow_torn_tail: bool) -> dict[str, Any] | None:
+def _parse_line(line: bytes, path: Path, number: int, allow_torn_tail: bool) -> ItemRecord | None:
     """One journal line as a record; None for a blank line or (when allowed) a torn last line."""
     if not line.strip():
         return None
@@ -86,7 +86,7 @@ def _parse_line(line: bytes, path: Path, number: int, allow_torn_tail: bool) -> 
     return record
 
 
-def write_run(run_dir: Path, manifest: dict[str, Any], records: Iterable[dict[str, Any]]) -> Path:
+def write_run(run_dir: Path, manifest: dict[str, Any], records: Iterable[ItemRecord]) -> Path:
     """Write a complete run directory in one go (importers). Refuses to touch an existing run; writes
     to a temporary directory and renames it, so a half-written run never appears as complete."""
     run_dir = Path(run_dir)
@@ -251,7 +251,7 @@ class Scan:
         self.lines = 0
         self.unsigned_bytes = 0
 
-    def records(self) -> Iterator[dict[str, Any]]:
+    def records(self) -> Iterator[ItemRecord]:
         signed_size, signed_sha = self.signed_size, self.signed_sha
         checked = signed_sha is None
         with open(self.path, "rb") as f:
@@ -321,7 +321,7 @@ class JournalError(UserError):
     half-written stays behind; the run stops as interrupted and the same command resumes it."""
 
 
-def encode_record(record: dict[str, Any]) -> bytes:
+def encode_record(record: ItemRecord) -> bytes:
     """One journal line. Model output can hold what orjson refuses (integers beyond 64 bits, non-string
     keys from a Python-literal tool call): such a record is still written, as plain JSON with string
     keys, never dropped and never a crash of the run."""
@@ -406,7 +406,7 @@ class Journal:
         self._ensure_hash()
         return self.hasher.hexdigest()
 
-    def append(self, record: dict[str, Any]) -> None:
+    def append(self, record: ItemRecord) -> None:
         self.append_line(encode_record(record))
 
     def append_line(self, line: bytes) -> None:

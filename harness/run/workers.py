@@ -29,6 +29,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from harness.errors import UserError
+from harness.records import ItemRecord
 from harness.run.store import Journal, encode_record
 
 #: Records a client buffers before sending them (or after FLUSH_S, whichever comes first).
@@ -337,7 +338,7 @@ class _Sink:
         self.timer: asyncio.TimerHandle | None = None
         self.written = 0
 
-    def append(self, record: dict[str, Any]) -> None:
+    def append(self, record: ItemRecord) -> None:
         suite = record["suite"]
         summary = (self.mi, self.suite_index[suite], self.item_index[suite][record["item_id"]], record["sample"],
                    record["error"], record["score"], record.get("served_model"), record.get("finish_reason"))

@@ -776,37 +776,70 @@ class ActiveClock:
         return max((now - self.start) - waited, self.cpu_last)
 
 
-def run_prepared(
-    prep: Prepared, req: dict, checker: bytearray | None, cap: int, contained: bool, budget: int = 0,
-    remote: Remote | None = None,
-) -> tuple:
-    """Hand `req` to the waiting program (and `checker`, the checker's request as raw bytes, to its
-    checker: the sibling process, or `remote`, the persistent one), then supervise: the time limit (active
-    seconds, and a hard wall-clock bound), the output caps, the exit statuses, and (`budget` bytes,
-    contained only) the total memory of all the program's processes.
+class _Pipes:
+    """What a run reads: the program's stdout and stderr (capped at `cap`; past it, truncated and the program
+    killed), its and its sibling checker's set-up error pipes, and the checker's stdout and stderr, kept in
+    bytearrays that grow up to `cap` and are erased when regrown (the caller sends, then erases, them)."""
 
-    Without a checker the run ends when the program exits; with one, when the checker is done (the
-    program is then stopped: it has served its purpose). Returns (facts, checker stdout and stderr as
-    bytearrays with their lengths); the caller sends and then erases them."""
-    start = time.monotonic()
-    limit = float(req["timeout_s"])
-    wall = max(limit, float(req.get("wall_s") or limit))
+    def __init__(self, program: Member, sibling: Member | None, paired: bool, c_out: int | None,
+                 c_err: int | None, cap: int) -> None:
+        self.program, self.sibling, self.cap = program, sibling, cap
+        self.out = {program.out_r: bytearray(), program.err_r: bytearray()}
+        self.truncated = {program.out_r: False, program.err_r: False}
+        self.kept = {fd: bytearray(size) for fd, size in ((c_out, 1 << 16), (c_err, 4096)) if fd is not None}
+        self.filled = dict.fromkeys(self.kept, 0)
+        self.watched = [program.out_r, program.err_r, program.st_r, *self.kept]
+        if sibling is not None and paired:
+            self.watched.append(sibling.st_r)
+
+    def read(self, fd: int) -> tuple:
+        """Read what `fd` has: (True when it reached its end, the reason to kill the program or None)."""
+        if fd in self.kept:
+            buf = self.kept[fd]
+            reason = None
+            if self.filled[fd] == len(buf):  # verdicts are short: grow rarely, erasing what we drop
+                bigger = bytearray(min(2 * len(buf), max(self.cap, len(buf) + 1)))
+                bigger[: len(buf)] = buf
+                buf[:] = bytes(len(buf))
+                self.kept[fd] = buf = bigger
+            if self.filled[fd] == len(buf):
+                data = os.read(fd, 1 << 16)  # past the checker's cap: a harness bug, never the model's
+                if data:
+                    reason = "checker_output"
+                n = len(data)
+            else:
+                n = os.readv(fd, [memoryview(buf)[self.filled[fd]:]])
+                self.filled[fd] += n
+            return not n, reason
+        data = os.read(fd, 1 << 16)
+        if not data:
+            return True, None
+        if fd == self.program.st_r:
+            self.program.setup_error += data[:4096]
+        elif self.sibling is not None and fd == self.sibling.st_r:
+            self.sibling.setup_error += data[:4096]
+        else:
+            room = self.cap - len(self.out[fd])
+            self.out[fd] += data[: max(room, 0)]
+            if len(data) > room:
+                self.truncated[fd] = True
+                return False, "output"
+        return False, None
+
+    def tails(self, c_out: int | None, c_err: int | None) -> tuple:
+        """The checker's stdout and stderr buffers with their lengths."""
+        empty = bytearray()
+        return (self.kept.get(c_out, empty), self.filled.get(c_out, 0), self.kept.get(c_err, empty),
+                self.filled.get(c_err, 0))
+
+
+def _hand_over(prep: Prepared, body: dict, checker: bytearray | None, remote: Remote | None) -> tuple:
+    """Give the waiting program its source, and the checker (sibling or remote) its request; then close our
+    ends of their request pipes and erase the checker's request. Returns the checker's (stdout, stderr)
+    descriptors, (None, None) without one."""
     program, sibling = prep.program, prep.checker
     paired = checker is not None
-    body = {"program": req["program"], "cpu_s": float(req.get("cpu_s") or limit)}
-    if sibling is not None and not paired:  # no checker this time: it goes before the program starts
-        _kill_program(sibling.pid, False)
-        sibling.reap(block=True)
-    others = {1, os.getpid()} | ({sibling.pid} if sibling is not None else set())  # not the program's
-    clock = ActiveClock([program.pid] + ([sibling.pid] if paired and sibling is not None else []), start,
-                        everyone=contained, exclude=others)
-    next_check = start + limit  # active time never runs ahead of the wall clock: no need to look sooner
-    sample = budget > 0 and contained
-    interval = _SAMPLE_S
-    exclude = {1, os.getpid()}  # the namespace's init and us; every other process is the program's
-    next_sample = start
-    c_out = c_err = None  # the checker's stdout and stderr (ours to read)
-    done: dict | None = None  # a remote checker's closing frame
+    c_out = c_err = None
     try:
         _write_all(program.req_w, json.dumps(body).encode())
     except OSError:
@@ -828,163 +861,186 @@ def run_prepared(
     prep.close_links()  # (a run without a checker: the program's pipe ends see it gone)
     if checker is not None:
         checker[:] = bytes(len(checker))  # the tests and expected values never linger in our memory
-    out = {program.out_r: bytearray(), program.err_r: bytearray()}
-    truncated = {program.out_r: False, program.err_r: False}
-    kept = {fd: bytearray(size) for fd, size in ((c_out, 1 << 16), (c_err, 4096)) if fd is not None}
-    filled = dict.fromkeys(kept, 0)
-    killed_for = None
-    finished_at = None
-    drain_until = None
-    stopped = False  # the program was still running when its checker finished (and was then stopped)
-    handled = False  # the checker's end has been acted on
-    sel = selectors.DefaultSelector()
-    open_fds = set()
-    watched = [program.out_r, program.err_r, program.st_r, *kept]
-    if sibling is not None and paired:
-        watched.append(sibling.st_r)
-    for fd in watched:
-        sel.register(fd, selectors.EVENT_READ)
-        open_fds.add(fd)
-    pidfds = [m.pidfd for m in (program, sibling) if m is not None and m.pidfd is not None]
-    for fd in pidfds:
-        sel.register(fd, selectors.EVENT_READ)
-    if paired and remote is not None and not remote.lost:
-        sel.register(remote.sock, selectors.EVENT_READ)
-    elif paired and remote is not None:
-        done = {"exit_code": None, "signal": None, "cpu_s": None, "lost": True}
-    polling = program.pidfd is None or (sibling is not None and sibling.pidfd is None)
+    return c_out, c_err
 
-    def main_done() -> bool:
-        if not paired:
-            return program.wait_status is not None
-        if sibling is not None:
-            return sibling.wait_status is not None
-        return done is not None
 
-    def kill(reason: str) -> None:
-        nonlocal killed_for, finished_at, drain_until
-        if killed_for is None and not main_done():
-            killed_for, finished_at = reason, time.monotonic()
-        for member in (program, sibling):
+class _Supervisor:
+    """The limits of one run and how it ended: the time limit (active seconds, and a hard wall-clock bound),
+    the memory budget (sampled), the exit of the program or of its checker, and the drain after it."""
+
+    def __init__(self, prep: Prepared, req: dict, paired: bool, contained: bool, budget: int,
+                 remote: Remote | None, start: float) -> None:
+        self.program, self.sibling, self.paired, self.contained = prep.program, prep.checker, paired, contained
+        self.remote, self.budget, self.start = remote, budget, start
+        self.limit = float(req["timeout_s"])
+        self.wall = max(self.limit, float(req.get("wall_s") or self.limit))
+        self.cpu_s = float(req.get("cpu_s") or self.limit)
+        sibling = self.sibling
+        if sibling is not None and not paired:  # no checker this time: it goes before the program starts
+            _kill_program(sibling.pid, False)
+            sibling.reap(block=True)
+        others = {1, os.getpid()} | ({sibling.pid} if sibling is not None else set())  # not the program's
+        self.clock = ActiveClock([self.program.pid] + ([sibling.pid] if paired and sibling is not None else []),
+                                 start, everyone=contained, exclude=others)
+        self.next_check = start + self.limit  # active time never runs ahead of the wall clock: no need to look sooner
+        self.sample = budget > 0 and contained
+        self.interval = _SAMPLE_S
+        self.exclude = {1, os.getpid()}  # the namespace's init and us; every other process is the program's
+        self.next_sample = start
+        self.done = None  # a remote checker's closing frame
+        self.killed_for = None
+        self.finished_at = None
+        self.drain_until = None
+        self.stopped = False  # the program was still running when its checker finished (and was then stopped)
+        self.handled = False  # the checker's end has been acted on
+
+    def main_done(self) -> bool:
+        if not self.paired:
+            return self.program.wait_status is not None
+        if self.sibling is not None:
+            return self.sibling.wait_status is not None
+        return self.done is not None
+
+    def kill(self, reason: str) -> None:
+        if self.killed_for is None and not self.main_done():
+            self.killed_for, self.finished_at = reason, time.monotonic()
+        for member in (self.program, self.sibling):
             if member is not None:
-                _kill_program(member.pid, contained)
-        drain_until = time.monotonic() + _AFTER_KILL_DRAIN_S
+                _kill_program(member.pid, self.contained)
+        self.drain_until = time.monotonic() + _AFTER_KILL_DRAIN_S
 
-    while True:
-        now = time.monotonic()
-        if main_done() and (not open_fds or (drain_until is not None and now >= drain_until)):
-            break
-        if drain_until is not None and now >= drain_until:
-            break
-        running = killed_for is None and finished_at is None
-        if running and now >= next_check:
-            active = clock.active(now)
-            if active >= limit or now - start >= wall:
-                kill("timeout")
+    def check_limits(self, now: float) -> bool:
+        """Kill the program past its time limit or memory budget; True while it may still run."""
+        running = self.killed_for is None and self.finished_at is None
+        if running and now >= self.next_check:
+            active = self.clock.active(now)
+            if active >= self.limit or now - self.start >= self.wall:
+                self.kill("timeout")
                 running = False
             else:
-                next_check = now + max(0.005, min(limit - active, wall - (now - start)))
-        if sample and running and now >= next_sample:
-            used = memory_in_use(exclude)
-            if used > budget:
-                kill("memory")
+                self.next_check = now + max(0.005, min(self.limit - active, self.wall - (now - self.start)))
+        if self.sample and running and now >= self.next_sample:
+            used = memory_in_use(self.exclude)
+            if used > self.budget:
+                self.kill("memory")
                 running = False
-            interval = _SAMPLE_S if used * 4 > budget else min(interval * 2, _SAMPLE_MAX_S)
-            next_sample = now + interval
-        wait = (drain_until if drain_until is not None else next_check) - now
-        if polling:
-            wait = min(wait, 0.005)
-        if sample and running:
-            wait = min(wait, max(0.0, next_sample - now))
-        exited = polling
-        for key, _ in sel.select(max(0.0, wait)):
-            fd = key.fd
-            if fd in pidfds:
-                sel.unregister(fd)
-                exited = True
-                continue
-            if remote is not None and key.fileobj is remote.sock:
-                done = remote.read_done()
-                if done is not None:
-                    sel.unregister(remote.sock)
-                continue
-            if fd in kept:
-                buf = kept[fd]
-                if filled[fd] == len(buf):  # verdicts are short: grow rarely, erasing what we drop
-                    bigger = bytearray(min(2 * len(buf), max(cap, len(buf) + 1)))
-                    bigger[: len(buf)] = buf
-                    buf[:] = bytes(len(buf))
-                    kept[fd] = buf = bigger
-                if filled[fd] == len(buf):
-                    data = os.read(fd, 1 << 16)  # past the checker's cap: a harness bug, never the model's
-                    if data:
-                        kill("checker_output")
-                    n = len(data)
-                else:
-                    n = os.readv(fd, [memoryview(buf)[filled[fd]:]])
-                    filled[fd] += n
-                if not n:
+            self.interval = _SAMPLE_S if used * 4 > self.budget else min(self.interval * 2, _SAMPLE_MAX_S)
+            self.next_sample = now + self.interval
+        return running
+
+    def reap(self, exited: bool) -> None:
+        """After a wait: collect exit statuses; when the checker is done, stop the program (it has served)."""
+        if exited:
+            self.clock.waited()  # a last reading of the run-queue delay, while the exited process still has one
+        for member in (self.program, self.sibling):
+            if member is not None and member.wait_status is None and member.reap() and not self.paired:
+                self.finished_at = self.finished_at if self.finished_at is not None else time.monotonic()
+                if self.drain_until is None:  # stray writers (its daemons) may hold the pipes open: not long
+                    self.drain_until = time.monotonic() + _AFTER_REPORT_DRAIN_S
+        if self.paired and not self.handled and self.main_done():
+            self.handled = True
+            self.finished_at = self.finished_at if self.finished_at is not None else time.monotonic()
+            if self.program.wait_status is None:  # the verdict is in: the program is done
+                self.stopped = self.killed_for is None
+                _kill_program(self.program.pid, self.contained)
+            if self.drain_until is None:
+                self.drain_until = time.monotonic() + _AFTER_REPORT_DRAIN_S
+
+    def supervise(self, pipes: _Pipes) -> None:
+        """Watch the pipes, the processes' exits and the limits until the run is over and drained."""
+        program, sibling, remote = self.program, self.sibling, self.remote
+        sel = selectors.DefaultSelector()
+        open_fds = set()
+        for fd in pipes.watched:
+            sel.register(fd, selectors.EVENT_READ)
+            open_fds.add(fd)
+        pidfds = [m.pidfd for m in (program, sibling) if m is not None and m.pidfd is not None]
+        for fd in pidfds:
+            sel.register(fd, selectors.EVENT_READ)
+        if self.paired and remote is not None and not remote.lost:
+            sel.register(remote.sock, selectors.EVENT_READ)
+        elif self.paired and remote is not None:
+            self.done = {"exit_code": None, "signal": None, "cpu_s": None, "lost": True}
+        polling = program.pidfd is None or (sibling is not None and sibling.pidfd is None)
+        while True:
+            now = time.monotonic()
+            if self.main_done() and (not open_fds or (self.drain_until is not None and now >= self.drain_until)):
+                break
+            if self.drain_until is not None and now >= self.drain_until:
+                break
+            running = self.check_limits(now)
+            wait = (self.drain_until if self.drain_until is not None else self.next_check) - now
+            if polling:
+                wait = min(wait, 0.005)
+            if self.sample and running:
+                wait = min(wait, max(0.0, self.next_sample - now))
+            exited = polling
+            for key, _ in sel.select(max(0.0, wait)):
+                fd = key.fd
+                if fd in pidfds:
+                    sel.unregister(fd)
+                    exited = True
+                    continue
+                if remote is not None and key.fileobj is remote.sock:
+                    self.done = remote.read_done()
+                    if self.done is not None:
+                        sel.unregister(remote.sock)
+                    continue
+                closed, reason = pipes.read(fd)
+                if reason is not None:
+                    self.kill(reason)
+                if closed:
                     sel.unregister(fd)
                     open_fds.discard(fd)
-                continue
-            data = os.read(fd, 1 << 16)
-            if not data:
-                sel.unregister(fd)
-                open_fds.discard(fd)
-            elif fd == program.st_r:
-                program.setup_error += data[:4096]
-            elif sibling is not None and fd == sibling.st_r:
-                sibling.setup_error += data[:4096]
-            else:
-                room = cap - len(out[fd])
-                out[fd] += data[: max(room, 0)]
-                if len(data) > room:
-                    truncated[fd] = True
-                    kill("output")
-        if exited:
-            clock.waited()  # a last reading of the run-queue delay, while the exited process still has one
-        for member in (program, sibling):
-            if member is not None and member.wait_status is None and member.reap() and not paired:
-                finished_at = finished_at if finished_at is not None else time.monotonic()
-                if drain_until is None:  # stray writers (its daemons) may hold the pipes open: not long
-                    drain_until = time.monotonic() + _AFTER_REPORT_DRAIN_S
-        if paired and not handled and main_done():
-            handled = True
-            finished_at = finished_at if finished_at is not None else time.monotonic()
-            if program.wait_status is None:  # the verdict is in: the program is done
-                stopped = killed_for is None
-                _kill_program(program.pid, contained)
-            if drain_until is None:
-                drain_until = time.monotonic() + _AFTER_REPORT_DRAIN_S
-    sel.close()
+            self.reap(exited)
+        sel.close()
+
+
+def run_prepared(
+    prep: Prepared, req: dict, checker: bytearray | None, cap: int, contained: bool, budget: int = 0,
+    remote: Remote | None = None,
+) -> tuple:
+    """Hand `req` to the waiting program (and `checker`, the checker's request as raw bytes, to its
+    checker: the sibling process, or `remote`, the persistent one), then supervise: the time limit (active
+    seconds, and a hard wall-clock bound), the output caps, the exit statuses, and (`budget` bytes,
+    contained only) the total memory of all the program's processes.
+
+    Without a checker the run ends when the program exits; with one, when the checker is done (the
+    program is then stopped: it has served its purpose). Returns (facts, checker stdout and stderr as
+    bytearrays with their lengths); the caller sends and then erases them."""
+    start = time.monotonic()
+    program, sibling = prep.program, prep.checker
+    paired = checker is not None
+    run = _Supervisor(prep, req, paired, contained, budget, remote, start)
+    c_out, c_err = _hand_over(prep, {"program": req["program"], "cpu_s": run.cpu_s}, checker, remote)
+    pipes = _Pipes(program, sibling, paired, c_out, c_err, cap)
+    run.supervise(pipes)
     for member in (program, sibling):
         if member is not None and member.wait_status is None:
             _kill_program(member.pid, contained)
             member.reap(block=True)
-    if remote is not None and paired and done is None:  # it never finished: wait a little, else it is lost
-        done = _await_done(remote, _AFTER_KILL_DRAIN_S)
+    if remote is not None and paired and run.done is None:  # it never finished: wait a little, else it is lost
+        run.done = _await_done(remote, _AFTER_KILL_DRAIN_S)
     prep.close()
     for fd in (c_out, c_err):
         if fd is not None and sibling is None:
             os.close(fd)
-    end = finished_at if finished_at is not None else time.monotonic()
+    end = run.finished_at if run.finished_at is not None else time.monotonic()
     facts = program.facts()
     facts.update({
-        "cpu_limit": body["cpu_s"],
-        "killed_for": killed_for,
-        "stdout": out[program.out_r].decode("utf-8", "replace"),
-        "stderr": out[program.err_r].decode("utf-8", "replace"),
-        "stdout_truncated": truncated[program.out_r],
-        "stderr_truncated": truncated[program.err_r],
+        "cpu_limit": run.cpu_s,
+        "killed_for": run.killed_for,
+        "stdout": pipes.out[program.out_r].decode("utf-8", "replace"),
+        "stderr": pipes.out[program.err_r].decode("utf-8", "replace"),
+        "stdout_truncated": pipes.truncated[program.out_r],
+        "stderr_truncated": pipes.truncated[program.err_r],
         "duration_s": end - start,
-        "active_s": min(clock.active(end), end - start),
+        "active_s": min(run.clock.active(end), end - start),
     })
     if paired:
-        facts["checker"] = sibling.facts() if sibling is not None else dict(done or {}, setup_error=None)
-        facts["stopped_after_checker"] = stopped
-    empty = bytearray()
-    tails = (kept.get(c_out, empty), filled.get(c_out, 0), kept.get(c_err, empty), filled.get(c_err, 0))
-    return facts, tails
+        facts["checker"] = sibling.facts() if sibling is not None else dict(run.done or {}, setup_error=None)
+        facts["stopped_after_checker"] = run.stopped
+    return facts, pipes.tails(c_out, c_err)
 
 
 def _await_done(remote: Remote, seconds: float) -> dict:

@@ -1,6 +1,9 @@
 """Assembling suites: check a spec's names against the registries, load its items, version it, attach its
 solver. `load_suites(["default"], data_dir)` loads the fixed set (items from `sources`, solver from
 `solvers`, scorer from `scorers`) and versions each suite by a hash of its content.
+
+Suites made elsewhere (`lm-eval:TASK`: lm-eval's tasks, harness.lmeval.tasks) come in through
+`load_suites(..., external=...)`: the caller passes their source, so this layer imports nothing above it.
 """
 
 from __future__ import annotations
@@ -8,7 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +22,12 @@ from harness.suites.scorers import SCORER_SETTINGS, SCORERS
 from harness.suites.solvers import SOLVERS
 from harness.suites.sources import ROW_LOADERS, SourceUnavailable, items_for_spec
 from harness.suites.spec import SUITES_DIR, SuiteSpec, read_spec
+
+#: A suite source outside the suites layer, for names `PREFIX:REST`: called with (REST, data_dir), it returns
+#: the suite or raises SourceUnavailable. The run command passes {"lm-eval": load_lmeval_suite}.
+ExternalSource = Callable[[str, Path | None], Suite]
+#: The name prefixes `resolve_names` keeps as strings, for an external source.
+EXTERNAL_PREFIXES = ("lm-eval",)
 
 
 def parse_spec(path: Path) -> SuiteSpec:
@@ -89,12 +98,20 @@ def resolve_names(names: Sequence[str], specs: Sequence[SuiteSpec]) -> list[Suit
     return list(chosen.values())
 
 
+def external_prefixes(names: Sequence[str]) -> set[str]:
+    """The external sources (EXTERNAL_PREFIXES) that `names` use, e.g. {"lm-eval"} for `lm-eval:gsm8k`."""
+    parts = (part.strip() for entry in names for part in str(entry).split(","))
+    return {p.partition(":")[0] for p in parts if p.partition(":")[0] in EXTERNAL_PREFIXES and ":" in p}
+
+
 def load_suites(
-    names: Sequence[str], data_dir: Path | None = None, *, limit: int | None = None
+    names: Sequence[str], data_dir: Path | None = None, *, limit: int | None = None,
+    external: Mapping[str, ExternalSource] | None = None,
 ) -> list[Suite]:
     """Load suites by name: `default` (the fixed set), `builtin` (offline built-ins), suite names,
     `lm-eval:TASK`, or paths to spec files. `data_dir` (else $ASYMMETRY_DATA_DIR) holds local copies in
     the layouts of the reference data; `limit` keeps the first N items (the version is the full suite's).
+    `external`: the sources of `PREFIX:NAME` entries (harness.lmeval.tasks.SUITE_SOURCES for lm-eval).
 
     Every suite that cannot be reached (no local copy, no network) is listed in one `UserError`.
     """
@@ -109,7 +126,7 @@ def load_suites(
     for entry in wanted:
         try:
             if isinstance(entry, str):
-                suites.append(_load_lmeval(entry, data_dir, limit))
+                suites.append(_load_external(entry, data_dir, limit, external or {}))
             else:
                 suites.append(build_suite(entry, data_dir, limit=limit))
         except SourceUnavailable as e:
@@ -169,12 +186,14 @@ def suite_content_hash(spec: SuiteSpec, items: Sequence[Item]) -> str:
     return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
-def _load_lmeval(entry: str, data_dir: Path | None, limit: int | None) -> Suite:
-    try:
-        from harness.lmeval.tasks import load_lmeval_suite
-    except ImportError as e:
-        raise UserError(f"{entry}: lm-eval tasks are not available in this installation ({e})") from None
-    suite = load_lmeval_suite(entry[len("lm-eval:"):], data_dir)
+def _load_external(entry: str, data_dir: Path | None, limit: int | None,
+                   external: Mapping[str, ExternalSource]) -> Suite:
+    prefix, _, rest = entry.partition(":")
+    source = external.get(prefix)
+    if source is None:
+        raise UserError(f"{entry}: {prefix} suites are not available here (load_suites was not given their "
+                        f"source: pass external=harness.lmeval.tasks.SUITE_SOURCES)")
+    suite = source(rest, data_dir)
     if limit is not None:
         suite = replace(suite, items=tuple(suite.items[:limit]))
     return suite

@@ -23,6 +23,7 @@ from harness.errors import UserError
 from harness.importers import load_task_map
 from harness.importers.lmeval import import_lmeval
 from harness.items import sha256_file
+from harness.records import ItemRecord
 from harness.run.store import iter_records, read_manifest
 from harness.table import load_item_table
 from tests.servers import Incoming, serve
@@ -181,6 +182,8 @@ def test_real_lmeval_logs_import_and_pair_on_doc_hash_not_doc_id(runs, tmp_path)
         assert wide.loc[item, "before"] == b["score"] == expected("before-model", doc["id"], int(doc["answer"]))
         assert wide.loc[item, "after"] == a["score"] == expected("after-model", doc["id"], int(doc["answer"]))
     assert moved > N_DOCS // 2  # the rows really moved: pairing on doc_id would have mixed documents up
+    declared = ItemRecord.__required_keys__ | ItemRecord.__optional_keys__
+    assert all(set(r) <= declared for r in [*b_recs.values(), *a_recs.values()])  # the TypedDict names every key
 
 
 def test_accuracies_match_lmeval_and_the_default_filter_is_the_tasks_first(runs, tmp_path):

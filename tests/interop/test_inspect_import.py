@@ -11,6 +11,7 @@ from harness.errors import UserError
 from harness.importers import load_task_map
 from harness.importers.inspectlogs import import_inspect
 from harness.items import sha256_file
+from harness.records import ItemRecord
 from harness.run.store import iter_records, read_manifest
 from harness.table import load_item_table
 
@@ -101,6 +102,7 @@ def test_inspect_logs_import_epochs_as_samples_and_match_inspects_accuracy(logs,
         assert wide.loc[f"q{i}", "after"] == float(i % 5 != 0)
     records = list(iter_records(before.run_dir))
     assert {r["usage"]["completion_tokens"] for r in records} == {2}
+    assert all(set(r) <= ItemRecord.__required_keys__ | ItemRecord.__optional_keys__ for r in records)
     assert all(r["response"] in ("no idea", str(int(r["item_id"][1:]) + 1)) for r in records)
 
 

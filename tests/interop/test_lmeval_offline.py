@@ -19,8 +19,9 @@ def refuse(host, *args, **kwargs):  # a machine without network: every lookup fa
     seen.append(host.decode() if isinstance(host, bytes) else str(host))
     raise socket.gaierror(socket.EAI_NONAME, "no network here")
 socket.getaddrinfo = refuse
+from harness.lmeval.tasks import SUITE_SOURCES
 from harness.suites.build import load_suites
-[suite] = load_suites([sys.argv[1]])
+[suite] = load_suites([sys.argv[1]], external=SUITE_SOURCES)
 print(json.dumps({"items": len(suite.items), "lookups": seen}))
 """
 

@@ -13,10 +13,10 @@ import pytest
 from harness.errors import UserError
 from harness.importers import load_task_map
 from harness.importers.lmeval import import_lmeval
-from harness.lmeval.tasks import INCLUDE_ENV, load_lmeval_suite
+from harness.lmeval.tasks import INCLUDE_ENV, SUITE_SOURCES, load_lmeval_suite
 from harness.models import open_adapter, parse_model_spec
 from harness.run.store import iter_records
-from harness.suites.build import load_suites
+from harness.suites.build import external_prefixes, load_suites
 from harness.table import load_item_table
 from tests.interop.test_import_lmeval import (
     GROUP,
@@ -44,7 +44,7 @@ def include(tmp_path, monkeypatch):
 
 
 def test_lmeval_task_becomes_a_suite_keyed_like_lmevals_own_logs(include, tmp_path):
-    [suite] = load_suites([f"lm-eval:{TASK}:math"])
+    [suite] = load_suites([f"lm-eval:{TASK}:math"], external=SUITE_SOURCES)
     assert (suite.name, suite.category, suite.capability, len(suite.items)) == (f"lm-eval:{TASK}", "untargeted",
                                                                                  "math", N_DOCS)
     assert suite.provenance["filter_metric"] == {TASK: ["strict", "exact_match"]}
@@ -118,7 +118,9 @@ def test_unreachable_dataset_is_listed_by_load_suites(tmp_path):
         "task: remote_only\ndataset_path: no-such-org/no-such-dataset\noutput_type: generate_until\n"
         "test_split: test\ndoc_to_text: \"{{q}}\"\ndoc_to_target: \"{{a}}\"\nmetric_list:\n  - metric: exact_match\n")
     code = ("from harness.suites.build import load_suites\nfrom harness.errors import UserError\n"
-            "try:\n    load_suites(['lm-eval:remote_only:math'])\nexcept UserError as e:\n    print(e)\n")
+            "from harness.lmeval.tasks import SUITE_SOURCES\n"
+            "try:\n    load_suites(['lm-eval:remote_only:math'], external=SUITE_SOURCES)\nexcept UserError as e:\n"
+            "    print(e)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           env={**os.environ, INCLUDE_ENV: str(folder), "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"})
     assert "cannot be loaded here: lm-eval:remote_only:math" in done.stdout
@@ -159,3 +161,11 @@ def test_registering_the_class_keeps_lmevals_own_models():
 
     assert get_model("asymmetry").__name__ == "AsymmetryLM"
     assert get_model("local-chat-completions").__name__ == "LocalChatCompletion"
+
+
+def test_the_suites_layer_loads_lmeval_suites_only_through_the_source_it_is_given():
+    # harness.suites.build imports nothing from the interop layer: without the source, the name is refused
+    # in one line that says what to pass (the run command passes it; tests/test_layering.py keeps it so)
+    with pytest.raises(UserError, match=r"lm-eval:gsm8k: lm-eval suites are not available here .*SUITE_SOURCES"):
+        load_suites(["lm-eval:gsm8k"])
+    assert external_prefixes(["builtin-math,lm-eval:x", "gsm8k"]) == {"lm-eval"} and not external_prefixes(["gsm8k"])

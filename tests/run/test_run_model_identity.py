@@ -19,7 +19,7 @@ SECRET = "cookie-value-that-must-not-leak-123"
 
 @pytest.fixture(autouse=True)
 def fake_suites(monkeypatch):
-    def load(names, data_dir=None, *, limit=None):
+    def load(names, data_dir=None, *, limit=None, external=None):
         return [exact_suite("s1", 4)]
 
     monkeypatch.setattr(harness.suites.build, "load_suites", load)

@@ -13,7 +13,7 @@ import pytest
 from harness.errors import UserError
 from harness.items import Item, Outcome, Suite, sha256_file
 from harness.models import ChatRequest, Decoding, parse_model_spec, with_options
-from harness.records import RECORD_FIELDS
+from harness.records import RECORD_FIELDS, ItemRecord
 from harness.run.runner import RunConfig, default_run_id, execute
 from harness.run.store import iter_records, read_manifest
 from tests.servers import Faults, Reply, serve
@@ -74,6 +74,8 @@ def test_a_run_journals_every_unit_once_with_scores_and_a_checkable_manifest(tmp
     records = list(iter_records(result.run_dir))
     assert Counter(keys(result.run_dir)).most_common(1)[0][1] == 1 and len(records) == 2 * (9 + 6) * 2
     assert all(set(RECORD_FIELDS) <= set(r) for r in records)
+    declared = ItemRecord.__required_keys__ | ItemRecord.__optional_keys__  # the record's TypedDict names them all
+    assert ItemRecord.__required_keys__ == set(RECORD_FIELDS) and all(set(r) <= declared for r in records)
     wrong = [r for r in records if r["item_id"] in {"0", "3", "6"}]
     assert all(r["score"] == 0 and not r["correct"] and r["error"] is None for r in wrong)
     assert sum(r["correct"] for r in records) == len(records) - len(wrong)

@@ -172,6 +172,6 @@ if __name__ == "__main__":
     from harness.cli import main
 
     items = int(sys.argv[1])
-    harness.suites.build.load_suites = lambda names, data_dir=None, *, limit=None: [  # type: ignore[assignment]
+    harness.suites.build.load_suites = lambda names, data_dir=None, *, limit=None, external=None: [  # type: ignore[assignment]
         s if limit is None else type(s)(**{**s.__dict__, "items": s.items[:limit]}) for s in _suites(items)]
     main(sys.argv[2:])

@@ -17,7 +17,7 @@ from tests.servers import Reply, serve
 @pytest.fixture(autouse=True)
 def fake_suites(monkeypatch):
     """`--suites` answers with two small exact-match suites (only the Suite contract is needed here)."""
-    def load(names, data_dir=None, *, limit=None):
+    def load(names, data_dir=None, *, limit=None, external=None):
         suites = [exact_suite("s1", 6), exact_suite("s2", 6, category="untargeted", capability="math")]
         return suites if limit is None else [type(s)(**{**s.__dict__, "items": s.items[:limit]}) for s in suites]
 
@@ -121,7 +121,7 @@ def test_sandbox_options_reach_the_sandbox_as_parameters_and_the_manifest(tmp_pa
     spec = parse_spec(Path(__file__).resolve().parents[2] / "suites" / "builtin-code.toml")
     suite = build_suite(spec, None)
     monkeypatch.setattr(harness.suites.build, "load_suites",
-                        lambda names, data_dir=None, *, limit=None: [replace(suite, items=suite.items[:1])])
+                        lambda names, data_dir=None, *, limit=None, external=None: [replace(suite, items=suite.items[:1])])
     reference = code_tasks.generate_tasks(2026, 1)[0].reference_source()
     empty = tmp_path / "bin"
     empty.mkdir()
