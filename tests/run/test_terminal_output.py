@@ -22,7 +22,7 @@ CONTROLS = ("\x1b", "\x07", "\x9b", "\x85")
 
 @pytest.fixture(autouse=True)
 def fake_suites(monkeypatch):
-    monkeypatch.setattr(harness.suites.build, "load_suites", lambda names, data_dir=None, *, limit=None:
+    monkeypatch.setattr(harness.suites.build, "load_suites", lambda names, data_dir=None, **options:
                         [exact_suite("s1", 3)])
     monkeypatch.setenv("COLUMNS", "300")  # one table row per line, so the names are not folded
 
