@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.compare.fmt import csv_safe
 from harness.errors import UserError
-from harness.records import TABLE_OPTIONAL, TABLE_REQUIRED
+from harness.records import TABLE_OPTIONAL, TABLE_REQUIRED, csv_safe
 
 #: The exported columns, in order: the contract's required ones, then its optional ones.
 COLUMNS = (*TABLE_REQUIRED, *TABLE_OPTIONAL)

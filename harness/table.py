@@ -48,7 +48,7 @@ def items_from_runs(run_dirs: Sequence[Path]) -> pd.DataFrame:
 
 def _undefused(frame: pd.DataFrame) -> pd.DataFrame:
     """A CSV's text cells as they were before csv_safe defused formulas (`asymmetry export` writes them)."""
-    from harness.compare.fmt import csv_unsafe
+    from harness.records import csv_unsafe
 
     text = frame.select_dtypes(include=["object", "string"]).columns
     frame[text] = frame[text].map(csv_unsafe)

@@ -15,11 +15,10 @@ import numpy as np
 import pandas as pd
 
 from harness.compare import guards
-from harness.compare.fmt import csv_unsafe
 from harness.errors import UserError
 from harness.items import sha256_file
 from harness.plan import load_plan
-from harness.records import CATEGORIES, SCORES_OPTIONAL, SCORES_REQUIRED
+from harness.records import CATEGORIES, SCORES_OPTIONAL, SCORES_REQUIRED, csv_unsafe
 from harness.run.store import JOURNAL, read_manifest, skip_non_runs, verify_journal
 from harness.table import load_item_table
 
