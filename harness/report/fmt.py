@@ -13,6 +13,7 @@ from harness.compare.fmt import (  # noqa: F401
     bracket,
     count,
     csv_safe,
+    csv_unsafe,
     interval,
     is_num,
     logits,

@@ -18,10 +18,23 @@ def chart_sources(doc: Mapping[str, Any], sources: Sequence[Mapping[str, Any]] |
     return {"": own, "controls": wording.source_line(doc, sources)}
 
 
+#: Markdown punctuation that can start a link, an image, emphasis or code: backslash-escaped (every
+#: CommonMark renderer shows the character itself). An underscore inside a word (a file or suite name)
+#: can neither open nor close emphasis, and stays as it is.
+_MD_ACTIVE = re.compile(r"([\\`*\[\]!]|(?<![^\W_])_|_(?![^\W_]))")
+#: What GitHub-flavoured renderers turn into links without any brackets: `scheme://`, `www.` and e-mail
+#: addresses. Escaping the `:`, the `.` or the `@` breaks the pattern and shows the same text.
+_MD_AUTOLINK = re.compile(r"(?<=[A-Za-z0-9])(:)(?=//)|(?<=\bwww)(\.)|(@)", re.IGNORECASE)
+
+
 def _md_text(text: Any) -> str:
     """Model labels, suite names and sentences built from them, made inert in Markdown: renderers in
-    notebooks and editors render raw HTML, so `<` `>` `&` become entities; newlines cannot start blocks."""
-    return html.escape(str(text), quote=False).replace("\n", " ")
+    notebooks and editors render raw HTML, so `<` `>` `&` become entities; links, images, emphasis and
+    code spans cannot start (their punctuation is backslash-escaped), nor can bare addresses become
+    links; newlines cannot start blocks."""
+    text = html.escape(str(text), quote=False).replace("\n", " ")
+    text = _MD_ACTIVE.sub(r"\\\1", text)
+    return _MD_AUTOLINK.sub(lambda m: "\\" + m.group(), text)
 
 
 def _md_escape(text: Any) -> str:

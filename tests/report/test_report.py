@@ -333,3 +333,30 @@ def test_chart_captions_and_control_intervals_follow_alpha(tmp_path: Path) -> No
     control = _csv(tmp_path / "r" / "charts" / "controls.csv")[0]
     half = float(control["ci_high"]) - float(control["asymmetry_logits"])
     assert half == pytest.approx(1.6449 * float(control["se"]), rel=1e-3)
+
+
+def test_summary_markdown_renders_no_link_or_image_from_names(tmp_path: Path) -> None:
+    # security review finding 7: a suite named like this rendered a remote image and a javascript: link
+    # in summary.md's title, headline, table and citation; rendered here by a real Markdown renderer
+    # (markdown-it, GitHub-flavoured: tables, strikethrough and bare-address links on)
+    import pandas as pd
+    from markdown_it import MarkdownIt
+
+    from harness.compare import compare_scores
+
+    suite = "![t](http://evil.example/pixel.png) [click](javascript:alert(1)) *x* `y` www.evil.example a@evil.example"
+    before, after = "[b](http://evil.example/b)", "<http://evil.example/a>"
+    rows = [(before, suite, "targeted", 50.0, 164), (after, suite, "targeted", 60.0, 164),
+            (before, "GSM8K", "untargeted", 80.0, 1319), (after, "GSM8K", "untargeted", 82.0, 1319)]
+    doc = compare_scores(pd.DataFrame(rows, columns=["model", "suite", "category", "score", "n_items"]), before, after)
+    md = (write_report(doc, tmp_path / "r").path / "summary.md").read_text()
+    pytest.importorskip("linkify_it", reason="markdown-it's bare-address links need linkify-it-py")
+    renderer = MarkdownIt("gfm-like")
+    tokens = renderer.parse(md)
+    kinds = {t.type for t in tokens} | {c.type for t in tokens for c in t.children or ()}
+    assert not kinds & {"link_open", "image", "html_inline", "html_block", "code_inline"}, kinds  # (italics: our caveat)
+    rendered = renderer.render(md)
+    assert "<a " not in rendered and "<img" not in rendered
+    text = re.sub(r"<[^>]+>", "", rendered)  # what a reader sees: the names as they were written
+    assert "![t](http://evil.example/pixel.png) [click](javascript:alert(1)) *x* `y` www.evil.example" in text
+    assert "[b](http://evil.example/b)" in text
