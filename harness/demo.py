@@ -1,12 +1,17 @@
 """`asymmetry demo`: the whole pipeline, offline, on real published scores (harness/data/).
 
-The suspect is a Qwen release step; the controls are Llama and DeepSeek steps of the same period. Each
-transition's two releases come from one source table. A control enters the triple difference only if
-it shares at least one targeted and one untargeted suite with the suspect (compare measures every
+The default is the 2026 case: Qwen3.7-Max -> Qwen3.8-Max, the first flagship step made entirely after the
+alleged extraction window (22 April - 5 June 2026), against every usable step of other developers in the
+same period. A control enters the triple difference only if it was released within CONTROL_MONTHS of the
+suspect and shares at least one targeted and one untargeted suite with it (compare measures every
 transition's asymmetry on the suspect's suites), so which controls are usable depends on the step.
 
+Around that one comparison the report places the 2026 timeline (every Qwen step before, inside and after
+the window, and other developers' steps, each on its own table) and says first what the new release's
+table stopped reporting. Older steps stay available with `--transition`.
+
 The demo writes the exact score table it used into the report (`scores.csv`), so its compare.json can be
-reproduced with the ordinary `asymmetry compare --scores …` command printed at the end.
+reproduced with the ordinary `asymmetry compare --scores ...` command printed at the end.
 """
 
 from __future__ import annotations
@@ -21,28 +26,56 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
+from harness.report.timeline import CAPABILITIES, Case, Churn, Step
 
-DEFAULT_TRANSITION = "qwen2.5-72b>qwen3-235b"
+DEFAULT_TRANSITION = "qwen3.7-max>qwen3.8-max"
 DEFAULT_OUT = Path("reports/demo")
+#: Controls must be released within this many months of the suspect ("the same period").
+CONTROL_MONTHS = 12
+#: The columns of the score table handed to compare (and shipped as scores.csv).
 SCORE_COLUMNS = ("model", "suite", "category", "capability", "score", "n_items", "n_items_exact", "n_items_basis",
-                 "setting", "source", "table")
+                 "setting", "source_name", "evaluator", "source_url", "caveats")
 
 
 @dataclass(frozen=True)
 class Transition:
     transition: str
     lab: str
-    role: str
+    role: str  # suspect | control | context
     before: str
     after: str
     source_id: str
     table: str
     released: str
+    phase: str  # before | inside | after the window ('' outside the 2026 case)
+    evaluator: str
+    reported: str  # benchmarks per capability in the step's table: "coding 9; agentic 11; math 0; factual 2"
+    caveats: str  # caveat ids, space-separated
     note: str
 
     @property
     def label(self) -> str:
         return f"{self.before} -> {self.after}"
+
+    def reported_counts(self) -> dict[str, int]:
+        out = {}
+        for part in self.reported.split(";"):
+            if part.strip():
+                cap, n = part.split()
+                out[cap] = int(n)
+        return out
+
+
+@dataclass(frozen=True)
+class Caveat:
+    caveat: str
+    kind: str
+    action: str  # exclude | flag
+    transition: str
+    source_id: str
+    model: str
+    benchmark_raw: str
+    note: str
 
 
 @dataclass
@@ -59,7 +92,8 @@ class DemoResult:
     doc: dict[str, Any]
     inputs: DemoInputs
     replaced: bool
-    other_steps: list[dict[str, Any]] = field(default_factory=list)
+    case: Case
+    steps: list[Step] = field(default_factory=list)
 
 
 def _read(name: str) -> list[dict[str, str]]:
@@ -77,6 +111,11 @@ def load_published_scores() -> list[dict[str, str]]:
     return _read("published_scores.csv")
 
 
+def load_caveats() -> list[Caveat]:
+    """The known problems of the curated figures, as data (harness/data/caveats.csv)."""
+    return [Caveat(**row) for row in _read("caveats.csv")]
+
+
 def transition_rows(t: Transition, scores: Sequence[dict[str, str]]) -> list[dict[str, str]]:
     """Both releases' rows from the transition's own source table, on the suites both report there."""
     mine = [r for r in scores if (r["source_id"], r["table"]) == (t.source_id, t.table) and r["model"] in (t.before, t.after)]
@@ -85,34 +124,49 @@ def transition_rows(t: Transition, scores: Sequence[dict[str, str]]) -> list[dic
     return [r for r in mine if r["suite"] in before & after]
 
 
-def _shares(suspect_rows: Sequence[dict[str, str]], rows: Sequence[dict[str, str]]) -> str | None:
-    """None if `rows` share a targeted and an untargeted suite with the suspect, else the reason not."""
-    suspect = {(r["suite"], r["category"]) for r in suspect_rows}
-    shared = {(r["suite"], r["category"]) for r in rows} & suspect
+def _months(released: str) -> int:
+    year, month = released[:7].split("-")
+    return 12 * int(year) + int(month)
+
+
+def _usable(suspect: Transition, suspect_rows: Sequence[dict[str, str]], t: Transition,
+            rows: Sequence[dict[str, str]]) -> str | None:
+    """None if `t` can be a layer-3 control for `suspect`, else the reason it cannot."""
+    if t.role == "context":
+        return "shown for context only, never a control (" + (t.note or "see its caveats") + ")"
+    gap = abs(_months(t.released) - _months(suspect.released))
+    if gap > CONTROL_MONTHS:
+        return f"released {t.released[:7]}, more than {CONTROL_MONTHS} months from the suspect ({suspect.released[:7]})"
+    suspect_suites = {(r["suite"], r["category"]) for r in suspect_rows}
+    shared = {(r["suite"], r["category"]) for r in rows} & suspect_suites
     missing = [c for c in ("targeted", "untargeted") if not any(cat == c for _, cat in shared)]
     if not missing:
         return None
-    return f"shares no {' or '.join(missing)} suite with the suspect (its tables report other benchmarks or versions)"
+    return f"shares no {' or '.join(missing)} suite with the suspect (its table reports other benchmarks or versions)"
 
 
-def demo_inputs(transition: str = DEFAULT_TRANSITION) -> DemoInputs:
-    """The suspect transition, its usable controls (and the skipped ones, with reasons), and the table."""
-    all_t = load_transitions()
+def _find(transition: str, all_t: Sequence[Transition]) -> Transition:
     by_id = {t.transition: t for t in all_t}
     if transition not in by_id:
         known = ", ".join(t.transition for t in all_t if t.role == "suspect")
         raise UserError(f"--transition {transition!r} is not in the demo data; choose one of {known} "
                         "(asymmetry demo --list shows them all)")
-    suspect = by_id[transition]
+    return by_id[transition]
+
+
+def demo_inputs(transition: str = DEFAULT_TRANSITION) -> DemoInputs:
+    """The suspect transition, its usable controls (and the skipped ones, with reasons), and the table."""
+    all_t = load_transitions()
+    suspect = _find(transition, all_t)
     scores = load_published_scores()
     suspect_rows = transition_rows(suspect, scores)
     controls, skipped = [], []
     rows = list(suspect_rows)
     for t in all_t:
-        if t.role != "control" or t.lab == suspect.lab:
+        if t.role == "suspect" or t.lab == suspect.lab:
             continue
         t_rows = transition_rows(t, scores)
-        reason = _shares(suspect_rows, t_rows)
+        reason = _usable(suspect, suspect_rows, t, t_rows)
         if reason:
             skipped.append((t, reason))
         else:
@@ -135,11 +189,10 @@ def _frame(rows: Sequence[dict[str, str]]) -> Any:
 
 
 def scores_csv(rows: Sequence[dict[str, str]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(SCORE_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue().encode()
+    """The demo's score table as CSV, without columns that are empty in every row."""
+    from harness.report.fmt import tidy_csv
+
+    return tidy_csv(list(SCORE_COLUMNS), rows).encode()
 
 
 def compare_demo(inputs: DemoInputs, *, scores_path: Path, scores_bytes: bytes) -> dict[str, Any]:
@@ -156,28 +209,98 @@ def compare_demo(inputs: DemoInputs, *, scores_path: Path, scores_bytes: bytes) 
                           command=command)
 
 
-def other_steps(exclude: str) -> list[dict[str, Any]]:
-    """The latent asymmetry of every other Qwen step, each on its own table (no controls): a quick look
-    at whether the headline step is typical of the family."""
-    from harness.compare import compare_scores
+def _kind(t: Transition) -> str:
+    return {"suspect": "qwen", "control": "control"}.get(t.role, "context")
 
+
+def step_of(t: Transition, scores: Sequence[dict[str, str]], current: str = "") -> Step:
+    """One step's latent asymmetry on its own table (no controls), or why it cannot be estimated."""
+    from harness.compare import compare_scores, wording
+
+    rows = [{k: r[k] for k in SCORE_COLUMNS} for r in transition_rows(t, scores)]
+    cats = {r["category"] for r in rows}
+    caps = {cap: len({r["suite"] for r in rows if r["capability"] == cap}) for cap in CAPABILITIES}
+    base = {"transition": t.transition, "label": t.label, "lab": t.lab, "kind": _kind(t), "released": t.released,
+            "phase": t.phase, "evaluator": t.evaluator, "benchmarks": caps, "current": t.transition == current}
+    if cats != {"targeted", "untargeted"}:
+        missing = ({"targeted", "untargeted"} - cats).pop()
+        return Step(**base, reason=f"its table reports no {missing} benchmark with a documented item count")
+    doc = compare_scores(_frame(rows), t.before, t.after)
+    est = wording.primary(doc)  # the estimate the verdict rests on, as in the report's headline
+    return Step(**base, estimate=est.get("estimate"), ci=tuple(est.get("ci") or (None, None)),
+                p_value=est.get("p_value"), verdict=wording.verdict(doc))
+
+
+def timeline_steps(current: str = "", *, case_only: bool = False) -> list[Step]:
+    """Every Qwen step and every other developer's step (or only the 2026 case's), each measured on its own
+    source table."""
     scores = load_published_scores()
-    out = []
-    for t in load_transitions():
-        if t.role != "suspect" or t.transition == exclude:
+    return [step_of(t, scores, current) for t in load_transitions() if t.phase or not case_only]
+
+
+def churn(suspect: Transition, all_t: Sequence[Transition] | None = None) -> list[Churn]:
+    """What the new release's own table stopped reporting, against the predecessor's own launch table (the
+    step whose newer release is this step's older one, from the same developer)."""
+    all_t = load_transitions() if all_t is None else all_t
+    previous = [t for t in all_t if t.after == suspect.before and t.lab == suspect.lab]
+    if not previous:
+        return []
+    prev = previous[0]
+    before, now = prev.reported_counts(), suspect.reported_counts()
+    return [Churn(capability=cap, before=before.get(cap, 0), now=now.get(cap, 0), release=suspect.after,
+                  predecessor=suspect.before, predecessor_table=prev.table)
+            for cap in CAPABILITIES if before.get(cap, 0) > 0 and now.get(cap, 0) == 0]
+
+
+def caveat_rows(inputs: DemoInputs) -> list[dict[str, str]]:
+    """The caveats that touch the suspect or a control: left-out rows first, then flags (one row each)."""
+    used = [inputs.suspect, *inputs.controls]
+    tables = {(t.source_id, t.table) for t in used}
+    source_ids = {s for s, _ in tables}
+    out, seen = [], set()
+    for c in load_caveats():
+        step = next((t for t in used if t.transition == c.transition), None)
+        if c.transition and not step:
             continue
-        rows = [{k: r[k] for k in SCORE_COLUMNS} for r in transition_rows(t, scores)]
-        doc = compare_scores(_frame(rows), t.before, t.after)
-        lat = doc["asymmetry"]["latent"]
-        out.append({"transition": t.transition, "before": t.before, "after": t.after,
-                    "n_targeted": len(doc["groups"]["targeted"]["suites"]),
-                    "n_untargeted": len(doc["groups"]["untargeted"]["suites"]),
-                    "estimate": lat["estimate"], "ci": lat["ci"], "p_value": lat["p_value"]})
-    return out
+        if not c.transition and c.source_id not in source_ids:
+            continue
+        if not c.transition:
+            step = next(t for t in used if t.source_id == c.source_id)
+            if c.model and c.model not in (step.before, step.after):
+                continue
+        key = (c.caveat, c.source_id, c.model, c.benchmark_raw, c.transition)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append({"step": step.label if step else "", "what": c.benchmark_raw or "the whole step",
+                    "action": "left out" if c.action == "exclude" else "kept, flagged", "kind": c.kind,
+                    "note": c.note, "caveat": c.caveat})
+    return sorted(out, key=lambda r: r["action"] != "left out")
 
 
-#: Files only a demo report has, beside every report's own (index.html, compare.json).
-DEMO_MARKERS = ("scores.csv", "other_qwen_steps.csv")
+def build_case(inputs: DemoInputs, steps: Sequence[Step]) -> Case:
+    """What the report says around the one comparison: the timeline (for the 2026 case), the churn
+    notes, the caveats and the controls left out."""
+    from harness.data.curate import WINDOW
+
+    in_case = bool(inputs.suspect.phase)
+    return Case(
+        title="The 2026 case: Qwen's steps around the alleged extraction window" if in_case else "",
+        window=WINDOW if in_case else None,
+        steps=[s for s in steps if s.phase] if in_case else [s for s in steps if s.kind == "qwen"],
+        churn=churn(inputs.suspect),
+        caveats=caveat_rows(inputs),
+        skipped=[{"step": t.label, "released": t.released, "reason": reason} for t, reason in inputs.skipped
+                 if t.phase or not in_case],  # for the 2026 case, the steps of 2026 only
+        current=inputs.suspect.transition,
+        capability={r["suite"]: r["capability"] for r in inputs.rows},
+    )
+
+
+#: Files only a demo report has, beside every report's own (index.html, compare.json). Reports written by
+#: earlier versions of the demo carried other_qwen_steps.csv instead of timeline.csv.
+DEMO_MARKERS = ("scores.csv", "timeline.csv")
+_OLD_DEMO_MARKERS = ("scores.csv", "other_qwen_steps.csv")
 
 
 def check_demo_target(out: Path) -> None:
@@ -186,7 +309,8 @@ def check_demo_target(out: Path) -> None:
     from harness.report import check_target
 
     check_target(out, overwrite=True)  # refuses what is not a report at all (and a file)
-    if out.is_dir() and any(out.iterdir()) and not all((out / m).is_file() for m in DEMO_MARKERS):
+    if out.is_dir() and any(out.iterdir()) and not any(all((out / m).is_file() for m in markers)
+                                                       for markers in (DEMO_MARKERS, _OLD_DEMO_MARKERS)):
         raise UserError(f"{out}: is an asymmetry report, but not one the demo wrote (no {' and '.join(DEMO_MARKERS)}); "
                         "the demo never replaces it: choose another --out")
 
@@ -197,6 +321,7 @@ def run_demo(out: Path = DEFAULT_OUT, transition: str = DEFAULT_TRANSITION) -> D
     An earlier demo report at `out` is replaced (built beside it and swapped in); any other existing
     directory, including a report of real runs, is refused."""
     from harness.report import write_report
+    from harness.report.timeline import steps_csv
 
     out = Path(out)
     check_demo_target(out)  # an earlier demo report may go; anything else is refused before the work
@@ -205,21 +330,11 @@ def run_demo(out: Path = DEFAULT_OUT, transition: str = DEFAULT_TRANSITION) -> D
     doc = compare_demo(inputs, scores_path=out / "scores.csv", scores_bytes=data)
     replaced = out.exists()
     sources = [{"model": r["model"], "suite": r["suite"], "score": r["score"], "n_items": r["n_items"],
-                "n_items_basis": r["n_items_basis"], "setting": r["setting"], "source": r["source"]}
+                "n_items_basis": r["n_items_basis"], "setting": r["setting"], "source_name": r["source_name"],
+                "evaluator": r["evaluator"], "source": r["source_url"], "caveats": r["caveats"]}
                for r in inputs.rows]
-    steps = other_steps(transition)
-    write_report(doc, out, overwrite=True, sources=sources,
-                 extra_files={"scores.csv": data, "other_qwen_steps.csv": steps_csv(steps)})
-    return DemoResult(path=out, doc=doc, inputs=inputs, replaced=replaced, other_steps=steps)
-
-
-def steps_csv(steps: Sequence[dict[str, Any]]) -> bytes:
-    """The other Qwen steps' latent asymmetries as CSV (logits, 95% interval, two-sided p)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["transition", "before", "after", "n_targeted", "n_untargeted", "latent_asymmetry_logits",
-                     "ci_low", "ci_high", "p_value"])
-    for s in steps:
-        writer.writerow([s["transition"], s["before"], s["after"], s["n_targeted"], s["n_untargeted"], s["estimate"],
-                         s["ci"][0], s["ci"][1], s["p_value"]])
-    return buf.getvalue().encode()
+    steps = timeline_steps(inputs.suspect.transition, case_only=bool(inputs.suspect.phase))
+    case = build_case(inputs, steps)
+    write_report(doc, out, overwrite=True, sources=sources, case=case,
+                 extra_files={"scores.csv": data, "timeline.csv": steps_csv(steps).encode()})
+    return DemoResult(path=out, doc=doc, inputs=inputs, replaced=replaced, case=case, steps=steps)

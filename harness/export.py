@@ -2,7 +2,9 @@
 
 The runs are read by the same reader `compare --results` uses (harness.table.items_from_runs), so the
 exported file holds exactly the rows compare would analyse, and `compare --items FILE` on it pairs and
-tests them the same way (decoding and suite-content checks aside: those need the run manifests)."""
+tests them the same way (decoding and suite-content checks aside: those need the run manifests). In a CSV,
+text a spreadsheet would run as a formula (`=HYPERLINK(...)`) starts with an apostrophe (csv_safe), and
+the readers of item and score tables drop it again (csv_unsafe), so the round trip is exact."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from harness.errors import UserError
-from harness.records import TABLE_OPTIONAL, TABLE_REQUIRED
+from harness.records import TABLE_OPTIONAL, TABLE_REQUIRED, csv_safe
 
 #: The exported columns, in order: the contract's required ones, then its optional ones.
 COLUMNS = (*TABLE_REQUIRED, *TABLE_OPTIONAL)
@@ -42,8 +44,8 @@ def export_items(run_dirs: Sequence[Path], out: Path, *, overwrite: bool = False
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
     try:
-        if kind == "csv":
-            frame.to_csv(partial, index=False)
+        if kind == "csv":  # text that a spreadsheet would run as a formula is defused; readers undo it
+            frame.map(csv_safe).to_csv(partial, index=False)
         else:
             frame.to_parquet(partial, index=False)
         partial.replace(out)

@@ -6,6 +6,7 @@ names, so a journal written by one part is read unchanged by every other.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final, Literal, TypedDict
 
 Category = Literal["targeted", "untargeted"]
@@ -163,3 +164,29 @@ def category_of(capability: str) -> str:
         return CAPABILITY_CATEGORY[capability]
     except KeyError:
         raise ValueError(f"unknown capability {capability!r}; expected one of {', '.join(CAPABILITIES)}") from None
+
+
+# ------------------------------------------------------------------ CSV cells of the tables we write
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+_DEFUSED = re.compile(r"'*[=+\-@\t\r]")  # (apostrophes, then) a formula's first character
+
+
+def csv_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR (a formula, e.g. a
+    suite or model named `=HYPERLINK(...)` or `+cmd|' /C calc'!A0`) gets a leading apostrophe, as OWASP
+    advises; so does such text that already starts with apostrophes, so that `csv_unsafe` gives back
+    exactly the text. Numbers, and text that is just a number ("-0.5"), are left as they are."""
+    if isinstance(value, str) and _DEFUSED.match(value) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_unsafe(value: Any) -> Any:
+    """The text `csv_safe` was given, from the cell it wrote (for readers of the CSVs we write, such as
+    `asymmetry export`'s): one leading apostrophe before a formula's first character is dropped."""
+    if isinstance(value, str) and value.startswith("'") and _DEFUSED.match(value, 1):
+        return value[1:]
+    return value

@@ -46,6 +46,15 @@ def items_from_runs(run_dirs: Sequence[Path]) -> pd.DataFrame:
     return validate_items(pd.concat(frames, ignore_index=True), source=", ".join(map(str, run_dirs)))
 
 
+def _undefused(frame: pd.DataFrame) -> pd.DataFrame:
+    """A CSV's text cells as they were before csv_safe defused formulas (`asymmetry export` writes them)."""
+    from harness.records import csv_unsafe
+
+    text = frame.select_dtypes(include=["object", "string"]).columns
+    frame[text] = frame[text].map(csv_unsafe)
+    return frame
+
+
 def items_from_file(path: Path) -> pd.DataFrame:
     """An item table from a CSV or Parquet file."""
     path = Path(path)
@@ -56,7 +65,7 @@ def items_from_file(path: Path) -> pd.DataFrame:
         if suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         elif suffix in (".csv", ".txt"):
-            frame = pd.read_csv(path, dtype={"item_id": str, "suite": str, "model": str})
+            frame = _undefused(pd.read_csv(path, dtype={"item_id": str, "suite": str, "model": str}))
         else:
             raise UserError(f"{path}: unknown table format {suffix!r}; use .csv or .parquet")
     except (ValueError, OSError, pd.errors.ParserError) as e:

@@ -67,12 +67,14 @@ class Incoming:
 @dataclass(frozen=True)
 class Reply:
     """What the answer function may return instead of plain text: tool calls, a finish reason, a
-    served-model name other than the one requested."""
+    served-model name other than the one requested, an error status, or a raw body."""
 
     text: str | None = ""
     tool_calls: tuple[tuple[str, Mapping[str, Any] | str], ...] = ()  # (name, arguments)
     finish_reason: str = "stop"  # OpenAI spelling; mapped for Anthropic (stop->end_turn, length->max_tokens)
     model: str | None = None
+    status: int = 200  # another status answers with an error body whose message is `text`
+    body: bytes | None = None  # sent as the 200 response body exactly as given (bytes JSON encoders refuse)
 
 
 @dataclass
@@ -184,6 +186,10 @@ class _Server:
         out = self.answer(request)
         if not isinstance(out, Reply):
             out = Reply(text=out)
+        if out.status != 200:
+            return _error(api, out.status, out.text or "")
+        if out.body is not None:
+            return _head(200, len(out.body), "application/json") + out.body
         served = out.model or model
         usage_in, usage_out = len(request.raw) // 4, len(out.text or "") // 4 + 1
         if api == "messages":

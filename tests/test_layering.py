@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: A module belongs to the layer of the longest entry it equals or lies under; `harness` itself (the package
 #: __init__, which holds only the version) is the bottom's.
 LAYERS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
-    ("bottom", ("harness", "harness.errors", "harness.records", "harness.items", "harness.models.base"),
+    ("bottom", ("harness", "harness.errors", "harness.records", "harness.items", "harness.models.base",
+                "harness.terminal"),
      ("errors.py", "models/base.py")),
     ("sandbox", ("harness.sandbox",), ("sandbox/",)),
     # the provenance prompt bank is stored data that a built-in suite reads (suites/builtin); the rest of

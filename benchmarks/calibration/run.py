@@ -1,4 +1,5 @@
-"""Simulation-based calibration of the asymmetry statistics (STATISTICS.md §3).
+"""Simulation-based calibration of the asymmetry statistics: size, coverage and power of every estimator and test
+of the methods document (methods §2-4), on simulated releases.
 
 Simulates the §3.1 data-generating process (tests/sim) for the §3.2 null scenarios N1-N7 and the §3.3
 power checks, runs the production estimators of `harness.stats` (and the documented-invalid procedures of

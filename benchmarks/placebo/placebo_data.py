@@ -1,5 +1,5 @@
-"""Real per-item outputs of released models, read from ../shared/data/outputs (never copied), as paired item
-arrays per suite: what the placebo labels at random (STATISTICS.md §1.4b item 8).
+"""Real per-item outputs of released models, read from the reference data's outputs/ folder (never copied), as
+paired item arrays per suite: what the placebo labels at random (methods §4).
 
 Each loader returns `Transition`s: one release pair on one set of suites with per-item success counts.
 
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def data_root() -> Path:
-    """../shared/data beside the project (or ASYMMETRY_SHARED_DATA)."""
+    """The reference data folder: ASYMMETRY_SHARED_DATA, else the data folder kept beside the checkout."""
     return Path(os.environ.get("ASYMMETRY_SHARED_DATA") or ROOT.parent / "shared" / "data")
 
 

@@ -1,8 +1,9 @@
-"""Placebo: random labellings of real suites into targeted / untargeted (STATISTICS.md §1.4b item 8).
+"""Placebo: random labellings of real suites into targeted / untargeted, decided by the verdict rule (methods §4).
 
 The labels carry no information, so the verdict sentence ("targeted gains were larger" or "untargeted
 gains were larger") should fire for at most 5% of labellings (plus Monte Carlo error). The audit found
-10-30% with the first design. For each data set of ../shared/data/outputs (read there, never copied) and
+10-30% with the first design. For each data set of the reference outputs (the data folder's outputs/, found
+through ASYMMETRY_SHARED_DATA; read there, never copied) and
 each release pair, every balanced labelling of its suites is decided exactly as `compare` decides
 (harness.stats.primary: minimum suite size, the primary asymmetry with its σ grid or σ̂, leave-one-suite-
 out, sparse suites), and beside it the first design (Mantel-Haenszel with the RBG variance, samples as

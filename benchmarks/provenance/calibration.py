@@ -1,4 +1,4 @@
-"""Size of the fingerprint tests under null pseudo-transitions (STATISTICS §3.2 N8, §4.5).
+"""Size of the fingerprint tests under null pseudo-transitions (the provenance calibration).
 
 Part 1 (affinity level, R per scenario, default 5,000): the production statistics on simulated per-prompt
 shifts with a common drift of every release toward the teacher, lab-to-lab heterogeneity (normal, t3,

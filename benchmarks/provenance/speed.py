@@ -7,7 +7,7 @@ minute on 2 cores), with a baseline measured in the same run on the same texts.
              through predict_proba: what one gets without the tolerance choice documented in model.py
   features   the style features alone (pure Python regexes), for where the time goes
 
-Texts: the real EvalPerf solutions in ../shared/data/outputs when present (7 models, up to 20 samples per
+Texts: the real EvalPerf solutions in the reference data's outputs/ folder when present (7 models, up to 20 samples per
 task), else synthetic texts (tests/provenance/synth.py). Each figure is the best of --repeat.
 
     nice -n 10 .venv/bin/python benchmarks/provenance/speed.py [--texts 10000] [--repeat 2]

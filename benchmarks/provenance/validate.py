@@ -30,7 +30,7 @@ def main() -> None:
     args = ap.parse_args()
     out = outputs_dir()
     if out is None:
-        sys.exit("../shared/data/outputs not found (set ASYMMETRY_SHARED_DATA)")
+        sys.exit("the reference outputs folder was not found: set ASYMMETRY_SHARED_DATA to the data folder that holds outputs/")
     t0 = time.perf_counter()
     m = multiple_table(out)
     acc = grouped_cv_accuracy(m["text"], m["model"], m["prompt_id"], folds=5)

@@ -23,7 +23,7 @@ hit them alike; a configuration's figure is its best round. CPU per item is the 
 configuration ran, from a cgroup of the benchmark's own (root only; it hardly depends on the load).
 Pool start-up is excluded from items/s and shown apart.
 
-    .venv/bin/python benchmarks/sandbox/run.py [--data-dir ../shared/data] [--workers 2] [--repeat 3]
+    .venv/bin/python benchmarks/sandbox/run.py [--data-dir DATA] [--workers 2] [--repeat 3]
         [--sleepers 164] [--sleep-timeout 1] [--json PATH]
 """
 
@@ -209,7 +209,9 @@ def measure_all(configurations: dict[str, tuple[int, Measure]], repeat: int, met
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--data-dir", type=Path,
+                        default=Path(os.environ.get("ASYMMETRY_SHARED_DATA") or ROOT.parent / "shared" / "data"),
+                        help="the reference data folder (default: $ASYMMETRY_SHARED_DATA, else the one beside the checkout)")
     parser.add_argument("--workers", type=int, default=cpu_count(), help="baseline processes at once")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sleepers", type=int, default=164, help="sleeping solutions per round (0: none)")

@@ -109,7 +109,9 @@ _PARSE_ERRORS, _EXIT, _ABORT = _click_family()
 
 
 def _echo(text: str) -> None:
-    typer.echo(text, err=True)
+    from harness.terminal import clean
+
+    typer.echo(clean(text), err=True)  # messages may quote an endpoint's words: no escape sequences
 
 
 def _fail(message: str, hint: str | None = None, code: int = 2) -> NoReturn:

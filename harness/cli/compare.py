@@ -153,7 +153,10 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
     from harness.compare import fmt
 
     scores_mode = doc["mode"] == "scores"
-    head = f"[bold]{doc['before']} → {doc['after']}[/bold] · {doc.get('evidence', doc['mode'])}"
+    from harness.terminal import escaped, plain
+
+    # labels and suite names come from run directories or tables anyone may have made: never markup
+    head = f"[bold]{escaped(doc['before'])} → {escaped(doc['after'])}[/bold] · {escaped(doc.get('evidence', doc['mode']))}"
     console.print(head)
     # intervals sit under their estimates and the raw mid-p shows only on wide terminals, so the table
     # stays readable in 80 columns (a journalist's default terminal)
@@ -180,10 +183,10 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
         latent = (fmt.num(s["latent_gain"]), _ci(s["latent_gain_ci"]))
         flags = ", ".join(s.get("flags", []))
         if wide:
-            suites.add_row(s["suite"], cat, str(s["n_items"]), f"{fmt.num(s['before'], 1)} → {fmt.num(s['after'], 1)}",
+            suites.add_row(plain(s["suite"]), cat, str(s["n_items"]), f"{fmt.num(s['before'], 1)} → {fmt.num(s['after'], 1)}",
                            " ".join(gain), gl, " ".join(latent), _p(s["mcnemar_midp"]), _p(s["p_holm"]), flags)
         else:
-            suites.add_row(f"{s['suite']}\n{cat} · {s['n_items']}", f"{fmt.num(s['before'], 1)}\n→ {fmt.num(s['after'], 1)}",
+            suites.add_row(plain(f"{s['suite']}\n{cat} · {s['n_items']}"), f"{fmt.num(s['before'], 1)}\n→ {fmt.num(s['after'], 1)}",
                            "\n".join(gain), "\n".join(latent), gl, _p(s["p_holm"]), flags)
     console.print(suites)
 
@@ -245,10 +248,10 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
     named = {g["message"]: g["name"] for g in doc["diagnostics"].get("guards") or []}
     for w in doc["diagnostics"]["warnings"]:
         label = f"warning ({named[w]})" if w in named else "warning"
-        console.print(f"[yellow]{label}:[/yellow] {w}", highlight=False)
+        console.print(f"[yellow]{label}:[/yellow] {escaped(w)}", highlight=False)
     console.print(f"[bold]verdict:[/bold] {doc.get('verdict', 'n/a')}", highlight=False)
     title = "Summary (published scores: weaker evidence)" if scores_mode else "Summary"
-    console.print(Panel(doc["summary"], title=title, title_align="left"))
+    console.print(Panel(plain(doc["summary"]), title=title, title_align="left"))
 
 
 def code_flags_line(doc: Mapping[str, Any]) -> str:

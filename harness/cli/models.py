@@ -40,6 +40,7 @@ def check(
 
     from harness.errors import UserError
     from harness.models import parse_model_spec
+    from harness.terminal import plain
 
     if not math.isfinite(timeout) or timeout <= 0:
         raise UserError(f"--timeout must be a positive number of seconds, not {timeout}")
@@ -49,17 +50,18 @@ def check(
         from harness.run.replay import ReplayAdapter
 
         adapter: Any = ReplayAdapter(parsed)
-        Console().print(f"replay source {adapter.source['run_dir']} (run {adapter.source['run_id']}): "
-                        f"{len(adapter):,} recorded answers of model {parsed.model!r}")
+        Console().print(plain(f"replay source {adapter.source['run_dir']} (run {adapter.source['run_id']}): "
+                              f"{len(adapter):,} recorded answers of model {parsed.model!r}"))
         return
     results = asyncio.run(_check_all(parsed, timeout, allow_unlisted_model))
-    table = Table(title=str(parsed), title_justify="left")
+    table = Table(title=plain(parsed), title_justify="left")
     for column in ("replica", "status", "latency", "served model", "models offered"):
         table.add_column(column)
     for r in results:
-        table.add_row(r["url"], "[green]ok[/]" if r["ok"] else "[red]failed[/]",
+        # what the endpoint reported (its model ids) is shown as written, never as markup
+        table.add_row(plain(r["url"]), "[green]ok[/]" if r["ok"] else "[red]failed[/]",
                       f"{r['latency_ms']:.0f} ms" if r.get("latency_ms") is not None else "-",
-                      r.get("served") or "-", ", ".join(r.get("offered", [])[:8]) or "-")
+                      plain(r.get("served") or "-"), plain(", ".join(r.get("offered", [])[:8]) or "-"))
     Console().print(table)
     failures = [r for r in results if not r["ok"]]
     if failures:

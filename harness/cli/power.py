@@ -1,4 +1,4 @@
-"""`asymmetry power`: what a design can detect, before any model is run (STATISTICS.md §1.10)."""
+"""`asymmetry power`: what a design can detect, before any model is run (methods §3.8)."""
 
 from __future__ import annotations
 

@@ -74,6 +74,12 @@ def _p(p: Any) -> str:
     return "–" if p is None else "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def _p_is(p: Any) -> str:
+    """'p = 0.012' or 'p < 0.001', never 'p = < 0.001'."""
+    text = _p(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def _ci(ci: Sequence[Any] | None) -> str:
     return "–" if not ci or ci[0] is None else f"[{ci[0]:+.2f}, {ci[1]:+.2f}]"
 
@@ -326,15 +332,17 @@ def print_document(console: Console, doc: dict[str, Any]) -> None:
         console.print(c)
     cal = doc["calibration"]["shift"]
     if cal.get("n_controls"):
-        console.print(f"excess over controls: {_fmt(cal.get('excess'))} {_ci(cal.get('excess_ci'))}; prediction-"
-                      f"interval t = {_fmt(cal.get('t'))} (df {cal.get('df')}), p = {_p(cal.get('p_value'))}; placebo "
-                      f"rank p = {_p(cal.get('rank_p'))}" + ("" if cal.get("testable") else " [yellow](descriptive: "
-                                                             "fewer than 8 controls)[/yellow]"), highlight=False)
+        parts = [f"placebo rank {_p_is(cal.get('rank_p'))}"]
+        if cal.get("t") is not None:  # one control gives a rank only
+            parts[:0] = [f"excess over controls: {_fmt(cal.get('excess'))} {_ci(cal.get('excess_ci'))}",
+                         f"prediction-interval t = {_fmt(cal.get('t'))} (df {cal.get('df')}), {_p_is(cal.get('p_value'))}"]
+        console.print("; ".join(parts) + ("" if cal.get("testable") else " [yellow](descriptive: fewer than 8 "
+                                                                         "controls)[/yellow]"), highlight=False)
     pre = doc.get("pretrend") or {}
     if pre.get("shift"):
         console.print(f"pre-trend {pre['before']} → {pre['after']}: {_fmt(pre['shift']['estimate'])} "
                       f"{_ci(pre['shift']['ci'])}; the new shift exceeds it by {_fmt(pre['exceeds']['estimate'])} "
-                      f"(one-sided p = {_p(pre['exceeds']['p_value'])})", highlight=False)
+                      f"(one-sided {_p_is(pre['exceeds']['p_value'])})", highlight=False)
     imp = doc.get("guards", {}).get("endpoint", {}).get("claims_to_be_teacher") or []
     for row in imp:
         console.print(f"[red]warning:[/red] {row['model']} claims to be {doc['teacher']} in {row['claims']} of "

@@ -111,10 +111,15 @@ def report_cmd(
 def print_report(report: Any, doc: dict[str, Any], console: Any) -> None:
     """Where the report is, its headline, and what it could not draw."""
     from rich.panel import Panel
+    from rich.text import Text
 
-    from harness.report import wording
+    from harness.compare import wording
 
-    console.print(Panel(" ".join(report.headline), title=f"{doc['before']} → {doc['after']}", title_align="left"))
+    headline = Text.assemble((f"{wording.badge(doc)}. ", "bold"), wording.headline_sentence(doc))
+    console.print(Panel(headline, title=Text(f"{doc['before']} → {doc['after']}"), title_align="left"))
+    for _, line in wording.guard_plain(doc):
+        console.print(Text.assemble(("check: ", "yellow"), line))
+    console.print(" ".join(report.headline), highlight=False)
     if doc.get("mode") == "scores":
         console.print(f"[yellow]note:[/yellow] {wording.SCORE_LEVEL}", highlight=False)
     for name, reason in report.charts.items():

@@ -140,6 +140,7 @@ def run(
     )
     from harness.sandbox import MAX_WORKERS
     from harness.suites.build import external_prefixes, load_suites
+    from harness.terminal import escaped
 
     err = Console(stderr=True, soft_wrap=True)  # messages and paths stay whole lines (copyable)
     check_values(temperature=temperature, top_p=top_p, timeout=timeout, rpm=rpm, tpm=tpm, retries=retries)
@@ -176,8 +177,8 @@ def run(
     config = dataclasses.replace(config, command=command)
     early = start_warnings(config)  # before the run, while it can still be changed
     for warning in early:
-        err.print(f"[yellow]warning:[/] {warning}")
-    err.print(f"run [bold]{resolved_id}[/] → {out / resolved_id}/  ({len(specs)} model(s) × "
+        err.print(f"[yellow]warning:[/] {escaped(warning)}")
+    err.print(f"run [bold]{escaped(resolved_id)}[/] → {escaped(out / resolved_id)}/  ({len(specs)} model(s) × "
               f"{sum(len(s.items) for s in loaded):,} items × {samples} sample(s))")
     result = asyncio.run(execute(config, show_progress=not quiet, console=err))
     _report(result, command, early, err)
@@ -188,20 +189,21 @@ def _report(result: Any, command: str, early: list[str], err: Any) -> None:
     from rich.console import Console
 
     from harness.run.progress import summary_table
+    from harness.terminal import clean, escaped
 
     Console().print(summary_table(result.rows, title=f"{result.run_id}: {result.status}"))
-    for warning in result.warnings:
+    for warning in result.warnings:  # (they may quote the endpoint: escaped)
         if warning not in early:
-            err.print(f"[yellow]warning:[/] {warning}")
+            err.print(f"[yellow]warning:[/] {escaped(warning)}")
     if result.status == "interrupted":
         if result.error:
-            typer.echo(f"error: {result.error}", err=True)
+            typer.echo(f"error: {clean(result.error)}", err=True)
         err.print(f"[bold]interrupted[/]: {result.written:,} new record(s) kept in {result.run_dir}/items.jsonl. "
                   "Resume with:")
         typer.echo(f"  {command}", err=True)  # unwrapped and verbatim, to copy
         raise typer.Exit(130)
     if result.status == "incomplete":
-        missing = ", ".join(f"{label} {n:,}" for label, n in result.unanswered.items() if n)
+        missing = ", ".join(f"{escaped(label)} {n:,}" for label, n in result.unanswered.items() if n)
         err.print(f"[bold red]incomplete[/]: {sum(result.unanswered.values()):,} unit(s) unanswered ({missing}): they "
                   "failed at the endpoint after every retry or were not asked. Fix the endpoint, then re-run the "
                   "same command to ask only those:")

@@ -7,9 +7,10 @@ ASCII minus signs throughout: readers paste these numbers into spreadsheets and 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
+
+from harness.records import csv_safe, csv_unsafe  # noqa: F401 - (their home; the report's formatters are here)
 
 NA = "n/a"
 
@@ -105,14 +106,3 @@ def count(n: Any) -> str:
     return f"{int(n):,}" if is_num(n) else NA
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
-def csv_safe(value: Any) -> Any:
-    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR (a formula, e.g. a
-    suite or model named `=HYPERLINK(...)` or `+cmd|' /C calc'!A0`) gets a leading apostrophe, as OWASP
-    advises. Numbers, and text that is just a number ("-0.5"), are left as they are."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value

@@ -18,7 +18,7 @@ from harness.compare import guards
 from harness.errors import UserError
 from harness.items import sha256_file
 from harness.plan import load_plan
-from harness.records import CATEGORIES, SCORES_OPTIONAL, SCORES_REQUIRED
+from harness.records import CATEGORIES, SCORES_OPTIONAL, SCORES_REQUIRED, csv_unsafe
 from harness.run.store import JOURNAL, read_manifest, skip_non_runs, verify_journal
 from harness.table import load_item_table
 
@@ -34,6 +34,8 @@ def load_scores(path: Path) -> pd.DataFrame:
             frame = pd.read_parquet(path)
         else:
             frame = pd.read_csv(path, dtype={"model": str, "suite": str, "category": str})
+            text = frame.select_dtypes(include=["object", "string"]).columns
+            frame[text] = frame[text].map(csv_unsafe)  # a defused formula (csv_safe) reads back as written
     except (ValueError, OSError, pd.errors.ParserError) as e:
         raise UserError(f"{path}: cannot read the score table ({str(e).splitlines()[0]})") from None
     missing = [c for c in SCORES_REQUIRED if c not in frame.columns]

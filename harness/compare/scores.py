@@ -75,6 +75,12 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
     if frame.empty or (frame["category"] == "targeted").all() or (frame["category"] == "untargeted").all():
         raise UserError(f"{before} and {after} need scores on at least one targeted and one untargeted common suite")
     rows, lat_a, lat_v, pps, pp_v = _suite_rows(frame, level)
+    if "capability" in scores.columns:  # optional column: what each suite measures (coding, agentic, math, factual)
+        caps = scores[scores["model"] == before].set_index("suite")["capability"]
+        for row in rows:
+            cap = caps.get(row["suite"])
+            if isinstance(cap, str) and cap:
+                row["capability"] = cap
     t = (frame["category"] == "targeted").to_numpy()
     asym, a_l = _asymmetry(frame, t, lat_a, lat_v, pps, pp_v, level, p_ref)
     groups = _groups(frame, t, lat_a, lat_v, pps, level)
@@ -292,7 +298,7 @@ def _primary(frame: pd.DataFrame, t: np.ndarray, rows: list[dict[str, Any]], lat
 
 
 def _sources(scores: pd.DataFrame, models: Sequence[str]) -> list[dict[str, Any]]:
-    cols = [c for c in ("model", "suite", "source", "setting") if c in scores.columns]
+    cols = [c for c in ("model", "suite", "source", "setting", "source_name", "evaluator") if c in scores.columns]
     if "source" not in cols:
         return []
     sub = scores[scores["model"].isin(models)][cols]

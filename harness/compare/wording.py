@@ -12,12 +12,15 @@ point; and the caveat always travels with the sentence. Numbers through harness.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from statistics import NormalDist
 from typing import Any
 
 from harness.compare import fmt
 from harness.compare.types import CompareDoc
+from harness.stats.latent import EXACT_BELOW
+from harness.stats.primary import MIN_CLUSTERS, MIN_SUITE_ITEMS
 from harness.stats.triple import MIN_CONTROLS_T
 
 Doc = Mapping[str, Any] | CompareDoc
@@ -271,11 +274,15 @@ def primary_clause(doc: Doc) -> str:
                 "random item-gain model read from published accuracies, binomial variances).")
     if grid:
         smax = fmt.num(p.get("sigma_max", 2.0), 1)
+        scores = doc.get("mode") == "scores"
+        why = "from published accuracies" if scores else "with one sample per item"
+        model = "random item-gain model read from published accuracies" if scores else \
+            "random item-gain model, items as the unit"
         return (f"The targeted-minus-untargeted difference in mean item gain is {fmt.num(p.get('estimate'))} logits at "
-                f"an assumed spread of item gains of {fmt.num(p.get('estimate_at_sigma'), 1)} logits; with one sample per "
-                f"item that spread cannot be estimated, and over every assumed spread from 0 to {smax} logits the "
+                f"an assumed spread of item gains of {fmt.num(p.get('estimate_at_sigma'), 1)} logits; {why} that "
+                f"spread cannot be estimated, and over every assumed spread from 0 to {smax} logits the "
                 f"{cl} runs from {fmt.interval(p.get('ci'))} logits (largest two-sided {fmt.p_phrase(p.get('p_value'))}; "
-                "random item-gain model, items as the unit).")
+                f"{model}).")
     sigma = p.get("sigma")
     spread = f", estimated spread of item gains {fmt.num(sigma, 1)} logits" if fmt.is_num(sigma) else ""
     return (f"The targeted-minus-untargeted difference in mean item gain is {fmt.num(p.get('estimate'))} logits ({cl} "
@@ -495,17 +502,19 @@ def sentence_changes(doc: Doc) -> str:
     t_mean, t_ci = group_pp(doc, "targeted")
     u_mean, u_ci = group_pp(doc, "untargeted")
     cl = ci_label(doc)
+    t_what, u_what = (group_words(doc, c).replace(" benchmarks", "").replace(" and ", ", ").replace("-", " ")
+                      for c in ("targeted", "untargeted"))
     targeted = (f"average accuracy changed by {fmt.pp(t_mean)} ({cl} {fmt.interval(t_ci, 1, signed_=True)} pp) "
-                f"on the {_plural(n_t, 'targeted benchmark')} (coding, agentic)")
+                f"on the {_plural(n_t, 'targeted benchmark')} ({t_what})")
     if flat(doc):
         margin = _get(doc, "flatness", "margin_pp")
-        untargeted = (f"stayed flat on the {_plural(n_u, 'untargeted benchmark')} (math, factual recall): "
+        untargeted = (f"stayed flat on the {_plural(n_u, 'untargeted benchmark')} ({u_what}): "
                       f"the {percent(flat_level(doc))} interval of the mean change, "
                       f"{fmt.interval(_get(doc, 'flatness', 'ci90'), 1)} pp, lies inside the ±{fmt.num(margin, 1)} pp "
                       "equivalence margin")
     else:
         untargeted = (f"by {fmt.pp(u_mean)} ({cl} {fmt.interval(u_ci, 1, signed_=True)} pp) on the "
-                      f"{_plural(n_u, 'untargeted benchmark')} (math, factual recall)")
+                      f"{_plural(n_u, 'untargeted benchmark')} ({u_what})")
     left_out = excluded_suites(doc)
     note = ""
     if left_out:
@@ -519,9 +528,9 @@ def _primary_clause_short(doc: Doc) -> str:
     if not fmt.is_num(est):
         return "the primary asymmetry could not be estimated"
     direction = "exceeded" if est > 0 else "fell short of" if est < 0 else "matched"
-    over = " (the interval spans every assumed spread of item gains)" if p.get("sigma_grid") else ""
+    over = ", spanning every assumed spread of item gains" if p.get("sigma_grid") else ""
     if p.get("spread_grid"):
-        over = " (the interval spans every assumed spread of item gains and of item difficulty)"
+        over = ", spanning every assumed spread of item gains and of item difficulty"
     clause = (f"on the {SCALE_CLAUSE[doc.get('mode') == 'scores']}, targeted gains {direction} untargeted gains by "
               f"{fmt.num(abs(est))} logits ({ci_label(doc)} {fmt.interval(ci)} for targeted minus untargeted{over})")
     if fmt.is_num(p.get("pp_at_50")):
@@ -534,13 +543,8 @@ def controls_clause(doc: Doc) -> str:
     td = doc.get("triple_difference")
     if not isinstance(td, Mapping) or not td.get("controls"):
         return ""
-    controls = td["controls"]
-    suspect = td.get("suspect_asymmetry")
-    if not fmt.is_num(suspect):
-        suspect = _get(doc, "asymmetry", "latent", "estimate")
-    values = [c.get("asymmetry") for c in controls if fmt.is_num(c.get("asymmetry"))]
-    n = len(controls)
-    larger = sum(1 for v in values if fmt.is_num(suspect) and suspect > v)
+    n = len(td["controls"])
+    _, larger, _ = controls_rank(doc)
     rank = ("larger than that transition's" if larger else "not larger than that transition's") if n == 1 else \
         f"larger than {larger} of them"
     if not fmt.is_num(td.get("excess")):
@@ -561,7 +565,7 @@ _LEADS = {
                          "targeted pattern",
     "no_difference_shown": "These data do not show gains concentrated in the targeted capabilities, nor rule out a "
                            "difference of this size",
-    "fragile": "These data do not establish gains concentrated in the targeted capabilities: the finding is fragile",
+    "fragile": "These data do not establish gains concentrated in the targeted capabilities, as the finding is fragile",
     "not_testable": "The asymmetry could not be tested with these data",
 }
 
@@ -726,3 +730,537 @@ def check_wording(text: str) -> list[str]:
 def join_nonempty(parts: Sequence[str], sep: str = "; ") -> str:
     """Join the non-empty parts (never "(; p = 0.42)" from an empty first part)."""
     return sep.join(p for p in parts if p)
+
+
+# ------------------------------------------------------------------------------------------------ newsroom
+# The one plain sentence a reader sees first, the badge beside it and the short citable paragraph: the same
+# verdict and primary asymmetry as the sentences above, in fewer words. Logits, ranks and method names stay in
+# the sentences below them.
+
+HEADLINE_MAX_WORDS = 35
+CITATION_MAX_WORDS = 119
+#: A capability as a reader says it ("factual-recall benchmarks"; labels drop the hyphen).
+CAPABILITY_WORDS = {"coding": "coding", "agentic": "agentic", "math": "maths", "factual": "factual-recall"}
+GROUP_CAPABILITIES = {"targeted": ("coding", "agentic"), "untargeted": ("math", "factual")}
+
+BADGE = {"targeted_larger": "Targeted gains were larger", "untargeted_larger": "Untargeted gains were larger",
+         "no_difference_shown": "No clear difference", "fragile": "Fragile", "not_testable": "Not testable"}
+
+
+def held_capabilities(category: str, capabilities: Sequence[str | None]) -> tuple[list[str], bool]:
+    """The capabilities a group's benchmarks really measure, in the group's order, and whether that is all
+    the group stands for. Unknown when any benchmark does not say: then the whole group."""
+    caps = set(capabilities)
+    known = [c for c in GROUP_CAPABILITIES[category] if c in caps]
+    if not known or None in caps or "" in caps:
+        return list(GROUP_CAPABILITIES[category]), True
+    return known, len(known) == len(GROUP_CAPABILITIES[category])
+
+
+def group_words(doc: Doc, category: str) -> str:
+    """'coding and agentic benchmarks', or only the capabilities the group's benchmarks really measure
+    ('factual-recall benchmarks' when a table reports no maths); the group's name when unknown."""
+    known, _ = held_capabilities(category, [s.get("capability") for s in layer_suites_of(doc, category)])
+    return " and ".join(CAPABILITY_WORDS[c] for c in known) + " benchmarks"
+
+
+def group_label(category: str, capabilities: Sequence[str | None]) -> str:
+    """A chart's group label: 'Targeted: coding, agentic', or 'Untargeted: factual recall only'."""
+    known, whole = held_capabilities(category, capabilities)
+    words = ", ".join(CAPABILITY_WORDS[c].replace("-", " ") for c in known)
+    return f"{category.capitalize()}: {words}{'' if whole else ' only'}"
+
+
+def points_at_50(doc: Doc) -> tuple[float | None, list[float | None]]:
+    """The primary asymmetry as percentage points for benchmarks starting at 50%, with its interval.
+
+    The document's `pp_at_50` is 100·(σ(t) − σ(u)) for the groups' mean gains t and u. Holding their midpoint
+    m = (t + u)/2 fixed, that is 100·(σ(m + A/2) − σ(m − A/2)), increasing in the asymmetry A, so the ends of
+    A's interval map to an interval for the points: the same translation, never a second estimate."""
+    p = primary(doc)
+    a, ci, pts = p.get("estimate"), p.get("ci") or [None, None], p.get("pp_at_50")
+    if not (fmt.is_num(a) and fmt.is_num(pts)) or abs(a) < 1e-9:
+        return (pts if fmt.is_num(pts) else None), [None, None]
+    target = pts / 100
+
+    def gap(m: float, x: float) -> float:
+        return 1 / (1 + math.exp(-(m + x / 2))) - 1 / (1 + math.exp(-(m - x / 2)))
+
+    # the midpoint m: |gap| falls as |m| grows, so bisect on |m|; m's sign follows the groups' mean gain
+    lo_m, hi_m = 0.0, 20.0
+    for _ in range(80):
+        mid = (lo_m + hi_m) / 2
+        lo_m, hi_m = (mid, hi_m) if abs(gap(mid, a)) > abs(target) else (lo_m, mid)
+    groups = doc.get("groups") or {}
+    mean = sum(float(groups.get(c, {}).get("latent") or 0) for c in ("targeted", "untargeted"))
+    m = lo_m if mean >= 0 else -lo_m
+    ends = [100 * gap(m, x) if fmt.is_num(x) else None for x in ci]
+    return pts, ends
+
+
+def _fragile_reason(doc: Doc, *, short: bool = False) -> str:
+    """What makes a fragile verdict fragile, in a clause a headline can carry ('dropping HLE removes it');
+    `short` for a headline with no room to name the benchmarks."""
+    reasons = [str(r) for r in primary(doc).get("verdict_reasons") or []]
+    suites = [r.split("leaving out suite ", 1)[1] for r in reasons if "leaving out suite " in r]
+    if suites and short:
+        return f"dropping {'one benchmark' if len(suites) == 1 else 'single benchmarks'} removes it"
+    if suites:
+        if len(suites) <= 3:
+            named = suites[0] if len(suites) == 1 else ", ".join(suites[:-1]) + " or " + suites[-1]
+            return f"dropping {named} removes it"
+        return f"dropping any one of {len(suites)} benchmarks removes it"
+    if any("spread of item gains" in r for r in reasons):
+        return "it holds only under some assumptions" if short else \
+            "it depends on an assumption about how unevenly questions improved"
+    if any("sparse" in r for r in reasons):
+        return "it rests on benchmarks where few questions changed"
+    return "it does not survive the checks"
+
+
+def _clear_side(doc: Doc) -> str:
+    """'targeted' or 'untargeted' when the primary interval lies on one side of 0, else ''."""
+    lo, hi = (primary(doc).get("ci") or [None, None])[:2]
+    if fmt.is_num(lo) and lo > 0:
+        return "targeted"
+    if fmt.is_num(hi) and hi < 0:
+        return "untargeted"
+    return ""
+
+
+def headline_sentence(doc: Doc) -> str:
+    """The headline: one plain sentence of at most HEADLINE_MAX_WORDS words answering the question, with one
+    number (percentage points at a 50% start) and its interval, saying what the verdict says: which side
+    gained more when the verdict says so; "but fragile" and what makes it so; which way the data lean when no
+    difference is shown. Longer phrasings are tried first; the capabilities give way to the groups' names when
+    a long release name leaves no room."""
+    v = verdict(doc)
+    after = doc.get("after")
+    t_words, u_words = group_words(doc, "targeted"), group_words(doc, "untargeted")
+    pts, (lo, hi) = points_at_50(doc)
+    cl = ci_label(doc)
+    if v == "not_testable" or not fmt.is_num(pts):
+        reasons = [str(r) for r in primary(doc).get("verdict_reasons") or []]
+        why = reasons[0] if reasons else "a group has no benchmark that passed the checks"
+        text = f"These benchmarks cannot test whether {after} gained more on {t_words} than on {u_words}: {why}."
+        return text if len(text.split()) <= HEADLINE_MAX_WORDS else \
+            f"These benchmarks cannot test whether {after} gained more on {t_words} than on {u_words}."
+    toward_targeted = pts >= 0
+    size = round(abs(pts))
+    ends = (lo, hi) if toward_targeted else ((-hi if fmt.is_num(hi) else None), (-lo if fmt.is_num(lo) else None))
+    interval = f"({cl} {fmt.num(ends[0], 0)} to {fmt.num(ends[1], 0)})"
+    points = "point" if size == 1 else "points"
+    units = (f"percentage {points} more on a benchmark starting at 50%", f"{points} more on a benchmark starting at 50%",
+             f"{points} more at a 50% start")
+    numbers = [f"about {size} {unit} {interval}" for unit in units]
+    clear = _clear_side(doc) == ("targeted" if toward_targeted else "untargeted")
+    options: list[str] = []
+    for t_all, u_all in ((t_words, u_words), ("targeted benchmarks", "untargeted benchmarks")):
+        t_one, u_one = t_all.replace(" benchmarks", " ones"), u_all.replace(" benchmarks", " ones")
+        more, less = (t_all, u_one) if toward_targeted else (u_all, t_one)
+        if v in ("targeted_larger", "untargeted_larger"):
+            options += [f"{after} gained more on {more} than on {less}: {n}." for n in numbers]
+        elif v == "fragile":  # what makes it fragile is worth more than the longer unit
+            # "gained more" only when the interval itself excludes zero (fragile under leave-one-out); when it
+            # depends on the assumed spread, the interval over the grid includes zero: the gains "leaned"
+            lead = f"{after} gained more on {more} than on {less}" if clear else \
+                f"{after}'s gains leaned towards {more} over {less}"
+            why = _fragile_reason(doc)
+            options += [f"{lead}, {n}, but the finding is fragile: {why}." for n in numbers]
+            options += [f"{lead}, {n}, but fragile: {why}." for n in numbers]
+            options += [f"{lead}, {n}, but fragile: {_fragile_reason(doc, short=True)}." for n in numbers]
+        elif size == 0:
+            options.append(f"No clear difference between {after}'s gains on {t_all} and on {u_all}: under one "
+                           f"point at a 50% start ({cl} {fmt.num(lo, 0)} to {fmt.num(hi, 0)}).")
+        else:  # no difference shown: still say which way the data lean, with the interval that includes zero
+            options += [f"No clear difference for {after}: gains on {more} were larger than on {less} by "
+                        f"{n.replace(' more', '')}." for n in numbers]
+    return next((o for o in options if len(o.split()) <= HEADLINE_MAX_WORDS), options[-1])
+
+
+def badge(doc: Doc) -> str:
+    """What the data show, in two to six words: the verdict, and the direction the data lean without one."""
+    v = verdict(doc)
+    est = primary(doc).get("estimate")
+    side = "targeted" if fmt.is_num(est) and est > 0 else "untargeted" if fmt.is_num(est) and est < 0 else ""
+    if v == "no_difference_shown" and side:
+        return f"No clear difference, leaning {side}"
+    if v == "fragile" and side:
+        return f"{side.capitalize()} gains larger, but fragile" if _clear_side(doc) == side else \
+            f"Fragile, leaning {side}"
+    return BADGE.get(v, BADGE["not_testable"])
+
+
+#: Named guards (diagnostics.guards) by how much they threaten what a reader may cite, the most serious
+#: first: inputs not as recorded, then a comparison forced past a sampling rule, scores that may be misread,
+#: the verdict's own checks, and last the warnings about thin data. Unknown names follow the known ones.
+GUARD_ORDER = ("journal_integrity", "unequal_samples", "score_fractions", "fragile", "sparse_suite", "few_clusters",
+               "small_suite", "partial_credit", "one_sample")
+
+
+def _names(values: Sequence[str]) -> str:
+    values = [str(v) for v in values]
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def _guard_plain(doc: Doc, name: str, message: str) -> str:
+    """One guard in one plain sentence: what it means for what may be cited (the technical message stays
+    under Diagnostics and in the JSON)."""
+    scores = doc.get("mode") == "scores"
+    sparse = list(primary(doc).get("sparse_suites") or [])
+    if name == "unequal_samples":
+        return ("The two releases answered each question a different number of times; compared anyway (--force), "
+                "question by question.")
+    if name == "score_fractions":
+        return "Some scores look like fractions (0.87) beside percentages (87): check the table before citing."
+    if name == "fragile":
+        return f"The result is fragile: {_fragile_reason(doc)}, so no disproportionate gain is claimed."
+    if name == "sparse_suite":
+        if not sparse:
+            return "Some benchmarks carry little information; the verdict was also checked without them."
+        many = len(sparse) > 1
+        if scores:
+            return (f"{_names(sparse)} {'start' if many else 'starts'} at 0% or 100%, where a published score says "
+                    "little about gains; the verdict was also checked without "
+                    f"{'them' if many else 'it'}.")
+        return (f"On {_names(sparse)}, fewer than {EXACT_BELOW} questions changed answer one way or the other; the "
+                f"verdict was also checked without {'them' if many else 'it'}.")
+    if name == "few_clusters":
+        return (f"Some benchmarks have fewer than {MIN_CLUSTERS} groups of related questions, so their intervals "
+                "may be too narrow.")
+    if name == "small_suite":
+        return f"A benchmark with fewer than {MIN_SUITE_ITEMS} questions was left out."
+    if name == "one_sample":
+        smax = fmt.num(primary(doc).get("sigma_max", 2.0), 1)
+        return ("Each question was asked once per release, so how unevenly questions improved is unknown; the "
+                f"verdict had to hold for every assumed spread (0 to {smax} logits).")
+    return message
+
+
+def guard_plain(doc: Doc) -> list[tuple[str, str]]:
+    """(name, one plain line) for every named guard and every input compared although not as recorded, the
+    most serious first (GUARD_ORDER): what the report's first screen says before anyone cites it."""
+    guards = [g for g in _get(doc, "diagnostics", "guards") or [] if isinstance(g, Mapping)]
+    out: list[tuple[str, str]] = []
+    problems = [p for p in _get(doc, "diagnostics", "integrity") or [] if isinstance(p, Mapping)]
+    for p in problems:  # one line per run, named by its folder
+        where = str(p.get("path") or "an input").rstrip("/").rsplit("/", 1)[-1]
+        out.append(("journal_integrity", f"The saved answers of run {where} changed after the run recorded them; "
+                                         "compared anyway (--force), so these numbers may rest on edited answers."))
+    seen = set()
+    for g in guards:
+        name, message = str(g.get("name") or ""), str(g.get("message") or "")
+        if (name == "journal_integrity" and problems) or name in seen:
+            continue  # one line per guard (a guard named twice is said once); runs named above
+        seen.add(name)
+        out.append((name, _guard_plain(doc, name, message)))
+    rank = {n: i for i, n in enumerate(GUARD_ORDER)}
+    return sorted(out, key=lambda kv: rank.get(kv[0], len(GUARD_ORDER)))
+
+
+def _scope_short(doc: Doc) -> str:
+    groups = doc.get("groups") or {}
+    t = list((groups.get("targeted") or {}).get("suites") or [])
+    u = list((groups.get("untargeted") or {}).get("suites") or [])
+    what = "published scores" if doc.get("mode") == "scores" else "item-level runs"
+    return f"On {len(t)} targeted and {len(u)} untargeted benchmarks ({what})"
+
+
+def citation_short(doc: Doc, methods_ref: str = "") -> str:
+    """The short citable paragraph (under CITATION_MAX_WORDS words): the headline, its scope, the comparison
+    with other developers when there is one, and the caveat, in the report's wording rules."""
+    parts = [headline_sentence(doc), f"{_scope_short(doc)}, {doc.get('before')} to {doc.get('after')}."]
+    suspect, larger, n = controls_rank(doc)
+    if suspect is not None and n:
+        what = "all" if larger == n else f"{larger} of"
+        few = f" (descriptive: fewer than {MIN_CONTROLS_T})" if n < MIN_CONTROLS_T else ""
+        parts.append(f"Its asymmetry on the benchmarks it shares with other developers' steps of the period was larger "
+                     f"than {what} {n} of theirs{few}.")
+    parts.append("Such a pattern is consistent with targeted distillation but equally with coding-focused training, "
+                 "synthetic data or contamination; it does not identify the source.")
+    if methods_ref:
+        parts.append(f"Method: {methods_ref}.")
+    text = " ".join(parts)
+    if len(text.split()) > CITATION_MAX_WORDS:  # never longer: drop the scope line first
+        text = " ".join(p for p in parts if not p.startswith("On "))
+    return text
+
+
+def method_line(doc: Doc) -> str:
+    """The full method line behind the citation: estimator, interval, the verdict rule the document really
+    used (the leave-one-out and σ-grid checks exist only with `asymmetry.primary`), evidence, version."""
+    p = primary(doc)
+    has_primary = bool(_get(doc, "asymmetry", "primary"))
+    checks = "each benchmark left out in turn"
+    if p.get("sigma_grid"):
+        checks += f" and every assumed spread of item gains, σ from 0 to {fmt.num(p.get('sigma_max', 2.0), 1)} logits"
+    rule = f"an interval excluding 0 must hold with {checks}" if has_primary else "read off whether this interval excludes 0"
+    evidence = ("published scores, unpaired binomial intervals over documented item counts"
+                if doc.get("mode") == "scores" else "item-level runs" + (", items as the unit" if has_primary else ""))
+    return (f"{p.get('method') or 'primary asymmetry'}; {ci_label(doc)} {fmt.interval(p.get('ci'))} logits, "
+            f"two-sided {fmt.p_phrase(p.get('p_value'))}; verdict {verdict(doc)} ({rule}); {evidence}; "
+            f"asymmetry {doc.get('harness_version', '')}, compare schema {doc.get('schema', '')}.")
+
+
+# ------------------------------------------------------------------------------------------------ sources
+# The one-line source printed on every chart: the original sources (the vendor's table, the evaluator),
+# never a file or a hash.
+
+
+def _who(evaluator: str) -> str:
+    return "vendor-reported" if "vendor" in evaluator else evaluator.split(" (")[-1].rstrip(")") or evaluator
+
+
+def source_line(doc: Doc, sources: Sequence[Mapping[str, Any]] | None = None,
+                models: Sequence[str] | None = None) -> str:
+    """A chart's source line: the original sources (the vendor's table, the evaluator) when the score rows
+    name them, else their web sites, else what the figures are; never a file or a hash. `models` keeps only
+    those releases' sources (a chart of the suspect alone cites its table alone)."""
+    sources = list(sources if sources is not None else _get(doc, "diagnostics", "sources") or [])
+    if models is not None:
+        sources = [r for r in sources if r.get("model") in models]
+    names: list[str] = []
+    for row in sources:
+        name, who = str(row.get("source_name") or "").strip(), str(row.get("evaluator") or "").strip()
+        if name:
+            names.append(f"{name} ({_who(who)})" if who else name)
+    if not names:
+        for row in sources:
+            m = re.match(r"https?://(?:www\.)?([^/\s]+)", str(row.get("source") or ""))
+            if m:
+                names.append(m.group(1))
+    names = list(dict.fromkeys(names))
+    version = f"Chart: asymmetry {doc.get('harness_version', '')}."
+    if names:
+        what = "; ".join(names[:6]) + (f"; and {len(names) - 6} more" if len(names) > 6 else "")
+        return f"Source: {what}. {version}"
+    if doc.get("mode") == "scores":
+        return (f"Source: published scores of {doc.get('before')} and {doc.get('after')} (vendor-reported, "
+                f"score-level). {version}")
+    return (f"Source: item-level runs of {doc.get('before')} and {doc.get('after')} by asymmetry, every answer "
+            f"scored and kept. {version}")
+
+
+def timeline_source_line(doc: Doc, case: Any) -> str:
+    """The timeline's source line: whose tables the steps come from (vendors, independent evaluators)."""
+    who = list(dict.fromkeys(str(s.evaluator) for s in case.steps if getattr(s, "evaluator", "")))
+    vendors = [w.replace(" (vendor-reported)", "") for w in who if "vendor" in w]
+    others = [w.replace(" (", ", ").rstrip(")") for w in who if "vendor" not in w]
+    parts = []
+    if vendors:
+        parts.append("the launch tables of " + ", ".join(vendors) + " (vendor-reported)")
+    parts += others
+    what = "; ".join(parts) or "published scores"
+    return f"Source: published scores from {what}. Chart: asymmetry {doc.get('harness_version', '')}."
+
+
+# ------------------------------------------------------------------------------------------------ chart titles
+# Every chart is titled by its finding, in the same words and on the same estimates as the sentences above.
+
+
+def _moved(x: float | None) -> str:
+    if not fmt.is_num(x):
+        return "could not be measured"
+    if abs(x) < 0.05:
+        return "did not change"
+    return f"{'rose' if x > 0 else 'fell'} {abs(x):.1f} points"
+
+
+def slopes_title(doc: Doc) -> str:
+    """'new: targeted benchmarks rose 15.8 points on average, untargeted ones rose 1.2'."""
+    t_mean, _ = group_pp(doc, "targeted")
+    u_mean, _ = group_pp(doc, "untargeted")
+    return (f"{doc.get('after')}: targeted benchmarks {_moved(t_mean)} on average, untargeted ones "
+            f"{_moved(u_mean).replace(' points', '')}")
+
+
+def forest_title(doc: Doc) -> str:
+    groups = doc.get("groups") or {}
+    t, u = (groups.get(c, {}).get("latent") for c in ("targeted", "untargeted"))
+    if fmt.is_num(t) and fmt.is_num(u):
+        return f"On the log-odds scale, targeted benchmarks gained {fmt.signed(t)} logits on average and untargeted ones {fmt.signed(u)}"
+    return "Each benchmark's gain on the log-odds scale"
+
+
+def asymmetry_title(doc: Doc) -> str:
+    """The finding of the asymmetry chart: which side gained more, by how much, with its interval, and
+    whether the verdict stands."""
+    est = primary(doc)
+    x, ci = est.get("estimate"), fmt.interval(est.get("ci"))
+    if not fmt.is_num(x):
+        return "The difference between targeted and untargeted gains could not be estimated"
+    v = verdict(doc)
+    side, other = ("Targeted", "untargeted") if x >= 0 else ("Untargeted", "targeted")
+    size = f"{fmt.num(abs(x))} logits ({ci_label(doc)} {ci})"
+    if v in ("targeted_larger", "untargeted_larger"):
+        return f"{side} gains exceeded {other} gains by {size}"
+    if v == "fragile":
+        return f"{side} gains looked larger by {size}, but the finding is fragile"
+    if v == "not_testable":
+        return f"Not testable with these benchmarks: {fmt.signed(x)} logits ({ci_label(doc)} {ci})"
+    return f"No clear difference between targeted and untargeted gains: {fmt.signed(x)} logits ({ci_label(doc)} {ci})"
+
+
+def controls_rank(doc: Doc) -> tuple[float | None, int, int]:
+    """(this step's asymmetry on the shared benchmarks, how many controls it exceeds, how many controls
+    have an asymmetry): the one count behind every 'larger than N of M' the report prints."""
+    td = doc.get("triple_difference")
+    if not isinstance(td, Mapping) or not td.get("controls"):
+        return None, 0, 0
+    suspect = td.get("suspect_asymmetry")
+    if not fmt.is_num(suspect):
+        suspect = _get(doc, "asymmetry", "latent", "estimate")
+    values = [c.get("asymmetry") for c in td["controls"] if fmt.is_num(c.get("asymmetry"))]
+    larger = sum(1 for v in values if fmt.is_num(suspect) and suspect > v)
+    return (suspect if fmt.is_num(suspect) else None), larger, len(values)
+
+
+def controls_title(doc: Doc) -> str:
+    suspect, larger, n = controls_rank(doc)
+    if suspect is None:
+        return "Other developers' steps on the same benchmarks"
+    what = "all" if larger == n else f"{larger} of"
+    return (f"{doc.get('after')}'s asymmetry was larger than {what} {n} other developers' step{'s' if n != 1 else ''}, "
+            "measured on the same benchmarks")
+
+
+def power_title(doc: Doc) -> str:
+    mde = _get(doc, "power", "mde_latent")
+    if fmt.is_num(mde):
+        return f"This design detects an asymmetry of {fmt.num(mde)} logits or more 80% of the time"
+    return "What this design could detect"
+
+
+# ------------------------------------------------------------------------------------------------ timeline
+# The words around one comparison (the demo's case): other steps of the period on a timeline, what a new
+# table stopped reporting, and what may be said per capability. They read duck-typed steps (harness.report
+# .timeline's Step, Churn and Case: attributes only) and describe separate tables side by side; they are not
+# a test, and say so where the page shows them.
+
+#: A capability with fewer benchmarks than this gets no statement of its own.
+MIN_CAPABILITY_BENCHMARKS = 2
+PHASES = ("before", "inside", "after")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def _date(iso: str) -> str:
+    year, month, *day = iso.split("-")
+    return f"{int(day[0])} {_MONTHS[int(month) - 1]} {year}" if day else f"{_MONTHS[int(month) - 1]} {year}"
+
+
+def window_phrase(case: Any) -> str:
+    """'the window of 22 April to 5 June 2026'."""
+    if not case.window:
+        return ""
+    start, end = (_date(d) for d in case.window)
+    return f"the window of {start.rsplit(' ', 1)[0]} to {end}"
+
+
+def _and(values: Sequence[str]) -> str:
+    return " and ".join(values) if len(values) <= 2 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def churn_sentence(churn: Any) -> str:
+    """What the new release's own table stopped reporting, said before anything else."""
+    word = CAPABILITY_WORDS[churn.capability]
+    return (f"{churn.release}'s own launch table reports no {word} benchmark at all; {churn.predecessor}'s own "
+            f"launch table reported {churn.before}. So nothing here speaks to {word}, and no statement about it "
+            "is made.")
+
+
+def _phase_steps(case: Any, phase: str) -> list[Any]:
+    return sorted((s for s in case.steps if s.kind == "qwen" and s.phase == phase and s.estimable),
+                  key=lambda s: s.released)
+
+
+def change_sentence(case: Any) -> str:
+    """Did the pattern change after the window? From the family's own-table asymmetries, by release date."""
+    before, inside, after = (_phase_steps(case, p) for p in PHASES)
+    if not after or not (before or inside):
+        return ""
+    earlier = before + inside
+    year = f"{case.window[0][:4]} " if case.window else ""
+    if min(s.estimate for s in after) > max(s.estimate for s in earlier):
+        finding = f"leaned further towards targeted gains than any earlier {year}step"
+    elif max(s.estimate for s in after) < min(s.estimate for s in earlier):
+        finding = f"leaned less towards targeted gains than every earlier {year}step"
+    else:
+        finding = f"fall within the range of the earlier {year}steps"
+    parts = [f"after it, {_and([fmt.signed(s.estimate) for s in after])} logits"]
+    if before:
+        parts.append(f"before it, {_and([fmt.signed(s.estimate) for s in before])}")
+    if inside:
+        parts.append(f"inside it, {_and([fmt.signed(s.estimate) for s in inside])}")
+    clear = [s for s in after if s.excludes_zero]
+    if clear and not [s for s in earlier if s.excludes_zero]:
+        tail = " Only the after-window steps have intervals that exclude zero."
+    elif not clear:
+        tail = " Every interval after the window includes zero."
+    else:
+        tail = ""
+    dropped = sorted({CAPABILITY_WORDS[c] for s in after for c in CAPABILITY_WORDS
+                      if not s.benchmarks.get(c) and any(e.benchmarks.get(c) for e in earlier)})
+    if dropped:
+        tail += (f" But the after-window tables report no {_and(dropped)} benchmarks, so they rest on fewer and "
+                 "different benchmarks.")
+    family = after[0].lab
+    return (f"{family}'s steps after {window_phrase(case)} {finding}: {'; '.join(parts)} "
+            f"(targeted minus untargeted gain, each on its own table).{tail}")
+
+
+def unusual_sentence(case: Any) -> str:
+    """Is the current step unusual for the period? Against other developers' steps on their own tables."""
+    current = case.current_step()
+    controls = [s for s in case.steps if s.kind == "control" and s.estimable]
+    if current is None or not current.estimable:
+        return ""
+    if not controls:
+        return "No other developer's step of the period could be measured, so whether this is unusual is unknown."
+    values = sorted(s.estimate for s in controls)
+    larger, n = sum(current.estimate > v for v in values), len(values)
+    rank = f"larger than all {n}" if larger == n else f"smaller than all {n}" if larger == 0 else \
+        f"larger than {larger} of {n}"
+    chance = ""
+    if larger in (0, n) and n + 1 < 20:  # an extreme rank among n is a 1-in-(n+1) event under no difference
+        chance = (f" If none of these {n + 1} steps leaned unusually, any one of them would come out "
+                  f"{'largest' if larger else 'smallest'} 1 time in {n + 1}, so this ranking alone is not evidence "
+                  "that it is unusual.")
+    return (f"Other developers' {n} measurable steps of the period leaned between {fmt.signed(values[0])} and "
+            f"{fmt.signed(values[-1])} logits; {current.after}'s {fmt.signed(current.estimate)} is {rank}.{chance}")
+
+
+def timeline_where(case: Any) -> str:
+    """How the timeline places and measures its steps (the page adds the methods section)."""
+    if not case.window:
+        return ""
+    return (f"Steps are placed by their newer release's date against {window_phrase(case)}; each is measured on "
+            "its own table, so this describes, it does not test")
+
+
+def period_phrase(case: Any) -> str:
+    """'for 2026' when the case has a window in one year, else 'for the period'."""
+    years = {str(d)[:4] for d in case.window or ()}
+    return f"for {years.pop()}" if len(years) == 1 else "for the period"
+
+
+def timeline_title(case: Any) -> str:
+    """The timeline chart's title: the finding, in words."""
+    current = case.current_step()
+    others = [s for s in case.steps if s.estimable and not s.current and s.kind != "context"]
+    if current is None or not current.estimable or not others:
+        return "Each step's lean towards targeted gains, on its own table"
+    if current.estimate > max(s.estimate for s in others):
+        return f"{current.after} leaned furthest towards targeted gains of any step shown"
+    if current.estimate < min(s.estimate for s in others):
+        return f"{current.after} leaned least towards targeted gains of any step shown"
+    return f"{current.after}'s lean towards targeted gains is within the range of the other steps"
+
+
+def capability_statement(n_benchmarks: int, gains_pp: Sequence[float]) -> str:
+    """What may be said about one capability: nothing below MIN_CAPABILITY_BENCHMARKS benchmarks."""
+    if n_benchmarks == 0:
+        return "not reported: no statement"
+    if n_benchmarks < MIN_CAPABILITY_BENCHMARKS or not gains_pp:
+        return f"only {_plural(n_benchmarks, 'benchmark')}: too few for a statement of its own"
+    return f"mean change {fmt.pp(sum(gains_pp) / len(gains_pp))} (descriptive)"

@@ -17,7 +17,7 @@ from typing import Any
 from harness import __version__
 from harness.errors import UserError
 from harness.items import content_hash, sha256_file
-from harness.models.redact import scrub  # noqa: F401 - the importers' name for it
+from harness.models.redact import redact_args, scrub  # noqa: F401 - the importers' names for them
 from harness.records import ItemRecord
 from harness.run.store import write_run
 

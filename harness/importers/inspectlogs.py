@@ -20,6 +20,7 @@ from harness.importers.common import (
     SuiteSummary,
     check_label,
     make_run_id,
+    redact_args,
     scrub,
     write_import,
 )
@@ -309,7 +310,7 @@ def _manifest(label: str, chosen: list[_Log], placements: Mapping[str, Placement
             "logs": [{"task": log.task, "task_version": log.header.eval.task_version, "status": log.header.status,
                       "eval_id": log.header.eval.eval_id, "run_id": log.header.eval.run_id,
                       "created": log.header.eval.created, "epochs": log.header.eval.config.epochs,
-                      "model_args": scrub(log.header.eval.model_args)} for log in chosen],
+                      "model_args": redact_args(log.header.eval.model_args)} for log in chosen],
             "task_map": sorted({placements[log.task].rule.source for log in chosen}),
         },
         "decoding": _decoding(chosen),

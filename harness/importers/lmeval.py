@@ -28,6 +28,7 @@ from harness.importers.common import (
     check_label,
     iso_time,
     make_run_id,
+    redact_args,
     scrub,
     write_import,
 )
@@ -238,7 +239,14 @@ def _model_entry(label: str, header: Mapping[str, Any]) -> dict[str, Any]:
     backend = header.get("model_source") or config.get("model") or "?"
     return {"label": label, "provider": f"lm-eval/{backend}", "model": header.get("model_name"),
             "served_models": [header.get("model_name")] if header.get("model_name") else [],
-            "model_args": scrub(config.get("model_args"))}
+            "model_args": redact_args(config.get("model_args"))}
+
+
+def _config(config: Any) -> Any:
+    """lm-eval's config as recorded: secrets scrubbed, model_args hashed unless known to be harmless."""
+    if not isinstance(config, Mapping):
+        return scrub(config)
+    return {**scrub(config), **({"model_args": redact_args(config["model_args"])} if "model_args" in config else {})}
 
 
 def _decoding(header: Mapping[str, Any]) -> dict[str, Any]:
@@ -429,7 +437,7 @@ def _manifest(label: str, header: Mapping[str, Any], tasks: list[_Task], placeme
             "lm_eval_version": header.get("lm_eval_version"),
             "git_hash": header.get("git_hash"),
             "files": [s.to_dict() for s in files],
-            "config": scrub(header.get("config")),
+            "config": _config(header.get("config")),
             "model_source": header.get("model_source"),
             "model_name": header.get("model_name"),
             "system_instruction_sha": header.get("system_instruction_sha"),

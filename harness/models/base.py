@@ -67,7 +67,8 @@ class ChatResponse:
     usage: Usage = field(default_factory=Usage)
     latency_s: float = 0.0
     served_model: str | None = None
-    redacted: bool = False  # the endpoint echoed the API key, which was masked (`***`) in the text
+    redacted: bool = False  # the endpoint echoed a secret, which was masked (`***`) in the text
+    invalid_unicode: bool = False  # the body held characters JSON text cannot carry (a lone surrogate): U+FFFD now
 
 
 class ModelError(Exception):

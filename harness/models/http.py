@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import random
+import re
 import time
 from collections import Counter
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
@@ -29,7 +32,7 @@ from harness.errors import UserError
 from harness.models import anthropic, openai
 from harness.models.base import ChatRequest, ChatResponse, ModelError, ToolCall
 from harness.models.limits import AdaptiveLimit, RateBudget
-from harness.models.redact import is_secret, scrub_text
+from harness.models.redact import echo_secrets, mask, scrub_text
 from harness.models.spec import ModelSpec, public_url
 
 MAX_RETRY_AFTER_S = 600.0
@@ -63,8 +66,10 @@ class HttpAdapter:
             raise UserError(f"model {spec.label}: the base URL carries a user name or password and "
                             f"{spec.key_env or 'an API key'} is set too; both would go in the request's credentials "
                             "and every request would fail. Keep one (better: the key, from the environment)")
-        self._secret = key if is_secret(key) else None  # a placeholder (EMPTY, ollama…) protects nothing
-        self._secret_bytes = self._secret.encode() if self._secret else None
+        # what an endpoint may echo and must never be recorded: the key, every configured header value, the
+        # values of extras recorded only as hashes, URL credentials in every form (placeholders left out)
+        self._secrets = echo_secrets(key=key, headers=spec.headers, extras=[spec.extra], urls=spec.base_urls)
+        self._learned: dict[int, Any] = {}  # request extras (by identity, kept alive) already added above
         self.timeout_s, self.retries = timeout_s, retries
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.connect_timeout_s = connect_timeout_s
@@ -96,18 +101,33 @@ class HttpAdapter:
                    key=lambda r: (r.down_until > now, r.inflight))
 
     def redact(self, text: str) -> str:
-        """`text` with this model's API key masked (servers sometimes echo keys in error bodies). Keys
-        shorter than `MIN_SECRET_LEN` are placeholders and left alone: masking "x" would corrupt answers."""
-        if self._secret and self._secret in text:
-            text = text.replace(self._secret, "***")
-        return text
+        """`text` with this model's secrets masked (servers echo keys, cookies and request bodies in
+        answers and error bodies). Values shorter than `MIN_SECRET_LEN` are placeholders and left alone:
+        masking "x" would corrupt answers."""
+        return mask(text, self._secrets) if self._secrets else text
+
+    def _learn(self, extra: Any) -> None:
+        """Add the secrets of a request's extras (the run's --extra) the first time they are seen."""
+        if extra and id(extra) not in self._learned:
+            self._learned[id(extra)] = extra
+            added = echo_secrets(extras=[extra])
+            if added:
+                self._secrets = tuple(sorted({*self._secrets, *added}, key=len, reverse=True))
 
     def _message(self, text: str) -> str:
         """An error message as recorded: no key, no URL credentials (transport errors may quote URLs)."""
         return self.redact(scrub_text(text))
 
+    def _failure(self, kind: str, text: str, raw: bytes = b"") -> ModelError:
+        """The error for a failed request; flagged `redacted` when its message or the body it quotes
+        (`raw`) echoed a secret."""
+        message = self._message(text)
+        body = raw.decode("utf-8", "replace")
+        return ModelError(kind, message, redacted=message != scrub_text(text) or self.redact(body) != body)
+
     async def chat(self, request: ChatRequest) -> ChatResponse:
         path, payload = self.codec.build(self.spec, request)
+        self._learn(request.decoding.extra)
         body = orjson.dumps(payload)
         if self._session is None:
             self._session = self._open()
@@ -153,8 +173,9 @@ class HttpAdapter:
             if not kind:
                 if status == 200:
                     try:
-                        response = self.codec.parse(self.spec, request, orjson.loads(raw))
-                    except (orjson.JSONDecodeError, KeyError, TypeError, IndexError, AttributeError) as e:
+                        body = _body(raw)
+                        response = self.codec.parse(self.spec, request, body)
+                    except (json.JSONDecodeError, KeyError, TypeError, IndexError, AttributeError) as e:
                         kind, detail = "malformed_response", f"the body is not the protocol's JSON ({type(e).__name__})"
                     except ModelError as e:  # a refusal or unreadable tool calls: the text is kept, key masked
                         raise self._scrub_error(e) from None
@@ -167,25 +188,28 @@ class HttpAdapter:
                         if self.tpm and response.usage.completion_tokens is not None:
                             used = (response.usage.prompt_tokens or 0) + response.usage.completion_tokens
                             self.tpm.refund(max(0.0, estimate - used))
-                        if self._secret_bytes and self._secret_bytes in raw:
-                            response = self._scrub(response)  # an endpoint echoed the key: never keep it
+                        if self._secrets:
+                            response = self._scrub(response)  # an endpoint echoed a secret: never keep it
+                        if isinstance(body, _Lossy):
+                            response = replace(response, invalid_unicode=True)
                         return _with_latency(response, latency)
                 elif status == 429:
                     kind, detail = "http_429", "rate limited"
                     self.limit.throttled()
                 elif status >= 500:
-                    kind, detail = "http_5xx", f"HTTP {status}: {_snippet(raw)}"
+                    kind, detail = "http_5xx", f"HTTP {status}: {_snippet(raw, self.redact)}"
                 elif 300 <= status < 400:
-                    raise ModelError("http_4xx", self._message(
+                    raise self._failure("http_4xx", (
                         f"{self.label}: HTTP {status} from {replica.public}{path} redirects to "
                         f"{public_url(location) if location else 'nowhere'}; redirects are not followed (the API "
                         "key would go with them): give the final address as the base URL"))
                 else:
-                    raise ModelError("http_4xx", self._message(
-                        f"{self.label}: HTTP {status} from {replica.public}{path}: {_snippet(raw)}{self._hint(status)}"))
+                    raise self._failure("http_4xx", (
+                        f"{self.label}: HTTP {status} from {replica.public}{path}: {_snippet(raw, self.redact)}"
+                        f"{self._hint(status)}"), raw)
             if attempt >= self.retries:
-                raise ModelError(kind, self._message(
-                    f"{self.label}: {kind} from {replica.public}{path} after {attempt + 1} attempt(s): {detail}"))
+                raise self._failure(kind, (
+                    f"{self.label}: {kind} from {replica.public}{path} after {attempt + 1} attempt(s): {detail}"), raw)
             self.retried[kind] += 1
             delay = min(self.max_backoff_s, self.backoff_s * 2**attempt) * random.uniform(0.5, 1.0)
             if kind == "http_429":
@@ -206,15 +230,27 @@ class HttpAdapter:
             return resp.status, await resp.read()
 
     def _scrub(self, response: ChatResponse) -> ChatResponse:
-        calls = tuple(ToolCall(c.name, orjson.loads(self.redact(orjson.dumps(c.arguments).decode())), c.id)
-                      for c in response.tool_calls)
-        return ChatResponse(self.redact(response.text), calls, response.finish_reason, response.usage,
-                            response.latency_s, self.redact(response.served_model or "") or None, redacted=True)
+        """`response` with every secret masked in its text, tool calls and served model id (itself when
+        none appears)."""
+        calls = tuple(ToolCall(c.name, self._mask_tree(c.arguments), c.id) for c in response.tool_calls)
+        text, served = self.redact(response.text), self.redact(response.served_model or "") or None
+        if text == response.text and served == response.served_model and calls == response.tool_calls:
+            return response
+        return replace(response, text=text, tool_calls=calls, served_model=served, redacted=True)
+
+    def _mask_tree(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, dict):
+            return {self._mask_tree(k): self._mask_tree(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self._mask_tree(v) for v in value)
+        return value
 
     def _scrub_error(self, error: ModelError) -> ModelError:
-        """`error` with the key masked in its message and in the model text it carries."""
+        """`error` with every secret masked in its message and in the model text it carries."""
         message, text = str(error), error.response
-        if not self._secret or (self._secret not in message and self._secret not in text):
+        if self.redact(message) == message and self.redact(text) == text:
             return error
         return ModelError(error.kind, self.redact(message), response=self.redact(text), redacted=True)
 
@@ -243,19 +279,59 @@ def _has_userinfo(url: str) -> bool:
 
 
 def _with_latency(response: ChatResponse, latency: float) -> ChatResponse:
-    return ChatResponse(response.text, response.tool_calls, response.finish_reason, response.usage, latency,
-                        response.served_model, response.redacted)
+    return replace(response, latency_s=latency)
 
 
-def _snippet(raw: bytes, n: int = 200) -> str:
+class _Lossy(dict):  # type: ignore[type-arg]
+    """A parsed body in which characters JSON text cannot carry were replaced (see `_body`)."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _body(raw: bytes) -> Any:
+    """The parsed JSON body. orjson refuses a lone surrogate escape (`\\ud800`) and bytes that are not
+    UTF-8; such an answer is still the model's answer, not a malformed response to ask again forever (and
+    excluded from scoring meanwhile), so it is read by the standard library with those characters replaced
+    by U+FFFD, and marked (`_Lossy`) so the record can say so. NaN and Infinity stay refused."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+
+    def refuse(constant: str) -> Any:
+        raise json.JSONDecodeError(f"{constant} is not JSON", constant, 0)
+
+    text = raw.decode("utf-8", "replace")
+    data = json.loads(text, parse_constant=refuse)
+    cleaned = _clean(data)
+    if not isinstance(data, dict) or (cleaned == data and "\ufffd" not in text):
+        return data  # nothing was replaced (orjson refused something else the standard library reads)
+    return _Lossy(cleaned)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _snippet(raw: bytes, redact: Any = None, n: int = 200) -> str:
+    """The first `n` characters of an error body's message, secrets masked (by `redact`) before it is cut,
+    so no part of one survives at the cut."""
+    redact = redact or (lambda text: text)
     try:
         data: Any = orjson.loads(raw)
         error = data.get("error") if isinstance(data, dict) else None
         if isinstance(error, dict) and error.get("message"):
-            return str(error["message"])[:n]
+            return redact(str(error["message"]))[:n]
     except orjson.JSONDecodeError:
         pass
-    text = raw[:n].decode("utf-8", "replace")
+    text = redact(raw[: n + 4096].decode("utf-8", "replace"))[:n]
     return " ".join(text.split()) or "(empty body)"
 
 

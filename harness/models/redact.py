@@ -1,18 +1,21 @@
 """Keeping secrets out of everything the harness writes: run directories, manifests, logs, messages.
 
 Keys belong in the environment, but people paste them into URLs (`http://user:pw@host/v1`,
-`?api_key=…`), into `--extra` JSON and into command lines. Three tools, used wherever such text is
+`?api_key=…`), into `--extra` JSON and into command lines. The tools, used wherever such text is
 recorded or printed:
 
 - `scrub_text`: free text (a command line, a model spec, an lm-eval `model_args` string) with every URL's
-  user-info and every secret-named query parameter masked;
+  user-info and query parameters (all but known-safe ones like api-version) masked;
 - `scrub`: a JSON-able value with secret-named fields masked, and `scrub_text` applied to its strings;
 - `redact_extra`: request extras for a manifest and a run's identity: a field that is not a known decoding
   parameter (or is secret-named) keeps only a short hash of its value, so a changed value still changes
-  the run's configuration hash; `redact_headers` does the same for every HTTP header value.
+  the run's configuration hash; `redact_headers` does the same for every HTTP header value, and
+  `redact_args` for imported lm-eval / Inspect model arguments;
+- `echo_secrets` / `mask`: the strings an endpoint may echo back (key, header values, hashed extras, URL
+  credentials in every encoding), masked in what it returns.
 
 Names that count as secret: api_key / apikey / token / secret / password / passwd / authorization /
-auth / credential / bearer, in any case, anywhere in the name.
+auth / credential / bearer / session / cookie, in any case, anywhere in the name.
 """
 
 from __future__ import annotations
@@ -38,12 +41,45 @@ _SECRET_PARAM = re.compile(
     r"[^&#\s\"',]*", re.I)
 
 
+#: URL query parameters known to hold no secret (an API version, a response format…): kept as they are.
+#: Any other parameter's value is masked whatever its name: keys hide under key, code, sig, k, a gateway's
+#: own name…, so a list of suspicious names always misses one.
+SAFE_QUERY = frozenset({"api-version", "api_version", "version", "v", "format", "alt", "model", "deployment",
+                        "region", "location", "stream", "timeout", "lang", "locale", "beta"})
+# Where a URL ends in free text: white space, quotes, brackets, a comma, or the next "@scheme://" (replicas)
+_URL_END = re.compile(r"[\s\"'<>(){}\[\],]|@[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _mask_queries(text: str) -> str:
+    """Every URL's query parameters masked but the SAFE_QUERY ones (`?key=***&api-version=2024-06-01`)."""
+    out: list[str] = []
+    position = 0
+    for match in _SCHEME.finditer(text):
+        if match.start() < position:
+            continue
+        stop = _URL_END.search(text, match.end())
+        end = stop.start() if stop else len(text)
+        question = text.find("?", match.end(), end)
+        if question < 0:
+            continue
+        query_end = end  # the fragment too: `#access_token=…` is a credential in some flows
+        pieces = re.split(r"([&;#])", text[question + 1:query_end])
+        for i in range(0, len(pieces), 2):
+            name, sep, value = pieces[i].partition("=")
+            if pieces[i] and not (sep and name.lower() in SAFE_QUERY):
+                pieces[i] = f"{name}={MASK}" if sep else MASK
+        out += [text[position:question + 1], "".join(pieces)]
+        position = query_end
+    out.append(text[position:])
+    return "".join(out)
+
+
 def scrub_text(text: str) -> str:
-    """`text` with URL user-info (`scheme://***@host`) and secret-named query parameters masked. The
-    user-info runs to the *last* '@' before the host, so a password holding '@', '/', '?' or '#' (not
-    percent-encoded, as people paste them) is masked whole."""
+    """`text` with URL user-info (`scheme://***@host`) and query parameters masked (all but SAFE_QUERY
+    ones in URLs; secret-named ones anywhere). The user-info runs to the *last* '@' before the host, so a
+    password holding '@', '/', '?' or '#' (not percent-encoded, as people paste them) is masked whole."""
     if "://" not in text:
-        return text
+        return _SECRET_PARAM.sub(lambda m: m.group(1) + MASK, text) if "=" in text else text
     out: list[str] = []
     position = 0
     for match in _SCHEME.finditer(text):
@@ -57,7 +93,7 @@ def scrub_text(text: str) -> str:
             out += [text[position:start], MASK, "@"]
             position = at + 1
     out.append(text[position:])
-    return _SECRET_PARAM.sub(lambda m: m.group(1) + MASK, "".join(out))
+    return _SECRET_PARAM.sub(lambda m: m.group(1) + MASK, _mask_queries("".join(out)))
 
 
 _NAME = r"[\w.-]*(?:api[_-]?key|token|secret|passw(?:or)?d|authori[sz]ation|auth|credential|bearer|session|cookie)[\w.-]*"
@@ -151,6 +187,44 @@ def redact_headers(headers: Mapping[str, Any]) -> dict[str, str]:
     return {str(k): hash_value(v) for k, v in headers.items()}
 
 
+#: Model arguments of lm-eval (`--model_args`) and Inspect (`-M`) known to hold no secret: recorded as
+#: they are (URLs scrubbed). Any other argument (key, hf_pat, a provider's session…) keeps only a hash of
+#: its value, and header arguments a hash of each header's value.
+SAFE_ARGS = DECODING_FIELDS | frozenset({
+    "model", "pretrained", "base_url", "tokenizer", "tokenizer_backend", "tokenized_requests", "num_concurrent",
+    "max_retries", "timeout", "max_length", "max_gen_toks", "batch_size", "max_batch_size", "device", "dtype",
+    "revision", "trust_remote_code", "add_bos_token", "parallelize", "eos_string", "verify_certificate",
+    "use_fast_tokenizer", "backend", "tensor_parallel_size", "data_parallel_size", "gpu_memory_utilization",
+    "max_model_len", "think_end_token", "enable_thinking", "cache_dir", "model_path", "tokenizer_path", "spec",
+})
+HEADER_ARGS = frozenset({"header", "headers", "default_headers", "extra_headers", "http_headers"})
+
+
+def redact_args(value: Any) -> Any:
+    """lm-eval's model_args or Inspect's model args (a mapping, or `k=v,k=v` text) as recorded: SAFE_ARGS
+    as they are (URL credentials and queries masked), a header mapping with each value hashed, every other
+    argument `<redacted sha256:…>` of its value. An allowlist: a denylist of suspicious names let `key`,
+    `hf_pat` and lm-eval's `header` through."""
+    if isinstance(value, Mapping):
+        return {k: _redact_arg(str(k), v) for k, v in value.items()}
+    if isinstance(value, str):
+        pairs = kv_pairs(value)
+        if pairs:
+            return ",".join(f"{k}={_redact_arg(k.strip(), v)}" for k, v in pairs)
+        return scrub_text(value)
+    return scrub(value)
+
+
+def _redact_arg(name: str, value: Any) -> Any:
+    if value is None or _is_hashed(value):
+        return value
+    if name.lower() in HEADER_ARGS and isinstance(value, Mapping):
+        return redact_headers(value)
+    if name in SAFE_ARGS and not SECRET_NAME.search(name):
+        return scrub(value)
+    return hash_value(value)
+
+
 def _is_hashed(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("<redacted sha256:") and value.endswith(">")
 
@@ -163,6 +237,73 @@ def _redact_value(value: Any) -> Any:
     if isinstance(value, str):
         return scrub_text(value)
     return value
+
+
+def echo_secrets(*, key: str | None = None, headers: Mapping[str, Any] | None = None,
+                 extras: Any = (), urls: Any = ()) -> tuple[str, ...]:
+    """Every string an endpoint might echo back that must never be recorded, longest first: the API key,
+    each header value (whole, and each `;`/`,`/space-separated piece and its `name=` value), every string
+    under an extra field that `redact_extra` records only as a hash, URL query values (but SAFE_QUERY
+    ones), and URL credentials as typed, percent-decoded, percent-encoded and inside the `Basic`
+    authorization they become. Strings shorter
+    than MIN_SECRET_LEN are left out: masking them would corrupt answers and protect nothing."""
+    import base64
+    from urllib.parse import quote, unquote, urlsplit
+
+    found: set[str] = {key} if key else set()
+    for value in (headers or {}).values():
+        value = str(value)
+        found.add(value)
+        for piece in re.split(r"[;,\s]+", value):
+            found.update((piece, piece.partition("=")[2]))
+    for extra in extras:
+        found.update(_hashed_leaves(extra))
+    for url in urls:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            continue
+        for name, _, value in (piece.partition("=") for piece in re.split(r"[&;]", parts.query)):
+            if name.lower() not in SAFE_QUERY:
+                found.update((value, unquote(value)))
+        user, password = parts.username or "", parts.password or ""
+        if not password:
+            continue
+        for u, p in {(user, password), (unquote(user), unquote(password))}:
+            found.update((p, quote(p, safe=""), f"{u}:{p}", base64.b64encode(f"{u}:{p}".encode()).decode()))
+    return tuple(sorted((s for s in found if is_secret(s)), key=len, reverse=True))
+
+
+def _hashed_leaves(extra: Mapping[str, Any]) -> set[str]:
+    """The string (and long-integer) leaves of the fields `redact_extra` hashes."""
+    out: set[str] = set()
+
+    def leaves(value: Any) -> None:
+        if isinstance(value, Mapping):
+            for v in value.values():
+                leaves(v)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                leaves(v)
+        elif isinstance(value, str | int) and not isinstance(value, bool):
+            out.add(str(value))
+
+    for name, value in extra.items():
+        if value is None:
+            continue
+        if SECRET_NAME.search(str(name)) or str(name) not in DECODING_FIELDS:
+            leaves(value)
+        elif isinstance(value, Mapping):
+            out |= _hashed_leaves(value)
+    return out
+
+
+def mask(text: str, secrets: tuple[str, ...]) -> str:
+    """`text` with each of `secrets` (longest first) replaced by MASK."""
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
 
 
 def is_secret(key: str | None) -> bool:

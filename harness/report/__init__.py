@@ -2,14 +2,18 @@
 
 `write_report(doc, out)` writes, into the directory `out`:
 
-    index.html      self-contained page: headline (chart + three sentences), for policy, for researchers
+    index.html      self-contained page: headline, the context (timeline), for policy, for researchers
     compare.json    the compare document itself (the contract; harness/compare/schema.py)
     summary.md      the same findings as Markdown
     citation.txt    the citable paragraph, numbers with intervals and methods, version, data hashes, command
-    charts/         slopes, forest, asymmetry, controls, power: each as .png, .svg and .csv (its data)
+    methods.md      the product's methods document, which the other files cite by section
+    methods.html    the same, readable in a browser
+    charts/         slopes, forest, asymmetry, controls, power (and timeline with a context): each as .png,
+                    .svg and .csv (its data)
 
-It reads only the compare document, plus optional discordant-item examples (from run journals) and
-source rows (published scores). A report directory is never replaced silently: an existing one is
+It reads only the compare document, plus optional discordant-item examples (from run journals), source
+rows (published scores) and a context (harness.report.timeline.Case: other steps of the period, what the
+tables stopped reporting, known caveats), which the demo supplies. A report directory is never replaced silently: an existing one is
 refused unless `overwrite=True`, and every report is built in a temporary directory and renamed into
 place, so a half-written report never appears.
 """
@@ -70,18 +74,20 @@ def _sources_csv(sources: Sequence[Mapping[str, Any]]) -> str:
 
 def write_report(doc: Mapping[str, Any], out: Path, *, overwrite: bool = False, examples: Sequence[Any] = (),
                  sources: Sequence[Mapping[str, Any]] | None = None,
-                 extra_files: Mapping[str, bytes] | None = None) -> Report:
+                 extra_files: Mapping[str, bytes] | None = None, case: Any = None) -> Report:
     """Write the full report for `doc` to the directory `out` (see the module docstring).
 
     `examples`: discordant items with model output (harness.report.examples); `sources`: rows with a
     `source` link per published score (default: the document's own diagnostics.sources); `extra_files`:
-    more files to ship in the report (name -> bytes), e.g. the demo's input table."""
+    more files to ship in the report (name -> bytes), e.g. the demo's input table; `case`: the context
+    around the comparison (harness.report.timeline.Case), drawn as the timeline and its notes."""
     import orjson
 
+    from harness.compare import wording
     from harness.compare.schema import validate_compare
     from harness.report import charts as charts_mod
-    from harness.report import text, wording
-    from harness.report.page import render_page
+    from harness.report import methods, text
+    from harness.report.page import css, render_page
 
     problems = validate_compare(dict(doc))
     if problems:
@@ -92,14 +98,20 @@ def write_report(doc: Mapping[str, Any], out: Path, *, overwrite: bool = False, 
 
     if sources is None:
         sources = (doc.get("diagnostics") or {}).get("sources") or None
-    drawn = charts_mod.render_all(doc, source=text.source_line(doc))
+    drawn = charts_mod.render_all(doc, source=text.chart_sources(doc, sources),
+                                  capability=getattr(case, "capability", None))
+    if case is not None and getattr(case, "steps", None):
+        drawn.append(charts_mod.render_timeline(case, source=wording.timeline_source_line(doc, case)))
     extra = [*(extra_files or {}), *(["sources.csv"] if sources else [])]
     files: dict[str, bytes] = {
-        "index.html": render_page(doc, drawn, examples=examples, sources=sources, extra_files=extra).encode(),
+        "index.html": render_page(doc, drawn, examples=examples, sources=sources, extra_files=extra,
+                                  case=case).encode(),
         "compare.json": orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY
                                      | orjson.OPT_NON_STR_KEYS) + b"\n",
         "summary.md": text.summary_markdown(doc).encode(),
         "citation.txt": text.citation_text(doc).encode(),
+        "methods.md": methods.markdown().encode(),
+        "methods.html": methods.html(str(doc.get("harness_version", "")), css()).encode(),
     }
     for chart in drawn:
         if chart.missing:
@@ -111,11 +123,12 @@ def write_report(doc: Mapping[str, Any], out: Path, *, overwrite: bool = False, 
         files["sources.csv"] = _sources_csv(sources).encode()
     for name, data in (extra_files or {}).items():
         files[name] = data
-    ours = " ".join([*wording.headline(doc), wording.citation_paragraph(doc), *wording.shows(doc),
+    ours = " ".join([wording.headline_sentence(doc), wording.badge(doc), wording.citation_short(doc),
+                     *wording.headline(doc), wording.citation_paragraph(doc), *wording.shows(doc),
                      *wording.does_not_show(doc)])
     bad = wording.check_wording(ours)
     if bad:  # a bug in the wording rules, never the reader's problem: fail loudly rather than print it
-        raise RuntimeError(f"report wording breaks STATISTICS.md §1.13: {bad}")
+        raise RuntimeError(f"report wording breaks the wording rules ({methods.cite('wording')}): {bad}")
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"

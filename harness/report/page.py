@@ -15,9 +15,11 @@ from html import escape
 from importlib import resources
 from typing import Any
 
-from harness.report import fmt, wording
+from harness.compare import wording
+from harness.report import fmt, methods
 from harness.report.charts import NAMES, Chart
 from harness.report.examples import Example
+from harness.report.timeline import Case, benchmark_rows
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
 _URL = re.compile(r"https?://[^\s\"'<>`]+")
@@ -39,8 +41,12 @@ def link(source: Any) -> str:
     return f'<a href="{e(url)}" rel="noopener noreferrer">{e(url)}</a>{e(text[m.end():])}'
 
 
-def _css() -> str:
+def css() -> str:
+    """The report's style sheet (also used by methods.html and the provenance report)."""
     return resources.files("harness.report").joinpath("page.css").read_text(encoding="utf-8")
+
+
+_css = css  # the name harness.provenance.report imports
 
 
 def _cell(value: Any) -> str:
@@ -85,10 +91,17 @@ def dict_table(rows: Sequence[Mapping[str, Any]]) -> str:
     return table(keys, ([r.get(k) for k in keys] for r in rows))
 
 
+def cite(key: str) -> str:
+    """A citation of the methods document as a link: 'methods §2.3'."""
+    return f'<a class="cite" href="{e(methods.href(key))}">{e(methods.cite(key))}</a>'
+
+
 def figure(chart: Chart) -> str:
+    """A chart: its finding as a heading, the drawing, then what it shows, its source and its files."""
     if chart.missing:
         return f'<p class="missing">Chart not drawn ({e(chart.title.lower())}): {e(chart.missing)}.</p>'
-    return (f'<figure id="chart-{e(chart.name)}">{chart.inline_svg}<figcaption>{e(chart.caption)} '
+    return (f'<figure id="chart-{e(chart.name)}"><p class="chart-title">{e(chart.title)}</p>{chart.inline_svg}'
+            f'<figcaption>{e(chart.caption)} <span class="source">{e(chart.source)}</span> '
             f'Files: <a href="charts/{e(chart.name)}.png">PNG</a> · <a href="charts/{e(chart.name)}.svg">SVG</a> · '
             f'<a href="charts/{e(chart.name)}.csv">data (CSV)</a>.</figcaption></figure>')
 
@@ -101,32 +114,77 @@ def _ci_cell(value: Any, ci: Any, digits: int = 2, unit: str = "") -> str:
 
 # ---------------------------------------------------------------------------------------------- sections
 
-_VERDICT = {  # the compare document's verdict (contract names) → the headline's label
-    "targeted_larger": "Consistent with gains concentrated in targeted capabilities",
-    "untargeted_larger": "Opposite pattern: untargeted gains were larger",
-    "no_difference_shown": "No disproportionate targeted gain shown",
-    "fragile": "Fragile: no disproportionate gain claimed",
-    "not_testable": "Asymmetry not testable",
-}
+def _churn(case: Case | None) -> str:
+    """What the new release's own table stopped reporting: said before anything else."""
+    if case is None or not case.churn:
+        return ""
+    items = "".join(f"<p>{e(c.sentence())}</p>" for c in case.churn)
+    return (f'<div class="note churn" id="churn"><p class="label">Missing from the new table</p>{items}'
+            f'<p class="small">Why this matters: {cite("churn")}.</p></div>')
 
 
-def _headline(doc: Mapping[str, Any], charts: Mapping[str, Chart]) -> str:
+def _guards(doc: Mapping[str, Any]) -> str:
+    """The checks that raised a warning, one plain line each, the most serious first, right under the
+    headline (the technical messages are under Diagnostics)."""
+    lines = wording.guard_plain(doc)
+    if not lines:
+        return ""
+    serious = any(name in ("journal_integrity", "unequal_samples", "score_fractions") for name, _ in lines)
+    items = "".join(f'<li data-guard="{e(name)}">{e(line)}</li>' for name, line in lines)
+    return (f'<div class="note guards{" serious" if serious else ""}" id="guards"><p class="label">Before you cite '
+            f'this</p><ul>{items}</ul><p class="small">Explained in {cite("guards")}; full messages under '
+            '<a href="#diagnostics">Diagnostics</a>.</p></div>')
+
+
+def _headline(doc: Mapping[str, Any], charts: Mapping[str, Chart], case: Case | None = None) -> str:
     v = wording.verdict(doc)
-    sentences = "".join(f"<p>{e(s)}</p>" for s in wording.headline(doc))
-    note = f'<div class="note"><strong>Kind of evidence.</strong> {e(wording.evidence_note(doc))}</div>'
-    integrity = wording.integrity_note(doc)
-    if integrity:
-        note = f'<div class="note"><strong>Inputs not as recorded.</strong> {e(integrity)}</div>' + note
-    checks = wording.guard_lines(doc)
-    if checks:
-        note += ('<div class="note"><strong>Checks that raised a warning.</strong><ul>'
-                 + "".join(f"<li>{e(c)}</li>" for c in checks) + "</ul></div>")
+    sentences = "".join(f"<p>{e(s)}</p>" for s in wording.headline(doc))  # logits, ranks, methods: below
+    note = (f'<div class="note"><strong>Kind of evidence.</strong> {e(wording.evidence_note(doc))} '
+            f'({cite("scores" if doc.get("mode") == "scores" else "unit")})</div>')
     shows = "".join(f"<li>{e(s)}</li>" for s in wording.shows(doc))
     not_shows = "".join(f"<li>{e(s)}</li>" for s in wording.does_not_show(doc))
-    return (f'<section id="headline"><h2>Headline</h2><p><span class="verdict {e(v)}">{e(_VERDICT.get(v, v))}</span></p>'
-            f"{note}{figure(charts['slopes'])}<div class=\"lede\">{sentences}</div>"
+    return (f'<section id="headline"><h2>Headline</h2>{_churn(case)}'
+            f'<p class="badge"><span class="verdict {e(v)}">{e(wording.badge(doc))}</span></p>'
+            f'<p class="headline">{e(wording.headline_sentence(doc))}</p>{_guards(doc)}'
+            f'<div class="detail"><p class="small">In detail ({cite("verdict")}):</p>{sentences}</div>{note}'
+            f"{_case(doc, charts, case)}{figure(charts['slopes'])}"
             f'<div class="cols"><div><h3>What this shows</h3><ul>{shows}</ul></div>'
             f"<div><h3>What this does not show</h3><ul>{not_shows}</ul></div></div></section>")
+
+
+def _case(doc: Mapping[str, Any], charts: Mapping[str, Chart], case: Case | None) -> str:
+    """The context around the comparison: the timeline and its two answers, benchmarks per capability."""
+    if case is None or not case.steps or "timeline" not in charts:
+        return ""
+    answers = []
+    change, unusual = wording.change_sentence(case), wording.unusual_sentence(case)
+    period = wording.period_phrase(case)
+    if change:
+        answers.append(f"<p><strong>Did the pattern change after the window?</strong> {e(change)}</p>")
+    if unusual:
+        answers.append(f"<p><strong>Is it unusual {e(period)}?</strong> {e(unusual)}</p>")
+    where_text = wording.timeline_where(case)
+    where = f'<p class="small">{e(where_text)} ({cite("timeline")}).</p>' if where_text else ""
+    rows = benchmark_rows(case, doc)
+    per_cap = (table(["Capability", "Benchmarks here", "What may be said"], rows, numeric=(1,))
+               if rows else "")
+    return (f'<div id="timeline" class="case"><h3>{e(case.title or "Other steps of the period")}</h3>'
+            f"{''.join(answers)}{figure(charts['timeline'])}{where}"
+            f"<h4>Benchmarks per capability in this comparison</h4>{per_cap}</div>")
+
+
+def _caveats(case: Case | None) -> str:
+    if case is None or not (case.caveats or case.skipped):
+        return ""
+    out = ""
+    if case.caveats:
+        rows = [[c["step"], c["what"], c["action"], c["note"]] for c in case.caveats]
+        out += (f"<h3>Known problems of these figures</h3><p class=\"small\">Recorded as data and applied by the "
+                f"curation ({cite('caveats')}).</p>" + table(["Step", "Row", "Handling", "Why"], rows))
+    if case.skipped:
+        rows = [[c["step"], c["released"], c["reason"]] for c in case.skipped]
+        out += "<h3>Other developers' steps not used as controls</h3>" + table(["Step", "Released", "Why not"], rows)
+    return out
 
 
 def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
@@ -140,10 +198,16 @@ def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str,
                  fmt.signed(prim.get("estimate")), fmt.interval(prim.get("ci")), fmt.p_value(prim.get("p_value")),
                  str(prim.get("method") or "")))
     if fmt.is_num(prim.get("pp_at_50")):
+        _, pts_ci = wording.points_at_50(doc)
         rows.append(("Same asymmetry for a benchmark starting at 50%", "pp", fmt.signed(prim["pp_at_50"], 1),
-                     "see the logit row", "", "the primary asymmetry translated at a 50% starting level"))
+                     fmt.interval(pts_ci, 1) if fmt.is_num(pts_ci[0]) else "see the logit row", "",
+                     f"the primary asymmetry translated at a 50% starting level, its interval's ends likewise "
+                     f"({methods.cite('points')})"))
     if prim is not lat and fmt.is_num(lat.get("estimate")):
-        rows.append(("Asymmetry on these items (Mantel-Haenszel log odds; pulled by starting levels)", "logits",
+        what = ("Asymmetry on the published accuracies' log odds (pulled by starting levels)"
+                if doc.get("mode") == "scores" else
+                "Asymmetry on these items (Mantel-Haenszel log odds; pulled by starting levels)")
+        rows.append((what, "logits",
                      fmt.signed(lat.get("estimate")), fmt.interval(lat.get("ci")), fmt.p_value(lat.get("p_value")),
                      str(lat.get("method") or "")))
     adjusted = prim.get("baseline_adjusted") if isinstance(prim.get("baseline_adjusted"), Mapping) else None
@@ -210,10 +274,10 @@ def estimand_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str,
 
 
 _LOGIT_NOTE = {
-    False: "Logits are changes in log-odds of success (STATISTICS.md §1.3); from paired items they are conditional "
-           "log odds, which under a one-parameter item model do not shrink near 0% or 100% as percentage points do.",
-    True: "Logits are changes in log-odds of the published accuracies (STATISTICS.md §1.3): these marginal log odds "
-          "shrink less near 0% or 100% than percentage points do, but they are not ceiling-free.",
+    False: "Logits are changes in log-odds of success; from paired items they are conditional log odds, which under "
+           "a one-parameter item model do not shrink near 0% or 100% as percentage points do",
+    True: "Logits are changes in log-odds of the published accuracies: these marginal log odds shrink less near 0% "
+          "or 100% than percentage points do, but they are not ceiling-free",
 }
 
 
@@ -225,8 +289,8 @@ def _policy(doc: Mapping[str, Any], charts: Mapping[str, Chart]) -> str:
                 "paragraph is the compare document's own summary, caveat included. With the numbers, methods, data "
                 "hashes and the command that reproduces it, it is in <a href=\"citation.txt\">citation.txt</a>.</p>")
     return (f'<section id="policy"><h2>For policy</h2><h3>Estimates, each with its interval and scale</h3>{est_table}'
-            f"<p class=\"small\">{e(_LOGIT_NOTE[doc.get('mode') == 'scores'])} Percentage points (pp) are absolute "
-            f"differences between accuracies, never relative changes.</p><h3>Citation</h3>{citation}"
+            f"<p class=\"small\">{e(_LOGIT_NOTE[doc.get('mode') == 'scores'])} ({cite('gains')}). Percentage points (pp) "
+            f"are absolute differences between accuracies, never relative changes.</p><h3>Citation</h3>{citation}"
             f"<h3>Pre-registration</h3><p>{e(wording.preregistration(doc))}</p>"
             f"{figure(charts['asymmetry'])}<h3>Other developers' release transitions</h3>{figure(charts['controls'])}"
             "</section>")
@@ -284,7 +348,7 @@ def _methods(doc: Mapping[str, Any]) -> str:
         items.append(f"Equivalence of untargeted gains: {flat['method']}, margin ±{fmt.num(flat.get('margin_pp'), 1)} "
                      f"pp, {wording.percent(wording.flat_level(doc))} interval.")
     items.append(f"Significance level: {fmt.num(doc.get('alpha', 0.05), 2)}; per-suite p-values Holm-adjusted; "
-                 "hypotheses tested in a fixed sequence (gatekeeping, STATISTICS.md §1.9).")
+                 f"hypotheses tested in a fixed sequence (gatekeeping, {methods.cite('order')}).")
     rule = diag.get("error_rule")
     if isinstance(rule, Mapping):
         items.append(f"Errored records (rule '{rule.get('rule')}'): {rule.get('text')}")
@@ -295,7 +359,9 @@ def _methods(doc: Mapping[str, Any]) -> str:
         items.append(f"Item-cluster bootstrap: {boot.get('n_boot')} resamples, seed {boot.get('seed')}, "
                      f"{boot.get('interval')}.")
     items.append(f"{wording.GROUP_PP_METHOD[0].upper()}{wording.GROUP_PP_METHOD[1:]} (the group means in the headline).")
-    return "<ul>" + "".join(f"<li>{e(i)}</li>" for i in items) + "</ul>"
+    return ("<ul>" + "".join(f"<li>{e(i)}</li>" for i in items) + "</ul>"
+            '<p>Every method, decision rule and wording rule is described in the <a href="methods.html">methods '
+            "document</a> shipped with this report.</p>")
 
 
 def _generalisation(doc: Mapping[str, Any]) -> str:
@@ -399,7 +465,9 @@ def _decoding(doc: Mapping[str, Any]) -> str:
 def _diagnostics(doc: Mapping[str, Any]) -> str:
     diag = doc.get("diagnostics") or {}
     out = []
-    warnings = diag.get("warnings") or []
+    named = {str(g.get("message")): str(g.get("name")) for g in diag.get("guards") or [] if isinstance(g, Mapping)}
+    warnings = [f"{named[w]}: {w}" if w in named else str(w) for w in diag.get("warnings") or []]
+    warnings += [f"{p.get('path')}: {p.get('problem')}" for p in diag.get("integrity") or [] if isinstance(p, Mapping)]
     out.append("<h4>Warnings</h4>" + ("<ul>" + "".join(f"<li>{e(w)}</li>" for w in warnings) + "</ul>"
                                       if warnings else '<p class="small">None.</p>'))
     out.append(f"<h4>Error rates per release (% of samples)</h4>{_error_rates(doc)}")
@@ -463,16 +531,30 @@ def _sources(sources: Sequence[Mapping[str, Any]] | None) -> str:
     if not sources:
         return ""
     basis = any(s.get("n_items_basis") for s in sources)
-    rows = [[e(s.get("model")), e(s.get("suite")), e(s.get("score", "")), e(s.get("setting") or ""),
-             e(s.get("n_items", "")), *([e(s.get("n_items_basis") or "")] if basis else []), link(s.get("source"))]
+    setting = any(s.get("setting") for s in sources)
+    flags = any(s.get("caveats") for s in sources)
+
+    def where(s: Mapping[str, Any]) -> str:
+        name = str(s.get("source_name") or "").strip()
+        if not name:
+            return link(s.get("source"))
+        m = _URL.match(str(s.get("source") or "").strip())
+        who = f" ({e(s['evaluator'])})" if s.get("evaluator") else ""
+        return (f'<a href="{e(m.group(0))}" rel="noopener noreferrer">{e(name)}</a>{who}' if m else f"{e(name)}{who}")
+
+    rows = [[e(s.get("model")), e(s.get("suite")), e(s.get("score", "")),
+             *([e(s.get("setting") or "")] if setting else []), e(s.get("n_items", "")),
+             *([e(s.get("n_items_basis") or "")] if basis else []), where(s),
+             *([e(s.get("caveats") or "")] if flags else [])]
             for s in sources]
-    headers = ["Release", "Suite", "Reported score (%)", "Setting", "Items", *(["Where the item count comes from"]
-                                                                            if basis else []), "Source"]
-    return "<h3>Sources of the published scores</h3>" + table(headers, rows, numeric=(2, 4), raw=True)
+    headers = ["Release", "Suite", "Reported score (%)", *(["Setting"] if setting else []), "Items",
+               *(["Where the item count comes from"] if basis else []), "Source", *(["Caveats"] if flags else [])]
+    return ("<h3>Sources of the published scores</h3>"
+            + table(headers, rows, numeric=(2, 4 if setting else 3), raw=True))
 
 
 def _research(doc: Mapping[str, Any], charts: Mapping[str, Chart], examples: Sequence[Example],
-              sources: Sequence[Mapping[str, Any]] | None) -> str:
+              sources: Sequence[Mapping[str, Any]] | None, case: Case | None = None) -> str:
     conj = doc.get("conjunction") or {}
     conj_rows = [["Targeted gains disproportionate (latent, one-sided)", conj.get("targeted_disproportionate")],
                  ["Untargeted gains within the equivalence margin", conj.get("untargeted_flat")],
@@ -497,12 +579,13 @@ def _research(doc: Mapping[str, Any], charts: Mapping[str, Chart], examples: Seq
             f"{table(['Hypothesis', 'Tested', 'p-value (one-sided)', 'Rejected', 'Note'], gate, numeric=(2,))}"
             f"<h3>Triple difference against other developers (L3)</h3>{_controls_table(doc)}"
             f"<h3>Contamination split</h3>{cont}<h3>Power</h3>{_power_block(doc, charts)}"
-            f"<h3>Diagnostics</h3>{_diagnostics(doc)}"
-            f"<h3>Examples of discordant items</h3>{_examples(examples, doc)}{_sources(sources)}</section>")
+            f"<h3 id=\"diagnostics\">Diagnostics</h3>{_diagnostics(doc)}"
+            f"<h3>Examples of discordant items</h3>{_examples(examples, doc)}{_caveats(case)}{_sources(sources)}"
+            "</section>")
 
 
 def _files(charts: Sequence[Chart], extra: Sequence[str]) -> str:
-    names = ["compare.json", "summary.md", "citation.txt", *extra]
+    names = ["compare.json", "summary.md", "citation.txt", "methods.html", "methods.md", *extra]
     for c in charts:
         if not c.missing:
             names += [f"charts/{c.name}.png", f"charts/{c.name}.svg", f"charts/{c.name}.csv"]
@@ -511,7 +594,8 @@ def _files(charts: Sequence[Chart], extra: Sequence[str]) -> str:
 
 
 def render_page(doc: Mapping[str, Any], charts: Sequence[Chart], *, examples: Sequence[Example] = (),
-                sources: Sequence[Mapping[str, Any]] | None = None, extra_files: Sequence[str] = ()) -> str:
+                sources: Sequence[Mapping[str, Any]] | None = None, extra_files: Sequence[str] = (),
+                case: Case | None = None) -> str:
     """The whole index.html as a string."""
     by_name = {c.name: c for c in charts}
     for name in NAMES:  # a chart not rendered at all is reported as missing, never silently dropped
@@ -520,16 +604,17 @@ def render_page(doc: Mapping[str, Any], charts: Sequence[Chart], *, examples: Se
     sub = (f"{e(doc.get('before'))} &rarr; {e(doc.get('after'))} · {e(mode)} · generated {e(doc.get('created_at', ''))} "
            f"· asymmetry {e(doc.get('harness_version', ''))}")
     nav = ('<nav><a href="#headline">Headline</a><a href="#policy">For policy</a>'
-           '<a href="#research">For researchers</a><a href="#files">Files</a></nav>')
-    body = (_headline(doc, by_name) + _policy(doc, by_name) + _research(doc, by_name, examples, sources)
+           '<a href="#research">For researchers</a><a href="methods.html">Methods</a><a href="#files">Files</a></nav>')
+    body = (_headline(doc, by_name, case) + _policy(doc, by_name) + _research(doc, by_name, examples, sources, case)
             + _files(charts, extra_files))
     footer = (f"<footer><p>{e(wording.caveat(doc))}</p><p>Made with asymmetry {e(doc.get('harness_version', ''))} "
-              f"from the compare document <a href=\"compare.json\">compare.json</a> (schema {e(doc.get('schema'))}).</p>"
-              "</footer>")
+              f"from the compare document <a href=\"compare.json\">compare.json</a> (schema {e(doc.get('schema'))}). "
+              'Methods, decision rules and wording rules: <a href="methods.html">methods.html</a> (also as '
+              '<a href="methods.md">methods.md</a>).</p></footer>')
     return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
             "<meta name=\"referrer\" content=\"no-referrer\">"
-            f"<title>{e(wording.title(doc))}</title><style>{_css()}</style></head><body>"
-            f"<header><h1>{e(wording.title(doc))}</h1><p class=\"sub\">{sub}</p>"
-            f"<p class=\"sub\">{e(wording.one_line(doc))}</p>{nav}</header><main>{body}</main>{footer}</body></html>\n")
+            f"<title>{e(wording.title(doc))}</title><style>{css()}</style></head><body>"
+            f"<header><h1>{e(wording.title(doc))}</h1><p class=\"sub\">{sub}</p>{nav}</header><main>{body}</main>"
+            f"{footer}</body></html>\n")

@@ -4,30 +4,37 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
-from pathlib import PurePath
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.report import fmt, wording
+from harness.compare import wording
+from harness.report import fmt, methods
 from harness.report.page import estimand_rows
 
 
-def source_line(doc: Mapping[str, Any]) -> str:
-    """The one-line source printed on every chart."""
-    inputs = doc.get("inputs") or {}
-    paths = [PurePath(str(p)).name for p in inputs.get("paths") or []]
-    hashes = list((inputs.get("sha256") or {}).values())
-    what = ("published scores (vendor-reported, score-level)" if doc.get("mode") == "scores"
-            else "item-level runs")
-    where = f" in {', '.join(paths[:3])}{' …' if len(paths) > 3 else ''}" if paths else ""
-    digest = f"; sha256 {str(hashes[0])[:12]}…" if hashes else ""
-    return f"Source: {what}{where}{digest}. Chart: asymmetry {doc.get('harness_version', '')}."
+def chart_sources(doc: Mapping[str, Any], sources: Sequence[Mapping[str, Any]] | None = None) -> dict[str, str]:
+    """Each chart's source line: the charts of this step cite its own table; the controls chart all."""
+    own = wording.source_line(doc, sources, models=[str(doc.get("before")), str(doc.get("after"))])
+    return {"": own, "controls": wording.source_line(doc, sources)}
+
+
+#: Markdown punctuation that can start a link, an image, emphasis or code: backslash-escaped (every
+#: CommonMark renderer shows the character itself). An underscore inside a word (a file or suite name)
+#: can neither open nor close emphasis, and stays as it is.
+_MD_ACTIVE = re.compile(r"([\\`*\[\]!]|(?<![^\W_])_|_(?![^\W_]))")
+#: What GitHub-flavoured renderers turn into links without any brackets: `scheme://`, `www.` and e-mail
+#: addresses. Escaping the `:`, the `.` or the `@` breaks the pattern and shows the same text.
+_MD_AUTOLINK = re.compile(r"(?<=[A-Za-z0-9])(:)(?=//)|(?<=\bwww)(\.)|(@)", re.IGNORECASE)
 
 
 def _md_text(text: Any) -> str:
     """Model labels, suite names and sentences built from them, made inert in Markdown: renderers in
-    notebooks and editors render raw HTML, so `<` `>` `&` become entities; newlines cannot start blocks."""
-    return html.escape(str(text), quote=False).replace("\n", " ")
+    notebooks and editors render raw HTML, so `<` `>` `&` become entities; links, images, emphasis and
+    code spans cannot start (their punctuation is backslash-escaped), nor can bare addresses become
+    links; newlines cannot start blocks."""
+    text = html.escape(str(text), quote=False).replace("\n", " ")
+    text = _MD_ACTIVE.sub(r"\\\1", text)
+    return _MD_AUTOLINK.sub(lambda m: "\\" + m.group(), text)
 
 
 def _md_escape(text: Any) -> str:
@@ -39,6 +46,10 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
     """summary.md: the headline, the estimates, the per-suite table and the caveats."""
     lines = [f"# {_md_text(wording.title(doc))}", "", f"**{_md_text(doc.get('before'))} -> {_md_text(doc.get('after'))}** "
              f"({'published scores, score-level' if doc.get('mode') == 'scores' else 'item-level runs'}).", ""]
+    lines += [f"**{_md_text(wording.badge(doc))}.** {_md_text(wording.headline_sentence(doc))}", ""]
+    guards = wording.guard_plain(doc)
+    if guards:
+        lines += ["**Before you cite this:**", "", *[f"- {_md_text(line)} (`{name}`)" for name, line in guards], ""]
     lines += [_md_text(" ".join(wording.headline(doc))), "", f"> {_md_text(wording.evidence_note(doc))}", "",
               "## Estimates", "",
               f"| Estimand | Scale | Estimate | {wording.percent(wording.level(doc))} interval | p-value | Method |",
@@ -62,6 +73,9 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
     lines += ["", "## What this does not show", ""] + [f"- {_md_text(s)}" for s in wording.does_not_show(doc)]
     command = str(doc.get("command") or "(not recorded)")
     fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", command)), default=0))  # never closed early
+    lines += ["", "## Methods", "", "Estimands, tests, decision rules, wording rules and limitations: `methods.md` in this "
+              f"folder ({methods.cite('asymmetry')} the asymmetry, {methods.cite('verdict')} the verdict, "
+              f"{methods.cite('limitations')} limitations)."]
     lines += ["", "## Citation", "", _md_text(wording.citation_paragraph(doc)), "", f"*{_md_text(wording.caveat(doc))}*",
               "", "## Pre-registration", "", _md_text(wording.preregistration(doc)), "", "## Reproduce", "",
               f"{fence}sh", command, fence, ""]
@@ -69,9 +83,13 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
 
 
 def citation_text(doc: Mapping[str, Any]) -> str:
-    """citation.txt: the paragraph, the numbers with intervals and methods, version, hashes, command."""
-    lines = ["CITATION", "", wording.citation_paragraph(doc), "", wording.caveat(doc), "",
-             f"NUMBERS ({wording.percent(wording.level(doc))} intervals unless stated; logits = log-odds scale; pp = percentage points)", ""]
+    """citation.txt: a short citable paragraph and the full method line first; then compare's own full
+    summary, the numbers with intervals and methods, version, hashes and the command."""
+    refs = f"{methods.cite('primary')}, {methods.cite('verdict')} (methods.md in this folder)"
+    lines = ["CITATION", "", wording.citation_short(doc, refs), "", "METHOD", "", wording.method_line(doc), "",
+             "FULL SUMMARY", "", wording.citation_paragraph(doc), "",
+             f"NUMBERS ({wording.percent(wording.level(doc))} intervals unless stated; logits = log-odds scale, {methods.cite('gains')}; pp = percentage "
+             "points)", ""]
     for estimand, scale, est, ci, p, method in estimand_rows(doc):
         p_text = (f"p = {p}" if not p.startswith("<") else f"p {p}") if p else ""
         inside = wording.join_nonempty([ci, p_text])  # never "(; p = 0.42)" for a row without an interval

@@ -25,6 +25,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from harness.terminal import escaped, plain
+
 
 @dataclass
 class Tally:
@@ -78,8 +80,9 @@ class RunProgress:
     async def __aenter__(self) -> RunProgress:
         if self._progress is not None:
             for (model, suite), tally in self.tallies.items():
-                self._tasks[(model, suite)] = self._progress.add_task(
-                    "", total=tally.total, completed=tally.already, model=model, suite=suite, errors="")
+                self._tasks[(model, suite)] = self._progress.add_task(  # (the columns are markup: escaped)
+                    "", total=tally.total, completed=tally.already, model=escaped(model), suite=escaped(suite),
+                    errors="")
             self._progress.start()
             self._timer = asyncio.create_task(self._tick())
         return self
@@ -98,7 +101,7 @@ def summary_table(rows: Iterable[Mapping[str, Any]], *, title: str = "Run summar
     Accuracy is the mean score over records without an infrastructure error (those say nothing about the
     model); model errors (parse failures, truncation, sandbox limits) count as failures, as compare does
     by default."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=plain(title), title_justify="left")
     for column, justify in (("model", "left"), ("suite", "left"), ("items", "right"), ("accuracy", "right"),
                             ("errors", "left"), ("served model", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
@@ -106,6 +109,7 @@ def summary_table(rows: Iterable[Mapping[str, Any]], *, title: str = "Run summar
         scored = row["scored"]
         accuracy = f"{100 * row['score_sum'] / scored:.1f}%" if scored else "-"
         errors = ", ".join(f"{kind} {n}" for kind, n in sorted(row["errors"].items())) or "-"
-        table.add_row(row["model"], row["suite"], f"{row['records']:,}/{row['expected']:,}", accuracy,
-                      Text(errors, style="red" if row["errors"] else ""), ", ".join(row["served"]) or "-")
+        # labels, suite names and the model ids the endpoint reported are shown as written, never as markup
+        table.add_row(plain(row["model"]), plain(row["suite"]), f"{row['records']:,}/{row['expected']:,}", accuracy,
+                      plain(errors, style="red" if row["errors"] else ""), plain(", ".join(row["served"]) or "-"))
     return table

@@ -221,7 +221,7 @@ async def execute(config: RunConfig, *, show_progress: bool = True, console: Any
         unanswered = _unanswered(rows)
         counts["unanswered"] = unanswered
         status = _status(interrupted, failure, unanswered)
-        warnings += _end_warnings(config, finish_lengths)
+        warnings += _end_warnings(config, finish_lengths) + _served_warnings(config, rows)
         warnings += _runner_warnings(runners, journal)
         session.update(ended_at=_now(), status=status, written=journal.written, elapsed_s=round(elapsed, 3),
                        processes=processes)
@@ -739,7 +739,9 @@ class _ModelRunner:
         if message:
             record["error_message"] = self.redact(scrub_text(message))
         if any(t.get("redacted") for t in turns):
-            record["redacted"] = True  # the endpoint echoed the API key; its text holds *** instead
+            record["redacted"] = True  # the endpoint echoed a secret; its text holds *** instead
+        if any(t.get("invalid_unicode") for t in turns):
+            record["invalid_unicode"] = True  # characters JSON cannot carry were replaced by U+FFFD
         return record
 
 
@@ -850,6 +852,24 @@ def _end_warnings(config: RunConfig, finish_lengths: Counter[str]) -> list[str]:
     return [f"{label}: {n} record(s) stopped at max_tokens={config.decoding.max_tokens} (finish_reason 'length'); "
             "wrong ones are journaled as error 'truncated'. Raise --max-tokens if answers were cut off"
             for label, n in sorted(finish_lengths.items())]
+
+
+def _served_warnings(config: RunConfig, rows: list[dict[str, Any]]) -> list[str]:
+    """One warning per model whose endpoint reported serving another model than the one requested (a
+    gateway or a server started with other weights; `served_model` in each record says which). A dated or
+    versioned name of the requested model (gpt-4o -> gpt-4o-2024-08-06) is the same model."""
+    out = []
+    for m in config.models:
+        if m.api == "replay":
+            continue
+        wanted = m.model.lower()
+        served = {name for row in rows if row["model"] == m.label for name in row["served"]}
+        other = sorted(name for name in served
+                       if name.lower() != wanted and not re.match(re.escape(wanted) + r"[-@:.]", name.lower()))
+        if other:
+            out.append(f"{m.label}: the endpoint reported answering as {', '.join(map(repr, other))}, not the requested "
+                       f"{m.model!r}; check it serves the model you meant (each record's served_model says which)")
+    return out
 
 
 def _thinking_disabled(extra: Mapping[str, Any]) -> bool:

@@ -164,15 +164,16 @@ def release_reserve(run_dir: Path) -> bool:
 
 def repair_torn_tail(path: Path) -> int:
     """Truncate a journal's torn last line (a crash mid-write leaves bytes after the last newline);
-    returns how many bytes were removed. Complete lines are never touched. Takes the journal's writer
-    lock first and refuses (a one-line error) while another process holds it: a "torn" line may be that
-    process's write in progress, and cutting it would lose completed results."""
+    returns how many bytes were removed. Complete lines and the part the manifest signed are never
+    touched. Takes the journal's writer lock first and refuses (a one-line error) while another process
+    holds it: a "torn" line may be that process's write in progress, and cutting it would lose completed
+    results."""
     path = Path(path)
     if not path.exists():
         return 0
     with open(path, "r+b") as f:
         _lock(f, path)
-        return _cut_torn_tail(f)
+        return _cut_torn_tail(f, _signed_bytes(path.parent))
 
 
 def _lock(f: Any, path: Path) -> None:
@@ -187,11 +188,14 @@ def _lock(f: Any, path: Path) -> None:
                         "or stop it first") from None
 
 
-def _cut_torn_tail(f: Any) -> int:
+def _cut_torn_tail(f: Any, signed: int = 0) -> int:
     """Truncate the locked, readable journal `f` (a file or a descriptor) after its last newline;
-    returns the bytes removed."""
+    returns the bytes removed. Never cuts into the first `signed` bytes (the part a manifest signed): a
+    journal whose signed part is itself torn is a truncated copy, left as found for the check to report."""
     fd = f if isinstance(f, int) else f.fileno()
     size = os.fstat(fd).st_size
+    if size <= signed:
+        return 0
     position = size
     block = 1 << 16
     while position > 0:
@@ -206,7 +210,7 @@ def _cut_torn_tail(f: Any) -> int:
         position = start
     else:
         keep = 0
-    if keep == size:
+    if keep == size or keep < signed:
         return 0
     os.ftruncate(fd, keep)
     os.fsync(fd)
@@ -235,10 +239,32 @@ def _mismatch(path: Path, size: int | None, expected: str | None, actual_size: i
             "line is not re-asked silently")
 
 
+def session_ended(manifest: dict[str, Any]) -> bool:
+    """Whether the run's last session ended (and signed the whole journal as it did): everything but a
+    manifest that still says "running" for a session without `ended_at` (a crash or a kill mid-run)."""
+    sessions = manifest.get("sessions") or []
+    last = sessions[-1] if sessions and isinstance(sessions[-1], dict) else {}
+    return not (manifest.get("status") == "running" and not last.get("ended_at"))
+
+
+def _unsigned(path: Path, manifest: dict[str, Any], size: int, actual_size: int) -> str:
+    """The one-line problem for bytes after the signed part: a crashed session's last records (a resume
+    keeps and signs them), or, after a session that ended, lines nobody's run wrote."""
+    extra = f"{path}: {actual_size - size:,} bytes follow the part the manifest signed"
+    if not session_ended(manifest):
+        return f"{extra} (a run that crashed or is still running); re-run its command to finish and sign it"
+    import shlex
+
+    return (f"{extra}, added after the last session ended ({manifest.get('status')}): no run wrote them. Cut them "
+            f"off (truncate -s {size} {shlex.quote(str(path))}) or restore items.jsonl from a backup; a resume will "
+            "not sign them")
+
+
 class Scan:
     """One pass over a journal: every line parsed (in file order) and its bytes hashed, checking the
     part the manifest signed. `records` yields; afterwards `sha256`/`size` hold the whole file's hash
-    and length, `hasher` can continue it, and `unsigned_bytes` says how much followed the signature."""
+    and length, `hasher` can continue it, and `unsigned_bytes` says how much followed the signature:
+    kept only when the last session never ended (it crashed), else refused like a changed line."""
 
     def __init__(self, run_dir: Path, manifest: dict[str, Any] | None) -> None:
         import hashlib
@@ -259,9 +285,14 @@ class Scan:
                 if not checked and signed_size is not None and self.size + len(line) > signed_size:
                     self._check(signed_size)
                     checked = True
+                    if session_ended(self.manifest):  # only a crashed session leaves records it never signed
+                        raise UserError(_unsigned(self.path, self.manifest, signed_size, os.path.getsize(self.path)))
                 self.hasher.update(line)
                 self.size += len(line)
                 self.lines += 1
+                if not checked and not line.endswith(b"\n"):  # torn inside the signed part: a truncated copy
+                    self._check(signed_size if signed_size is not None else self.size)
+                    checked = True
                 record = _parse_line(line, self.path, self.lines, False)
                 if record is not None:
                     yield record
@@ -311,8 +342,7 @@ def verify_journal(run_dir: Path) -> str | None:
     if hasher.hexdigest() != sha or (size is not None and read != size):
         return _mismatch(path, size, sha, actual, manifest.get("counts"))
     if size is not None and actual > size:
-        return (f"{path}: {actual - size:,} bytes follow the part the manifest signed (a run that crashed or is "
-                "still running, or lines added by hand); re-run its command to finish and sign it")
+        return _unsigned(path, manifest, size, actual)
     return None
 
 
@@ -355,7 +385,8 @@ class Journal:
     so signing the journal never re-reads it.
 
     A torn last line (a crash mid-write) is cut off only once the lock is held (`repaired` says how many
-    bytes): before it, the "torn" line may be another live process's write in progress."""
+    bytes): before it, the "torn" line may be another live process's write in progress. Only bytes after
+    the part the manifest signed are ever cut: a torn line inside it is left for the resume's check."""
 
     def __init__(self, run_dir: Path, *, batch: int = 512, interval_s: float = 0.5, give_up_s: float | None = None,
                  retry_s: float = 0.2) -> None:
@@ -370,7 +401,8 @@ class Journal:
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
         try:
             _lock(self._fd, self.path)
-            self.repaired = _cut_torn_tail(self._fd)  # safe now: no other writer can be mid-line
+            # safe now: no other writer can be mid-line; and never inside what the manifest signed
+            self.repaired = _cut_torn_tail(self._fd, _signed_bytes(Path(run_dir)))
         except BaseException:
             os.close(self._fd)
             raise
@@ -481,6 +513,16 @@ class Journal:
         self.closed = True
         if error is not None:
             raise error
+
+
+def _signed_bytes(run_dir: Path) -> int:
+    """How many leading journal bytes the run's manifest signed (0 without a manifest, or for one written
+    before `journal_bytes` was recorded)."""
+    try:
+        manifest = read_manifest(run_dir)
+    except UserError:
+        return 0
+    return signature(manifest)[0] or 0
 
 
 def _write_all(fd: int, data: bytes) -> None:

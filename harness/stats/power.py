@@ -398,7 +398,7 @@ def detectable(design: Design) -> dict[str, Any]:
         "method": (
             "normal approximation to the latent (Mantel-Haenszel/RBG) and pp asymmetry tests, two-sided "
             f"alpha={design.alpha}, power={design.power}; variances at a common latent gain of "
-            f"{design.shift} logits (STATISTICS.md §1.10); k>1 via a Rasch reference with item noise "
+            f"{design.shift} logits (methods §3.8); k>1 via a Rasch reference with item noise "
             f"{design.item_noise}; L3 noncentral t (df=C-1, one-sided alpha/2); L2 HKSJ noncentral t (df=S-2); "
             f"mde_pp = σ(shift + MDE/2) − σ(shift − MDE/2) at a 50% start, as compare's pp_at_50"
         ),

@@ -69,7 +69,7 @@ def crve_suite(values: np.ndarray, targeted: np.ndarray, *, level: float = 0.95)
     g = np.asarray(targeted).size
     half = float(stats.t.ppf(0.5 + level / 2, g - 1)) * se
     return Estimate(est, se, (est - half, est + half), p, f"suite-clustered CRVE, t({g - 1})",
-                    "not primary: over-rejects with few suites (STATISTICS.md §1.6)", level)
+                    "not primary: over-rejects with few suites (methods §3.4)", level)
 
 
 def weight_patterns(g: int, kind: str = "webb", *, n_boot: int = 9_999, rng: np.random.Generator | None = None,
@@ -123,7 +123,7 @@ def wild_cluster_bootstrap(values: np.ndarray, targeted: np.ndarray, *, kind: st
     est, se = (float(v[0]) for v in _crve_parts(y[None, :], x))
     return TestResult(est / se if se > 0 else math.nan, p, f"wild cluster bootstrap-t, restricted ({kind} weights)",
                       extra={"n_patterns": int(len(patterns)), "exhaustive": exhaustive, "estimate": est,
-                             "note": "not primary: unreliable below 4+4 suites (STATISTICS.md §1.6)"})
+                             "note": "not primary: unreliable below 4+4 suites (methods §3.4)"})
 
 
 def naive_ddd_z_batch(a0: np.ndarray, v0: np.ndarray, controls: np.ndarray,
@@ -141,4 +141,4 @@ def naive_ddd_z(a0: float, v0: float, controls: np.ndarray, v_controls: np.ndarr
     z, p = naive_ddd_z_batch(np.array([a0]), np.array([v0]), np.asarray(controls)[None, :],
                              np.asarray(v_controls)[None, :])
     return TestResult(float(z[0]), float(p[0]), "naive triple-difference z (sampling SEs only, one-sided)",
-                      extra={"note": "not valid: ignores lab-to-lab heterogeneity (STATISTICS.md §1.7)"})
+                      extra={"note": "not valid: ignores lab-to-lab heterogeneity (methods §3.5)"})

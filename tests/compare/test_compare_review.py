@@ -259,7 +259,7 @@ def test_m2_the_sentence_names_the_gate_that_actually_closed():
     assert "exploratory" in doc["summary"]
     assert "tests generalisation only from 4 + 4 suites (this design has 3 + 3)" in doc["summary"]
     assert "and it was not here" not in doc["summary"]
-    from harness.report import wording
+    from harness.compare import wording
 
     assert any("only from 4 + 4 suites" in line for line in wording.does_not_show(doc))
 
@@ -291,8 +291,7 @@ def _published() -> pd.DataFrame:
 def test_m3_score_mode_does_not_claim_the_logit_scale_removes_ceilings():
     """exp8: marginal logits of published accuracies are not ceiling-free (§1.3); the headline said the
     scale 'corrects for benchmarks that start near 0% or 100%' and the caveat called it primary."""
-    from harness.compare import compare_scores
-    from harness.report import wording
+    from harness.compare import compare_scores, wording
     from harness.report.page import render_page
 
     doc = compare_scores(_published(), "old", "new")
@@ -377,8 +376,8 @@ def test_m5_a_zero_cell_gives_the_counts_not_a_ratio_of_items_that_did_not_happe
 def test_l1_every_interval_is_labelled_at_the_level_in_force():
     """exp11: with alpha = 0.10 the summary called the 80% flatness interval '90% CI' and the report
     called the 90% A^L interval '95% CI'."""
+    from harness.compare import wording
     from harness.plan import make_plan
-    from harness.report import wording
     from harness.report.page import render_page
     from harness.report.text import citation_text, summary_markdown
 
@@ -445,7 +444,7 @@ def test_l2_the_conjunction_p_is_below_alpha_exactly_when_the_conjunction_holds(
 def test_l3_the_reports_group_means_leave_out_what_the_layers_left_out():
     """exp14: `fact` (97% at the start, 15 changed items) is left out of the layers, but the report's
     untargeted mean averaged it in (+0.6 pp over '2 untargeted benchmarks'; the layers have math alone)."""
-    from harness.report import wording
+    from harness.compare import wording
 
     doc = compare(table(gl_suite("old", "new", "code", "targeted", 60, 20, 60, 60)
                         + gl_suite("old", "new", "math", "untargeted", 40, 40, 60, 60)
@@ -599,7 +598,7 @@ def test_l9_fewer_than_eight_controls_do_not_open_the_gate():
     assert few["triple_difference"]["t_p_value"] < 0.025  # significant, yet not a gate with 3 controls
     assert not h2["tested"] and not h2["rejected"] and "needs at least 8 control transitions (have 3)" in h2["reason"]
     assert "With only 3 control transitions, fewer than the 8 the design requires" in few["summary"]
-    from harness.report import wording
+    from harness.compare import wording
 
     assert "descriptive only with fewer than 8 transitions" in wording.sentence_test(few)
     assert any("the comparison is descriptive" in line for line in wording.does_not_show(few))

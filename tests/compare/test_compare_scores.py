@@ -100,16 +100,20 @@ def test_score_mode_needs_both_categories(tmp_path):
         compare_scores(load_scores(write_scores(tmp_path / "t.csv", rows)), "v1", "v2")
 
 
-def test_the_curated_published_table_compares_for_each_suspect_transition():
-    root = Path(__file__).resolve().parents[2] / "harness" / "data"
-    if not (root / "published_scores.csv").is_file() or not (root / "transitions.csv").is_file():
-        pytest.skip("the curated published-score table has not landed")
-    scores = load_scores(root / "published_scores.csv")
-    transitions = pd.read_csv(root / "transitions.csv")
-    for row in transitions[transitions["role"] == "suspect"].itertuples():
-        sub = scores[scores["model"].isin([row.before, row.after])]
-        if set(sub["category"]) != {"targeted", "untargeted"}:
+def test_the_curated_published_table_compares_for_each_suspect_transition(tmp_path):
+    # the curated file holds many source tables, and a release re-run for a later table (Qwen3.7-Max) has two
+    # figures for one suite; each step is compared on its own table, as the demo does, through the CSV reader
+    from harness import demo
+
+    scores = demo.load_published_scores()
+    for t in demo.load_transitions():
+        if t.role != "suspect":
             continue
-        doc = compare_scores(scores, row.before, row.after)
-        assert validate_compare(doc) == [], row.transition
+        rows = demo.transition_rows(t, scores)
+        if {r["category"] for r in rows} != {"targeted", "untargeted"}:
+            continue
+        path = tmp_path / "scores.csv"
+        path.write_bytes(demo.scores_csv([{k: r[k] for k in demo.SCORE_COLUMNS} for r in rows]))
+        doc = compare_scores(load_scores(path), t.before, t.after)
+        assert validate_compare(doc) == [], t.transition
         json.dumps(doc, allow_nan=False)

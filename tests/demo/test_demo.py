@@ -1,9 +1,10 @@
 """`asymmetry demo` end to end, as a newcomer runs it: a subprocess, offline (in a network namespace
-with no interfaces where the system allows it), writing a complete report whose numbers the ordinary
-`asymmetry compare --scores` reproduces."""
+with no interfaces where the system allows it), writing a complete report of the 2026 case whose numbers
+the ordinary `asymmetry compare --scores` reproduces."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shlex
@@ -14,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.compare import wording
 from harness.compare.schema import validate_compare
-from harness.report import wording
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -35,7 +36,12 @@ def asymmetry(*args: str, cwd: Path, offline: bool = True) -> subprocess.Complet
     env = {**os.environ, "COLUMNS": "2000", "NO_COLOR": "1", "TERM": "dumb"}
     prefix = OFFLINE if offline else []
     return subprocess.run([*prefix, sys.executable, "-m", "harness", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=180)
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
 
 
 @pytest.fixture(scope="module")
@@ -48,40 +54,78 @@ def test_demo_writes_a_complete_report_offline_and_prints_path_and_headline(demo
     cwd, proc = demo_run
     assert proc.returncode == 0, proc.stderr
     out = cwd / "reports" / "demo"
-    for name in ("index.html", "compare.json", "summary.md", "citation.txt", "scores.csv", "sources.csv",
-                 "other_qwen_steps.csv"):
+    for name in ("index.html", "compare.json", "summary.md", "citation.txt", "methods.md", "methods.html",
+                 "scores.csv", "sources.csv", "timeline.csv"):
         assert (out / name).is_file(), name
-    for chart in ("slopes", "forest", "asymmetry", "controls"):
+    for chart in ("slopes", "forest", "asymmetry", "controls", "timeline"):
         for ext in ("png", "svg", "csv"):
             assert (out / "charts" / f"{chart}.{ext}").is_file(), (chart, ext)
     doc = json.loads((out / "compare.json").read_text())
     assert validate_compare(doc) == [] and doc["mode"] == "scores"
-    assert doc["before"] == "Qwen2.5-72B-Instruct" and doc["after"] == "Qwen3-235B-A22B (Non-thinking)"
+    assert doc["before"] == "Qwen3.7-Max" and doc["after"] == "Qwen3.8-Max"
     stdout = proc.stdout
     assert "reports/demo/index.html" in stdout
     assert "Published scores are score-level, unpaired evidence" in stdout
     for sentence in wording.headline(doc):
         assert sentence in stdout
-    steps = (out / "other_qwen_steps.csv").read_text().splitlines()
-    assert len(steps) == 1 + 5 and steps[0].startswith("transition,before,after")
-    assert "qwen3-235b>qwen3-235b-2507" in stdout or "Qwen3-235B-A22B-Instruct-2507" in stdout
+    assert "Qwen3.8-Max's own launch table reports no maths benchmark at all" in stdout
+    assert "Did the pattern change" not in stdout or "after the window" in stdout
 
 
-def test_the_headline_says_what_the_published_numbers_say(demo_run) -> None:
-    cwd, proc = demo_run
+def test_the_default_is_the_step_after_the_window_with_every_usable_control(demo_run) -> None:
+    cwd, _ = demo_run
     doc = json.loads((cwd / "reports" / "demo" / "compare.json").read_text())
-    html = (cwd / "reports" / "demo" / "index.html").read_text()
-    label = {"targeted_larger": "Consistent with gains concentrated in targeted capabilities",
-             "untargeted_larger": "Opposite pattern: untargeted gains were larger",
-             "no_difference_shown": "No disproportionate targeted gain shown",
-             "fragile": "Fragile: no disproportionate gain claimed", "not_testable": "Asymmetry not testable"}
-    assert label[doc["verdict"]] in html  # the headline says the document's verdict (issue 9: the primary)
-    # the published figures themselves: Qwen3 TR Table 12, as curated
+    controls = {(c["before"], c["after"]) for c in doc["triple_difference"]["controls"]}
+    assert controls == {("GLM-5", "GLM-5.1"), ("Kimi K2.5", "Kimi K2.6"), ("GPT-5.4", "GPT-5.5"),
+                        ("Claude Opus 4.6", "Claude Opus 4.7"), ("Gemini 3 Flash", "Gemini 3.5 Flash")}
     suites = {s["suite"]: s for s in doc["suites"]}
-    assert suites["MATH-500"]["before"] == pytest.approx(83.6) and suites["MATH-500"]["after"] == pytest.approx(91.2)
-    assert suites["BFCL v3"]["category"] == "targeted" and suites["BFCL v3"]["n_items"] == 4441
-    assert "proves" not in html.lower()
-    assert 'href="https://github.com/QwenLM/Qwen3/blob/' in html  # source links, as plain anchors
+    assert suites["Terminal-Bench 2.1"]["before"] == pytest.approx(74.5)
+    assert suites["Terminal-Bench 2.1"]["after"] == pytest.approx(86.6)
+    assert "Terminal-Bench 2.0" not in suites  # another version: never paired with 2.1
+    assert {s["category"] for s in doc["suites"]} == {"targeted", "untargeted"}
+    lat = doc["asymmetry"]["latent"]  # the marginal log-odds asymmetry on these benchmarks
+    assert lat["estimate"] == pytest.approx(0.7054, abs=1e-3)
+    assert lat["ci"] == pytest.approx([0.2235, 1.1872], abs=1e-3)
+    # the verdict's estimate (mean item gain over the σ grid) leans the same way but rests on DeepSWE 1.1 and HLE
+    prim = doc["asymmetry"]["primary"]
+    assert prim["estimate"] == pytest.approx(0.925, abs=0.01) and prim["ci"][0] > 0
+    assert doc["verdict"] == "fragile"
+    assert {"it does not survive leaving out suite DeepSWE 1.1", "it does not survive leaving out suite HLE"} == set(
+        prim["verdict_reasons"])
+    html = (cwd / "reports" / "demo" / "index.html").read_text()
+    assert "Targeted gains larger, but fragile</span>" in html
+    assert "but fragile: dropping DeepSWE 1.1 or HLE removes it." in html
+
+
+def test_the_timeline_places_every_2026_step_against_the_window(demo_run) -> None:
+    cwd, _ = demo_run
+    out = cwd / "reports" / "demo"
+    steps = {r["transition"]: r for r in _csv(out / "timeline.csv")}
+    phases = {k: r["phase"] for k, r in steps.items() if r["kind"] == "qwen"}
+    assert phases == {"qwen3.5-35b>qwen3.6-35b": "before", "qwen3.5-27b>qwen3.6-27b": "before",
+                      "qwen3.6-plus>qwen3.7-plus": "inside", "qwen3.6-plus>qwen3.7-max": "inside",
+                      "qwen3.6-max-preview>qwen3.7-max (AA)": "inside", "qwen3.7-max>qwen3.8-max": "after",
+                      "qwen3.6-27b>qwen3.8-27b": "after"}
+    doc = json.loads((out / "compare.json").read_text())
+    current = steps["qwen3.7-max>qwen3.8-max"]
+    assert float(current["asymmetry_logits"]) == pytest.approx(doc["asymmetry"]["primary"]["estimate"])
+    assert current["verdict"] == doc["verdict"]
+    assert steps["glm-5.1>glm-5.2"]["not_estimable_because"].startswith("its table reports no untargeted")
+    assert steps["gemma-3-27b>gemma-4-31b"]["kind"] == "context"
+    html = (out / "index.html").read_text()
+    assert "Did the pattern change after the window?" in html and "Is it unusual for 2026?" in html
+    assert "larger than all 5" in html
+    chart = _csv(out / "charts" / "timeline.csv")
+    assert {r["transition"] for r in chart} == set(steps)
+
+
+def test_the_page_says_first_what_the_new_table_stopped_reporting(demo_run) -> None:
+    cwd, _ = demo_run
+    html = (cwd / "reports" / "demo" / "index.html").read_text()
+    churn = html.index("reports no maths benchmark at all")
+    assert churn < html.index('class="verdict') and churn < html.index('id="timeline"')
+    assert "maths</td><td class=\"n\">0</td><td>not reported: no statement" in html
+    assert "Known problems of these figures" in html and "Qwen re-ran Qwen3.7-Max for this table" in html
 
 
 def test_the_printed_compare_command_reproduces_the_demo_numbers(demo_run) -> None:
@@ -99,7 +143,7 @@ def test_the_printed_compare_command_reproduces_the_demo_numbers(demo_run) -> No
     assert again["inputs"]["sha256"] == doc["inputs"]["sha256"]
 
 
-def test_a_second_demo_replaces_its_report_but_never_another_directory(demo_run, tmp_path: Path) -> None:
+def test_older_steps_stay_available_and_a_second_demo_replaces_only_its_report(demo_run, tmp_path: Path) -> None:
     cwd, _ = demo_run
     proc = asymmetry("demo", "--transition", "qwen3-235b>qwen3-235b-2507", cwd=cwd)
     assert proc.returncode == 0, proc.stderr
@@ -121,5 +165,39 @@ def test_an_unknown_step_is_a_one_line_error_and_list_shows_the_steps(tmp_path: 
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "--transition 'gpt-5>gpt-6' is not in the demo data; choose one of qwen2.5-72b>qwen3-235b" in proc.stderr
     proc = asymmetry("demo", "--list", cwd=tmp_path)
-    assert proc.returncode == 0 and "llama3.3-70b>llama4-maverick" in proc.stdout and "control" in proc.stdout
+    assert proc.returncode == 0 and "qwen3.7-max>qwen3.8-max" in proc.stdout and "control" in proc.stdout
     assert not (tmp_path / "reports").exists()
+
+
+def test_no_user_facing_file_points_outside_the_project(demo_run) -> None:
+    cwd, _ = demo_run
+    out = cwd / "reports" / "demo"
+    for path in out.rglob("*"):
+        if path.suffix in (".html", ".md", ".txt", ".csv", ".json", ".svg"):
+            text = path.read_text()
+            for bad in ("STATISTICS.md", "DESIGN.md", "PROVENANCE.md", "shared/data", "../shared", "GitHub-index"):
+                assert bad not in text, (path.name, bad)
+    citation = (out / "citation.txt").read_text()
+    assert "methods §" in citation
+
+
+def test_the_readme_quotes_what_the_default_demo_prints(tmp_path: Path) -> None:
+    """The README's demo section copies the default demo's headline, primary estimate and timeline: a change
+    to the data or the statistics that moves them fails here until the README is updated."""
+    cwd = tmp_path  # its own run: another test here replaces demo_run's report with an older step's
+    proc = asymmetry("demo", cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((cwd / "reports" / "demo" / "compare.json").read_text())
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    quoted = readme.split("**What the default demo prints**", 1)[1].split("- **Verdict", 1)[0]
+    quoted = " ".join(line.lstrip("> ").strip() for line in quoted.split(" > "))
+    assert wording.headline_sentence(doc) in quoted
+    assert f"Headline ({wording.badge(doc)})" in quoted
+    primary = doc["asymmetry"]["primary"]
+    assert f"**Verdict `{doc['verdict']}`**" in readme
+    assert f"is {primary['estimate']:+.2f} logits" in readme
+    assert f"from {primary['ci'][0]:.2f} to {primary['ci'][1]:.2f}" in readme
+    rows = list(csv.DictReader((cwd / "reports" / "demo" / "timeline.csv").open()))
+    for row in rows:
+        if row["kind"] == "qwen" and row["phase"] and row["asymmetry_logits"]:
+            assert f"| {float(row['asymmetry_logits']):+.2f} (".replace("-", "−") in readme, row["step"]

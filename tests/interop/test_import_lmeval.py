@@ -235,9 +235,28 @@ def test_manifest_records_sources_with_hashes_versions_and_choices_without_secre
     assert manifest["source"]["choices"][f"{GROUP}_alg"] == {"suite": GROUP, "filter": "strict",
                                                               "metric": "exact_match", "cluster": f"{GROUP}_alg"}
     assert manifest["counts"]["records"] == 2 * N_DOCS + 12
-    assert manifest["source"]["config"]["model_args"]["auth_token"] == "<redacted>"
+    assert manifest["source"]["config"]["model_args"]["auth_token"].startswith("<redacted sha256:")
     for path in result.run_dir.iterdir():
         assert SECRET not in path.read_text()
+
+
+def test_model_args_given_as_text_are_hashed_unless_known_harmless_headers_included(runs, tmp_path):
+    # what `lm_eval --model_args '...'` records: the text as typed, with a key under names no denylist has
+    leak = "sk-" + secrets.token_hex(12)
+    copy = tmp_path / "copy"
+    shutil.copytree(runs["before"], copy)
+    [results] = copy.rglob("results_*.json")
+    data = json.loads(results.read_text())
+    data["config"]["model_args"] = (f"model=before-model,base_url=http://h/v1?key={leak},num_concurrent=2,"
+                                    f'key={leak},hf_pat={leak},header={{"Authorization": "Bearer {leak}"}}')
+    results.write_text(json.dumps(data))
+    result = import_lmeval(copy, "before", out=tmp_path / "results", task_map=load_task_map(runs["map"]))
+    manifest = read_manifest(result.run_dir)
+    for args in (manifest["models"][0]["model_args"], manifest["source"]["config"]["model_args"]):
+        assert "model=before-model" in args and "num_concurrent=2" in args and "key=***" in args
+        assert "hf_pat=<redacted sha256:" in args and "header=<redacted sha256:" in args
+    for path in result.run_dir.iterdir():
+        assert leak not in path.read_text()
 
 
 def test_reimport_is_refused_and_keeps_the_first_run(runs, tmp_path):
@@ -353,7 +372,8 @@ def test_a_folder_with_two_models_outputs_is_refused(runs, tmp_path):
      {"base_url": "http://***@h/v1", "headers": {"Authorization": "<redacted>"}, "seed": 3}),
     # our own --model_args form, as lm-eval records it in config.model_args (review finding 7c)
     ("spec=q=vllm:M@http://user:pw@host/v1,cache_dir=/tmp/j", "spec=q=vllm:M@http://***@host/v1,cache_dir=/tmp/j"),
-    ("base_url=http://h/v1?api_key=sk-QUERY&x=1", "base_url=http://h/v1?api_key=***&x=1"),
+    ("base_url=http://h/v1?api_key=sk-QUERY&x=1", "base_url=http://h/v1?api_key=***&x=***"),  # any name
+    ("base_url=http://h/v1?key=sk-Q&api-version=2024-06-01", "base_url=http://h/v1?key=***&api-version=2024-06-01"),
     ("http://alice:p@ss@h/v1", "http://***@h/v1"),  # an unencoded '@' in the password
 ])
 def test_secrets_are_scrubbed_from_recorded_configs(value, expected_value):

@@ -12,7 +12,7 @@ def test_lmeval_model_args_with_commas_in_values_are_redacted_whole():
     entry = _model_entry("m", {"config": {"model": "local-chat-completions", "model_args": args}})
     text = entry["model_args"]
     assert "sk-abc" not in text and "def" not in text and "ghi" not in text and "pw" not in text
-    assert "api_key=<redacted>" in text and "num_concurrent=8" in text and "model=org/m" in text
+    assert "api_key=<redacted sha256:" in text and "num_concurrent=8" in text and "model=org/m" in text
     assert _args(args)["api_key"] == "sk-abc,def,ghi" and _args(args)["num_concurrent"] == "8"
 
 

@@ -22,7 +22,7 @@ N = 10
 FAILING = "q7"  # the sample whose generation raises in the "errored" run
 
 
-def _model(kind: str):
+def _model(kind: str, **model_args):
     from inspect_ai.model import ModelOutput, ModelUsage, get_model
 
     def answer(messages, tools, tool_choice, config):
@@ -34,7 +34,7 @@ def _model(kind: str):
         output.usage = ModelUsage(input_tokens=7, output_tokens=2, total_tokens=9)  # no tokenizer download
         return output
 
-    return get_model("mockllm/model", custom_outputs=answer)
+    return get_model("mockllm/model", custom_outputs=answer, **model_args)
 
 
 def _task():
@@ -203,3 +203,23 @@ def test_tasks_sharing_a_suite_keep_their_sample_ids_apart(logs, tmp_path):
     assert suite.name == "sums" and suite.n_items == 2 * N and suite.n_records == 4 * N
     ids = {r["item_id"] for r in iter_records(result.run_dir)}
     assert "arith/q0" in ids and "arith_again/q0" in ids
+
+
+def test_model_args_other_than_known_harmless_ones_are_recorded_as_hashes(tmp_path):
+    import secrets
+
+    from inspect_ai import eval as inspect_eval
+
+    leak, gateway = f"sk-{secrets.token_hex(12)}", f"gw-{secrets.token_hex(12)}"
+    model = _model("before", key=leak, hf_pat=leak, headers={"X-Gateway": gateway}, max_length=512)
+
+    [log] = inspect_eval(_task(), model=model, log_dir=str(tmp_path / "logs"), log_format="eval", display="none")
+    assert log.status == "success" and log.eval.model_args["key"] == leak  # Inspect itself keeps it
+    (tmp_path / "map.toml").write_text('[tasks.arith]\ncapability = "math"\n')
+    result = import_inspect(tmp_path / "logs", "m", out=tmp_path / "results",
+                            task_map=load_task_map(tmp_path / "map.toml"))
+    recorded = read_manifest(result.run_dir)["source"]["logs"][0]["model_args"]
+    assert recorded["key"].startswith("<redacted sha256:") and recorded["hf_pat"].startswith("<redacted sha256:")
+    assert recorded["headers"]["X-Gateway"].startswith("<redacted sha256:") and recorded["max_length"] == 512
+    for path in result.run_dir.iterdir():
+        assert leak not in path.read_text() and gateway not in path.read_text()

@@ -101,8 +101,8 @@ def test_chart_csvs_carry_the_json_figures(items_report: tuple[Path, dict[str, A
     controls = _csv(out / "charts" / "controls.csv")
     suspect = [r for r in controls if r["role"] == "suspect"]
     assert len(suspect) == 1 and float(suspect[0]["asymmetry_logits"]) == pytest.approx(0.877696)
-    assert sorted(float(r["asymmetry_logits"]) for r in controls if r["role"] == "control") == sorted(
-        c["asymmetry"] for c in doc["triple_difference"]["controls"])
+    assert sorted(float(r["asymmetry_logits"]) for r in controls if r["role"] == "control") == pytest.approx(sorted(
+        c["asymmetry"] for c in doc["triple_difference"]["controls"]), abs=1e-10)
     power = _csv(out / "charts" / "power.csv")
     assert [float(r["power_pct"]) for r in power] == pytest.approx([100 * p["power"] for p in doc["power"]["curve"]])
 
@@ -150,7 +150,7 @@ def test_page_requests_nothing_and_links_only_to_sources(scores_report: Path) ->
     assert not names & {"script", "link", "img", "iframe", "object", "embed", "base", "form", "audio", "video"}
     assert not any(a.get("src") for _, a in tags)
     hrefs = [a["href"] for t, a in tags if t == "a" and a.get("href")]
-    external = [h for h in hrefs if not (h.startswith("#") or re.fullmatch(r"[\w./-]+", h))]
+    external = [h for h in hrefs if not (h.startswith("#") or re.fullmatch(r"[\w./-]+(#[\w-]+)?", h))]
     assert external == [url]
     assert not any(h.lower().startswith("javascript:") for h in hrefs)
     assert "javascript:alert(1)" in html  # shown as text, not a link
@@ -184,13 +184,13 @@ def test_wording_follows_the_data_and_never_says_proves(latent: tuple[float, lis
         assert "proves" not in text.lower() and "statistically significant" not in text.lower()
     html = outputs[0]
     if latent[1][0] > 0:
-        assert "Consistent with gains concentrated in targeted capabilities" in html
+        assert '<span class="verdict targeted_larger">Targeted gains were larger</span>' in html
         assert "exceeded untargeted gains by 0.90 logits" in html
     elif latent[1][1] < 0:
-        assert "Opposite pattern: untargeted gains were larger" in html
+        assert '<span class="verdict untargeted_larger">Untargeted gains were larger</span>' in html
         assert "fell short of untargeted gains by 0.90 logits" in html
-    else:
-        assert "No disproportionate targeted gain shown" in html
+    else:  # the badge says which way the data lean, and no more
+        assert '<span class="verdict no_difference_shown">No clear difference, leaning targeted</span>' in html
         assert "not evidence of equal gains" in html
 
 
@@ -227,7 +227,7 @@ def test_absent_controls_and_power_are_said_plainly_not_drawn(scores_report: Pat
     out = scores_report
     assert not (out / "charts" / "controls.png").exists() and not (out / "charts" / "power.csv").exists()
     html = (out / "index.html").read_text()
-    assert "Chart not drawn (this transition among other developers&#x27; transitions): no control transitions" in html
+    assert "Chart not drawn (this step among other developers&#x27; steps): no control transitions" in html
     assert "Chart not drawn (what this design could detect): the document has no power analysis" in html
     assert "Published scores are score-level, unpaired evidence" in html
     assert "No examples: published scores have no item-level outputs" in html
@@ -333,3 +333,30 @@ def test_chart_captions_and_control_intervals_follow_alpha(tmp_path: Path) -> No
     control = _csv(tmp_path / "r" / "charts" / "controls.csv")[0]
     half = float(control["ci_high"]) - float(control["asymmetry_logits"])
     assert half == pytest.approx(1.6449 * float(control["se"]), rel=1e-3)
+
+
+def test_summary_markdown_renders_no_link_or_image_from_names(tmp_path: Path) -> None:
+    # security review finding 7: a suite named like this rendered a remote image and a javascript: link
+    # in summary.md's title, headline, table and citation; rendered here by a real Markdown renderer
+    # (markdown-it, GitHub-flavoured: tables, strikethrough and bare-address links on)
+    import pandas as pd
+    from markdown_it import MarkdownIt
+
+    from harness.compare import compare_scores
+
+    suite = "![t](http://evil.example/pixel.png) [click](javascript:alert(1)) *x* `y` www.evil.example a@evil.example"
+    before, after = "[b](http://evil.example/b)", "<http://evil.example/a>"
+    rows = [(before, suite, "targeted", 50.0, 164), (after, suite, "targeted", 60.0, 164),
+            (before, "GSM8K", "untargeted", 80.0, 1319), (after, "GSM8K", "untargeted", 82.0, 1319)]
+    doc = compare_scores(pd.DataFrame(rows, columns=["model", "suite", "category", "score", "n_items"]), before, after)
+    md = (write_report(doc, tmp_path / "r").path / "summary.md").read_text()
+    pytest.importorskip("linkify_it", reason="markdown-it's bare-address links need linkify-it-py")
+    renderer = MarkdownIt("gfm-like")
+    tokens = renderer.parse(md)
+    kinds = {t.type for t in tokens} | {c.type for t in tokens for c in t.children or ()}
+    assert not kinds & {"link_open", "image", "html_inline", "html_block", "code_inline"}, kinds  # (italics: our caveat)
+    rendered = renderer.render(md)
+    assert "<a " not in rendered and "<img" not in rendered
+    text = re.sub(r"<[^>]+>", "", rendered)  # what a reader sees: the names as they were written
+    assert "![t](http://evil.example/pixel.png) [click](javascript:alert(1)) *x* `y` www.evil.example" in text
+    assert "[b](http://evil.example/b)" in text

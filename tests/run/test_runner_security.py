@@ -25,11 +25,14 @@ ROOT = Path(__file__).resolve().parents[2]
 _WRITER = textwrap.dedent("""
     import json, sys
     from pathlib import Path
-    from harness.run.store import Journal
+    from harness.run.store import Journal, read_manifest, write_manifest
     run_dir = Path(sys.argv[1])
     record = json.loads((run_dir / "items.jsonl").read_bytes().splitlines()[0])
     line = json.dumps({**record, "item_id": "written-by-the-first-process"}).encode() + b"\\n"
     journal = Journal(run_dir)
+    manifest = read_manifest(run_dir)  # a session starts, as the runner's does: running, not ended
+    manifest.update(status="running", sessions=[*manifest["sessions"], {"started_at": "now"}])
+    write_manifest(run_dir, manifest)
     import os
     os.write(journal._fd, line[:40])
     print("ready", flush=True)

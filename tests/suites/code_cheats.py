@@ -295,3 +295,48 @@ def solution(technique: str, fmt: str, item: Item) -> str:
     else:
         body = kit + f"\ndef {target['entry_point']}(*args):\n    return _cheat(args)\n"
     return f"```python\n{body}```"
+
+
+# ------------------------------------------------------------------ time limits: work split across forks
+# Not a wrong answer but one past its per-call time limit (EvalPlus per input, LiveCodeBench per case):
+# the work runs in forked children while the main process, at nice 19, spins (so it mostly waits for a
+# CPU, which active time does not charge). Review finding 3: only the main process's active time was
+# charged, so this passed; the checker now charges the CPU time of all the candidate's processes.
+
+#: The formats whose tests have a per-call limit (the others have only the whole run's, whose clock
+#: always charged every process's CPU).
+SPLIT_FORMATS = ("evalplus", "lcb_stdio", "lcb_call")
+
+SPLIT_KIT = textwrap.dedent("""\
+    import os, select, time
+    def burn(seconds):
+        t = time.process_time()
+        while time.process_time() - t < seconds:
+            pass
+    def split(total, n=4):
+        pipes = []
+        for _ in range(n):
+            r, w = os.pipe()
+            if os.fork() == 0:
+                burn(total / n)
+                os.write(w, b"x")
+                os._exit(0)
+            os.close(w)
+            pipes.append(r)
+        os.nice(19)
+        while pipes:
+            for r in select.select(pipes, [], [], 0)[0]:
+                os.read(r, 1)
+                pipes.remove(r)
+    """)
+
+
+def split_solution(fmt: str, cpu_s: float, forked: bool = True) -> str:
+    """A correct solution of `fmt` (one of SPLIT_FORMATS) that first burns `cpu_s` CPU seconds, split
+    across 4 forked children (`forked`) or in its own process. Unfenced."""
+    work = f"split({cpu_s})" if forked else f"burn({cpu_s})"
+    if fmt == "lcb_stdio":
+        return SPLIT_KIT + f"a, b = map(int, input().split())\n{work}\nprint(a + b)\n"
+    if fmt == "lcb_call":
+        return SPLIT_KIT + f"class Solution:\n    def add(self, a: int, b: int) -> int:\n        {work}\n        return a + b\n"
+    return SPLIT_KIT + f"def add(a, b):\n    {work}\n    return a + b\n"

@@ -237,17 +237,19 @@ def test_data_dir_comes_from_the_environment(shared_data, monkeypatch):
     assert len(suite.items) == 60
 
 
-def test_lm_eval_entries_are_delegated(monkeypatch):
-    from harness.items import Suite
+def test_lm_eval_entries_are_delegated():
+    # the suites layer hands `PREFIX:REST` entries to the source its caller gives for PREFIX (the run command
+    # gives harness.lmeval.tasks.SUITE_SOURCES); without one the entry is refused, see tests/interop
+    from harness.items import Item, Suite
 
     seen = {}
 
-    def fake(task, data_dir):
-        seen["task"] = task
-        return Suite("lm-eval:x", "v", "untargeted", "math", items=(), solve=None)  # type: ignore[arg-type]
+    def source(task, data_dir):
+        seen["task"], seen["data_dir"] = task, data_dir
+        items = tuple(Item(f"i{n}", "q", "a") for n in range(3))
+        return Suite("lm-eval:x", "v", "untargeted", "math", items=items, solve=None)  # type: ignore[arg-type]
 
-    import harness.lmeval.tasks as tasks
-
-    monkeypatch.setattr(tasks, "load_lmeval_suite", fake)
-    (suite,) = load_suites(["lm-eval:gsm8k"])
-    assert seen["task"] == "gsm8k" and suite.name == "lm-eval:x"
+    (suite,) = load_suites(["lm-eval:gsm8k:math"], external={"lm-eval": source})
+    assert seen == {"task": "gsm8k:math", "data_dir": None} and suite.name == "lm-eval:x" and len(suite.items) == 3
+    (cut,) = load_suites(["lm-eval:gsm8k"], limit=2, external={"lm-eval": source})
+    assert seen["task"] == "gsm8k" and [it.id for it in cut.items] == ["i0", "i1"]

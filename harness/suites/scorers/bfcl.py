@@ -247,7 +247,9 @@ async def score_bfcl_ast(item: Item, response: ChatResponse, settings: Mapping[s
     (`asymmetry suites show` prints it); a malformed call is a parse failure; no call is simply wrong.
     """
     try:
-        calls = response_calls(response)
+        from harness.suites.scorers.text import read_reply
+
+        calls = await read_reply(lambda _text: response_calls(response), response.text or "")
     except ToolParseError as e:
         return Outcome(score=0.0, correct=False, error="parse_failure", extracted={"calls": None, "check": str(e)})
     target = item.target

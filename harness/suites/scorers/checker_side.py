@@ -12,7 +12,8 @@ builtins, frames and memory the model's code cannot reach.
 Kinds of test (config["kind"]):
   calls       builtin-code: call the entry point on each case's arguments (config["calls"]: plaindata
               JSON text of [[args, expected], ...]); the result must equal the
-              expected value with exact types (a tuple is not a list, True is not 1)
+              expected value with exact types (a tuple is not a list, True is not 1; dict keys and set
+              elements too)
   asserts     HumanEval / MBPP: run the dataset's own test code (after the prompt's helpers) with the
               candidate's functions bound to proxies that make the call across the pipe
   evalplus    HumanEval+ / MBPP+ (evalplus_check.py): the reference solution runs here for each input;
@@ -20,7 +21,9 @@ Kinds of test (config["kind"]):
   stdio, functional   LiveCodeBench (stdio_check.py): stdin in, stdout compared; or `Solution().f(*args)`
 
 Time limits per call (EvalPlus, LiveCodeBench) are measured here, from outside the candidate: active
-seconds, the wall clock minus the time the candidate's process waited for a CPU (its schedstat).
+seconds, the wall clock minus the time the candidate's process waited for a CPU (its schedstat), or the
+CPU seconds of all the candidate's processes (children, threads, exited ones) if more, as the sandbox's
+own clock does: work split across forked children is charged in full.
 
 The verdict is one JSON line on this process's stdout: {"verdict", "detail", "flags", "done", "total"}.
 verdict: pass | wrong (a test failed, or the program raised or failed to load) | timeout (a call past
@@ -68,22 +71,100 @@ def _ck_run_delay(pid):
         return None
 
 
-class _CkClock:
-    """Active seconds of one process since `start()`: wall clock minus its run-queue delay."""
+_CK_TICKS = _ck_os.sysconf("SC_CLK_TCK")
+_CK_CPUS = _ck_os.cpu_count() or 1
+
+
+def _ck_stat(pid):
+    """(parent pid, CPU seconds of process `pid` and of the children it reaped) from /proc, or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        fields = stat[stat.rindex(b")") + 2:].split()
+        return int(fields[1]), sum(int(x) for x in fields[11:15]) / _CK_TICKS  # ppid; utime stime cutime cstime
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class _CkTree:
+    """The CPU seconds of all the candidate's processes: its own, its threads', and those of every process
+    it started, alive, exited (a zombie keeps its times) or reaped by one of them (counted in the
+    reaper's). They are the processes under the one that reaps the candidate's orphans, its parent (the
+    sandbox's namespace init in fork mode; the worker, a subreaper, otherwise), but this checker. Which
+    pid is whose is remembered: during a run no trusted process starts, so a new pid is the candidate's
+    and the usual reading is one directory listing and one file per candidate process."""
 
     def __init__(self, pid):
         self.pid = pid
+        stat = _ck_stat(pid)
+        self.reaper = stat[0] if stat else None
+        self.theirs = {pid: True, _ck_os.getpid(): False}  # pid -> is it one of the candidate's?
+        if self.reaper is not None:
+            self.theirs[self.reaper] = False
+        self.most = 0.0
+
+    def _is_theirs(self, pid, parent):
+        chain = [pid]
+        while parent not in self.theirs:
+            if parent <= 0 or len(chain) > 4096:
+                parent = None
+                break
+            stat = _ck_stat(parent)
+            if stat is None:
+                parent = None
+                break
+            chain.append(parent)
+            parent = stat[0]
+        verdict = self.theirs.get(parent, False) or parent == self.reaper
+        for p in chain:
+            self.theirs[p] = verdict
+        return verdict
+
+    def cpu(self):
+        """Their CPU seconds so far (never less than an earlier reading)."""
+        if self.reaper is None:
+            return self.most
+        total = 0.0
+        try:
+            entries = _ck_os.listdir("/proc")
+        except OSError:
+            return self.most
+        for entry in entries:
+            if not entry.isdigit():
+                continue
+            pid = int(entry)
+            if self.theirs.get(pid) is False:
+                continue
+            stat = _ck_stat(pid)
+            if stat is not None and (self.theirs.get(pid) or self._is_theirs(pid, stat[0])):
+                total += stat[1]
+        self.most = max(self.most, total)
+        return self.most
+
+
+class _CkClock:
+    """Active seconds of one process since `start()`: wall clock minus its run-queue delay. With `tree`
+    (a _CkTree), the CPU seconds of all the candidate's processes since then when more, so that work split
+    across forked children (while the main process waits for a CPU, which active time does not charge)
+    is charged in full."""
+
+    def __init__(self, pid, tree=None):
+        self.pid, self.tree = pid, tree
         self.start()
 
     def start(self):
         self.t0, self.d0 = _ck_time.monotonic(), _ck_run_delay(self.pid)
+        self.c0 = self.tree.cpu() if self.tree is not None else 0.0
 
-    def elapsed(self):
+    def elapsed(self, over=None):
+        """Seconds charged so far. `over`: while they cannot be past it (neither active time nor CPU time
+        outruns the wall clock times the CPU count), that bound, and no process is read."""
         wall = _ck_time.monotonic() - self.t0
-        if self.d0 is None:
-            return wall
-        now = _ck_run_delay(self.pid)
-        return wall - (now - self.d0) if now is not None else wall
+        if over is not None and wall * _CK_CPUS < over:
+            return wall * _CK_CPUS
+        now = _ck_run_delay(self.pid) if self.d0 is not None else None
+        active = wall - (now - self.d0) if now is not None else wall
+        return active if self.tree is None else max(active, self.tree.cpu() - self.c0)
 
 
 class Candidate:
@@ -93,6 +174,7 @@ class Candidate:
         self.pid = pid
         self.stop = None  # the first _CkStop: once set, every later call raises it again (sticky)
         self.calls = 0
+        self.tree = _CkTree(pid) if pid > 0 else None
 
     def _fail(self, verdict, detail, flag=None):
         self.stop = _CkStop(verdict, detail, flag)
@@ -102,7 +184,7 @@ class Candidate:
         buf = bytearray()
         while len(buf) < n:
             if limit is not None:
-                left = limit - clock.elapsed()
+                left = limit - clock.elapsed(limit)
                 if left <= 0:
                     self._fail("timeout", f"{what} exceeded its time limit of {limit:.2f} s")
                 if not _ck_select.select([3], [], [], min(left, 0.5))[0]:
@@ -114,12 +196,15 @@ class Candidate:
         return bytes(buf)
 
     def receive(self, limit=None, what="loading"):
-        """The next answer (a dict), within `limit` active seconds of the candidate's process."""
-        clock = _CkClock(self.pid) if limit is not None else None
+        """The next answer (a dict), within `limit` seconds: active seconds of the candidate's process, or
+        the CPU seconds of all its processes when more."""
+        clock = _CkClock(self.pid, self.tree) if limit is not None else None
         (size,) = _CK_HEAD.unpack(self._read(4, clock, limit, what))
         if size > _CK_MAX_ANSWER:
             self._fail("refused", f"an answer of {size} bytes", "protocol_violation")
         body = self._read(size, clock, limit, what)
+        if limit is not None and clock.elapsed(limit) > limit:  # it answered, but past its limit
+            self._fail("timeout", f"{what} exceeded its time limit of {limit:.2f} s")
         try:
             answer = _ck_json.loads(body.decode("utf-8"))
         except (ValueError, RecursionError):
@@ -238,14 +323,28 @@ class _CkProxy:
 
 
 # --------------------------------------------------------------------------------------------- kinds
+def _ck_key(value):
+    """A stand-in for a dict key or set element that differs whenever its exact types do: 1, 1.0 and
+    True are equal and hash alike, so `==` on keys and sets alone would let one pass for another."""
+    kind = type(value)
+    if kind is tuple:
+        return (kind, tuple(_ck_key(x) for x in value))
+    if kind is frozenset:
+        return (kind, frozenset(_ck_key(x) for x in value))
+    return (kind, value)
+
+
 def _ck_same(a, b):
-    """Equal with exact types all the way down (builtin-code's rule)."""
+    """Equal with exact types all the way down (builtin-code's rule), dict keys and set elements too."""
     if type(a) is not type(b):
         return False
     if isinstance(a, (list, tuple)):
         return len(a) == len(b) and all(_ck_same(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_ck_same(a[k], b[k]) for k in a)
+        keys_a, keys_b = {_ck_key(k): k for k in a}, {_ck_key(k): k for k in b}
+        return keys_a.keys() == keys_b.keys() and all(_ck_same(a[keys_a[t]], b[keys_b[t]]) for t in keys_a)
+    if isinstance(a, (set, frozenset)):
+        return {_ck_key(x) for x in a} == {_ck_key(x) for x in b}
     return a == b
 
 
@@ -290,6 +389,23 @@ def _ck_defined(source):
     return defined
 
 
+#: Modules the tests may take from the solution's imports (MBPP tests call `math.isclose` or
+#: `sys.getsizeof` without importing them): pure standard-library modules whose import runs nothing else.
+_CK_MODULES = frozenset((
+    "array", "base64", "bisect", "calendar", "cmath", "collections", "copy", "datetime", "decimal", "enum",
+    "fractions", "functools", "hashlib", "heapq", "itertools", "json", "math", "numbers", "operator",
+    "random", "re", "statistics", "string", "struct", "sys", "textwrap", "time", "typing", "unicodedata",
+))  # fmt: skip
+
+
+def _ck_globals_read(source):
+    """Names the test code reads as variables (not attribute names such as `random.randint`'s)."""
+    import ast
+
+    return {node.id for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+
+
 def _ck_asserts(candidate, config, progress):
     """The dataset's own test code, with the candidate's functions bound to proxies. The prompt's helpers
     (HumanEval's `poly`, `encode_cyclic`...) come from the prompt, run here, never from the candidate."""
@@ -303,6 +419,7 @@ def _ck_asserts(candidate, config, progress):
     test = compile(config["test"], "<tests>", "exec")
     entry = config.get("entry_point")
     wanted = _ck_code_names(test) - _ck_defined(config["test"])
+    read = _ck_globals_read(config["test"])
     for name in sorted(wanted | ({entry} if entry else set())):
         kind = offered.get(name) if isinstance(offered.get(name), str) else None
         if name == entry:
@@ -314,11 +431,11 @@ def _ck_asserts(candidate, config, progress):
         elif kind == "class":  # e.g. MBPP 367 builds trees of the solution's Node class
             raise _CkStop("checker_error", f"the test uses the solution's class {name}, and objects cannot cross "
                           "between the solution's process and the tests'", "checker_error")
-        elif kind.startswith("module:") and not kind[7:].startswith("_"):
-            try:  # the test relies on the solution's `import math`: import the same module here
-                namespace[name] = __import__(kind[7:], fromlist=["_"])
-            except Exception:  # noqa: BLE001
-                pass
+        elif kind == "module:" + name and name in _CK_MODULES and name in read:
+            # the test relies on the solution's `import math`: import the same module here. Only a listed
+            # module under its own name, read by the test: else a solution could name any module (say
+            # "unittest.__main__") and make this process import it, running its code
+            namespace[name] = __import__(name)
     progress[1] = 1
     exec(test, namespace)
     progress[0] = 1

@@ -51,10 +51,12 @@ from harness.items import Item, Outcome
 from harness.models.base import ChatResponse
 from harness.suites.scorers import candidate_side, checker_side, evalplus_check, plaindata, stdio_check
 from harness.suites.scorers.stdio_check import PRELUDE as CONTEST_PRELUDE
-from harness.suites.scorers.text import visible_text
+from harness.suites.scorers.text import read_reply, visible_text
 
-_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+_FENCE_LABEL = re.compile(r"[ \t]*([A-Za-z0-9_+-]*)")
 _PYTHON_LABELS = {"python", "py", "python3", "py3", ""}
+_LOOKS_LIKE_CODE = re.compile(r"^[^\S\n]*(?:def |class |import |from \w+ import |return\b|for |while |if |print\()",
+                              re.MULTILINE)
 _MAIN_GUARD = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:")
 _HARNESS_NAMES = r"asymmetry|pass_token|_ck_main|_cs_serve|checker_side|candidate_side|_CkStop|_CkProxy|_asymmetry_"
 #: Static flags: what a solution would use to cheat in-process (see the module docstring).
@@ -64,7 +66,10 @@ SUSPICIOUS = {
     "reads_interpreter_memory": re.compile(r"\bgc\.get_(?:objects|referrers|referents)|\bctypes\b"),
     "reads_own_source": re.compile(r"__file__|sys\.argv|main\.py|/proc/self|__loader__|linecache"),
     "ends_process": re.compile(r"\bos\._exit\b|\bos\.kill\b|\bos\.abort\b"),
-    "redefines_builtins": re.compile(r"\bimport\b[^\n]*\bbuiltins\b|\bfrom\s+builtins\s+import\b|\bbuiltins\s*\.\s*\w+\s*=(?!=)|__builtins__|"
+    # (`import a, b as c, builtins`: the list of one import statement, not the rest of its line, so that a
+    # line of 20k `import` words is not re-scanned from each)
+    "redefines_builtins": re.compile(r"\bimport\s++(?:[\w.]++(?:\s++as\s++\w++)?+\s*+,\s*+)*+builtins\b|"
+                                     r"\bfrom\s+builtins\s+import\b|\bbuiltins\s*\.\s*\w+\s*=(?!=)|__builtins__|"
                                      r"\bsetattr\(\s*builtins\b"),
     "names_harness": re.compile(_HARNESS_NAMES, re.IGNORECASE),
 }
@@ -80,18 +85,37 @@ def extract_code(text: str, entry_point: str | None = None) -> str | None:
     defines `entry_point` (a function or class), else the last; without fences, the whole reply when
     it looks like code (a completion from a base model). None when there is no code."""
     text = visible_text(text, keep_indent=True)
-    blocks = [(label.lower(), body) for label, body in _FENCE.findall(text) if body.strip()]
+    blocks = [(label.lower(), body) for label, body in fenced_blocks(text) if body.strip()]
     if blocks:
         python = [body for label, body in blocks if label in _PYTHON_LABELS] or [body for _, body in blocks]
         if entry_point:
-            defining = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(entry_point)}\b", re.MULTILINE)
+            # [^\S\n]: whitespace but newlines (^\s* would run on over every blank line from each line
+            # start: quadratic on a block of 20k blank lines)
+            defining = re.compile(rf"^[^\S\n]*(?:async\s+)?(?:def|class)\s+{re.escape(entry_point)}\b", re.MULTILINE)
             chosen = [body for body in python if defining.search(body)]
             if chosen:
                 return chosen[-1].rstrip() + "\n"
         return python[-1].rstrip() + "\n"
-    if re.search(r"^\s*(?:def |class |import |from \w+ import |return\b|for |while |if |print\()", text, re.MULTILINE):
+    if _LOOKS_LIKE_CODE.search(text):
         return text.rstrip() + "\n"
     return None
+
+
+def fenced_blocks(text: str) -> list[tuple[str, str]]:
+    """(label, body) of every ``` fence: from three backticks, a label, the rest of that line, up to the
+    next three backticks or the end. A scan, not a regex: a regex retried from each of 20k backticks on
+    a line that never ends takes quadratic time."""
+    blocks, pos = [], 0
+    while (start := text.find("```", pos)) >= 0:
+        line_end = text.find("\n", start + 3)
+        if line_end < 0:  # no fence line ends after this one either
+            break
+        label = _FENCE_LABEL.match(text, start + 3, line_end)
+        end = text.find("```", line_end + 1)
+        end = len(text) if end < 0 else end
+        blocks.append((label.group(1) if label else "", text[line_end + 1 : end]))
+        pos = end + 3
+    return blocks
 
 
 def drop_main_guard(code: str) -> str:
@@ -238,7 +262,7 @@ async def score_code(item: Item, response: ChatResponse, settings: Mapping[str, 
     the reference solution's time)); a test past its limit is sandbox_timeout.
     """
     target = item.target or {}
-    code = extract_code(response.text, target.get("entry_point"))
+    code, static_flags = await read_reply(_read_code, response.text, target.get("entry_point"))
     if code is None:
         return Outcome(score=0.0, correct=False, error="parse_failure", extracted=None)
     candidate, checker = programs(item, code, settings)
@@ -247,10 +271,15 @@ async def score_code(item: Item, response: ChatResponse, settings: Mapping[str, 
     if _OUTPUT_NAMES_HARNESS.search(result.stdout[-65536:]) or _OUTPUT_NAMES_HARNESS.search(result.stderr[-65536:]):
         run_flags.append("output_names_harness")
     extracted: dict[str, Any] = {"code": code, "status": status, "detail": "" if passed else detail[:300]}
-    found = sorted(set(flags(code)) | set(run_flags))
+    found = sorted(set(static_flags) | set(run_flags))
     if found:
         extracted["flags"] = found
     return Outcome(score=1.0 if passed else 0.0, correct=passed, error=error, extracted=extracted)
+
+
+def _read_code(text: str, entry_point: str | None) -> tuple[str | None, list[str]]:
+    code = extract_code(text, entry_point)
+    return code, flags(code) if code is not None else []
 
 
 def _last_line(text: str) -> str:

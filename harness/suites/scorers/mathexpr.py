@@ -23,7 +23,7 @@ from typing import Any
 from harness.items import Item, Outcome
 from harness.models.base import ChatResponse
 from harness.suites.scorers.boxed import last_boxed
-from harness.suites.scorers.text import visible_text
+from harness.suites.scorers.text import read_reply, visible_text
 
 _ANSWER_LINE = re.compile(r"(?:final answer|answer)\s*(?:is|:)\s*(.+)", re.IGNORECASE)
 _SPACING = re.compile(r"\\[,;:! ]|\\left|\\right|\\displaystyle|\s+")
@@ -160,7 +160,7 @@ async def score_math(item: Item, response: ChatResponse, settings: Mapping[str, 
 
     Settings: `timeout_s` (default 10) for the symbolic check.
     """
-    answer = extract_math_answer(response.text)
+    answer = await read_reply(extract_math_answer, response.text)
     if answer is None:
         return Outcome(score=0.0, correct=False, error="parse_failure", extracted=None)
     correct = await equivalent(str(item.target), answer, timeout_s=float(settings.get("timeout_s", 10.0)))

@@ -10,7 +10,7 @@ from typing import Any
 from harness.items import Item, Outcome
 from harness.models.base import ChatResponse
 from harness.suites.scorers.boxed import last_boxed
-from harness.suites.scorers.text import visible_text
+from harness.suites.scorers.text import read_reply, visible_text
 
 # A number as people write it: optional sign and currency, thousands separators, decimals, a/b fractions.
 _NUMBER = re.compile(
@@ -83,7 +83,7 @@ async def score_number(item: Item, response: ChatResponse, settings: Mapping[str
     target = parse_number(str(item.target))
     if target is None:
         raise ValueError(f"item {item.id}: target {item.target!r} is not a number")
-    found = extract_number(response.text)
+    found = await read_reply(extract_number, response.text)
     if found is None:
         return Outcome(score=0.0, correct=False, error="parse_failure", extracted=None)
     value, _raw = found
