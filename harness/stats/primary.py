@@ -399,9 +399,8 @@ def decide_primary(table: SuiteTable, targeted: np.ndarray, level: float = 0.95,
     without_nc = None
     if nonconverged and (t & ~nc_mask).any() and (~t & ~nc_mask).any():
         without_nc = rows_for(~nc_mask)
-    caveats = [f"the {name} group has one suite ({suites[int(np.flatnonzero(mask)[0])]}): the verdict rests on it, "
-               "and leaving it out cannot check it" for name, mask in (("targeted", t), ("untargeted", ~t))
-               if mask.sum() == 1]
+    caveats = [f"the {name} group has one suite: the verdict rests on it, and leaving it out cannot check it"
+               for name, mask in (("targeted", t), ("untargeted", ~t)) if mask.sum() == 1]
     if BASELINE_OVERLAP and table.baselines is not None and t.sum() >= 2 and (~t).sum() >= 2:
         b = table.baselines
         if max(b[t].min(), b[~t].min()) > min(b[t].max(), b[~t].max()):
