@@ -73,7 +73,7 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
     lines += ["", "## What this does not show", ""] + [f"- {_md_text(s)}" for s in wording.does_not_show(doc)]
     command = str(doc.get("command") or "(not recorded)")
     fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", command)), default=0))  # never closed early
-    lines += ["", "## Methods", "", "Estimands, tests, decision rules, wording rules and limitations: `methods.md` in this "
+    lines += ["", "## Methods", "", "Estimands, tests, decision rules, wording rules and limitations: methods\\.md in this "
               f"folder ({methods.cite('asymmetry')} the asymmetry, {methods.cite('verdict')} the verdict, "
               f"{methods.cite('limitations')} limitations)."]
     lines += ["", "## Citation", "", _md_text(wording.citation_paragraph(doc)), "", f"*{_md_text(wording.caveat(doc))}*",

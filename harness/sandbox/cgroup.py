@@ -143,13 +143,18 @@ class Leaf:
                 directory.mkdir()
             memory = self.dirs[0]
             pids = self.dirs[-1]
+            # Swap must not stretch the budget: a program whose pages go to swap holds more than its budget
+            # and is stopped late or never. Where the kernel can neither count nor forbid it, no leaf.
             if place.version == 2:
                 _write(memory / "memory.max", budget)
-                _write(memory / "memory.swap.max", 0, optional=True)
+                swap_bounded = _write(memory / "memory.swap.max", 0, optional=True)
                 _write(memory / "memory.oom.group", 1, optional=True)  # the whole program goes, as one
             else:
                 _write(memory / "memory.limit_in_bytes", budget)
-                _write(memory / "memory.memsw.limit_in_bytes", budget, optional=True)  # swap counts too
+                swap_bounded = _write(memory / "memory.swappiness", 0, optional=True)  # no swap at its limit
+                swap_bounded |= _write(memory / "memory.memsw.limit_in_bytes", budget, optional=True)
+            if not swap_bounded and swap_in_use():
+                raise OSError(errno.ENOTSUP, "swap is on and this kernel cannot keep it out of a cgroup budget")
             _write(pids / "pids.max", nproc)
             self.fds = [os.open(directory / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC) for directory in self.dirs]
         except BaseException:
@@ -183,12 +188,23 @@ class Leaf:
             _remove(directory)
 
 
-def _write(path: Path, value: int, *, optional: bool = False) -> None:
+def _write(path: Path, value: int, *, optional: bool = False) -> bool:
+    """Write a control file; an optional one the kernel lacks (or refuses) is skipped: False."""
     try:
         path.write_text(str(value))
-    except FileNotFoundError:
-        if not optional:
+        return True
+    except OSError as exc:
+        if not optional or not isinstance(exc, (FileNotFoundError, PermissionError)) and exc.errno != errno.EINVAL:
             raise
+        return False
+
+
+def swap_in_use() -> bool:
+    """Whether any swap device or file is active (/proc/swaps lists more than its header)."""
+    try:
+        return len(Path("/proc/swaps").read_text().splitlines()) > 1
+    except OSError:
+        return True  # unknown: assume the worst
 
 
 def _remove(directory: Path, wait_s: float = 2.0) -> None:

@@ -117,3 +117,29 @@ def test_programs_join_their_workers_leaf_and_leaves_of_dead_harnesses_are_remov
         line = next(x for x in result.stdout.splitlines() if x.split(":")[1] == controller)
         assert leaf in line, result.stdout  # inside bubblewrap's cgroup namespace: the leaf is the root's child
     assert info["memory_budget"].startswith(f"cgroup v{PLACE.version}")
+
+
+@pytest.mark.skipif(PLACE is None, reason=f"no cgroup can be made here: {WHY_NOT}")
+def test_a_leaf_that_cannot_keep_swap_out_is_refused_and_the_worker_samples_instead(monkeypatch) -> None:
+    """The CI failure of 2 Dec: on a host with swap, a 384 MB leaf let the program hold 640 MB (its pages went
+    to swap) and the kill came after "all held". Where swap is on and the kernel will neither count nor
+    forbid it in a leaf, there is no leaf: the worker samples the program's memory instead."""
+    assert PLACE is not None
+    swap_files = {"memory.swap.max", "memory.swappiness", "memory.memsw.limit_in_bytes"}
+    real_write = sandbox_cgroup._write
+
+    def no_swap_control(path, value, *, optional=False):
+        return False if path.name in swap_files else real_write(path, value, optional=optional)
+
+    monkeypatch.setattr(sandbox_cgroup, "_write", no_swap_control)
+    monkeypatch.setattr(sandbox_cgroup, "swap_in_use", lambda: True)
+    with pytest.raises(OSError, match="swap is on"):
+        sandbox_cgroup.Leaf(PLACE, 384, 64)
+    assert not leaves()  # the half-made leaf is removed
+    (spread,), info = run("fork", True, SPREAD)
+    assert (spread.status, spread.error_kind) == ("memory", "sandbox_memory"), spread
+    assert "all held" not in spread.stdout
+    assert "fell back to sampling (swap is on" in info["memory_budget"], info
+    monkeypatch.setattr(sandbox_cgroup, "swap_in_use", lambda: False)
+    sandbox_cgroup.Leaf(PLACE, 384, 64).close()  # no swap: the leaf is fine without a swap control
+    assert not leaves()
