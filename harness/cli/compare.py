@@ -50,8 +50,8 @@ PlanFile = Annotated[Path | None, typer.Option(
     "--plan", help="Pre-registration file from `asymmetry plan`: its suites, categories and settings are used "
                    "and every deviation is recorded.", show_default=False, rich_help_panel=_PANEL)]
 Force = Annotated[bool, typer.Option(
-    "--force", help="Compare even when decoding settings or suite versions differ between the releases (recorded "
-                    "as warnings).", rich_help_panel=_ANALYSIS)]
+    "--force", help="Compare even when decoding settings or suite versions differ between the releases, or a "
+                    "score table mixes fractions with percentages (recorded as warnings).", rich_help_panel=_ANALYSIS)]
 MarginPp = Annotated[float, typer.Option(
     "--margin-pp", help="Equivalence margin for 'flat' untargeted gains, in percentage points (TOST).",
     rich_help_panel=_ANALYSIS)]

@@ -92,10 +92,14 @@ def small_suite_flag(n_items: int) -> str | None:
     return None
 
 
-def score_fractions(frame: pd.DataFrame, source: object) -> tuple[str | None, str | None]:
+def score_fractions(frame: pd.DataFrame, source: object, force: bool = False,
+                    lines: bool = False) -> tuple[str | None, str | None]:
     """Published scores are percentages (issue 14). Returns (error, warning): an error when every score
-    lies in [0, 1] (0.868 for 86.8% would be read as 0.868%, a near-zero accuracy); a warning naming the
-    rows when some scores are fractions below 1 beside others above 1 (a table mixing the two)."""
+    lies in [0, 1] (0.868 for 86.8% would be read as 0.868%, a near-zero accuracy), and an error naming the
+    rows when some scores are fractions below 1 beside others above 1 (a table mixing the two scales: the
+    fraction rows would be read as near-zero accuracies and drive a directional verdict). A score really
+    below 1% is possible, so `force` turns the mixed case into the named warning instead. `lines`: the
+    frame's index is the file's row order (line = index + 2, after the header)."""
     score = pd.to_numeric(frame["score"], errors="coerce").dropna()
     if score.empty:
         return None, None
@@ -103,9 +107,16 @@ def score_fractions(frame: pd.DataFrame, source: object) -> tuple[str | None, st
         return (f"{source}: every score is between 0 and 1 (e.g. {score.iloc[0]:g}): scores are percentages in this "
                 "table (86.8, not 0.868); multiply them by 100"), None
     odd = (score > 0) & (score < 1) & (score % 1 != 0)
-    if odd.any() and bool((score > 1).any()):
-        rows = frame.loc[odd[odd].index]
-        which = ", ".join(f"{m} on {s} ({v:g})" for m, s, v in zip(rows["model"], rows["suite"], score[odd], strict=True))
-        return None, (f"score(s) below 1% that look like fractions beside percentages: {which}; scores are "
-                      "percentages (86.8, not 0.868)")
-    return None, None
+    if not (odd.any() and bool((score > 1).any())):
+        return None, None
+    rows = frame.loc[odd[odd].index]
+    where = [f"line {int(i) + 2}: " if lines else "" for i in rows.index]
+    which = ", ".join(f"{w}{m} on {s} ({v:g})" for w, m, s, v in zip(where, rows["model"], rows["suite"], score[odd],
+                                                                     strict=True))
+    head = (f"{source}: mixed scales: score(s) below 1 that look like fractions beside percentages above 1 "
+            f"({which})")
+    if not force:
+        return (f"{head}; scores are percentages (86.8, not 0.868): multiply these by 100, or pass --force if they "
+                "really are accuracies below 1%"), None
+    return None, (f"{head}; compared as percentages below 1% (--force): if they are fractions, the verdict is wrong; "
+                  "scores are percentages (86.8, not 0.868)")

@@ -44,10 +44,11 @@ def _binomial_logit(p: float, n: int) -> tuple[float, float, bool]:
 def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: Sequence[str] = (),
                    margin_pp: float = 3.0, margin_logit: float = 0.15, alpha: float = 0.05, p_ref: float = 0.5,
                    plan: Mapping[str, Any] | Path | str | None = None, inputs: Mapping[str, Any] | None = None,
-                   command: str | None = None, seed: int = 0) -> dict[str, Any]:
+                   command: str | None = None, seed: int = 0, force: bool = False) -> dict[str, Any]:
     """Score-level mode: published accuracies with item counts, unpaired binomial on the logit scale per
     suite (marginal, not conditional, log odds), the same layers where they apply. Weaker evidence: no
-    pairing, no item-level checks, no McNemar, no clusters; labelled so in the document."""
+    pairing, no item-level checks, no McNemar, no clusters; labelled so in the document. A table mixing
+    fractions and percentages is refused unless `force` (then the guard score_fractions names it)."""
     if before == after:
         raise UserError("--before and --after name the same model; compare two different releases")
     if isinstance(plan, str | Path):
@@ -62,7 +63,7 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
     categories = dict(plan["suites"]) if plan else None
     warnings: list[str] = []
     notes = guards.Notes()
-    fraction_error, fraction_warning = guards.score_fractions(scores, "score table")
+    fraction_error, fraction_warning = guards.score_fractions(scores, "score table", force=force)
     if fraction_error:
         raise UserError(fraction_error)
     if fraction_warning:

@@ -912,7 +912,8 @@ def _guard_plain(doc: Doc, name: str, message: str) -> str:
         return ("The two releases answered each question a different number of times; compared anyway (--force), "
                 "question by question.")
     if name == "score_fractions":
-        return "Some scores look like fractions (0.87) beside percentages (87): check the table before citing."
+        return ("Some scores look like fractions (0.87) beside percentages (87) and were compared as percentages "
+                "below 1% (--force): check the table before citing.")
     if name == "fragile":
         return f"The result is fragile: {_fragile_reason(doc)}, so no disproportionate gain is claimed."
     if name == "sparse_suite":
