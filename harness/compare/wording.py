@@ -402,8 +402,10 @@ def _controls_sentence(doc: Doc, cl: str) -> str:
         few = (f" With only {c} control transitions, fewer than the {MIN_CONTROLS_T} the design requires, this "
                "comparison is descriptive: it does not enter the pre-registered sequence of tests."
                if c < MIN_CONTROLS_T else "")
-        return (f"Compared with {c} release transitions by other developers, this asymmetry was larger than "
-                f"{td.get('n_above', '?')} of {c} (placebo rank {fmt.p_phrase(td['rank_p_value'])}; prediction-interval "
+        above = td.get("n_above")
+        rank = rank_words(int(above), c) if fmt.is_num(above) else f"ranked among {c} (count not recorded)"
+        return (f"Compared with {_plural(c, 'release transition')} by other developers, this asymmetry was {rank} "
+                f"(placebo rank {fmt.p_phrase(td['rank_p_value'])}; prediction-interval "
                 f"{fmt.p_phrase(td['t_p_value'])}), an excess of {fmt.num(td['excess'])} logits over their mean "
                 f"({cl} {fmt.interval(td['ci'])}).{few}")
     if td:
@@ -545,8 +547,7 @@ def controls_clause(doc: Doc) -> str:
         return ""
     n = len(td["controls"])
     _, larger, _ = controls_rank(doc)
-    rank = ("larger than that transition's" if larger else "not larger than that transition's") if n == 1 else \
-        f"larger than {larger} of them"
+    rank = rank_words(larger, n, "that transition's" if n == 1 else "theirs")
     if not fmt.is_num(td.get("excess")):
         return (f"against {_plural(n, 'release transition')} by another developer only a rank comparison is "
                 f"possible: this asymmetry was {rank} (placebo rank {fmt.p_phrase(td.get('rank_p_value'))}), so the "
@@ -852,7 +853,8 @@ def headline_sentence(doc: Doc) -> str:
     points = "point" if size == 1 else "points"
     units = (f"percentage {points} more on a benchmark starting at 50%", f"{points} more on a benchmark starting at 50%",
              f"{points} more at a 50% start")
-    numbers = [f"about {size} {unit} {interval}" for unit in units]
+    numbers = [f"about {size} {unit} {interval}" if size else f"under one {unit.replace('points', 'point')} {interval}"
+               for unit in units]  # never "about 0 points more"
     clear = _clear_side(doc) == ("targeted" if toward_targeted else "untargeted")
     options: list[str] = []
     for t_all, u_all in ((t_words, u_words), ("targeted benchmarks", "untargeted benchmarks")):
@@ -967,18 +969,60 @@ def _scope_short(doc: Doc) -> str:
     return f"On {len(t)} targeted and {len(u)} untargeted benchmarks ({what})"
 
 
+def rank_words(larger: int, n: int, theirs: str = "theirs") -> str:
+    """How one asymmetry ranks among `n` others, in plain English for every count: 'larger than all 6 of
+    theirs', 'larger than both of theirs', 'not larger than any of their 6', 'larger than 2 of their 6', and
+    for one other 'larger than theirs' / 'not larger than theirs' (never 'larger than 0 of 6' or 'all 1').
+    `theirs`: the possessive that stands for the others' asymmetries ('theirs', 'those steps'')."""
+    their = "their" if theirs == "theirs" else theirs
+    if n == 1:
+        return f"{'larger' if larger else 'not larger'} than {theirs}"
+    if larger >= n:
+        return f"larger than both of {theirs}" if n == 2 else f"larger than all {n} of {theirs}"
+    if larger == 0:
+        return f"larger than neither of {theirs}" if n == 2 else f"not larger than any of {their} {n}"
+    return f"larger than {larger} of {their} {n}"
+
+
+#: The closing sentence of the short citation, by verdict: what the pattern does and does not support,
+#: never more than the verdict says (a null or an opposite result is not 'consistent with distillation').
+CITATION_CLOSING = {
+    "targeted_larger": "Such a pattern is consistent with targeted distillation but equally with coding-focused "
+                       "training, synthetic data or contamination; it does not identify the source.",
+    "untargeted_larger": "The untargeted benchmarks gained more: the opposite of the pattern targeted distillation "
+                         "would leave; this does not rule distillation out.",
+    "no_difference_shown": "No disproportionate gain on the targeted benchmarks is shown, so these benchmarks give no "
+                           "support to targeted distillation; they do not rule out a smaller effect.",
+    "fragile": "A lean that does not survive the checks is not evidence of targeted distillation; even a firm one "
+               "would be consistent equally with coding-focused training, synthetic data or contamination.",
+    "not_testable": "These benchmarks say nothing either way about targeted distillation.",
+}
+
+
+def citation_closing(doc: Doc) -> str:
+    """The citation's closing sentence for the document's verdict, saying so when the data lean towards the
+    untargeted benchmarks (the opposite of the pattern distillation of coding and agentic skills would leave)."""
+    v = verdict(doc)
+    pts, _ = points_at_50(doc)  # the headline's number: a lean it calls "under one point" is no lean
+    if v in ("no_difference_shown", "fragile") and fmt.is_num(pts) and round(pts) <= -1:
+        how = "not clearly" if v == "no_difference_shown" else "not robustly"
+        return (f"The data lean, {how}, towards the untargeted benchmarks: the opposite of the pattern targeted "
+                "distillation would leave, so they give it no support.")
+    return CITATION_CLOSING.get(v, CITATION_CLOSING["not_testable"])
+
+
 def citation_short(doc: Doc, methods_ref: str = "") -> str:
     """The short citable paragraph (under CITATION_MAX_WORDS words): the headline, its scope, the comparison
-    with other developers when there is one, and the caveat, in the report's wording rules."""
+    with other developers when there is one, and a closing sentence that follows the verdict, in the report's
+    wording rules."""
     parts = [headline_sentence(doc), f"{_scope_short(doc)}, {doc.get('before')} to {doc.get('after')}."]
     suspect, larger, n = controls_rank(doc)
     if suspect is not None and n:
-        what = "all" if larger == n else f"{larger} of"
         few = f" (descriptive: fewer than {MIN_CONTROLS_T})" if n < MIN_CONTROLS_T else ""
-        parts.append(f"Its asymmetry on the benchmarks it shares with other developers' steps of the period was larger "
-                     f"than {what} {n} of theirs{few}.")
-    parts.append("Such a pattern is consistent with targeted distillation but equally with coding-focused training, "
-                 "synthetic data or contamination; it does not identify the source.")
+        steps = "another developer's step" if n == 1 else "other developers' steps"
+        parts.append(f"Its asymmetry on the benchmarks it shares with {steps} of the period was "
+                     f"{rank_words(larger, n)}{few}.")
+    parts.append(citation_closing(doc))
     if methods_ref:
         parts.append(f"Method: {methods_ref}.")
     text = " ".join(parts)
@@ -1120,9 +1164,16 @@ def controls_title(doc: Doc) -> str:
     suspect, larger, n = controls_rank(doc)
     if suspect is None:
         return "Other developers' steps on the same benchmarks"
-    what = "all" if larger == n else f"{larger} of"
-    return (f"{doc.get('after')}'s asymmetry was larger than {what} {n} other developers' step{'s' if n != 1 else ''}, "
-            "measured on the same benchmarks")
+    if n == 1:
+        rank = f"{'larger' if larger else 'not larger'} than another developer's step"
+    elif larger >= n:
+        rank = f"larger than {'both' if n == 2 else f'all {n}'} other developers' steps"
+    elif larger == 0:
+        rank = "larger than neither of the two" if n == 2 else f"not larger than any of {n}"
+        rank += " other developers' steps"
+    else:
+        rank = f"larger than {larger} of {n} other developers' steps"
+    return f"{doc.get('after')}'s asymmetry was {rank}, measured on the same benchmarks"
 
 
 def power_title(doc: Doc) -> str:
@@ -1220,8 +1271,7 @@ def unusual_sentence(case: Any) -> str:
         return "No other developer's step of the period could be measured, so whether this is unusual is unknown."
     values = sorted(s.estimate for s in controls)
     larger, n = sum(current.estimate > v for v in values), len(values)
-    rank = f"larger than all {n}" if larger == n else f"smaller than all {n}" if larger == 0 else \
-        f"larger than {larger} of {n}"
+    rank = f"smaller than all {n}" if larger == 0 and n > 2 else rank_words(larger, n, "theirs")
     chance = ""
     if larger in (0, n) and n + 1 < 20:  # an extreme rank among n is a 1-in-(n+1) event under no difference
         chance = (f" If none of these {n + 1} steps leaned unusually, any one of them would come out "

@@ -78,3 +78,60 @@ def test_all_fraction_scores_stay_an_error_and_percentages_pass(tmp_path):
         load_scores(write_scores(tmp_path / "f.csv", fractions))
     doc = compare_scores(load_scores(write_scores(tmp_path / "p.csv", ROWS)), "v1", "v2")
     assert "score_fractions" not in [g["name"] for g in doc["diagnostics"]["guards"]]
+
+
+# ---------------------------------------------------------------------------------------------- 2. citation
+
+def six_suites(gt: tuple[float, ...], gu: tuple[float, ...], n: int = 2000) -> list[tuple]:
+    """Three targeted and three untargeted suites at different starting levels, with these gains (pp)."""
+    out: list[tuple] = []
+    for i in range(3):
+        base = 50.0 + 5 * i
+        out += [("v1", f"t{i}", "targeted", base, n), ("v2", f"t{i}", "targeted", base + gt[i], n),
+                ("v1", f"u{i}", "untargeted", base, n), ("v2", f"u{i}", "untargeted", base + gu[i], n)]
+    return out
+
+
+CASES = {  # name: (targeted gains, untargeted gains, verdict, a phrase the closing must hold)
+    "targeted": ((10, 12, 11), (1, 0, 2), "targeted_larger", "consistent with targeted distillation"),
+    "opposite": ((1, 0, 2), (10, 12, 11), "untargeted_larger", "the opposite of the pattern targeted distillation"),
+    "null": ((2, 3, 2.5), (2.5, 2, 3), "no_difference_shown", "give no support to targeted distillation"),
+    "null_leaning_untargeted": ((1, 2, 1), (5, 4, 6), "no_difference_shown",
+                                "lean, not clearly, towards the untargeted benchmarks"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_short_citation_follows_the_verdict_and_says_which_way_the_data_lean(tmp_path, case):
+    from harness.compare import wording
+
+    gt, gu, expected, phrase = CASES[case]
+    n = 200 if case == "null_leaning_untargeted" else 2000
+    doc = compare_scores(load_scores(write_scores(tmp_path / "s.csv", six_suites(gt, gu, n))), "v1", "v2")
+    assert doc["verdict"] == expected
+    text = wording.citation_short(doc)
+    assert phrase in text
+    # "consistent with targeted distillation" only where the verdict states a targeted asymmetry
+    assert ("consistent with targeted distillation" in text) is (expected == "targeted_larger")
+    assert wording.check_wording(text) == []
+
+
+def test_the_report_cli_citation_of_an_opposite_result_does_not_point_to_distillation(tmp_path):
+    path = write_scores(tmp_path / "s.csv", six_suites(*CASES["opposite"][:2]))
+    out = run_cli("report", "--before", "v1", "--after", "v2", "--scores", str(path), "--out", str(tmp_path / "rep"))
+    assert out.returncode == 0, out.stderr
+    citation = (tmp_path / "rep" / "citation.txt").read_text().split("METHOD")[0]
+    assert "consistent with targeted distillation" not in citation
+    assert "The untargeted benchmarks gained more" in citation
+
+
+@pytest.mark.parametrize(("larger", "n", "says"), [
+    (0, 6, "not larger than any of their 6"), (6, 6, "larger than all 6 of theirs"), (1, 1, "larger than theirs"),
+    (0, 1, "not larger than theirs"), (2, 2, "larger than both of theirs"), (0, 2, "larger than neither of theirs"),
+    (3, 6, "larger than 3 of their 6")])
+def test_control_counts_read_as_english_for_none_one_and_all(larger, n, says):
+    from harness.compare import wording
+
+    text = wording.rank_words(larger, n)
+    assert text == says
+    assert "0 of" not in text and "all 1" not in text
