@@ -6,13 +6,14 @@ printed by the CLI and shown by the report.
 
 Names (stable, for readers of the JSON): shared_items, unequal_samples, few_clusters, small_suite,
 sparse_suite, one_sample, nonconverged, fragile, journal_integrity, score_fractions, partial_credit, flagged_code
-(harness.compare.flags).
+(harness.compare.flags), error_rates, plan_after_runs, plan_deviation, control_shares_model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -120,3 +121,17 @@ def score_fractions(frame: pd.DataFrame, source: object, force: bool = False,
                 "really are accuracies below 1%"), None
     return None, (f"{head}; compared as percentages below 1% (--force): if they are fractions, the verdict is wrong; "
                   "scores are percentages (86.8, not 0.868)")
+
+
+def plan_notes(plan: Mapping[str, Any] | None, block: Mapping[str, Any], notes: Notes, warnings: list[str]) -> None:
+    """What the plan block says a reader must know. No plan: a plain warning (the pre-registration section
+    says it). A plan written after the runs started (plan_after_runs) and each deviation from it
+    (plan_deviation) are named, so the report's first screen shows them."""
+    if not plan:
+        warnings.append(str(block["note"]))
+    elif block.get("predates_runs") is False:
+        notes.add("plan_after_runs", f"the plan was written after the runs started ({block.get('created_at')}; "
+                                     f"earliest run {block.get('earliest_run')}): categories may have been chosen "
+                                     "after the results existed", warnings)
+    for d in block.get("deviations", []) if plan else []:
+        notes.add("plan_deviation", f"deviation from the plan: {d}", warnings)

@@ -98,8 +98,7 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
     conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, prim.verdict,
                                             p_h1=prim.p_one_sided, p_checks=prim.p_targeted_checks)
     plan_block = document.plan_block(plan, dict(zip(frame.index, frame["category"], strict=True)), deviations, [])
-    if not plan:
-        warnings.append(plan_block["note"])
+    guards.plan_notes(plan, plan_block, notes, warnings)
     warnings.append("score-level mode: published accuracies only; no pairing, no item-level checks (hashes, errors, "
                     "decoding), so this is weaker evidence than an item-level comparison")
     return document.build(

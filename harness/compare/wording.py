@@ -896,8 +896,9 @@ def badge(doc: Doc) -> str:
 #: Named guards (diagnostics.guards) by how much they threaten what a reader may cite, the most serious
 #: first: inputs not as recorded, then a comparison forced past a sampling rule, scores that may be misread,
 #: the verdict's own checks, and last the warnings about thin data. Unknown names follow the known ones.
-GUARD_ORDER = ("journal_integrity", "unequal_samples", "score_fractions", "fragile", "sparse_suite", "few_clusters",
-               "small_suite", "partial_credit", "one_sample")
+GUARD_ORDER = ("journal_integrity", "unequal_samples", "score_fractions", "control_shares_model", "plan_after_runs",
+               "fragile", "error_rates", "plan_deviation", "sparse_suite", "few_clusters", "small_suite",
+               "partial_credit", "one_sample")
 
 
 def _names(values: Sequence[str]) -> str:
@@ -918,6 +919,20 @@ def _guard_plain(doc: Doc, name: str, message: str) -> str:
                 "below 1% (--force): check the table before citing.")
     if name == "fragile":
         return f"The result is fragile: {_fragile_reason(doc)}, so no disproportionate gain is claimed."
+    if name == "error_rates":
+        flagged = [str(r.get("suite")) for r in _get(doc, "diagnostics", "error_rates") or []
+                   if isinstance(r, Mapping) and r.get("flagged")]
+        where = f" on {_names(flagged)}" if flagged else ""
+        return (f"The two releases failed to answer (timeouts, refusals, unreadable answers) at different rates{where}; "
+                "an error is not a wrong answer, so how errors are counted can move the result.")
+    if name == "plan_after_runs":
+        return ("The pre-registration plan was written after the runs started, so the benchmarks and their groups may "
+                "have been chosen after the results were known.")
+    if name == "plan_deviation":
+        n = sum(1 for g in _get(doc, "diagnostics", "guards") or [] if isinstance(g, Mapping)
+                and g.get("name") == "plan_deviation")
+        return (f"The analysis departs from its pre-registration plan in {'one way' if n <= 1 else f'{n} ways'} "
+                "(listed under Diagnostics).")
     if name == "sparse_suite":
         if not sparse:
             return "Some benchmarks carry little information; the verdict was also checked without them."

@@ -135,3 +135,74 @@ def test_control_counts_read_as_english_for_none_one_and_all(larger, n, says):
     text = wording.rank_words(larger, n)
     assert text == says
     assert "0 of" not in text and "all 1" not in text
+
+
+# ---------------------------------------------------------------------------------------------- 3. named warnings
+
+SUITES = {"code": ("targeted", 0.0, 1.0), "agent": ("targeted", 0.3, 0.8),
+          "math": ("untargeted", 1.0, 0.2), "fact": ("untargeted", 0.5, 0.3)}
+
+
+def records(model: str, shift: float, n: int = 120, error_every: int = 0) -> list[dict]:
+    """Item records of one release; every `error_every`-th math item ends in a timeout (an error, not a
+    wrong answer)."""
+    import numpy as np
+
+    from harness.records import RECORD_FIELDS
+
+    rng_items, rng = np.random.default_rng(1), np.random.default_rng(sum(map(ord, model)))
+    out = []
+    for suite, (category, base, gain) in SUITES.items():
+        b = rng_items.normal(0, 1.5, n)
+        p = 1 / (1 + np.exp(b - base - gain * shift))
+        for i in range(n):
+            r = dict.fromkeys(RECORD_FIELDS)
+            y = float(rng.random() < p[i])
+            error = "timeout" if error_every and suite == "math" and i % error_every == 0 else None
+            r.update(run_id=f"r-{model}", model=model, suite=suite, suite_version="1", category=category,
+                     capability=None, item_id=str(i), item_hash=f"{suite}{i}", sample=0,
+                     score=0.0 if error else y, correct=bool(y == 1 and not error), error=error, response="",
+                     usage={}, started_at="2020-01-01T00:00:00Z")
+            out.append(r)
+    return out
+
+
+def write_runs(root: Path, created: str = "2020-01-01T00:00:00Z", **releases: list[dict]) -> list[Path]:
+    from harness.run.store import write_run
+
+    manifest = {"created_at": created, "samples": 1, "decoding": {"temperature": 0.0}}
+    return [write_run(root / f"r-{label}", manifest, recs) for label, recs in releases.items()]
+
+
+def test_error_rate_difference_and_a_late_plan_are_named_and_reach_the_first_screen(tmp_path):
+    runs = write_runs(tmp_path / "results", old=records("old", 0.0), new=records("new", 1.0, error_every=5))
+    plan = tmp_path / "plan.json"  # written now, after runs that started in 2020
+    assert run_cli("plan", "--targeted", "code,agent", "--untargeted", "math,fact", "--before", "old", "--after", "new",
+                   "--samples", "1", "--external", "--out", str(plan)).returncode == 0
+    inputs = ["--before", "old", "--after", "new", "--results", *map(str, runs), "--plan", str(plan)]
+    out = run_cli("compare", *inputs, "--json", str(tmp_path / "doc.json"))
+    assert out.returncode == 0, out.stderr
+    doc = json.loads((tmp_path / "doc.json").read_text())
+    names = {g["name"] for g in doc["diagnostics"]["guards"]}
+    assert {"error_rates", "plan_after_runs"} <= names
+    assert "warning (error_rates): suite math: error rates differ" in out.stdout.replace("\n", " ")
+    assert "warning (plan_after_runs): the plan was written after the runs started" in out.stdout
+    rep = run_cli("report", *inputs, "--out", str(tmp_path / "rep"))
+    assert rep.returncode == 0, rep.stderr
+    html = (tmp_path / "rep" / "index.html").read_text()
+    first = html[html.index('id="headline"'):html.index('id="guards"') + 4000]
+    assert 'data-guard="error_rates"' in first and 'data-guard="plan_after_runs"' in first
+    assert "different rates on math" in first
+
+
+def test_a_plan_written_before_the_runs_raises_no_plan_guard(tmp_path):
+    runs = write_runs(tmp_path / "results", created="2030-01-01T00:00:00Z", old=records("old", 0.0),
+                      new=records("new", 1.0))
+    plan = tmp_path / "plan.json"
+    assert run_cli("plan", "--targeted", "code,agent", "--untargeted", "math,fact", "--before", "old", "--after", "new",
+                   "--samples", "1", "--external", "--out", str(plan)).returncode == 0
+    out = run_cli("compare", "--before", "old", "--after", "new", "--results", *map(str, runs), "--plan", str(plan),
+                  "--json", str(tmp_path / "doc.json"))
+    assert out.returncode == 0, out.stderr
+    names = {g["name"] for g in json.loads((tmp_path / "doc.json").read_text())["diagnostics"]["guards"]}
+    assert not names & {"error_rates", "plan_after_runs", "plan_deviation"}
