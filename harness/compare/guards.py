@@ -135,3 +135,22 @@ def plan_notes(plan: Mapping[str, Any] | None, block: Mapping[str, Any], notes: 
                                      "after the results existed", warnings)
     for d in block.get("deviations", []) if plan else []:
         notes.add("plan_deviation", f"deviation from the plan: {d}", warnings)
+
+
+def control_overlap(control_pairs: Sequence[tuple[str, str]], before: str, after: str, notes: Notes,
+                    warnings: list[str]) -> None:
+    """A control transition is another developer's step, the yardstick for the suspect's. One that contains
+    the suspect release (`after`) measures the suspect against itself: an error. One that shares only the
+    predecessor (`before`: e.g. a sibling release from the same base) may be legitimate, but its gains are
+    not independent of the suspect's, so it is the named warning control_shares_model."""
+    for b, a in control_pairs:
+        if after in (b, a):
+            raise UserError(f"--control {b}:{a} contains the release under test ({after}); a control must be "
+                            "another developer's transition that shares no model with --before/--after: drop it "
+                            "or name a different pair")
+    shared = [f"{b}:{a}" for b, a in control_pairs if before in (b, a)]
+    if shared:
+        notes.add("control_shares_model", f"control(s) {', '.join(shared)} share the model {before} with the "
+                                          f"transition under test ({before} → {after}): their gains are not "
+                                          "independent of its gains, so the comparison with controls is weaker "
+                                          "than with other developers' transitions", warnings)

@@ -61,6 +61,7 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
         warnings.append("the items carry no content hash: releases are paired by item_id alone, so a changed "
                         "question cannot be detected")
     notes = guards.Notes()
+    guards.control_overlap(control_pairs, before, after, notes, warnings)
     agg, rates, pairing = _paired(table, before, after, settings["error_rule"], plan, force, notes, warnings)
     pair = pairing.pair
     for problem in (inputs or {}).get("integrity") or []:

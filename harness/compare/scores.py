@@ -63,6 +63,7 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
     categories = dict(plan["suites"]) if plan else None
     warnings: list[str] = []
     notes = guards.Notes()
+    guards.control_overlap(control_pairs, before, after, notes, warnings)
     fraction_error, fraction_warning = guards.score_fractions(scores, "score table", force=force)
     if fraction_error:
         raise UserError(fraction_error)

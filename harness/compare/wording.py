@@ -925,6 +925,9 @@ def _guard_plain(doc: Doc, name: str, message: str) -> str:
         where = f" on {_names(flagged)}" if flagged else ""
         return (f"The two releases failed to answer (timeouts, refusals, unreadable answers) at different rates{where}; "
                 "an error is not a wrong answer, so how errors are counted can move the result.")
+    if name == "control_shares_model":
+        return ("A control transition starts from the same model as the one under test, so it is not an independent "
+                "yardstick: the comparison with other developers' steps is weaker than it looks.")
     if name == "plan_after_runs":
         return ("The pre-registration plan was written after the runs started, so the benchmarks and their groups may "
                 "have been chosen after the results were known.")

@@ -206,3 +206,38 @@ def test_a_plan_written_before_the_runs_raises_no_plan_guard(tmp_path):
     assert out.returncode == 0, out.stderr
     names = {g["name"] for g in json.loads((tmp_path / "doc.json").read_text())["diagnostics"]["guards"]}
     assert not names & {"error_rates", "plan_after_runs", "plan_deviation"}
+
+
+# ---------------------------------------------------------------------------------------------- 4. controls
+
+def with_controls() -> list[tuple]:
+    rows = list(ROWS)
+    for label, shift in (("v1x", 1.0), ("l1", 0.0), ("l2", 3.0)):  # v1x: a sibling of v2 from the same v1
+        rows += [(label, s, c, v + (shift if c == "targeted" else 0.5), n) for m, s, c, v, n in ROWS if m == "v1"]
+    return rows
+
+
+@pytest.mark.parametrize("control", ["v1:v2", "l1:v2", "v2:l2"])
+def test_a_control_containing_the_release_under_test_is_a_cli_error(tmp_path, control):
+    path = write_scores(tmp_path / "s.csv", with_controls())
+    out = run_cli("compare", "--before", "v1", "--after", "v2", "--scores", str(path), "--control", control)
+    assert out.returncode == 2, out.stdout + out.stderr
+    err = out.stderr.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert f"--control {control} contains the release under test (v2)" in err
+
+
+def test_a_control_sharing_the_predecessor_is_a_named_warning(tmp_path):
+    path = write_scores(tmp_path / "s.csv", with_controls())
+    out = run_cli("compare", "--before", "v1", "--after", "v2", "--scores", str(path), "--control", "v1:v1x",
+                  "--control", "l1:l2", "--json", str(tmp_path / "doc.json"))
+    assert out.returncode == 0, out.stderr
+    doc = json.loads((tmp_path / "doc.json").read_text())
+    guard = [g for g in doc["diagnostics"]["guards"] if g["name"] == "control_shares_model"]
+    assert len(guard) == 1 and "v1:v1x" in guard[0]["message"] and "l1:l2" not in guard[0]["message"]
+    assert "warning (control_shares_model)" in out.stdout
+    clean = run_cli("compare", "--before", "v1", "--after", "v2", "--scores", str(path), "--control", "l1:l2",
+                    "--json", str(tmp_path / "clean.json"))
+    assert clean.returncode == 0, clean.stderr
+    names = [g["name"] for g in json.loads((tmp_path / "clean.json").read_text())["diagnostics"]["guards"]]
+    assert "control_shares_model" not in names
