@@ -1197,7 +1197,8 @@ def controls_title(doc: Doc) -> str:
 def power_title(doc: Doc) -> str:
     mde = _get(doc, "power", "mde_latent")
     if fmt.is_num(mde):
-        return f"This design detects an asymmetry of {fmt.num(mde)} logits or more 80% of the time"
+        return (f"This design's latent test detects an asymmetry of {fmt.num(mde)} logits or more 80% of the time "
+                "(optimistic for the verdict's primary when items gain unevenly)")
     return "What this design could detect"
 
 

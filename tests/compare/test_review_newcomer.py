@@ -241,3 +241,15 @@ def test_a_control_sharing_the_predecessor_is_a_named_warning(tmp_path):
     assert clean.returncode == 0, clean.stderr
     names = [g["name"] for g in json.loads((tmp_path / "clean.json").read_text())["diagnostics"]["guards"]]
     assert "control_shares_model" not in names
+
+
+# ---------------------------------------------------------------------------------------------- 5. power's primary
+
+def test_power_does_not_call_mantel_haenszel_the_primary():
+    out = run_cli("power", "--items", "300", columns=160)
+    assert out.returncode == 0, out.stderr
+    text = " ".join(out.stdout.split())
+    assert "(primary)" not in text and "L1 latent asymmetry (Mantel-Haenszel)" in text
+    assert "The verdict's primary estimate is the mean item gain fitted per suite" in text
+    doc = json.loads(run_cli("power", "--items", "300", "--json").stdout)
+    assert "mean item gain" in doc["primary_note"] and "optimistic" in doc["primary_note"]
