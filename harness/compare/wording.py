@@ -849,7 +849,7 @@ def headline_sentence(doc: Doc) -> str:
     toward_targeted = pts >= 0
     size = round(abs(pts))
     ends = (lo, hi) if toward_targeted else ((-hi if fmt.is_num(hi) else None), (-lo if fmt.is_num(lo) else None))
-    interval = f"({cl} {fmt.num(ends[0], 0)} to {fmt.num(ends[1], 0)})"
+    interval = f"({cl} {fmt.interval(ends, 0)})"
     points = "point" if size == 1 else "points"
     units = (f"percentage {points} more on a benchmark starting at 50%", f"{points} more on a benchmark starting at 50%",
              f"{points} more at a 50% start")
@@ -873,7 +873,7 @@ def headline_sentence(doc: Doc) -> str:
             options += [f"{lead}, {n}, but fragile: {_fragile_reason(doc, short=True)}." for n in numbers]
         elif size == 0:
             options.append(f"No clear difference between {after}'s gains on {t_all} and on {u_all}: under one "
-                           f"point at a 50% start ({cl} {fmt.num(lo, 0)} to {fmt.num(hi, 0)}).")
+                           f"point at a 50% start ({cl} {fmt.interval((lo, hi), 0)}).")
         else:  # no difference shown: still say which way the data lean, with the interval that includes zero
             options += [f"No clear difference for {after}: gains on {more} were larger than on {less} by "
                         f"{n.replace(' more', '')}." for n in numbers]

@@ -253,3 +253,28 @@ def test_power_does_not_call_mantel_haenszel_the_primary():
     assert "The verdict's primary estimate is the mean item gain fitted per suite" in text
     doc = json.loads(run_cli("power", "--items", "300", "--json").stdout)
     assert "mean item gain" in doc["primary_note"] and "optimistic" in doc["primary_note"]
+
+
+# ---------------------------------------------------------------------------------------------- 6. zero crossing
+
+@pytest.mark.parametrize(("ci", "digits", "text"), [
+    ((-0.2, 33.4), 0, "-0.2 to 33"), ((-0.004, 0.5), 2, "-0.004 to 0.50"), ((-12.0, 0.03), 0, "-12 to 0.03"),
+    ((0.0, 3.0), 0, "0 to 3"), ((1.2, 3.0), 0, "1 to 3"), ((0.4, 2.6), 0, "0.4 to 3")])
+def test_an_interval_end_that_is_not_zero_never_reads_as_zero(ci, digits, text):
+    from harness.compare import fmt
+
+    assert fmt.interval(ci, digits) == text
+    assert fmt.bracket(ci, digits) == "[" + text.replace(" to ", ", ") + "]"
+
+
+def test_the_headline_shows_the_sign_of_a_lower_end_just_below_zero(tmp_path):
+    from harness.compare import wording
+
+    doc = compare_scores(load_scores(write_scores(tmp_path / "s.csv", six_suites(*CASES["targeted"][:2]))), "v1", "v2")
+    prim = doc["asymmetry"]["primary"]
+    prim["ci"] = [-0.008, prim["ci"][1]]  # about -0.2 points at a 50% start
+    doc["verdict"] = prim["verdict"] = "no_difference_shown"
+    _, (lo, _) = wording.points_at_50(doc)
+    assert -0.5 < lo < 0
+    headline = wording.headline_sentence(doc)
+    assert f"CI {lo:.1f} to " in headline and "CI 0 to" not in headline
