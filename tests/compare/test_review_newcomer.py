@@ -278,3 +278,44 @@ def test_the_headline_shows_the_sign_of_a_lower_end_just_below_zero(tmp_path):
     assert -0.5 < lo < 0
     headline = wording.headline_sentence(doc)
     assert f"CI {lo:.1f} to " in headline and "CI 0 to" not in headline
+
+
+# ---------------------------------------------------------------------------------------------- 7. 80 columns
+
+def _intervals_whole(text: str, doc: dict) -> None:
+    """Every suite's latent interval is printed whole on one line (never split across lines)."""
+    from harness.compare import fmt
+
+    for s in doc["suites"]:
+        assert fmt.bracket(s["latent_gain_ci"]) in text, s["suite"]
+
+
+def test_compare_tables_fit_80_columns_without_splitting_numbers(tmp_path):
+    path = write_scores(tmp_path / "s.csv", six_suites(*CASES["targeted"][:2]))
+    out = run_cli("compare", "--before", "v1", "--after", "v2", "--scores", str(path), "--json",
+                  str(tmp_path / "doc.json"), columns=80)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines if not line.startswith("wrote ")) <= 80
+    doc = json.loads((tmp_path / "doc.json").read_text())
+    _intervals_whole(out.stdout, doc)
+    prim = doc["asymmetry"]["primary"]
+    from harness.compare import fmt
+
+    assert any(fmt.bracket(prim["ci"]) in line for line in lines)  # the primary's interval on one line
+    assert "layer · method" in out.stdout and "(publishe │" not in out.stdout  # no word cut in a cell
+
+
+@pytest.mark.slow
+def test_the_demo_reads_in_80_columns(tmp_path):
+    out = run_cli("demo", "--out", str(tmp_path / "rep"), columns=80)
+    assert out.returncode == 0, out.stderr
+    lines = [line.rstrip() for line in out.stdout.splitlines()]
+    table = [line for line in lines if line.startswith(("│", "┃", "┏", "└", "├", "┡"))]
+    assert table and max(len(line) for line in table) <= 80
+    assert not any("…" in line for line in table)  # step names fold, never cut short
+    rows = [line for line in table if "[" in line and "]" in line]
+    assert rows and all(line.count("[") == line.count("]") for line in rows)  # intervals never split
+    prose = [line for line in lines if line and not line.startswith(("reproduce", "wrote", "replaced"))
+             and line not in table]
+    assert max(len(line) for line in prose) <= 80
