@@ -445,12 +445,11 @@ def baseline_overlap(baselines: np.ndarray, targeted: np.ndarray) -> str:
 
     def level(lo: float, hi: float, mean: float) -> str:
         a, z, m = (f"{100 * x:.{digits}f}" for x in (lo, hi, mean))
-        return f"{a}%" if a == z else f"{a}-{z}% (average {m}%)"
+        return f"at {a}%" if a == z else f"between {a}% and {z}%, average {m}%"
 
-    return (f"the groups started at different levels (before the update the targeted suites scored "
-            f"{level(t_lo, t_hi, t_mean)} and the untargeted suites {level(u_lo, u_hi, u_mean)}; a verdict needs "
-            "each group's average within the other group's range): a gain that depends on the starting level alone "
-            "could produce this difference")
+    return (f"the groups started at different levels (before the update, targeted suites {level(t_lo, t_hi, t_mean)}; "
+            f"untargeted suites {level(u_lo, u_hi, u_mean)}): a verdict needs each group's average within the other "
+            "group's range, since a gain that depends on the starting level alone could produce this difference")
 
 
 def primary_asymmetry(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: np.ndarray, suite: np.ndarray,

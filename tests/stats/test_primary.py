@@ -241,15 +241,15 @@ def test_the_groups_starting_levels_overlap_when_each_average_lies_in_the_other_
     assert baseline_overlap(np.array([0.4, 0.7, 0.55, 0.4, 0.7, 0.55]), t) == ""  # the same levels
     # ranges that touch at 60% are not enough: the targeted average (75%) is above every untargeted suite
     touch = baseline_overlap(np.array([0.6, 0.75, 0.9, 0.3, 0.45, 0.6]), t)
-    assert "targeted suites scored 60-90% (average 75%) and the untargeted suites 30-60% (average 45%)" in touch
+    assert "targeted suites between 60% and 90%, average 75%; untargeted suites between 30% and 60%, average 45%" in touch
     assert touch.endswith("a gain that depends on the starting level alone could produce this difference")
     apart = baseline_overlap(np.array([0.85, 0.9, 0.95, 0.2, 0.3, 0.4]), t)
-    assert "85-95% (average 90%)" in apart and "20-40% (average 30%)" in apart
+    assert "between 85% and 95%, average 90%" in apart and "between 20% and 40%, average 30%" in apart
     # close levels get the digits that show the gap (51.0% is outside 51.3-51.7%)
     close = baseline_overlap(np.array([0.50, 0.52, 0.513, 0.517]), np.array([True, True, False, False]))
-    assert "50.0-52.0% (average 51.0%)" in close and "51.3-51.7% (average 51.5%)" in close
+    assert "between 50.0% and 52.0%, average 51.0%" in close and "between 51.3% and 51.7%, average 51.5%" in close
     # a group of one suite is a point; an empty group cannot be compared (not_testable says so)
-    assert "the untargeted suites 30%;" in baseline_overlap(np.array([0.3, 0.5, 0.3]), np.array([True, True, False]))
+    assert "untargeted suites at 30%)" in baseline_overlap(np.array([0.3, 0.5, 0.3]), np.array([True, True, False]))
     assert baseline_overlap(np.array([0.3, 0.5]), np.array([True, True])) == ""
 
 
