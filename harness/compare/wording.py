@@ -918,7 +918,7 @@ def badge(doc: Doc) -> str:
 #: first: inputs not as recorded, then a comparison forced past a sampling rule, scores that may be misread,
 #: the verdict's own checks, and last the warnings about thin data. Unknown names follow the known ones.
 GUARD_ORDER = ("journal_integrity", "unequal_samples", "score_fractions", "fragile", "sparse_suite", "few_clusters",
-               "small_suite", "partial_credit", "one_sample")
+               "nonconverged", "small_suite", "partial_credit", "one_sample")
 
 
 def _names(values: Sequence[str]) -> str:
@@ -950,7 +950,10 @@ def _guard_plain(doc: Doc, name: str, message: str) -> str:
                 f"verdict was also checked without {'them' if many else 'it'}.")
     if name == "few_clusters":
         return (f"Some benchmarks have fewer than {MIN_CLUSTERS} groups of related questions, so their intervals "
-                "may be too narrow.")
+                "may be too narrow and no verdict is given in either direction.")
+    if name == "nonconverged":
+        return ("On some benchmarks the model behind the estimate did not settle, so their gains may be off; the "
+                "verdict was also checked without them.")
     if name == "small_suite":
         return f"A benchmark with fewer than {MIN_SUITE_ITEMS} questions was left out."
     if name == "one_sample":
