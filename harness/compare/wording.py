@@ -306,7 +306,8 @@ def verdict_sentence(doc: Doc) -> str:
             checks += " and over every assumed spread of item gains"
         if p.get("spread_grid"):
             checks += " and of item difficulty"
-        return f"This is consistent with a disproportionate targeted gain on these benchmarks; it holds {checks}."
+        return (f"This is consistent with a disproportionate targeted gain on these benchmarks; it holds {checks}, "
+                "between groups that started at overlapping levels.")
     if v == "untargeted_larger":
         return ("On these benchmarks the untargeted suites gained more than the targeted ones, the opposite of the "
                 "targeted pattern.")
@@ -803,6 +804,10 @@ def _fragile_reason(doc: Doc, *, short: bool = False) -> str:
     """What makes a fragile verdict fragile, in a clause a headline can carry ('dropping HLE removes it');
     `short` for a headline with no room to name the benchmarks."""
     reasons = [str(r) for r in primary(doc).get("verdict_reasons") or []]
+    if any(r.startswith("the groups started at different levels") for r in reasons):  # a bias: said first
+        return "the two groups started at different levels" if short else \
+            f"the two groups started at different levels ({_starting_levels(doc)}), where the starting level alone " \
+            "could explain the difference"
     suites = [r.split("leaving out suite ", 1)[1] for r in reasons if "leaving out suite " in r]
     if suites and short:
         return f"dropping {'one benchmark' if len(suites) == 1 else 'single benchmarks'} removes it"
@@ -817,6 +822,24 @@ def _fragile_reason(doc: Doc, *, short: bool = False) -> str:
     if any("sparse" in r for r in reasons):
         return "it rests on benchmarks where few questions changed"
     return "it does not survive the checks"
+
+
+def _starting_levels(doc: Doc) -> str:
+    """'targeted 40 to 52%, untargeted 60 to 70%': the starting levels of the suites in the primary, by group,
+    with a decimal when whole percentages would hide the difference."""
+    names = {str(s.get("suite")) for s in primary(doc).get("suites") or [] if isinstance(s, Mapping)}
+    levels: dict[str, list[float]] = {"targeted": [], "untargeted": []}
+    for s in doc.get("suites") or []:
+        if isinstance(s, Mapping) and str(s.get("suite")) in names and fmt.is_num(s.get("before")):
+            levels.setdefault(str(s.get("category")), []).append(float(s["before"]))
+    ends = [(min(v), max(v)) for v in (levels["targeted"], levels["untargeted"]) if v]
+    if len(ends) < 2:
+        return "see the suite table"
+    flat = [x for pair in ends for x in pair]
+    digits = 0 if len({f"{x:.0f}" for x in flat}) == len(set(flat)) else 1
+    said = [f"{lo:.{digits}f}%" if f"{lo:.{digits}f}" == f"{hi:.{digits}f}" else f"{lo:.{digits}f} to {hi:.{digits}f}%"
+            for lo, hi in ends]
+    return f"targeted {said[0]}, untargeted {said[1]}"
 
 
 def _clear_side(doc: Doc) -> str:
@@ -897,8 +920,8 @@ def badge(doc: Doc) -> str:
 #: first: inputs not as recorded, then a comparison forced past a sampling rule, scores that may be misread,
 #: the verdict's own checks, and last the warnings about thin data. Unknown names follow the known ones.
 GUARD_ORDER = ("journal_integrity", "unequal_samples", "score_fractions", "control_shares_model", "plan_after_runs",
-               "fragile", "error_rates", "plan_deviation", "sparse_suite", "few_clusters", "small_suite",
-               "partial_credit", "one_sample")
+               "fragile", "error_rates", "plan_deviation", "sparse_suite", "few_clusters", "nonconverged",
+               "small_suite", "partial_credit", "one_sample")
 
 
 def _names(values: Sequence[str]) -> str:
@@ -948,7 +971,10 @@ def _guard_plain(doc: Doc, name: str, message: str) -> str:
                 f"verdict was also checked without {'them' if many else 'it'}.")
     if name == "few_clusters":
         return (f"Some benchmarks have fewer than {MIN_CLUSTERS} groups of related questions, so their intervals "
-                "may be too narrow.")
+                "may be too narrow and no verdict is given in either direction.")
+    if name == "nonconverged":
+        return ("On some benchmarks the model behind the estimate did not settle, so their gains may be off; the "
+                "verdict was also checked without them.")
     if name == "small_suite":
         return f"A benchmark with fewer than {MIN_SUITE_ITEMS} questions was left out."
     if name == "one_sample":
@@ -1057,7 +1083,10 @@ def method_line(doc: Doc) -> str:
     checks = "each benchmark left out in turn"
     if p.get("sigma_grid"):
         checks += f" and every assumed spread of item gains, σ from 0 to {fmt.num(p.get('sigma_max', 2.0), 1)} logits"
-    rule = f"an interval excluding 0 must hold with {checks}" if has_primary else "read off whether this interval excludes 0"
+    if p.get("spread_grid"):
+        checks += " and of item difficulty"
+    rule = (f"an interval excluding 0 must hold with {checks}, and the groups' starting levels must overlap"
+            if has_primary else "read off whether this interval excludes 0")
     evidence = ("published scores, unpaired binomial intervals over documented item counts"
                 if doc.get("mode") == "scores" else "item-level runs" + (", items as the unit" if has_primary else ""))
     return (f"{p.get('method') or 'primary asymmetry'}; {ci_label(doc)} {fmt.interval(p.get('ci'))} logits, "

@@ -22,8 +22,9 @@ direction set by the baseline (k = 3: −0.38 logits at a 15% baseline, +0.28 at
 with k ≥ 2 the log-density of θ is a quartic in θ (normal when the cubic and quartic terms are 0),
 flexible enough for two modes and for point masses of impossible or trivial items at the grid's ends.
 
-* k ≥ 2 samples per item and release: σ, β and the θ shape are identified; all are fitted and σ̂ is
-  reported.
+* k ≥ 2 samples per item and release: σ and the θ shape are fitted and σ̂ is reported. β is identified
+  but fixed at 0 (FIT_BETA off: fitted, it was unstable and biased); harness.stats.primary guards the
+  verdict instead by requiring the groups' starting levels to overlap.
 * k = 1: four cells; σ is not identified and, even with σ fixed, neither is β (the intercept-gain
   correlation). θ is normal, β = 0, and μ is estimated at each σ of a pre-registered grid
   (SIGMA_GRID); a verdict must hold over the whole grid (harness.stats.verdict). At σ = 0 the model

@@ -14,6 +14,9 @@ with every check the verdict needs.
 * a group of one suite (leave-one-out cannot check it) and suites with declared item clusters too few
   for a cluster variance (2 to MIN_CLUSTERS - 1: the item-level variance used instead is too narrow when
   a cluster's items move together; 5 clusters of 60 items fired 7/60 nulls) make a verdict fragile.
+* groups whose starting levels do not overlap (each group's average within the other's range) make a
+  verdict fragile (`baseline_overlap`): the model assumes an item's gain does not depend on how hard it
+  is, and between groups that start apart such a dependence alone looks like an asymmetry.
 
 Suites hold disjoint items, so their estimates are independent and A's variance is Σ_T v/S_T² + Σ_U v/S_U².
 Plain arrays in, a `Primary` out; harness.compare turns it into the document's `asymmetry.primary`.
@@ -38,13 +41,12 @@ from harness.stats.verdict import Decision, decide, direction
 #: β matters through the groups' different starting levels: with β = 0 assumed, a true β of ∓0.4 and
 #: baselines 90% vs 30% fired 23/60 and 43/60 nulls (k = 3, 3 + 3 suites). A grid of (0, -0.5, 0.5) stops
 #: that but costs nearly all power even when baselines are equal (k = 3, 2 + 2 x 300, +1 logit, equal
-#: baselines: 100% -> 10%), and β fitted free (bounded ±1) was biased (-0.38 logits where the truth is 0)
-#: and cost most power too. NOT YET DECIDED (review finding 3 open): β stays 0 here. BASELINE_OVERLAP = True
-#: makes a verdict need the groups' starting levels to overlap (the review's proposal; it makes most test
-#: designs and many real ones fragile, so it is off until the lead decides); harness.stats.itemgain.FIT_BETA
-#: fits β instead. Both are switches for the calibration runs, not defaults.
+#: baselines: 100% -> 10%), and β fitted free (bounded ±1, harness.stats.itemgain.FIT_BETA) was biased
+#: (-0.38 logits where the truth is 0) and cost most power too. So β stays 0 (both are switches for
+#: calibration runs, off) and BASELINE_OVERLAP (on) guards instead: a directional verdict needs the
+#: groups' starting levels to overlap (see `baseline_overlap`), where β cannot move the groups apart.
 BETA_GRID: tuple[float, ...] = (0.0,)
-BASELINE_OVERLAP = False
+BASELINE_OVERLAP = True
 #: Pre-registered minimum number of items for a suite to enter the primary analysis.
 MIN_SUITE_ITEMS = 30
 #: A cluster-robust variance (or bootstrap) needs at least this many clusters in a suite (§1.4b item 4);
@@ -401,13 +403,10 @@ def decide_primary(table: SuiteTable, targeted: np.ndarray, level: float = 0.95,
         without_nc = rows_for(~nc_mask)
     caveats = [f"the {name} group has one suite: the verdict rests on it, and leaving it out cannot check it"
                for name, mask in (("targeted", t), ("untargeted", ~t)) if mask.sum() == 1]
-    if BASELINE_OVERLAP and table.baselines is not None and t.sum() >= 2 and (~t).sum() >= 2:
-        b = table.baselines
-        if max(b[t].min(), b[~t].min()) > min(b[t].max(), b[~t].max()):
-            caveats.append(f"the groups' starting levels do not overlap (targeted {100 * b[t].min():.0f}-"
-                           f"{100 * b[t].max():.0f}%, untargeted {100 * b[~t].min():.0f}-{100 * b[~t].max():.0f}%): "
-                           "if how much an item gains depends on how hard it is, that alone can produce a difference "
-                           "between such groups")
+    if BASELINE_OVERLAP and table.baselines is not None:
+        apart = baseline_overlap(table.baselines, t)
+        if apart:
+            caveats.append(apart)
     few = [s for s in few_clusters if s in suites]
     if few:
         caveats.append(f"suite(s) {', '.join(few)} declare fewer than {MIN_CLUSTERS} item clusters: a cluster "
@@ -421,6 +420,36 @@ def decide_primary(table: SuiteTable, targeted: np.ndarray, level: float = 0.95,
                       nonconverged=nonconverged, caveats=caveats)
     return Primary(table.estimated, list(suites), t, rows, table_gains, loo, without, sparse, decision, level,
                    table.n_gains, table.n_losses, nonconverged, without_nc, few, caveats)
+
+
+def baseline_overlap(baselines: np.ndarray, targeted: np.ndarray) -> str:
+    """'' when the groups' starting levels overlap, else why a verdict cannot rest on them.
+
+    Overlap: each group's average starting level (the old release's mean accuracy per suite, in score mode
+    its published accuracy; suites weighted equally, as in A) lies within the other group's range [min,
+    max]. The model assumes an item's gain does not depend on how hard it is (β = 0); when it does, equal
+    gains look like an asymmetry between groups that start apart (gain -0.4 logits per logit of ability,
+    3 + 3 suites at 85-95% vs 20-40%, k = 3: 16/40 nulls fired). Ranges that merely touch are not enough
+    (60-90% vs 30-60%: 8/40 fired); with each average inside the other range (50-90% vs 30-70%) 2/40.
+    A group of one suite is a point, so a 1 + n design passes only when the other group averages exactly
+    there (it is fragile anyway: leave-one-out cannot check a group of one)."""
+    b, t = np.asarray(baselines, float), np.asarray(targeted, bool)
+    if not (t.any() and (~t).any()) or not np.all(np.isfinite(b)):
+        return ""
+    groups = [(float(b[m].min()), float(b[m].max()), float(b[m].mean())) for m in (t, ~t)]
+    (t_lo, t_hi, t_mean), (u_lo, u_hi, u_mean) = groups
+    outside = max(t_lo - u_mean, u_mean - t_hi, u_lo - t_mean, t_mean - u_hi)
+    if outside <= 1e-12:
+        return ""
+    digits = 0 if outside >= 0.01 else 1 if outside >= 0.001 else 2  # enough that the printed numbers show it
+
+    def level(lo: float, hi: float, mean: float) -> str:
+        a, z, m = (f"{100 * x:.{digits}f}" for x in (lo, hi, mean))
+        return f"at {a}%" if a == z else f"between {a}% and {z}%, average {m}%"
+
+    return (f"the groups started at different levels (before the update, targeted suites {level(t_lo, t_hi, t_mean)}; "
+            f"untargeted suites {level(u_lo, u_hi, u_mean)}): a verdict needs each group's average within the other "
+            "group's range, since a gain that depends on the starting level alone could produce this difference")
 
 
 def primary_asymmetry(x1: np.ndarray, x0: np.ndarray, k1: np.ndarray, k0: np.ndarray, suite: np.ndarray,

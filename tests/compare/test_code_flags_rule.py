@@ -18,7 +18,9 @@ N = 40
 def table(code_before, code_after, flags_before=lambda i: "", flags_after=lambda i: "", math_gain=True) -> pd.DataFrame:
     """Two targeted suites of N items, `code` and `code2` (capability coding, alike), and two untargeted,
     `math` and `math2` (5 gained, 5 lost): a group of one suite can carry no verdict (leave-one-out cannot
-    check it), so each group has two."""
+    check it), so each group has two. The untargeted suites start where the targeted ones do: groups whose
+    starting levels do not overlap carry no verdict either."""
+    start = sum(bool(code_before(i)) for i in range(N))
     rows = []
     for code, maths in (("code", "math"), ("code2", "math2")):
         for i in range(N):
@@ -27,9 +29,9 @@ def table(code_before, code_after, flags_before=lambda i: "", flags_after=lambda
                      {"model": "a", "suite": code, "category": "targeted", "capability": "coding", "item_id": str(i),
                       "score": float(code_after(i)), "flags": flags_after(i)},
                      {"model": "b", "suite": maths, "category": "untargeted", "capability": "math", "item_id": str(i),
-                      "score": float(i < 20)},
+                      "score": float(i < start)},
                      {"model": "a", "suite": maths, "category": "untargeted", "capability": "math", "item_id": str(i),
-                      "score": float(5 <= i < 25 if math_gain else i < 20)}]
+                      "score": float(5 <= i < start + 5 if math_gain else i < start)}]
     return pd.DataFrame(rows)
 
 

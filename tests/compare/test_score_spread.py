@@ -54,8 +54,9 @@ def test_equal_item_gains_with_different_difficulty_spreads_give_no_verdict():
 
 
 def test_a_large_targeted_gain_still_gives_the_verdict():
-    alt = _scores([("t1", "targeted", 0.30, 1.5, 2.5), ("t2", "targeted", 0.35, 1.5, 2.5),
-                   ("u1", "untargeted", 0.50, 1.5, 0.2), ("u2", "untargeted", 0.55, 1.5, 0.2)], n=2000)
+    # the groups start at overlapping levels (30-50% and 35-55%), as a directional verdict needs
+    alt = _scores([("t1", "targeted", 0.30, 1.5, 2.5), ("t2", "targeted", 0.50, 1.5, 2.5),
+                   ("u1", "untargeted", 0.35, 1.5, 0.2), ("u2", "untargeted", 0.55, 1.5, 0.2)], n=2000)
     doc = compare_scores(alt, "old", "new")
     assert doc["verdict"] == "targeted_larger", doc["asymmetry"]["primary"]["verdict_reasons"]
     assert "and of item difficulty" in doc["summary"]
