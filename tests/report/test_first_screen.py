@@ -20,7 +20,8 @@ from tests.compare.test_compare_cli import records
 from tests.report.test_report import _parse
 from tests.report.test_report_samples import items_doc
 
-INTERVAL = re.compile(r"\(95% CI -?\d+ to -?\d+\)")
+#: whole points, except an end that is not zero but rounds to it: that one gets a digit ("0.3 to 50", "-0.2 to 33")
+INTERVAL = re.compile(r"\(95% CI -?\d+(?:\.\d)? to -?\d+(?:\.\d)?\)")
 
 
 @lru_cache(maxsize=1)
