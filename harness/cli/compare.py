@@ -50,8 +50,8 @@ PlanFile = Annotated[Path | None, typer.Option(
     "--plan", help="Pre-registration file from `asymmetry plan`: its suites, categories and settings are used "
                    "and every deviation is recorded.", show_default=False, rich_help_panel=_PANEL)]
 Force = Annotated[bool, typer.Option(
-    "--force", help="Compare even when decoding settings or suite versions differ between the releases (recorded "
-                    "as warnings).", rich_help_panel=_ANALYSIS)]
+    "--force", help="Compare even when decoding settings or suite versions differ between the releases, or a "
+                    "score table mixes fractions with percentages (recorded as warnings).", rich_help_panel=_ANALYSIS)]
 MarginPp = Annotated[float, typer.Option(
     "--margin-pp", help="Equivalence margin for 'flat' untargeted gains, in percentage points (TOST).",
     rich_help_panel=_ANALYSIS)]
@@ -145,6 +145,39 @@ def _p(p: Any) -> str:
     return fmt.p_value(p) if fmt.is_num(p) else fmt.NA
 
 
+class _Rows:
+    """The layers table's rows (layer, estimate, interval, p, method), drawn as five columns on a wide
+    terminal and as three in 80 columns (the method under its layer, the interval under its estimate), so
+    no column is squeezed into a word per line."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str, str]] = []
+
+    def add_row(self, layer: str, estimate: str, interval: str, p: str, method: str) -> None:
+        self.rows.append((layer, estimate, interval, p, method))
+
+    def table(self, title: str, wide: bool) -> Any:
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=title, title_justify="left", show_lines=not wide)
+        if wide:
+            for col in ("layer", "estimate", "interval", "p", "method"):
+                table.add_column(col)
+            for row in self.rows:
+                table.add_row(*row)
+            return table
+        table.add_column("layer · method", ratio=1)
+        table.add_column("estimate · interval", justify="right", no_wrap=True)
+        table.add_column("p", justify="right", no_wrap=True)
+        for layer, estimate, interval, p, method in self.rows:
+            name = Text(layer)
+            if method:
+                name.append("\n" + method, style="dim")
+            table.add_row(name, "\n".join(x for x in (estimate, interval) if x), p)
+        return table
+
+
 def print_compare(doc: Mapping[str, Any], console: Any) -> None:
     """The terminal view of a compare document: suites, layers, warnings and the summary."""
     from rich.panel import Panel
@@ -167,12 +200,14 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
         columns = [("suite", "left"), ("cat.", "left"), ("items", "right"), ("before → after %", "right"),
                    (f"gain pp [{cl}]", "right"), ("gains/losses", "right"), (f"latent δ [{cl}]", "right"),
                    ("test p", "right"), ("Holm p", "right"), ("flags", "left")]
-    else:  # 80 columns: two lines per suite, intervals under their estimates
+    else:  # 80 columns: two lines per suite, intervals under their estimates; published scores have no item
+        # counts or per-suite tests, so their G/L and Holm columns (all empty) and the flag every row carries go
         columns = [("suite", "left"), ("acc. %", "right"), ("gain pp", "right"), ("latent δ", "right"),
-                   ("G/L", "right"), ("Holm p", "right"), ("flags", "left")]
+                   *([] if scores_mode else [("G/L", "right"), ("Holm p", "right")]), ("flags", "left")]
     suites = Table(title="Per suite", title_justify="left", show_lines=not wide, caption=None if wide else (
         f"suite (T targeted, U untargeted; items) · accuracy before, after · {cl[:-3]} intervals under estimates · "
-        "G/L items gained/lost"), caption_justify="left")
+        + ("every row unpaired (published scores)" if scores_mode else "G/L items gained/lost")),
+        caption_justify="left")
     for col, justify in columns:  # numbers never wrap; names and flags fold
         suites.add_column(col, justify=justify, no_wrap=justify == "right", overflow="fold",  # type: ignore[arg-type]
                           min_width={"suite": 8, "flags": 5}.get(col))
@@ -186,13 +221,14 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
             suites.add_row(plain(s["suite"]), cat, str(s["n_items"]), f"{fmt.num(s['before'], 1)} → {fmt.num(s['after'], 1)}",
                            " ".join(gain), gl, " ".join(latent), _p(s["mcnemar_midp"]), _p(s["p_holm"]), flags)
         else:
+            if scores_mode:
+                flags = ", ".join(f for f in s.get("flags", []) if f != "unpaired (published scores)")
+            counts = [] if scores_mode else [gl, _p(s["p_holm"])]
             suites.add_row(plain(f"{s['suite']}\n{cat} · {s['n_items']}"), f"{fmt.num(s['before'], 1)}\n→ {fmt.num(s['after'], 1)}",
-                           "\n".join(gain), "\n".join(latent), gl, _p(s["p_holm"]), flags)
+                           "\n".join(gain), "\n".join(latent), *counts, flags)
     console.print(suites)
 
-    layers = Table(title="Asymmetry (targeted minus untargeted)", title_justify="left")
-    for col in ("layer", "estimate", "interval", "p", "method"):
-        layers.add_column(col)
+    layers = _Rows()
     a = doc["asymmetry"]
     prim = a.get("primary") or {}
     if prim:
@@ -235,7 +271,7 @@ def print_compare(doc: Mapping[str, Any], console: Any) -> None:
     layers.add_row("Flatness (untargeted)", f"{fmt.num(f.get('pooled_gain_pp'), 1)} pp",
                    f"{100 * flat_level:.1f}".rstrip("0").rstrip(".") + f"% {_ci(f['ci90'], 1)}",
                    _p(f.get("p_value")), f"TOST ±{f['margin_pp']:g} pp: {'equivalent' if f['equivalent'] else 'not shown'}")
-    console.print(layers)
+    console.print(layers.table("Asymmetry (targeted minus untargeted)", wide))
     gates = Table(title="Gatekeeping (each at one-sided α/2, in order)", title_justify="left")
     for col in ("hypothesis", "p (one-sided)", "result"):
         gates.add_column(col)

@@ -44,6 +44,7 @@ def demo_cmd(
 
     from rich.console import Console
     from rich.markup import escape
+    from rich.padding import Padding
     from rich.table import Table
 
     from harness import demo
@@ -79,29 +80,33 @@ def demo_cmd(
     for churn in result.case.churn:
         console.print(f"[yellow]missing:[/yellow] {escape(churn.sentence())}", highlight=False)
     console.print(f"[bold]Headline[/bold] ({escape(wording.badge(doc))})", highlight=False)
-    console.print(f"  {escape(wording.headline_sentence(doc))}", highlight=False)
+    indented = (0, 0, 0, 2)  # paragraphs keep their indent when the terminal wraps them
+    console.print(Padding(escape(wording.headline_sentence(doc)), indented), highlight=False)
     for _, line in wording.guard_plain(doc):
-        console.print(f"  [yellow]check:[/yellow] {escape(line)}", highlight=False)
+        console.print(Padding(f"[yellow]check:[/yellow] {escape(line)}", indented), highlight=False)
     console.print("[bold]In detail[/bold]")
     for sentence in wording.headline(doc):
-        console.print(f"  {escape(sentence)}", highlight=False)
+        console.print(Padding(escape(sentence), indented), highlight=False)
     console.print()
     if result.case.steps:
         title = ("Every step on its own table, placed against the window" if result.case.window
                  else "The other Qwen steps, each on its own source table (no controls)")
-        table = Table(title=title, title_justify="left")
-        for col, justify in (("step", "left"), ("released", "left"), ("window", "left"),
-                             ("asymmetry, logits [95% CI]", "right"), ("verdict", "left")):
-            table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        wide = console.width >= 100  # in 80 columns the interval goes under its estimate, never split
+        table = Table(title=title, title_justify="left", show_lines=not wide)
+        asym = "asymmetry, logits [95% CI]" if wide else "asymmetry,\nlogits\n[95% CI]"
+        for col, justify in (("step", "left"), ("released", "left"), ("window", "left"), (asym, "right"),
+                             ("verdict", "left")):
+            table.add_column(col, justify=justify, no_wrap=col in (asym, "released"),  # type: ignore[arg-type]
+                             overflow="fold")  # a step's name is folded, never cut short
         for step in result.case.steps:
-            value = (f"{fmt.signed(step.estimate)} {fmt.bracket(step.ci)}" if step.estimable
+            value = (f"{fmt.signed(step.estimate)}{' ' if wide else chr(10)}{fmt.bracket(step.ci)}" if step.estimable
                      else "not measurable")
             name = step.label.replace(" -> ", " → ") + (" (this step)" if step.current else "")
             table.add_row(name, step.released, step.phase or "", value, step.verdict.replace("_", " "))
         console.print(table)
         for sentence in (wording.change_sentence(result.case), wording.unusual_sentence(result.case)):
             if sentence:
-                console.print(f"  {escape(sentence)}", highlight=False)
+                console.print(Padding(escape(sentence), indented), highlight=False)
         console.print()
     verb = "replaced the earlier report at" if result.replaced else "wrote"
     console.print(f"{verb} [bold]{Path(result.path) / 'index.html'}[/bold] in {elapsed:.1f} s", highlight=False)

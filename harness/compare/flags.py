@@ -109,7 +109,11 @@ def check(pair: Pair, included: np.ndarray, level: float, cluster_use: np.ndarra
     moved = carried(sub)
     again = fit_primary(rescored(pair), included, level, cluster_use)
     head = again.summary_row
-    block = {"carried": moved, "blocked": verdict in _FIRING and again.verdict != verdict,
+    # a verdict made fragile by another check (e.g. a group of one suite) is checked as the verdict its
+    # intervals point to, so flagged records that carry the change are still named
+    base = prim.decision.intended or verdict
+    then_ = again.decision.intended or again.verdict
+    block = {"carried": moved, "blocked": base in _FIRING and then_ != base,
              "rescored": {"verdict": again.verdict, "estimate": num(head.estimate),
                           "ci": interval(again.ci()), "p_value": num(head.p_value),
                           "method": "the primary asymmetry with every flagged code record scored as a failure"}}
@@ -124,7 +128,7 @@ def check(pair: Pair, included: np.ndarray, level: float, cluster_use: np.ndarra
         reason = (f"it does not survive scoring the flagged code records as failures ({n_items} flagged item(s) "
                   f"carry the change; then: {again.verdict})")
         reasons.append(reason)
-        message = f"flagged code records carry the change ({where}); {then}: the verdict is fragile, not {verdict}"
+        message = f"flagged code records carry the change ({where}); {then}: the verdict is fragile, not {base}"
         verdict = "fragile"
     else:
         message = f"flagged code records among the changed items ({where}); {then}, so the verdict does not rest on them"

@@ -59,24 +59,40 @@ def logits(x: Any, digits: int = 2) -> str:
     return text if text == NA else f"{text} logits"
 
 
+def _end(x: Any, digits: int, f: Any) -> str:
+    """One end of an interval: an open end is an unbounded side, and an end that is not zero is never written
+    as 0 (more digits until it shows, so -0.2 is never '0' beside '33')."""
+    places = digits
+    while x != 0 and float(num(x, places)) == 0 and places < digits + 6:
+        places += 1
+    return f(x, places)
+
+
+def _ends(lo: Any, hi: Any, digits: int, f: Any) -> tuple[str, str]:
+    """Both ends, with open ends as the unbounded sides (a missing lower end is -inf, a missing upper +inf)."""
+    lo_text = _end(lo, digits, f) if is_num(lo) else "-inf"
+    hi_text = _end(hi, digits, f) if is_num(hi) else "+inf"
+    return lo_text, hi_text
+
+
 def interval(ci: Sequence[Any] | None, digits: int = 2, *, signed_: bool = False) -> str:
-    """`0.28 to 1.47` (an open end is written as an unbounded side)."""
+    """`0.28 to 1.47` (an open end is written as an unbounded side). An end that is not zero never reads as
+    0, so an interval across zero always shows it: `-0.2 to 33`, never `0 to 33`."""
     if not ci or len(ci) != 2:
         return NA
-    f = signed if signed_ else num
     lo, hi = ci
     if not is_num(lo) and not is_num(hi):
         return NA
-    lo_text = f(lo, digits) if is_num(lo) else "-inf"
-    hi_text = f(hi, digits) if is_num(hi) else "+inf"
+    lo_text, hi_text = _ends(lo, hi, digits, signed if signed_ else num)
     return f"{lo_text} to {hi_text}"
 
 
 def bracket(ci: Sequence[Any] | None, digits: int = 2) -> str:
-    """`[0.28, 1.47]` for tables."""
+    """`[0.28, 1.47]` for tables (ends written as in `interval`)."""
     if not ci or len(ci) != 2 or not any(is_num(v) for v in ci):
         return NA
-    return f"[{num(ci[0], digits) if is_num(ci[0]) else '-inf'}, {num(ci[1], digits) if is_num(ci[1]) else '+inf'}]"
+    lo_text, hi_text = _ends(ci[0], ci[1], digits, num)
+    return f"[{lo_text}, {hi_text}]"
 
 
 def p_value(p: Any) -> str:

@@ -5,14 +5,15 @@ warning is recorded under its name in `diagnostics.guards` (and its message in `
 printed by the CLI and shown by the report.
 
 Names (stable, for readers of the JSON): shared_items, unequal_samples, few_clusters, small_suite,
-sparse_suite, one_sample, fragile, journal_integrity, score_fractions, partial_credit, flagged_code
-(harness.compare.flags).
+sparse_suite, one_sample, nonconverged, fragile, journal_integrity, score_fractions, partial_credit, flagged_code
+(harness.compare.flags), error_rates, plan_after_runs, plan_deviation, control_shares_model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -81,7 +82,7 @@ def cluster_suites(pair: Pair, included: np.ndarray, notes: Notes, warnings: lis
         notes.add("few_clusters", f"suite(s) {', '.join(few)} have fewer than {MIN_CLUSTERS} item clusters: a "
                                   "cluster-robust variance or bootstrap is unreliable there, so their variance treats "
                                   "items as independent (too narrow if items of a cluster move together); the cluster "
-                                  "bootstrap is not used", warnings)
+                                  "bootstrap is not used, and an asymmetry verdict is at most fragile", warnings)
     return use
 
 
@@ -92,10 +93,14 @@ def small_suite_flag(n_items: int) -> str | None:
     return None
 
 
-def score_fractions(frame: pd.DataFrame, source: object) -> tuple[str | None, str | None]:
+def score_fractions(frame: pd.DataFrame, source: object, force: bool = False,
+                    lines: bool = False) -> tuple[str | None, str | None]:
     """Published scores are percentages (issue 14). Returns (error, warning): an error when every score
-    lies in [0, 1] (0.868 for 86.8% would be read as 0.868%, a near-zero accuracy); a warning naming the
-    rows when some scores are fractions below 1 beside others above 1 (a table mixing the two)."""
+    lies in [0, 1] (0.868 for 86.8% would be read as 0.868%, a near-zero accuracy), and an error naming the
+    rows when some scores are fractions below 1 beside others above 1 (a table mixing the two scales: the
+    fraction rows would be read as near-zero accuracies and drive a directional verdict). A score really
+    below 1% is possible, so `force` turns the mixed case into the named warning instead. `lines`: the
+    frame's index is the file's row order (line = index + 2, after the header)."""
     score = pd.to_numeric(frame["score"], errors="coerce").dropna()
     if score.empty:
         return None, None
@@ -103,9 +108,49 @@ def score_fractions(frame: pd.DataFrame, source: object) -> tuple[str | None, st
         return (f"{source}: every score is between 0 and 1 (e.g. {score.iloc[0]:g}): scores are percentages in this "
                 "table (86.8, not 0.868); multiply them by 100"), None
     odd = (score > 0) & (score < 1) & (score % 1 != 0)
-    if odd.any() and bool((score > 1).any()):
-        rows = frame.loc[odd[odd].index]
-        which = ", ".join(f"{m} on {s} ({v:g})" for m, s, v in zip(rows["model"], rows["suite"], score[odd], strict=True))
-        return None, (f"score(s) below 1% that look like fractions beside percentages: {which}; scores are "
-                      "percentages (86.8, not 0.868)")
-    return None, None
+    if not (odd.any() and bool((score > 1).any())):
+        return None, None
+    rows = frame.loc[odd[odd].index]
+    where = [f"line {int(i) + 2}: " if lines else "" for i in rows.index]
+    which = ", ".join(f"{w}{m} on {s} ({v:g})" for w, m, s, v in zip(where, rows["model"], rows["suite"], score[odd],
+                                                                     strict=True))
+    head = (f"{source}: mixed scales: score(s) below 1 that look like fractions beside percentages above 1 "
+            f"({which})")
+    if not force:
+        return (f"{head}; scores are percentages (86.8, not 0.868): multiply these by 100, or pass --force if they "
+                "really are accuracies below 1%"), None
+    return None, (f"{head}; compared as percentages below 1% (--force): if they are fractions, the verdict is wrong; "
+                  "scores are percentages (86.8, not 0.868)")
+
+
+def plan_notes(plan: Mapping[str, Any] | None, block: Mapping[str, Any], notes: Notes, warnings: list[str]) -> None:
+    """What the plan block says a reader must know. No plan: a plain warning (the pre-registration section
+    says it). A plan written after the runs started (plan_after_runs) and each deviation from it
+    (plan_deviation) are named, so the report's first screen shows them."""
+    if not plan:
+        warnings.append(str(block["note"]))
+    elif block.get("predates_runs") is False:
+        notes.add("plan_after_runs", f"the plan was written after the runs started ({block.get('created_at')}; "
+                                     f"earliest run {block.get('earliest_run')}): categories may have been chosen "
+                                     "after the results existed", warnings)
+    for d in block.get("deviations", []) if plan else []:
+        notes.add("plan_deviation", f"deviation from the plan: {d}", warnings)
+
+
+def control_overlap(control_pairs: Sequence[tuple[str, str]], before: str, after: str, notes: Notes,
+                    warnings: list[str]) -> None:
+    """A control transition is another developer's step, the yardstick for the suspect's. One that contains
+    the suspect release (`after`) measures the suspect against itself: an error. One that shares only the
+    predecessor (`before`: e.g. a sibling release from the same base) may be legitimate, but its gains are
+    not independent of the suspect's, so it is the named warning control_shares_model."""
+    for b, a in control_pairs:
+        if after in (b, a):
+            raise UserError(f"--control {b}:{a} contains the release under test ({after}); a control must be "
+                            "another developer's transition that shares no model with --before/--after: drop it "
+                            "or name a different pair")
+    shared = [f"{b}:{a}" for b, a in control_pairs if before in (b, a)]
+    if shared:
+        notes.add("control_shares_model", f"control(s) {', '.join(shared)} share the model {before} with the "
+                                          f"transition under test ({before} → {after}): their gains are not "
+                                          "independent of its gains, so the comparison with controls is weaker "
+                                          "than with other developers' transitions", warnings)

@@ -23,9 +23,10 @@ from harness.run.store import JOURNAL, read_manifest, skip_non_runs, verify_jour
 from harness.table import load_item_table
 
 
-def load_scores(path: Path) -> pd.DataFrame:
+def load_scores(path: Path, force: bool = False) -> pd.DataFrame:
     """A published-score table (DESIGN.md): model, suite, category, score (percent), n_items; optional
-    source, setting, capability. One row per (model, suite); bad rows get one-line errors."""
+    source, setting, capability. One row per (model, suite); bad rows get one-line errors (a table mixing
+    fractions and percentages too, unless `force`)."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
@@ -58,7 +59,7 @@ def load_scores(path: Path) -> pd.DataFrame:
             what = "a percentage in [0, 100]" if name == "score" else "a whole number of items >= 1"
             raise UserError(f"{path}: line {i + 2}: {name} {str(frame[name].iloc[i])!r} is not {what}")
     frame = frame.assign(score=score.astype(float), n_items=n.astype(int))
-    error, _ = guards.score_fractions(frame, path)
+    error, _ = guards.score_fractions(frame, path, force=force, lines=True)
     if error:
         raise UserError(error)
     # the same score reported in two source tables is one score; two different scores are a conflict
@@ -180,10 +181,10 @@ def resolve_compare(before: str, after: str, *, results: Sequence[Path] | None =
         if run_dirs or items is not None:
             raise UserError("--scores is a mode of its own (published accuracies); do not combine it with "
                             "--results or --items")
-        published = load_scores(scores)  # a missing or malformed file is a one-line error, before hashing
+        published = load_scores(scores, force)  # a missing or malformed file is a one-line error, before hashing
         inputs = {"kind": "scores", "paths": [str(scores)], "sha256": {str(scores): sha256_file(scores)}}
         return compare_scores(published, before, after, controls=controls, margin_pp=margin_pp,
-                              plan=plan_doc, inputs=inputs, command=command, seed=seed)
+                              plan=plan_doc, inputs=inputs, command=command, seed=seed, force=force)
     if not run_dirs and items is None:
         raise UserError("no inputs: pass --results DIR (one or more run directories), --items FILE or --scores FILE")
     integrity = journal_integrity(run_dirs, force)

@@ -60,9 +60,10 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     if "item_hash" not in table or table["item_hash"].isna().all():
         warnings.append("the items carry no content hash: releases are paired by item_id alone, so a changed "
                         "question cannot be detected")
-    agg, rates, pairing = _paired(table, before, after, settings["error_rule"], plan, force, warnings)
-    pair = pairing.pair
     notes = guards.Notes()
+    guards.control_overlap(control_pairs, before, after, notes, warnings)
+    agg, rates, pairing = _paired(table, before, after, settings["error_rule"], plan, force, notes, warnings)
+    pair = pairing.pair
     for problem in (inputs or {}).get("integrity") or []:
         notes.add("journal_integrity", f"{problem['problem']} (compared anyway: --force)", warnings)
     guards.shared_items(agg, [before, after], pair.suites)
@@ -109,21 +110,22 @@ def compare(table: pd.DataFrame, before: str, after: str, *, controls: Sequence[
     if control_pairs:
         analysed = pair.subset(inc[pair.code])
         scope = {s: ("targeted" if t else "untargeted") for s, t in zip(analysed.suites, analysed.targeted, strict=True)}
-        triple, ctrl_warnings = layers.triple(table, agg, control_pairs, scope, analysed.keys(), force, a_l, level,
+        triple, ctrl_warnings = layers.triple(table, agg, control_pairs, scope, analysed.keys(), force, prim, level,
                                               fresh=fresh_mask is not None)
         warnings += ctrl_warnings
 
     flatness = layers.flatness(pair, ss, margin_pp, alpha, cluster_use)
     flatness["latent"] = layers.latent_flatness(groups["untargeted"], float(settings["margin_logit"]), alpha)
     st, su = int(t_inc.sum()), int((~t_inc).sum())
-    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, verdict)
+    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, verdict,
+                                            p_h1=prim.p_one_sided, p_checks=prim.p_targeted_checks)
 
     power = layers.power_block(ss.n_items[inc], int(min(np.median(pair.k0), np.median(pair.k1))), st, su, ss.discordance,
                    (t_mean + u_mean) / 2,
                    len(control_pairs), alpha, margin_pp, warnings)
 
     plan_block = document.plan_block(plan, pairing.categories, deviations, run_times)
-    warnings += _plan_warnings(plan, plan_block)
+    guards.plan_notes(plan, plan_block, notes, warnings)
 
     return document.build(
         mode="items", before=before, after=after, alpha=alpha, evidence="item-level, paired", suites=ss.rows,
@@ -158,13 +160,15 @@ def _settings(table: pd.DataFrame, before: str, after: str, plan: Mapping[str, A
 
 
 def _paired(table: pd.DataFrame, before: str, after: str, rule: str, plan: Mapping[str, Any] | None, force: bool,
-            warnings: list[str]) -> tuple[pd.DataFrame, list[dict[str, Any]], Pairing]:
-    """The error rule, the error rates per release, per-item aggregation and the pairing (with its one-line
-    errors when nothing, or only one category, is paired). Returns (per-item rows, error rates, pairing)."""
+            notes: guards.Notes, warnings: list[str]) -> tuple[pd.DataFrame, list[dict[str, Any]], Pairing]:
+    """The error rule, the error rates per release (a difference between the releases is the named warning
+    error_rates), per-item aggregation and the pairing (with its one-line errors when nothing, or only one
+    category, is paired). Returns (per-item rows, error rates, pairing)."""
     rows, rule_warnings = apply_error_rule(table, rule)
     warnings += rule_warnings
     rates, rate_warnings = error_rates(table, before, after)
-    warnings += rate_warnings
+    for message in rate_warnings:
+        notes.add("error_rates", message, warnings)
     agg = aggregate_items(rows)
     categories = dict(plan["suites"]) if plan else None
     pairing = pair_items(agg, table, before, after, categories=categories, force=force)
@@ -267,18 +271,6 @@ def _flagged_code(pair: Pair, inc: np.ndarray, level: float, cluster_use: np.nda
         block["verdict"] = verdict
         block["verdict_reasons"] = [*block["verdict_reasons"], *reasons]
     return verdict, check
-
-
-def _plan_warnings(plan: Mapping[str, Any] | None, block: Mapping[str, Any]) -> list[str]:
-    """What the plan block says a reader must know: no plan, a plan written after the runs, deviations."""
-    if not plan:
-        out = [block["note"]]
-    elif block.get("predates_runs") is False:
-        out = ["the plan was written after the runs started: categories may have been chosen after the results "
-               "existed"]
-    else:
-        out = []
-    return out + [f"deviation from the plan: {d}" for d in block.get("deviations", [])]
 
 
 def _groups(pair: Pair, ss: SuiteStats, y_l: np.ndarray, v_l: np.ndarray, y_p: np.ndarray,

@@ -31,8 +31,9 @@ from harness.stats import (
     tost,
     triple_difference,
 )
+from harness.stats.guards import cluster_policy
 from harness.stats.meta import baseline_adjusted
-from harness.stats.primary import Primary, primary_asymmetry
+from harness.stats.primary import MIN_CLUSTERS, Primary, primary_asymmetry
 from harness.stats.triple import MIN_CONTROLS_T
 
 #: A contamination split makes the fresh items primary when every suite has this many (§1.5.8).
@@ -237,14 +238,21 @@ def power_block(n_items: np.ndarray, samples: int, st: int, su: int, discordance
 
 def decisions(a_l: Estimate, flatness: Mapping[str, Any], generalisation: Mapping[str, Any],
                triple: Mapping[str, Any] | None, st: int, su: int,
-               alpha: float, verdict: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+               alpha: float, verdict: str | None = None,
+               p_h1: float | None = None, p_checks: float | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The §1.8 conjunction (intersection-union) and the §1.9 gatekeeping sequence H1 → H2 → H3, shared by
-    item and score modes so both decide by the same rules."""
-    p_h1 = _one_sided(a_l)
+    item and score modes so both decide by the same rules. `p_h1`: H1's one-sided p when the caller has a
+    better one than `a_l`'s (over a σ grid, the least favourable row's one-sided p); `p_checks`: the verdict's
+    intersection-union one-sided p (harness.stats.primary.Primary.p_targeted_checks) for the conjunction."""
+    p_h1 = _one_sided(a_l) if p_h1 is None else p_h1
     # the A^L component is one-sided at alpha/2 (lower bound of the (1 - alpha) interval above 0) and the TOST
     # is at alpha, so on the alpha scale the A^L component's p is 2·p_H1: the conjunction p is below alpha
     # exactly when `holds`
-    conj_p = (max(min(1.0, 2 * p_h1), flatness["p_value"]) if flatness.get("p_value") is not None
+    # with the verdict's checks (`p_checks`: the intersection-union p over the σ grid, leave-one-out and the
+    # drops), so the conjunction p is below alpha exactly when the verdict and the TOST hold; 1 (cannot reject) when
+    # a check without a p (a group of one suite, few clusters) blocks the verdict
+    p_t = p_h1 if p_checks is None else p_checks
+    conj_p = (max(min(1.0, 2 * p_t), flatness["p_value"]) if flatness.get("p_value") is not None
               else math.nan)
     # the targeted component is the verdict when there is one (it adds leave-one-out and the σ grid to the
     # interval), so the conjunction never claims what the sentence does not
@@ -252,7 +260,8 @@ def decisions(a_l: Estimate, flatness: Mapping[str, Any], generalisation: Mappin
     conjunction = {"targeted_disproportionate": targeted, "untargeted_flat": flatness["equivalent"],
                    "holds": bool(targeted and flatness["equivalent"]), "p_value": num(conj_p),
                    "method": "intersection-union (Berger 1982): both component nulls rejected, no adjustment; "
-                             "p = max(2 × the one-sided A^L p, since that rule is one-sided at alpha/2, and the "
+                             "p = max(2 × the primary's one-sided p under every check of the verdict, since that rule is "
+                             "one-sided at alpha/2, and the "
                              "TOST p), so it is below alpha exactly when the conjunction holds"}
     hk = generalisation.get("hksj")
     h3_p = math.nan
@@ -283,17 +292,57 @@ def scaled(est: Estimate, factor: float, note: str) -> Estimate:
                     est.method, note or est.note, est.level)
 
 
-def triple(table: pd.DataFrame, agg: pd.DataFrame, controls: Sequence[tuple[str, str]],
-            scope: Mapping[str, str], items: pd.MultiIndex, force: bool, suspect: Estimate, level: float,
-            *, fresh: bool = False) -> tuple[dict[str, Any], list[str]]:
-    """Each control transition's A^L, then the triple difference (§1.7).
+def _row_at(prim: Primary, i: int, n_rows: int) -> Any:
+    """Row i of a primary whose rows follow one grid (same σ grid, same spreads, same order); a primary with
+    one row (σ estimated) is the same at every σ."""
+    return prim.rows[0] if len(prim.rows) == 1 else prim.rows[i] if len(prim.rows) == n_rows else None
 
-    A control is measured on the suspect's analysed scope: the suites that entered the suspect's A^L, with
-    the suspect's categories (`scope`), and only the suspect's analysed (suite, item_id) pairs (`items`:
-    after the ceiling rule and, when fresh items are primary, the fresh items only). The ceiling rule is not
-    re-applied on a control's own data: A_0 - Ā_c must compare one estimand measured on one set of items.
+
+def control_excess(suspect: Primary, controls: Sequence[Primary],
+                   level: float) -> tuple[dict[str, Any], list[dict], int]:
+    """The triple difference on the primary scale (§1.7 with the estimand of §1.4b): the suspect's primary
+    asymmetry against every control's primary asymmetry on the same items, at each row of the grid (σ, and
+    in score mode the assumed spreads); the reported row is the least favourable one (largest one-sided
+    prediction-interval p). Returns (the result at that row, per row: σ, excess and p, that row's index)."""
+    n_rows = max([len(suspect.rows), *(len(c.rows) for c in controls)])
+    results, per_row = [], []
+    for i in range(n_rows):
+        a0 = _row_at(suspect, i, n_rows)
+        rows = [_row_at(c, i, n_rows) for c in controls]
+        if a0 is None or any(r is None for r in rows):
+            raise UserError("a control's primary asymmetry does not follow the suspect's grid (σ, spreads): the "
+                            "controls and the suspect must be sampled alike")
+        values, variances = np.array([r.estimate for r in rows]), np.array([r.se ** 2 for r in rows])
+        res = triple_difference(a0.estimate, values, v0=a0.se ** 2, v_controls=variances, level=level)
+        results.append((res, a0, values))
+        per_row.append({"sigma": a0.sigma if a0.sigma is not None else next((r.sigma for r in rows
+                                                                             if r.sigma is not None), None),
+                        **({"spread_targeted": a0.spread[0], "spread_untargeted": a0.spread[1]} if a0.spread else {}),
+                        "suspect_asymmetry": num(a0.estimate), "excess": num(res.excess.estimate),
+                        "t_p_value": num(res.t_p_value)})
+    worst = max(range(n_rows), key=lambda i: (results[i][0].t_p_value if math.isfinite(results[i][0].t_p_value)
+                                              else 2.0))
+    res, a0, values = results[worst]
+    out = res.to_dict()
+    out["n_above"] = int(sum(a0.estimate > v for v in values))
+    out["row"] = per_row[worst]
+    return out, per_row, worst
+
+
+def triple(table: pd.DataFrame, agg: pd.DataFrame, controls: Sequence[tuple[str, str]],
+           scope: Mapping[str, str], items: pd.MultiIndex, force: bool, suspect: Primary, level: float,
+           *, fresh: bool = False) -> tuple[dict[str, Any], list[str]]:
+    """Each control transition's primary asymmetry (mean item gain, §1.4b) on the suspect's items, then the
+    triple difference (§1.7) against the suspect's primary, row by row of the σ grid, least favourable.
+
+    Why the primary and not the Mantel-Haenszel A^L: with heterogeneous item gains A^L is pulled by the
+    suites' starting levels, so a suspect starting at 30%/90% and controls near 50% with the SAME gains
+    rejected H2 30/30. A control is measured on the suspect's analysed scope: the suites that entered the
+    suspect's layers, with the suspect's categories (`scope`), and only the suspect's analysed (suite,
+    item_id) pairs (`items`: after the ceiling rule and, when fresh items are primary, the fresh items
+    only). The ceiling rule is not re-applied on a control's own data: one estimand on one set of items.
     """
-    rows, warnings, values, variances = [], [], [], []
+    rows, warnings, prims = [], [], []
     n_scope = len(items)
     for b, a in controls:
         pairing = pair_items(agg, table, b, a, categories=scope, force=force)
@@ -310,26 +359,42 @@ def triple(table: pd.DataFrame, agg: pd.DataFrame, controls: Sequence[tuple[str,
         if cp.code.size < n_scope:
             warnings.append(f"control {b}:{a}: {cp.code.size} of the suspect's {n_scope} analysed items are paired "
                             "in this control; its asymmetry uses those")
-        est, _ = latent_asymmetry(cp, level, exclude=False)
-        if not math.isfinite(est.estimate):
+        if cp.targeted.all() or not cp.targeted.any():
             raise UserError(f"control {b}:{a}: needs paired items in at least one targeted and one untargeted suite")
-        rows.append({"before": b, "after": a, "asymmetry": est.estimate, "se": num(est.se), "ci": interval(est.ci),
-                     "n_items": int(cp.code.size), "suites": list(cp.suites)})
-        values.append(est.estimate)
-        variances.append(est.se**2)
+        use = None
+        if cp.cluster is not None:
+            use = cluster_policy(cp.code, cp.cluster, len(cp.suites))[0]
+        prim = fit_primary(cp, np.ones(len(cp.suites), bool), level, use)
+        if suspect.estimated != prim.estimated:
+            raise UserError(f"control {b}:{a}: sampled differently from the suspect (one sample per item in one, "
+                            "several in the other); sample the controls like the suspect")
+        head = prim.summary_row
+        if not math.isfinite(head.estimate):
+            raise UserError(f"control {b}:{a}: needs paired items in at least one targeted and one untargeted suite")
+        mh, _ = latent_asymmetry(cp, level, exclude=False)
+        rows.append({"before": b, "after": a, "asymmetry": head.estimate, "se": num(head.se), "ci": interval(prim.ci()),
+                     "sigma": head.sigma, "asymmetry_mh": num(mh.estimate), "n_items": int(cp.code.size),
+                     "suites": list(cp.suites)})
+        prims.append(prim)
     scope_note = ("controls measured on the suspect's analysed suites and items"
                   + (" (the fresh items: released after the suspect's two training cutoffs, which may precede a "
                      "control's)" if fresh else "") + "; the ceiling rule is the suspect's, not re-applied per control")
-    if len(values) < 2:
+    method = ("each control's primary asymmetry (mean item gain) on the suspect's items against the suspect's, "
+              "at each σ of the grid, the least favourable row reported")
+    if len(prims) < 2:
+        a0 = suspect.summary_row.estimate
+        values = [r["asymmetry"] for r in rows]
         return ({"controls": rows, "excess": None, "ci": [None, None], "t_p_value": None,
-                 "rank_p_value": (1 + sum(v >= suspect.estimate for v in values)) / (len(values) + 1),
+                 "rank_p_value": (1 + sum(v >= a0 for v in values)) / (len(values) + 1),
                  "note": "the prediction-interval t-test needs at least 2 control transitions",
-                 "control_scope": scope_note}, warnings)
-    res = triple_difference(suspect.estimate, np.array(values), v0=suspect.se**2, v_controls=np.array(variances),
-                            level=level)
-    out = res.to_dict()
+                 "control_scope": scope_note, "scale": method}, warnings)
+    out, per_row, worst = control_excess(suspect, prims, level)
+    for r, prim in zip(rows, prims, strict=True):  # each control's asymmetry at the reported row
+        at = _row_at(prim, worst, len(per_row))
+        r["asymmetry"], r["se"], r["sigma"] = at.estimate, num(at.se), at.sigma
     out["controls"] = rows
-    out["n_above"] = int(sum(suspect.estimate > v for v in values))
+    out["by_row"] = per_row
+    out["scale"] = method
     out["control_scope"] = scope_note
     return out, warnings
 
@@ -340,8 +405,12 @@ def fit_primary(pair: Pair, included: np.ndarray, level: float, cluster_use: np.
     sub = pair.subset(included[pair.code])
     use = None if cluster_use is None else cluster_use[included]
     clusters = sub.cluster if use is not None and use.any() else None
+    few: list[str] = []
+    if sub.cluster is not None:  # declared clusters, 2 to MIN_CLUSTERS - 1 in a suite: no verdict (§1.4b item 4)
+        _, counts = cluster_policy(sub.code, sub.cluster, len(sub.suites))
+        few = [s for s, c in zip(sub.suites, counts, strict=True) if 2 <= c < MIN_CLUSTERS]
     return primary_asymmetry(sub.x1, sub.x0, sub.k1, sub.k0, sub.code, sub.suites, sub.targeted, clusters=clusters,
-                             cluster_suites=use if clusters is not None else None, level=level)
+                             cluster_suites=use if clusters is not None else None, level=level, few_clusters=few)
 
 
 def primary(pair: Pair, included: np.ndarray, level: float, p_ref: float, cluster_use: np.ndarray | None,
@@ -367,6 +436,9 @@ def primary(pair: Pair, included: np.ndarray, level: float, p_ref: float, cluste
         notes.add("sparse_suite", f"suite(s) {', '.join(prim.sparse)} have fewer than 5 items gained or lost: a "
                                   "verdict must also hold without them (exact per-suite intervals in the suite table)",
                   warnings)
+    if prim.nonconverged:
+        notes.add("nonconverged", f"suite(s) {', '.join(prim.nonconverged)}: the item-gain model did not converge, so "
+                                  "their mean item gain may be off; a verdict must also hold without them", warnings)
     if prim.verdict == "fragile":
         notes.add("fragile", "the primary interval excludes 0 only under some checks: " + "; ".join(prim.decision.reasons),
                   warnings)

@@ -26,10 +26,9 @@ from harness.stats import (
     newcombe_unpaired_ci,
     pp_equivalent,
     tost,
-    triple_difference,
     wilson_ci,
 )
-from harness.stats.primary import Primary, decide_primary, score_table
+from harness.stats.primary import SCORE_SPREADS, Primary, decide_primary, score_table
 
 
 def _binomial_logit(p: float, n: int) -> tuple[float, float, bool]:
@@ -45,10 +44,11 @@ def _binomial_logit(p: float, n: int) -> tuple[float, float, bool]:
 def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: Sequence[str] = (),
                    margin_pp: float = 3.0, margin_logit: float = 0.15, alpha: float = 0.05, p_ref: float = 0.5,
                    plan: Mapping[str, Any] | Path | str | None = None, inputs: Mapping[str, Any] | None = None,
-                   command: str | None = None, seed: int = 0) -> dict[str, Any]:
+                   command: str | None = None, seed: int = 0, force: bool = False) -> dict[str, Any]:
     """Score-level mode: published accuracies with item counts, unpaired binomial on the logit scale per
     suite (marginal, not conditional, log odds), the same layers where they apply. Weaker evidence: no
-    pairing, no item-level checks, no McNemar, no clusters; labelled so in the document."""
+    pairing, no item-level checks, no McNemar, no clusters; labelled so in the document. A table mixing
+    fractions and percentages is refused unless `force` (then the guard score_fractions names it)."""
     if before == after:
         raise UserError("--before and --after name the same model; compare two different releases")
     if isinstance(plan, str | Path):
@@ -63,7 +63,8 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
     categories = dict(plan["suites"]) if plan else None
     warnings: list[str] = []
     notes = guards.Notes()
-    fraction_error, fraction_warning = guards.score_fractions(scores, "score table")
+    guards.control_overlap(control_pairs, before, after, notes, warnings)
+    fraction_error, fraction_warning = guards.score_fractions(scores, "score table", force=force)
     if fraction_error:
         raise UserError(fraction_error)
     if fraction_warning:
@@ -87,18 +88,18 @@ def compare_scores(scores: pd.DataFrame, before: str, after: str, *, controls: S
     groups = _groups(frame, t, lat_a, lat_v, pps, level)
     generalisation = layers.generalisation(lat_a, lat_v, t, level, seed)
 
-    triple = _controls(scores, categories, control_pairs, frame, a_l, level, before, after) if control_pairs else None
+    prim, asym["primary"] = _primary(frame, t, rows, lat_a, lat_v, level, p_ref, notes, warnings)
+    triple = _controls(scores, categories, control_pairs, frame, prim, level, before, after) if control_pairs else None
 
     flatness = _flatness(frame, t, margin_pp, alpha)
     flatness["latent"] = layers.latent_flatness(groups["untargeted"], float(settings["margin_logit"]), alpha)
     st, su = int(t.sum()), int((~t).sum())
-    prim, asym["primary"] = _primary(frame, t, rows, lat_a, lat_v, level, p_ref, notes, warnings)
     head = prim.summary_row
     primary_est = Estimate(head.estimate, head.se, prim.ci(), head.p_value, "primary asymmetry")
-    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, prim.verdict)
+    conjunction, gates = layers.decisions(primary_est, flatness, generalisation, triple, st, su, alpha, prim.verdict,
+                                            p_h1=prim.p_one_sided, p_checks=prim.p_targeted_checks)
     plan_block = document.plan_block(plan, dict(zip(frame.index, frame["category"], strict=True)), deviations, [])
-    if not plan:
-        warnings.append(plan_block["note"])
+    guards.plan_notes(plan, plan_block, notes, warnings)
     warnings.append("score-level mode: published accuracies only; no pairing, no item-level checks (hashes, errors, "
                     "decoding), so this is weaker evidence than an item-level comparison")
     return document.build(
@@ -215,9 +216,11 @@ def _groups(frame: pd.DataFrame, t: np.ndarray, lat_a: np.ndarray, lat_v: np.nda
 
 
 def _controls(scores: pd.DataFrame, categories: Mapping[str, str] | None, control_pairs: Sequence[tuple[str, str]],
-              frame: pd.DataFrame, a_l: Estimate, level: float, before: str, after: str) -> dict[str, Any]:
-    """Layer 3 from published scores: each control's asymmetry on the suspect's suites, and the excess."""
-    ctrl_rows, values, variances = [], [], []
+              frame: pd.DataFrame, suspect: Primary, level: float, before: str, after: str) -> dict[str, Any]:
+    """Layer 3 from published scores: each control's primary asymmetry on the suspect's suites (the same σ and
+    spread grid), and the excess of the suspect's, row by row, least favourable (harness.compare.layers.
+    control_excess); the marginal logit asymmetry is pulled by starting levels, so it is not used."""
+    ctrl_rows, prims = [], []
     for b, a in control_pairs:
         cf = _transition(scores, b, a, categories)
         cf = cf[cf.index.isin(frame.index)]
@@ -225,21 +228,26 @@ def _controls(scores: pd.DataFrame, categories: Mapping[str, str] | None, contro
         if cf.empty or ct.all() or not ct.any():
             raise UserError(f"control {b}:{a}: needs scores on at least one targeted and one untargeted suite "
                             f"shared with {before} → {after}")
-        ls = [(_binomial_logit(r.p1, int(r.n1)), _binomial_logit(r.p0, int(r.n0))) for _, r in cf.iterrows()]
-        est = asymmetry(np.array([x[0][0] - x[1][0] for x in ls]), np.array([x[0][1] + x[1][1] for x in ls]), ct)
-        ctrl_rows.append({"before": b, "after": a, "asymmetry": est.estimate, "se": est.se,
-                          "ci": interval(est.ci), "suites": list(cf.index)})
-        values.append(est.estimate)
-        variances.append(est.se**2)
-    if len(values) >= 2:
-        res = triple_difference(a_l.estimate, np.array(values), v0=a_l.se**2, v_controls=np.array(variances),
-                                level=level)
-        triple = {**res.to_dict(), "controls": ctrl_rows, "n_above": int(sum(a_l.estimate > v for v in values))}
-    else:
-        triple = {"controls": ctrl_rows, "excess": None, "ci": [None, None], "t_p_value": None,
-                  "rank_p_value": (1 + sum(v >= a_l.estimate for v in values)) / (len(values) + 1),
-                  "note": "the prediction-interval t-test needs at least 2 control transitions"}
-    return triple
+        table = score_table(cf["p0"].to_numpy(), cf["n0"].to_numpy(float), cf["p1"].to_numpy(),
+                            cf["n1"].to_numpy(float), list(cf.index))
+        prim = decide_primary(table, ct, level)
+        head = prim.summary_row
+        ctrl_rows.append({"before": b, "after": a, "asymmetry": head.estimate, "se": num(head.se),
+                          "ci": interval(prim.ci()), "suites": list(cf.index)})
+        prims.append(prim)
+    method = ("each control's primary asymmetry (mean item gain from published accuracies) on the suspect's suites "
+              "against the suspect's, at each σ and assumed spread of the grid, the least favourable row reported")
+    if len(prims) >= 2:
+        res, per_row, worst = layers.control_excess(suspect, prims, level)
+        for r, prim in zip(ctrl_rows, prims, strict=True):
+            at = prim.rows[worst] if len(prim.rows) == len(per_row) else prim.rows[0]
+            r["asymmetry"], r["se"] = at.estimate, num(at.se)
+        return {**res, "controls": ctrl_rows, "by_row": per_row, "scale": method}
+    a0 = suspect.summary_row.estimate
+    values = [r["asymmetry"] for r in ctrl_rows]
+    return {"controls": ctrl_rows, "excess": None, "ci": [None, None], "t_p_value": None,
+            "rank_p_value": (1 + sum(v >= a0 for v in values)) / (len(values) + 1), "scale": method,
+            "note": "the prediction-interval t-test needs at least 2 control transitions"}
 
 
 def _flatness(frame: pd.DataFrame, t: np.ndarray, margin_pp: float, alpha: float) -> dict[str, Any]:
@@ -266,10 +274,13 @@ def _primary(frame: pd.DataFrame, t: np.ndarray, rows: list[dict[str, Any]], lat
     table = score_table(p0, frame["n0"].to_numpy(float), p1, frame["n1"].to_numpy(float), list(frame.index))
     prim = decide_primary(table, t, level)
     block = prim.to_dict()
+    spreads = ", ".join(f"{v:g}" for v in SCORE_SPREADS)
     block["method"] = ("mean item gain per suite implied by the published accuracies when item difficulty has an "
                        "assumed spread and item gains spread by σ, equal suite weights, binomial variances; computed "
-                       "at every σ of the pre-registered grid: the interval is the union over the grid and the "
-                       "p-value its largest")
+                       f"at every σ of the pre-registered grid crossed with every assumed difficulty spread ({spreads} "
+                       "logits, chosen separately for the targeted and the untargeted group): the interval is the "
+                       "union over that grid and the p-value its largest")
+    block["spread_grid"] = list(SCORE_SPREADS)
     head = prim.summary_row
     mu = np.array([g.mu for g in prim.gains[prim.rows.index(head)]])
     block["pp_at_50"] = num(100 * float(pp_equivalent(mu[t].mean()) - pp_equivalent(mu[~t].mean())))

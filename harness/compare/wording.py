@@ -263,6 +263,15 @@ def primary_clause(doc: Doc) -> str:
     if not fmt.is_num(p.get("estimate")):
         return "The primary asymmetry could not be estimated from these data."
     grid = p.get("sigma_grid")
+    if grid and p.get("spread_grid"):  # score mode: no items seen, two assumed spreads
+        smax = fmt.num(p.get("sigma_max", 2.0), 1)
+        sp = p["spread_grid"]
+        return (f"The targeted-minus-untargeted difference in mean item gain is {fmt.num(p.get('estimate'))} logits at "
+                f"the least favourable assumptions; published accuracies reveal neither how much item gains nor how "
+                f"much item difficulty spread, and over every assumed spread of gains from 0 to {smax} logits and of "
+                f"difficulty from {fmt.num(min(sp), 1)} to {fmt.num(max(sp), 1)} logits (per group) the {cl} runs "
+                f"from {fmt.interval(p.get('ci'))} logits (largest two-sided {fmt.p_phrase(p.get('p_value'))}; "
+                "random item-gain model read from published accuracies, binomial variances).")
     if grid:
         smax = fmt.num(p.get("sigma_max", 2.0), 1)
         scores = doc.get("mode") == "scores"
@@ -295,7 +304,10 @@ def verdict_sentence(doc: Doc) -> str:
         checks = "when each suite is left out in turn"
         if p.get("sigma_grid"):
             checks += " and over every assumed spread of item gains"
-        return f"This is consistent with a disproportionate targeted gain on these benchmarks; it holds {checks}."
+        if p.get("spread_grid"):
+            checks += " and of item difficulty"
+        return (f"This is consistent with a disproportionate targeted gain on these benchmarks; it holds {checks}, "
+                "between groups that started at overlapping levels.")
     if v == "untargeted_larger":
         return ("On these benchmarks the untargeted suites gained more than the targeted ones, the opposite of the "
                 "targeted pattern.")
@@ -391,8 +403,10 @@ def _controls_sentence(doc: Doc, cl: str) -> str:
         few = (f" With only {c} control transitions, fewer than the {MIN_CONTROLS_T} the design requires, this "
                "comparison is descriptive: it does not enter the pre-registered sequence of tests."
                if c < MIN_CONTROLS_T else "")
-        return (f"Compared with {c} release transitions by other developers, this asymmetry was larger than "
-                f"{td.get('n_above', '?')} of {c} (placebo rank {fmt.p_phrase(td['rank_p_value'])}; prediction-interval "
+        above = td.get("n_above")
+        rank = rank_words(int(above), c) if fmt.is_num(above) else f"ranked among {c} (count not recorded)"
+        return (f"Compared with {_plural(c, 'release transition')} by other developers, this asymmetry was {rank} "
+                f"(placebo rank {fmt.p_phrase(td['rank_p_value'])}; prediction-interval "
                 f"{fmt.p_phrase(td['t_p_value'])}), an excess of {fmt.num(td['excess'])} logits over their mean "
                 f"({cl} {fmt.interval(td['ci'])}).{few}")
     if td:
@@ -518,6 +532,8 @@ def _primary_clause_short(doc: Doc) -> str:
         return "the primary asymmetry could not be estimated"
     direction = "exceeded" if est > 0 else "fell short of" if est < 0 else "matched"
     over = ", spanning every assumed spread of item gains" if p.get("sigma_grid") else ""
+    if p.get("spread_grid"):
+        over = ", spanning every assumed spread of item gains and of item difficulty"
     clause = (f"on the {SCALE_CLAUSE[doc.get('mode') == 'scores']}, targeted gains {direction} untargeted gains by "
               f"{fmt.num(abs(est))} logits ({ci_label(doc)} {fmt.interval(ci)} for targeted minus untargeted{over})")
     if fmt.is_num(p.get("pp_at_50")):
@@ -532,8 +548,7 @@ def controls_clause(doc: Doc) -> str:
         return ""
     n = len(td["controls"])
     _, larger, _ = controls_rank(doc)
-    rank = ("larger than that transition's" if larger else "not larger than that transition's") if n == 1 else \
-        f"larger than {larger} of them"
+    rank = rank_words(larger, n, "that transition's" if n == 1 else "theirs")
     if not fmt.is_num(td.get("excess")):
         return (f"against {_plural(n, 'release transition')} by another developer only a rank comparison is "
                 f"possible: this asymmetry was {rank} (placebo rank {fmt.p_phrase(td.get('rank_p_value'))}), so the "
@@ -789,6 +804,10 @@ def _fragile_reason(doc: Doc, *, short: bool = False) -> str:
     """What makes a fragile verdict fragile, in a clause a headline can carry ('dropping HLE removes it');
     `short` for a headline with no room to name the benchmarks."""
     reasons = [str(r) for r in primary(doc).get("verdict_reasons") or []]
+    if any(r.startswith("the groups started at different levels") for r in reasons):  # a bias: said first
+        return "the two groups started at different levels" if short else \
+            f"the two groups started at different levels ({_starting_levels(doc)}), where the starting level alone " \
+            "could explain the difference"
     suites = [r.split("leaving out suite ", 1)[1] for r in reasons if "leaving out suite " in r]
     if suites and short:
         return f"dropping {'one benchmark' if len(suites) == 1 else 'single benchmarks'} removes it"
@@ -803,6 +822,24 @@ def _fragile_reason(doc: Doc, *, short: bool = False) -> str:
     if any("sparse" in r for r in reasons):
         return "it rests on benchmarks where few questions changed"
     return "it does not survive the checks"
+
+
+def _starting_levels(doc: Doc) -> str:
+    """'targeted 40 to 52%, untargeted 60 to 70%': the starting levels of the suites in the primary, by group,
+    with a decimal when whole percentages would hide the difference."""
+    names = {str(s.get("suite")) for s in primary(doc).get("suites") or [] if isinstance(s, Mapping)}
+    levels: dict[str, list[float]] = {"targeted": [], "untargeted": []}
+    for s in doc.get("suites") or []:
+        if isinstance(s, Mapping) and str(s.get("suite")) in names and fmt.is_num(s.get("before")):
+            levels.setdefault(str(s.get("category")), []).append(float(s["before"]))
+    ends = [(min(v), max(v)) for v in (levels["targeted"], levels["untargeted"]) if v]
+    if len(ends) < 2:
+        return "see the suite table"
+    flat = [x for pair in ends for x in pair]
+    digits = 0 if len({f"{x:.0f}" for x in flat}) == len(set(flat)) else 1
+    said = [f"{lo:.{digits}f}%" if f"{lo:.{digits}f}" == f"{hi:.{digits}f}" else f"{lo:.{digits}f} to {hi:.{digits}f}%"
+            for lo, hi in ends]
+    return f"targeted {said[0]}, untargeted {said[1]}"
 
 
 def _clear_side(doc: Doc) -> str:
@@ -835,11 +872,12 @@ def headline_sentence(doc: Doc) -> str:
     toward_targeted = pts >= 0
     size = round(abs(pts))
     ends = (lo, hi) if toward_targeted else ((-hi if fmt.is_num(hi) else None), (-lo if fmt.is_num(lo) else None))
-    interval = f"({cl} {fmt.num(ends[0], 0)} to {fmt.num(ends[1], 0)})"
+    interval = f"({cl} {fmt.interval(ends, 0)})"
     points = "point" if size == 1 else "points"
     units = (f"percentage {points} more on a benchmark starting at 50%", f"{points} more on a benchmark starting at 50%",
              f"{points} more at a 50% start")
-    numbers = [f"about {size} {unit} {interval}" for unit in units]
+    numbers = [f"about {size} {unit} {interval}" if size else f"under one {unit.replace('points', 'point')} {interval}"
+               for unit in units]  # never "about 0 points more"
     clear = _clear_side(doc) == ("targeted" if toward_targeted else "untargeted")
     options: list[str] = []
     for t_all, u_all in ((t_words, u_words), ("targeted benchmarks", "untargeted benchmarks")):
@@ -858,7 +896,7 @@ def headline_sentence(doc: Doc) -> str:
             options += [f"{lead}, {n}, but fragile: {_fragile_reason(doc, short=True)}." for n in numbers]
         elif size == 0:
             options.append(f"No clear difference between {after}'s gains on {t_all} and on {u_all}: under one "
-                           f"point at a 50% start ({cl} {fmt.num(lo, 0)} to {fmt.num(hi, 0)}).")
+                           f"point at a 50% start ({cl} {fmt.interval((lo, hi), 0)}).")
         else:  # no difference shown: still say which way the data lean, with the interval that includes zero
             options += [f"No clear difference for {after}: gains on {more} were larger than on {less} by "
                         f"{n.replace(' more', '')}." for n in numbers]
@@ -881,7 +919,8 @@ def badge(doc: Doc) -> str:
 #: Named guards (diagnostics.guards) by how much they threaten what a reader may cite, the most serious
 #: first: inputs not as recorded, then a comparison forced past a sampling rule, scores that may be misread,
 #: the verdict's own checks, and last the warnings about thin data. Unknown names follow the known ones.
-GUARD_ORDER = ("journal_integrity", "unequal_samples", "score_fractions", "fragile", "sparse_suite", "few_clusters",
+GUARD_ORDER = ("journal_integrity", "unequal_samples", "score_fractions", "control_shares_model", "plan_after_runs",
+               "fragile", "error_rates", "plan_deviation", "sparse_suite", "few_clusters", "nonconverged",
                "small_suite", "partial_credit", "one_sample")
 
 
@@ -899,9 +938,27 @@ def _guard_plain(doc: Doc, name: str, message: str) -> str:
         return ("The two releases answered each question a different number of times; compared anyway (--force), "
                 "question by question.")
     if name == "score_fractions":
-        return "Some scores look like fractions (0.87) beside percentages (87): check the table before citing."
+        return ("Some scores look like fractions (0.87) beside percentages (87) and were compared as percentages "
+                "below 1% (--force): check the table before citing.")
     if name == "fragile":
         return f"The result is fragile: {_fragile_reason(doc)}, so no disproportionate gain is claimed."
+    if name == "error_rates":
+        flagged = [str(r.get("suite")) for r in _get(doc, "diagnostics", "error_rates") or []
+                   if isinstance(r, Mapping) and r.get("flagged")]
+        where = f" on {_names(flagged)}" if flagged else ""
+        return (f"The two releases failed to answer (timeouts, refusals, unreadable answers) at different rates{where}; "
+                "an error is not a wrong answer, so how errors are counted can move the result.")
+    if name == "control_shares_model":
+        return ("A control transition starts from the same model as the one under test, so it is not an independent "
+                "yardstick: the comparison with other developers' steps is weaker than it looks.")
+    if name == "plan_after_runs":
+        return ("The pre-registration plan was written after the runs started, so the benchmarks and their groups may "
+                "have been chosen after the results were known.")
+    if name == "plan_deviation":
+        n = sum(1 for g in _get(doc, "diagnostics", "guards") or [] if isinstance(g, Mapping)
+                and g.get("name") == "plan_deviation")
+        return (f"The analysis departs from its pre-registration plan in {'one way' if n <= 1 else f'{n} ways'} "
+                "(listed under Diagnostics).")
     if name == "sparse_suite":
         if not sparse:
             return "Some benchmarks carry little information; the verdict was also checked without them."
@@ -914,7 +971,10 @@ def _guard_plain(doc: Doc, name: str, message: str) -> str:
                 f"verdict was also checked without {'them' if many else 'it'}.")
     if name == "few_clusters":
         return (f"Some benchmarks have fewer than {MIN_CLUSTERS} groups of related questions, so their intervals "
-                "may be too narrow.")
+                "may be too narrow and no verdict is given in either direction.")
+    if name == "nonconverged":
+        return ("On some benchmarks the model behind the estimate did not settle, so their gains may be off; the "
+                "verdict was also checked without them.")
     if name == "small_suite":
         return f"A benchmark with fewer than {MIN_SUITE_ITEMS} questions was left out."
     if name == "one_sample":
@@ -953,18 +1013,60 @@ def _scope_short(doc: Doc) -> str:
     return f"On {len(t)} targeted and {len(u)} untargeted benchmarks ({what})"
 
 
+def rank_words(larger: int, n: int, theirs: str = "theirs") -> str:
+    """How one asymmetry ranks among `n` others, in plain English for every count: 'larger than all 6 of
+    theirs', 'larger than both of theirs', 'not larger than any of their 6', 'larger than 2 of their 6', and
+    for one other 'larger than theirs' / 'not larger than theirs' (never 'larger than 0 of 6' or 'all 1').
+    `theirs`: the possessive that stands for the others' asymmetries ('theirs', 'those steps'')."""
+    their = "their" if theirs == "theirs" else theirs
+    if n == 1:
+        return f"{'larger' if larger else 'not larger'} than {theirs}"
+    if larger >= n:
+        return f"larger than both of {theirs}" if n == 2 else f"larger than all {n} of {theirs}"
+    if larger == 0:
+        return f"larger than neither of {theirs}" if n == 2 else f"not larger than any of {their} {n}"
+    return f"larger than {larger} of {their} {n}"
+
+
+#: The closing sentence of the short citation, by verdict: what the pattern does and does not support,
+#: never more than the verdict says (a null or an opposite result is not 'consistent with distillation').
+CITATION_CLOSING = {
+    "targeted_larger": "Such a pattern is consistent with targeted distillation but equally with coding-focused "
+                       "training, synthetic data or contamination; it does not identify the source.",
+    "untargeted_larger": "The untargeted benchmarks gained more: the opposite of the pattern targeted distillation "
+                         "would leave; this does not rule distillation out.",
+    "no_difference_shown": "No disproportionate gain on the targeted benchmarks is shown, so these benchmarks give no "
+                           "support to targeted distillation; they do not rule out a smaller effect.",
+    "fragile": "A lean that does not survive the checks is not evidence of targeted distillation; even a firm one "
+               "would be consistent equally with coding-focused training, synthetic data or contamination.",
+    "not_testable": "These benchmarks say nothing either way about targeted distillation.",
+}
+
+
+def citation_closing(doc: Doc) -> str:
+    """The citation's closing sentence for the document's verdict, saying so when the data lean towards the
+    untargeted benchmarks (the opposite of the pattern distillation of coding and agentic skills would leave)."""
+    v = verdict(doc)
+    pts, _ = points_at_50(doc)  # the headline's number: a lean it calls "under one point" is no lean
+    if v in ("no_difference_shown", "fragile") and fmt.is_num(pts) and round(pts) <= -1:
+        how = "not clearly" if v == "no_difference_shown" else "not robustly"
+        return (f"The data lean, {how}, towards the untargeted benchmarks: the opposite of the pattern targeted "
+                "distillation would leave, so they give it no support.")
+    return CITATION_CLOSING.get(v, CITATION_CLOSING["not_testable"])
+
+
 def citation_short(doc: Doc, methods_ref: str = "") -> str:
     """The short citable paragraph (under CITATION_MAX_WORDS words): the headline, its scope, the comparison
-    with other developers when there is one, and the caveat, in the report's wording rules."""
+    with other developers when there is one, and a closing sentence that follows the verdict, in the report's
+    wording rules."""
     parts = [headline_sentence(doc), f"{_scope_short(doc)}, {doc.get('before')} to {doc.get('after')}."]
     suspect, larger, n = controls_rank(doc)
     if suspect is not None and n:
-        what = "all" if larger == n else f"{larger} of"
         few = f" (descriptive: fewer than {MIN_CONTROLS_T})" if n < MIN_CONTROLS_T else ""
-        parts.append(f"Its asymmetry on the benchmarks it shares with other developers' steps of the period was larger "
-                     f"than {what} {n} of theirs{few}.")
-    parts.append("Such a pattern is consistent with targeted distillation but equally with coding-focused training, "
-                 "synthetic data or contamination; it does not identify the source.")
+        steps = "another developer's step" if n == 1 else "other developers' steps"
+        parts.append(f"Its asymmetry on the benchmarks it shares with {steps} of the period was "
+                     f"{rank_words(larger, n)}{few}.")
+    parts.append(citation_closing(doc))
     if methods_ref:
         parts.append(f"Method: {methods_ref}.")
     text = " ".join(parts)
@@ -981,7 +1083,10 @@ def method_line(doc: Doc) -> str:
     checks = "each benchmark left out in turn"
     if p.get("sigma_grid"):
         checks += f" and every assumed spread of item gains, σ from 0 to {fmt.num(p.get('sigma_max', 2.0), 1)} logits"
-    rule = f"an interval excluding 0 must hold with {checks}" if has_primary else "read off whether this interval excludes 0"
+    if p.get("spread_grid"):
+        checks += " and of item difficulty"
+    rule = (f"an interval excluding 0 must hold with {checks}, and the groups' starting levels must overlap"
+            if has_primary else "read off whether this interval excludes 0")
     evidence = ("published scores, unpaired binomial intervals over documented item counts"
                 if doc.get("mode") == "scores" else "item-level runs" + (", items as the unit" if has_primary else ""))
     return (f"{p.get('method') or 'primary asymmetry'}; {ci_label(doc)} {fmt.interval(p.get('ci'))} logits, "
@@ -1106,15 +1211,23 @@ def controls_title(doc: Doc) -> str:
     suspect, larger, n = controls_rank(doc)
     if suspect is None:
         return "Other developers' steps on the same benchmarks"
-    what = "all" if larger == n else f"{larger} of"
-    return (f"{doc.get('after')}'s asymmetry was larger than {what} {n} other developers' step{'s' if n != 1 else ''}, "
-            "measured on the same benchmarks")
+    if n == 1:
+        rank = f"{'larger' if larger else 'not larger'} than another developer's step"
+    elif larger >= n:
+        rank = f"larger than {'both' if n == 2 else f'all {n}'} other developers' steps"
+    elif larger == 0:
+        rank = "larger than neither of the two" if n == 2 else f"not larger than any of {n}"
+        rank += " other developers' steps"
+    else:
+        rank = f"larger than {larger} of {n} other developers' steps"
+    return f"{doc.get('after')}'s asymmetry was {rank}, measured on the same benchmarks"
 
 
 def power_title(doc: Doc) -> str:
     mde = _get(doc, "power", "mde_latent")
     if fmt.is_num(mde):
-        return f"This design detects an asymmetry of {fmt.num(mde)} logits or more 80% of the time"
+        return (f"This design's latent test detects an asymmetry of {fmt.num(mde)} logits or more 80% of the time "
+                "(optimistic for the verdict's primary when items gain unevenly)")
     return "What this design could detect"
 
 
@@ -1206,8 +1319,7 @@ def unusual_sentence(case: Any) -> str:
         return "No other developer's step of the period could be measured, so whether this is unusual is unknown."
     values = sorted(s.estimate for s in controls)
     larger, n = sum(current.estimate > v for v in values), len(values)
-    rank = f"larger than all {n}" if larger == n else f"smaller than all {n}" if larger == 0 else \
-        f"larger than {larger} of {n}"
+    rank = f"smaller than all {n}" if larger == 0 and n > 2 else rank_words(larger, n, "theirs")
     chance = ""
     if larger in (0, n) and n + 1 < 20:  # an extreme rank among n is a 1-in-(n+1) event under no difference
         chance = (f" If none of these {n + 1} steps leaned unusually, any one of them would come out "

@@ -408,7 +408,9 @@ def _power(doc: Mapping[str, Any], fig: Any) -> tuple[list[str], list[dict[str, 
     ax.grid(color="#e2e2e2", linewidth=0.6)
     title = wording.power_title(doc)
     return (["effect_logits", "power_pct"], rows,
-            "Probability that this design detects an asymmetry of each size (two-sided, alpha 0.05).", title)
+            "Probability that this design detects an asymmetry of each size (two-sided, alpha 0.05), for the "
+            "Mantel-Haenszel latent test; the verdict's primary (mean item gain) needs more when items gain "
+            "unevenly.", title)
 
 
 def _timeline(case: Any, fig: Any) -> tuple[list[str], list[dict[str, Any]], str, str]:

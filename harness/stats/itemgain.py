@@ -22,8 +22,9 @@ direction set by the baseline (k = 3: −0.38 logits at a 15% baseline, +0.28 at
 with k ≥ 2 the log-density of θ is a quartic in θ (normal when the cubic and quartic terms are 0),
 flexible enough for two modes and for point masses of impossible or trivial items at the grid's ends.
 
-* k ≥ 2 samples per item and release: σ, β and the θ shape are identified; all are fitted and σ̂ is
-  reported.
+* k ≥ 2 samples per item and release: σ and the θ shape are fitted and σ̂ is reported. β is identified
+  but fixed at 0 (FIT_BETA off: fitted, it was unstable and biased); harness.stats.primary guards the
+  verdict instead by requiring the groups' starting levels to overlap.
 * k = 1: four cells; σ is not identified and, even with σ fixed, neither is β (the intercept-gain
   correlation). θ is normal, β = 0, and μ is estimated at each σ of a pre-registered grid
   (SIGMA_GRID); a verdict must hold over the whole grid (harness.stats.verdict). At σ = 0 the model
@@ -50,6 +51,8 @@ _THETA_RANGE = 14.0  # θ grid over ±14 logits (p from 8e-7 to 1 - 8e-7): "neve
 _Z_RANGE = 6.0  # δ quadrature over ±6 SDs (tail mass 2e-9)
 _U = 4.0  # θ is scaled by 1/4 in the quartic so the polynomial terms stay of order 1
 _SIGMA_BOUND = 8.0  # σ̂ beyond 8 logits is flagged as not converged
+_BETA_BOUND = 1.0  # |β| ≤ 1 when β is fitted (FIT_BETA)
+FIT_BETA = False
 # parameter order: c1..c4 (θ log-density polynomial), mu, beta, sigma
 _NAMES = ("c1", "c2", "c3", "c4", "mu", "beta", "sigma")
 _MU = 4
@@ -251,8 +254,8 @@ def _start(pat: Patterns, sigma: float) -> np.ndarray:
 
 # box bounds (far from any sensible fit); σ may go negative: the likelihood is even in σ, and |σ| is reported
 _MAX_STEP = 3.0  # largest change of any parameter in one Newton step (a trust region: BHHH overshoots far out)
-_LOWER = np.array([-80.0, -80.0, -30.0, -30.0, -30.0, -3.0, -_SIGMA_BOUND])
-_UPPER = np.array([80.0, 40.0, 30.0, 10.0, 30.0, 3.0, _SIGMA_BOUND])
+_LOWER = np.array([-80.0, -80.0, -30.0, -30.0, -30.0, -_BETA_BOUND, -_SIGMA_BOUND])
+_UPPER = np.array([80.0, 40.0, 30.0, 10.0, 30.0, _BETA_BOUND, _SIGMA_BOUND])
 
 
 def _maximise(lik: _Batch, p: np.ndarray, max_iter: int = 150) -> tuple[np.ndarray, np.ndarray]:
@@ -290,6 +293,32 @@ def _maximise(lik: _Batch, p: np.ndarray, max_iter: int = 150) -> tuple[np.ndarr
         lam = np.where(ok, np.maximum(lam / 4, 1e-6), np.minimum(np.maximum(lam * 10, 1e-2), 1e12))
         done |= small
     return p, done
+
+
+def _boundary_refit(lik: _Batch, p: np.ndarray, conv: np.ndarray, free: np.ndarray,
+                    k_max: float) -> tuple[np.ndarray, np.ndarray]:
+    """σ̂ near 0 is on the boundary, where the likelihood is flat in σ and Newton's decrement shrinks slowly,
+    so a fit there may stop "not converged" though μ̂ is settled. Refit those problems with σ fixed at 0:
+    when that fit converges and its log-likelihood is within 0.01 of the free fit's (a likelihood-ratio
+    statistic of 0.02: σ = 0 is as good), it is the estimate, converged."""
+    redo = np.flatnonzero(~conv & (np.abs(p[:, -1]) < 0.5))
+    if redo.size == 0:
+        return p, conv
+    free0 = free.copy()
+    free0[6] = False
+    full = lik.full(p)[redo]
+    full[:, 6] = 0.0
+    lik0 = _Batch([lik.pats[i] for i in redo], free0, full, k_max, one_z=True)
+    p0, conv0 = _maximise(lik0, full[:, free0])
+    f_free = lik.objective(p)[0][redo]
+    f0 = lik0.objective(p0)[0]
+    take = conv0 & (f0 >= f_free - 0.01)
+    p, conv = p.copy(), conv.copy()
+    both = np.zeros_like(full)
+    both[:, free0] = p0
+    p[redo[take]] = both[take][:, free]
+    conv[redo[take]] = True
+    return p, conv
 
 
 def _sandwich(lik: _Batch, p: np.ndarray, clusters: list[np.ndarray | None],
@@ -332,23 +361,25 @@ def _sandwich(lik: _Batch, p: np.ndarray, clusters: list[np.ndarray | None],
 
 def fit_gains(data: list[tuple[np.ndarray, np.ndarray, np.ndarray | float, np.ndarray | float]],
               sigmas: list[float | None], *, clusters: list[np.ndarray | None] | None = None,
-              shape: bool = True) -> list[GainFit]:
+              shape: bool = True, betas: list[float] | None = None) -> list[GainFit]:
     """Fit the random item-gain model to several problems at once: problem j is suite data
     (x1, x0, k1, k0) with σ fixed at sigmas[j], or estimated when None (then σ is estimated for every
     problem of the call). Returns one `GainFit` per problem, μ̂ with its item-level sandwich SE.
 
     σ estimated (k ≥ 2 samples per item and release): σ and the θ shape (cubic and quartic terms) are
-    fitted. σ fixed (one sample per item): θ normal. In both, the gain does not depend on θ (β = 0): with
-    β free the fits were unstable at extreme baselines (SD of μ̂ 1.5 logits at a 15% baseline, k = 3).
+    fitted. σ fixed (one sample per item): θ normal. β (how the gain depends on θ) is never fitted: with
+    β free the fits were unstable at extreme baselines (SD of μ̂ 1.5 logits at a 15% baseline, k = 3). It
+    is fixed at betas[j] (default 0); harness.stats.primary takes the least favourable over a β grid.
     `clusters[j]`: one label per item of problem j (the SE then treats clusters as the units)."""
     n = len(data)
+    betas = list(betas) if betas is not None else [0.0] * n
     clusters = clusters or [None] * n
     pats = [patterns(*d) for d in data]
     out: list[GainFit | None] = [None] * n
     todo = []
     for j, (pat, sig) in enumerate(zip(pats, sigmas, strict=True)):
         single = bool(np.all(pat.k0 == 1) and np.all(pat.k1 == 1))
-        if sig is not None and sig == 0 and single and clusters[j] is None:
+        if sig is not None and sig == 0 and single and clusters[j] is None and betas[j] == 0:
             out[j] = _conditional_k1(pat)
         else:
             todo.append(j)
@@ -362,7 +393,7 @@ def fit_gains(data: list[tuple[np.ndarray, np.ndarray, np.ndarray | float, np.nd
             for i in range(0, len(todo), size):
                 part = todo[i:i + size]
                 fits = fit_gains([data[j] for j in part], [sigmas[j] for j in part],
-                                 clusters=[clusters[j] for j in part], shape=shape)
+                                 clusters=[clusters[j] for j in part], shape=shape, betas=[betas[j] for j in part])
                 for j, fit in zip(part, fits, strict=True):
                     out[j] = fit
             todo = []
@@ -371,15 +402,17 @@ def fit_gains(data: list[tuple[np.ndarray, np.ndarray, np.ndarray | float, np.nd
         if any((sigmas[j] is None) != estimate for j in todo):
             raise ValueError("fit_gains: σ must be estimated for all problems or fixed for all")
         flex = estimate and shape
-        free = np.array([True, True, flex, flex, True, False, estimate])
+        free = np.array([True, True, flex, flex, True, estimate and FIT_BETA, estimate])
         zero_sigma = not estimate and all(sigmas[j] == 0 for j in todo)
         k_max = max(float(max(pats[j].k0.max(), pats[j].k1.max())) for j in todo)
         starts = np.array([_start(pats[j], 1.0 if estimate else float(sigmas[j])) for j in todo])
         starts[:, ~free & (np.arange(7) < 6)] = 0.0
+        starts[:, 5] = [betas[j] for j in todo]
         lik = _Batch([pats[j] for j in todo], free, starts, k_max, one_z=zero_sigma)
         p, conv = _maximise(lik, starts[:, free])
         if estimate:
             p[:, -1] = np.abs(p[:, -1])
+            p, conv = _boundary_refit(lik, p, conv, free, k_max)
         full = lik.full(p)
         # σ̂ = 0 is on the boundary, where the Hessian is singular in σ: there σ is treated as known (μ
         # decouples from σ at 0, the likelihood being even in σ), which is the σ = 0 model's sandwich

@@ -176,6 +176,9 @@ def baseline_adjusted(y: np.ndarray, v: np.ndarray, targeted: np.ndarray, baseli
     if y.size < 4 or not t.any() or t.all():
         return Estimate(math.nan, math.nan, (math.nan, math.nan), math.nan, method, "needs at least 4 suites")
     x = np.column_stack([np.ones(y.size), t.astype(float), np.asarray(baseline_logit, float)])
+    if np.linalg.matrix_rank(x) < 3:  # e.g. every suite starts at the same level: no slope to adjust with
+        return Estimate(math.nan, math.nan, (math.nan, math.nan), math.nan, method,
+                        "not computed: the starting levels do not vary apart from the category")
     tau2 = tau2_pm(y, v, x)
     beta, cov, rss = _wls(y, 1 / (v + tau2), x)
     df = y.size - 3

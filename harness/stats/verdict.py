@@ -6,7 +6,10 @@
     untargeted_larger    the same, below 0
     no_difference_shown  every interval includes 0 (which does not show that there is no difference)
     fragile              some analyses exclude 0 and others do not: the finding depends on the assumed
-                         spread of item gains, on one suite, or on a sparse suite
+                         spread of item gains, on one suite, on a sparse suite or on a suite whose fit did
+                         not converge; or the intervals exclude 0 but cannot be trusted to (a group of one
+                         suite, which leave-one-out cannot check; item clusters too few for a cluster
+                         variance, so the item-level variance is too narrow)
     not_testable         no primary asymmetry: a group has no suite that passed the guards
 
 A verdict in one direction is given only when every check agrees. This is an intersection-union rule:
@@ -39,6 +42,8 @@ def direction(ci: Sequence[float | None]) -> str:
 class Decision:
     verdict: str
     reasons: list[str] = field(default_factory=list)
+    #: the verdict every interval points to before the checks that made it fragile (else "")
+    intended: str = ""
 
     def fires(self) -> bool:
         """True when the sentence states an asymmetry (either direction)."""
@@ -47,13 +52,17 @@ class Decision:
 
 def decide(full: Sequence[str], leave_one_out: Mapping[str, Sequence[str]] | None = None,
            without_sparse: Sequence[str] | None = None, *, testable: bool = True,
-           sparse: Sequence[str] = (), not_testable_reason: str = "") -> Decision:
+           sparse: Sequence[str] = (), not_testable_reason: str = "",
+           without_nonconverged: Sequence[str] | None = None, nonconverged: Sequence[str] = (),
+           caveats: Sequence[str] = ()) -> Decision:
     """The verdict from the directions of the primary analysis.
 
     `full`: one direction per σ of the grid (or a single one when σ is estimated). `leave_one_out`:
     suite name → its directions with that suite dropped (suites whose group would be left empty are not
     dropped). `without_sparse`: the directions with every sparse suite dropped (None when there is none
-    or when dropping them empties a group; `sparse` names them either way).
+    or when dropping them empties a group; `sparse` names them either way). `without_nonconverged` and
+    `nonconverged`: the same for suites whose item-gain fit did not converge. `caveats`: reasons why an
+    interval that excludes 0 cannot carry a verdict at all (each makes a firing verdict fragile).
     """
     if not testable or not full:
         return Decision("not_testable", [not_testable_reason or "no primary asymmetry could be computed"])
@@ -77,6 +86,14 @@ def decide(full: Sequence[str], leave_one_out: Mapping[str, Sequence[str]] | Non
         elif set(without_sparse) != {want}:
             reasons.append(f"it does not survive leaving out the sparse suite(s) {', '.join(sparse)} (fewer than "
                            "5 items gained or lost)")
+    if nonconverged:
+        names = ", ".join(nonconverged)
+        if without_nonconverged is None:
+            reasons.append(f"it rests on suite(s) {names} whose item-gain fit did not converge, without which a "
+                           "group has no suite")
+        elif set(without_nonconverged) != {want}:
+            reasons.append(f"it does not survive leaving out suite(s) {names}, whose item-gain fit did not converge")
+    reasons.extend(caveats)
     if reasons:
-        return Decision("fragile", reasons)
+        return Decision("fragile", reasons, verdict)
     return Decision(verdict, [])

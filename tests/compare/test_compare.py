@@ -20,8 +20,10 @@ from harness.run.store import write_run
 from harness.table import load_item_table, validate_items
 from tests.compare.test_compare_ka import long_table
 
-SUITES = {"code": ("targeted", -0.3, 1.0), "agent": ("targeted", 0.0, 0.9),
-          "math": ("untargeted", 1.2, 0.3), "fact": ("untargeted", 0.8, 0.3)}
+#: (category, ability before, shift): the groups' starting levels overlap (targeted about 46-65%, untargeted
+#: 47-70%), as a directional verdict needs
+SUITES = {"code": ("targeted", -0.3, 1.0), "agent": ("targeted", 0.8, 0.9),
+          "math": ("untargeted", 1.2, 0.3), "fact": ("untargeted", -0.2, 0.3)}
 
 
 def rasch_rows(model: str, suites: dict, n: int, seed: int, shift_scale: float = 1.0, k: int = 1,
@@ -93,8 +95,12 @@ def test_no_asymmetry_when_the_shift_is_common():
 
 def test_flat_is_said_only_after_a_passed_tost():
     # untargeted suites with almost no change and many items: TOST passes
-    suites = {"code": ("targeted", 30, 5, 100, 65), "math": ("untargeted", 10, 9, 900, 81),
-              "fact": ("untargeted", 8, 9, 850, 133)}
+    # (two targeted suites: a group of one suite carries no verdict, and the conjunction needs the verdict; the
+    # groups start at overlapping levels, as a directional verdict needs: targeted 85.5% and 86.2%, untargeted
+    # 85.8% and 85.9% (math, at 90.9%, is above the ceiling and does not enter the primary))
+    suites = {"code": ("targeted", 30, 5, 850, 115), "agent": ("targeted", 30, 5, 857, 108),
+              "math": ("untargeted", 10, 9, 900, 81),
+              "fact": ("untargeted", 8, 9, 850, 133), "trivia": ("untargeted", 9, 8, 850, 133)}
     doc = compare(long_table(suites), "old", "new", margin_pp=2.0)
     assert doc["flatness"]["equivalent"] and doc["flatness"]["margin_pp"] == 2.0
     assert "Untargeted gains were flat within ±2 percentage points" in doc["summary"]
@@ -264,7 +270,10 @@ def test_controls_give_the_triple_difference(basic):
     assert validate_compare(doc) == []
     td = doc["triple_difference"]
     assert len(td["controls"]) == 5 and td["df"] == 4
-    assert td["suspect_asymmetry"] == pytest.approx(doc["asymmetry"]["latent"]["estimate"])
+    # on the primary scale (review finding 1: the Mantel-Haenszel A^L is pulled by starting levels), each
+    # control's primary on the suspect's items, the MH value kept beside it
+    assert td["suspect_asymmetry"] == pytest.approx(doc["asymmetry"]["primary"]["estimate"])
+    assert all(c["asymmetry_mh"] is not None for c in td["controls"]) and td["by_row"][0]["sigma"] is None
     assert td["rank_p_value"] == pytest.approx((1 + sum(c["asymmetry"] >= td["suspect_asymmetry"]
                                                         for c in td["controls"])) / 6)
     assert "release transitions by other developers" in doc["summary"]

@@ -147,8 +147,11 @@ def test_h2_with_fresh_items_primary_the_controls_use_the_fresh_items_too():
     td = doc["triple_difference"]
     for c in td["controls"]:
         assert c["n_items"] == 800  # the suspect's 800 analysed fresh items, not all 1,600
-        alone = compare(fresh, c["before"], c["after"], n_boot=0)  # the control's own fresh-item A^L
-        assert c["asymmetry"] == pytest.approx(alone["asymmetry"]["latent"]["estimate"], abs=1e-12)
+        alone = compare(fresh, c["before"], c["after"], n_boot=0)  # the control's own fresh-item analysis
+        assert c["asymmetry_mh"] == pytest.approx(alone["asymmetry"]["latent"]["estimate"], abs=1e-12)
+        # the excess is on the primary scale, at the suspect's least favourable σ row
+        at = next(r for r in alone["asymmetry"]["primary"]["sigma_grid"] if r["sigma"] == td["row"]["sigma"])
+        assert c["asymmetry"] == pytest.approx(at["estimate"], abs=1e-9) and c["sigma"] == td["row"]["sigma"]
     lo, hi = td["ci"]
     assert lo < 0 < hi  # the truth on fresh items is no excess (it was -1.59, all controls on old items)
     assert "fresh items" in td["control_scope"]
@@ -420,9 +423,21 @@ def test_l2_the_conjunction_p_is_below_alpha_exactly_when_the_conjunction_holds(
                         + gl_suite("old", "new", "math", "untargeted", 100, 100, 1000, 800)), "old", "new", n_boot=0)
     conj = doc["conjunction"]
     assert conj["untargeted_flat"]
-    assert (conj["p_value"] < 0.05) == conj["holds"]
+    # one suite per group: the verdict cannot be checked by leaving a suite out, so the targeted component
+    # cannot reject: the conjunction p is 1 (it does not hold)
+    assert conj["p_value"] == 1.0 and not conj["holds"]
     p_h1 = doc["gatekeeping"][0]["p_value"]
-    assert conj["p_value"] == pytest.approx(max(2 * p_h1, doc["flatness"]["p_value"]))
+    assert p_h1 == pytest.approx(doc["asymmetry"]["primary"]["p_one_sided"])
+    # two suites per group: below alpha exactly when it holds, from the verdict's least favourable check
+    # (the groups start at overlapping levels, targeted about 46-58%, untargeted 45-55%, as a verdict needs)
+    doc = compare(table(gl_suite("old", "new", "code", "targeted", gains, 40, 100, 100)
+                        + gl_suite("old", "new", "code2", "targeted", gains + 4, 40, 200, 100)
+                        + gl_suite("old", "new", "math", "untargeted", 100, 100, 1000, 800)
+                        + gl_suite("old", "new", "math2", "untargeted", 100, 100, 800, 1000)), "old", "new", n_boot=0)
+    conj = doc["conjunction"]
+    assert conj["untargeted_flat"] and (conj["p_value"] < 0.05) == conj["holds"]
+    p_checks = doc["asymmetry"]["primary"]["p_one_sided_checks"]
+    assert conj["p_value"] == pytest.approx(max(2 * p_checks, doc["flatness"]["p_value"]))
 
 
 # ---------------------------------------------------------------------------------------------------- L3

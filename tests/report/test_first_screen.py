@@ -20,7 +20,8 @@ from tests.compare.test_compare_cli import records
 from tests.report.test_report import _parse
 from tests.report.test_report_samples import items_doc
 
-INTERVAL = re.compile(r"\(95% CI -?\d+ to -?\d+\)")
+#: whole points, except an end that is not zero but rounds to it: that one gets a digit ("0.3 to 50", "-0.2 to 33")
+INTERVAL = re.compile(r"\(95% CI -?\d+(?:\.\d)? to -?\d+(?:\.\d)?\)")
 
 
 @lru_cache(maxsize=1)
@@ -37,7 +38,9 @@ def _steps() -> dict[str, dict[str, Any]]:
 
 def test_every_step_gets_a_headline_of_at_most_35_words_saying_its_verdict() -> None:
     steps = _steps()
-    assert {d["verdict"] for d in steps.values()} >= {"fragile", "no_difference_shown", "untargeted_larger"}
+    # published scores rarely carry a verdict over every assumed spread; both leans are met on real figures
+    assert {d["verdict"] for d in steps.values()} >= {"fragile", "no_difference_shown"}
+    assert {wording.badge(d).rsplit(" ", 1)[-1] for d in steps.values()} >= {"targeted", "untargeted"}
     for name, doc in steps.items():
         headline, badge, v = wording.headline_sentence(doc), wording.badge(doc), doc["verdict"]
         assert len(headline.split()) <= 35, (name, headline)
@@ -55,26 +58,30 @@ def test_every_step_gets_a_headline_of_at_most_35_words_saying_its_verdict() -> 
 
 def test_fragile_says_what_makes_it_fragile_and_the_other_direction_is_said_plainly() -> None:
     steps = _steps()
-    default = steps["qwen3.7-max>qwen3.8-max"]  # fragile under leave-one-out: its interval excludes zero
-    assert default["verdict"] == "fragile"
-    assert wording.headline_sentence(default) == (
-        "Qwen3.8-Max gained more on coding and agentic benchmarks than on factual-recall ones, about 18 points "
-        "more at a 50% start (95% CI 4 to 31), but fragile: dropping DeepSWE 1.1 or HLE removes it.")
-    assert wording.badge(default) == "Targeted gains larger, but fragile"
-    spread = steps["gemini-3-flash>3.5-flash"]  # fragile on the σ grid: the interval over the grid spans zero
-    assert spread["verdict"] == "fragile" and spread["asymmetry"]["primary"]["ci"][0] < 0
-    assert "gained more" not in wording.headline_sentence(spread)
-    assert "'s gains leaned towards" in wording.headline_sentence(spread)
-    assert wording.badge(spread) == "Fragile, leaning targeted"
-    other_way = steps["qwen3-235b>qwen3-235b-2507"]
-    assert other_way["verdict"] == "untargeted_larger" and wording.badge(other_way) == "Untargeted gains were larger"
-    assert wording.headline_sentence(other_way).startswith(
-        "Qwen3-235B-A22B-Instruct-2507 gained more on maths and factual-recall benchmarks than on coding and agentic")
-    leaning = steps["qwen3.6-plus>qwen3.7-max"]  # no difference shown, the estimate below zero
-    assert leaning["verdict"] == "no_difference_shown" and leaning["asymmetry"]["primary"]["estimate"] < 0
-    assert wording.badge(leaning) == "No clear difference, leaning untargeted"
-    assert wording.headline_sentence(leaning).startswith(
-        "No clear difference for Qwen3.7-Max: gains on maths and factual-recall benchmarks were larger than on coding")
+    default = steps["qwen3.7-max>qwen3.8-max"]  # fragile on the grid of assumptions: the interval spans zero
+    lo, hi = default["asymmetry"]["primary"]["ci"]
+    assert default["verdict"] == "fragile" and lo < 0 < hi
+    headline = wording.headline_sentence(default)
+    assert headline.startswith("Qwen3.8-Max's gains leaned towards coding and agentic benchmarks over factual-recall "
+                               "ones") and "gained more" not in headline
+    assert headline.endswith("but fragile: it holds only under some assumptions.")
+    assert wording.badge(default) == "Fragile, leaning targeted"
+    other_way = steps["qwen3-235b>qwen3-235b-2507"]  # fragile under leave-one-out: its interval is below zero
+    prim = other_way["asymmetry"]["primary"]
+    assert other_way["verdict"] == "fragile" and prim["ci"][1] < 0
+    assert all(r.startswith("it does not survive leaving out suite ") for r in prim["verdict_reasons"])
+    assert wording.badge(other_way) == "Untargeted gains larger, but fragile"
+    headline = wording.headline_sentence(other_way)
+    assert headline.startswith("Qwen3-235B-A22B-Instruct-2507 gained more on maths and factual-recall benchmarks "
+                               "than on coding and agentic") and "but fragile: dropping " in headline
+    leaning = [d for d in steps.values() if d["verdict"] == "no_difference_shown"
+               and d["asymmetry"]["primary"]["estimate"] < 0]
+    assert leaning  # no difference shown, the estimate below zero: the lean is still said
+    for doc in leaning:
+        assert wording.badge(doc) == "No clear difference, leaning untargeted"
+        assert wording.headline_sentence(doc).startswith(f"No clear difference between {doc['after']}'s gains on ") \
+            or wording.headline_sentence(doc).startswith(f"No clear difference for {doc['after']}: gains on "
+                                                         f"{wording.group_words(doc, 'untargeted')} were larger")
 
 
 def test_guard_lines_are_plain_and_the_most_serious_comes_first() -> None:

@@ -37,7 +37,10 @@ def test_every_threshold_in_the_methods_is_the_codes() -> None:
         f"within ±{plan.DEFAULTS['margin_pp']:g} percentage points",
         f"within ±{plan.DEFAULTS['margin_logit']:g} logits",
         f"at least {layers.MIN_FRESH} of them",
-        f"a standard deviation of {primary.SCORE_SPREAD:g} logits",
+        "assumed at " + ", ".join(f"{x:g}" for x in primary.SCORE_SPREADS[:-1])
+        + f" and {primary.SCORE_SPREADS[-1]:g} logits",
+        f"{len(primary.SCORE_SPREADS) ** 2 * len(itemgain.SIGMA_GRID)} combinations",
+        f"declares 2 to {primary.MIN_CLUSTERS - 1} clusters",
         f"at most {wording.HEADLINE_MAX_WORDS} words",
         f"under {wording.CITATION_MAX_WORDS + 1} words",
         f"with {power.Design.power:.0%} probability (two-sided, α = {power.Design.alpha:g})",

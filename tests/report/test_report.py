@@ -100,7 +100,11 @@ def test_chart_csvs_carry_the_json_figures(items_report: tuple[Path, dict[str, A
     assert scales["latent"]["unit"] == "logits" and scales["pp"]["unit"] == "pp"
     controls = _csv(out / "charts" / "controls.csv")
     suspect = [r for r in controls if r["role"] == "suspect"]
-    assert len(suspect) == 1 and float(suspect[0]["asymmetry_logits"]) == pytest.approx(0.877696)
+    # the excess is on the primary scale at its least favourable σ row (review finding 1); at σ = 0 that is KA8
+    td = doc["triple_difference"]
+    assert len(suspect) == 1 and float(suspect[0]["asymmetry_logits"]) == pytest.approx(td["suspect_asymmetry"])
+    grid = {r["sigma"]: r["estimate"] for r in doc["asymmetry"]["primary"]["sigma_grid"]}
+    assert grid[0.0] == pytest.approx(0.877696, abs=1e-6) and td["suspect_asymmetry"] == grid[td["row"]["sigma"]]
     assert sorted(float(r["asymmetry_logits"]) for r in controls if r["role"] == "control") == pytest.approx(sorted(
         c["asymmetry"] for c in doc["triple_difference"]["controls"]), abs=1e-10)
     power = _csv(out / "charts" / "power.csv")

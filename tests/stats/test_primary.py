@@ -229,3 +229,71 @@ def test_the_audits_null_no_longer_fires_the_verdict():
         mh += asymmetry(d, v, sc.targeted).p_value <= 0.05
     assert mh >= 25
     assert fired <= 2
+
+
+# ------------------------------------------------------------------ the groups' starting levels (review finding 3)
+
+def test_the_groups_starting_levels_overlap_when_each_average_lies_in_the_other_range():
+    from harness.stats.primary import baseline_overlap
+
+    t = np.array([True, True, True, False, False, False])
+    assert baseline_overlap(np.array([0.5, 0.7, 0.9, 0.3, 0.5, 0.7]), t) == ""  # averages 70% and 50%: inside
+    assert baseline_overlap(np.array([0.4, 0.7, 0.55, 0.4, 0.7, 0.55]), t) == ""  # the same levels
+    # ranges that touch at 60% are not enough: the targeted average (75%) is above every untargeted suite
+    touch = baseline_overlap(np.array([0.6, 0.75, 0.9, 0.3, 0.45, 0.6]), t)
+    assert "targeted suites between 60% and 90%, average 75%; untargeted suites between 30% and 60%, average 45%" in touch
+    assert touch.endswith("a gain that depends on the starting level alone could produce this difference")
+    apart = baseline_overlap(np.array([0.85, 0.9, 0.95, 0.2, 0.3, 0.4]), t)
+    assert "between 85% and 95%, average 90%" in apart and "between 20% and 40%, average 30%" in apart
+    # close levels get the digits that show the gap (51.0% is outside 51.3-51.7%)
+    close = baseline_overlap(np.array([0.50, 0.52, 0.513, 0.517]), np.array([True, True, False, False]))
+    assert "between 50.0% and 52.0%, average 51.0%" in close and "between 51.3% and 51.7%, average 51.5%" in close
+    # a group of one suite is a point; an empty group cannot be compared (not_testable says so)
+    assert "untargeted suites at 30%)" in baseline_overlap(np.array([0.3, 0.5, 0.3]), np.array([True, True, False]))
+    assert baseline_overlap(np.array([0.3, 0.5]), np.array([True, True])) == ""
+
+
+def _rho_design(**changes: object) -> HeteroScenario:
+    """3 + 3 suites of 500 items, 3 samples: an item's gain falls with its ability (ρ = -0.6 within a suite),
+    every suite's mean item gain the same (a null)."""
+    return HeteroScenario("test-rho-null", n_targeted=3, n_untargeted=3, n_items=500, samples=3, sigma=1.0,
+                          rho=-0.6, baselines_targeted=(0.85, 0.95), baselines_untargeted=(0.20, 0.40)).with_(**changes)
+
+
+def test_a_gain_that_depends_on_the_starting_level_gives_no_verdict_between_groups_that_start_apart(monkeypatch):
+    """The review's null (finding 3): with β assumed 0 the fit is pulled by the suites' starting levels, so
+    the intervals exclude 0 in many replications (16/40 and 28/40 fired in the review's runs); the
+    starting-level rule keeps every one of them from a directional verdict, and says why (here the intervals
+    exclude 0 in 5 of 6 replications, and without the rule 3 of 6 fire)."""
+    from harness.stats import primary as primary_mod
+
+    sc = _rho_design()
+    rng = np.random.default_rng(sc.seed)
+    names = [f"s{j}" for j in range(sc.n_suites)]
+    fired_without_rule = excluded = 0
+    for _ in range(6):
+        rep = simulate_one(sc, rng)
+        k = np.full(rep.x1.size, 3.0)
+        table = suite_table(rep.x1, rep.x0, k, k, rep.suite, names)
+        prim = decide_primary(table, sc.targeted)
+        assert not prim.decision.fires()
+        if prim.decision.intended:  # the intervals exclude 0: fragile for the starting levels, lean kept
+            excluded += 1
+            assert prim.verdict == "fragile"
+            assert any(r.startswith("the groups started at different levels") for r in prim.decision.reasons)
+        monkeypatch.setattr(primary_mod, "BASELINE_OVERLAP", False)
+        fired_without_rule += decide_primary(table, sc.targeted).decision.fires()
+        monkeypatch.setattr(primary_mod, "BASELINE_OVERLAP", True)
+    assert excluded >= 1 and fired_without_rule >= 1  # the rule, not the data, stops the verdict
+
+
+def test_groups_at_overlapping_starting_levels_with_a_real_asymmetry_still_get_the_verdict():
+    sc = _rho_design(name="test-overlap-power", rho=0.0, delta_t=1.0, baselines_targeted=(0.4, 0.7),
+                     baselines_untargeted=(0.4, 0.7))
+    rng = np.random.default_rng(sc.seed)
+    for _ in range(3):
+        rep = simulate_one(sc, rng)
+        k = np.full(rep.x1.size, 3.0)
+        prim = primary_asymmetry(rep.x1, rep.x0, k, k, rep.suite, [f"s{j}" for j in range(sc.n_suites)],
+                                 sc.targeted)
+        assert prim.verdict == "targeted_larger", prim.decision.reasons
