@@ -108,7 +108,8 @@ def test_the_timeline_places_every_2026_step_against_the_window(demo_run) -> Non
                       "qwen3.6-27b>qwen3.8-27b": "after"}
     doc = json.loads((out / "compare.json").read_text())
     current = steps["qwen3.7-max>qwen3.8-max"]
-    assert float(current["asymmetry_logits"]) == pytest.approx(doc["asymmetry"]["primary"]["estimate"])
+    # the CSV rounds to 3 decimals for readers; compare.json keeps the exact value
+    assert float(current["asymmetry_logits"]) == pytest.approx(doc["asymmetry"]["primary"]["estimate"], abs=5e-4)
     assert current["verdict"] == doc["verdict"]
     assert steps["glm-5.1>glm-5.2"]["not_estimable_because"].startswith("its table reports no untargeted")
     assert steps["gemma-3-27b>gemma-4-31b"]["kind"] == "context"
