@@ -479,7 +479,7 @@ CAVEATS: tuple[Caveat, ...] = (
            "hallucination rate from 44.2% to 22.9%: the model answered less often, so the drop measures abstention, "
            "not lost knowledge; left out", source_id="aa_officechai_qwen37max", benchmark_raw="AA-Omniscience accuracy"),
     *(Caveat("shared-questions", "shared_items", "exclude",
-             "HLE with tools asks the same questions as HLE without tools (kept, as factual recall); two suites "
+             "HLE with tools asks the same questions as HLE without tools (kept, as knowledge); two suites "
              "sharing their questions are not independent, so the with-tools row is left out",
              source_id=s, benchmark_raw=b) for s, b in _HLE_TOOLS),
     Caveat("ambiguous-item-set", "ambiguous_items", "exclude",

@@ -58,7 +58,7 @@ def test_fragile_says_what_makes_it_fragile_and_the_other_direction_is_said_plai
     default = steps["qwen3.7-max>qwen3.8-max"]  # fragile under leave-one-out: its interval excludes zero
     assert default["verdict"] == "fragile"
     assert wording.headline_sentence(default) == (
-        "Qwen3.8-Max gained more on coding and agentic benchmarks than on factual-recall ones, about 18 points "
+        "Qwen3.8-Max gained more on coding and agentic benchmarks than on knowledge ones, about 18 points "
         "more at a 50% start (95% CI 4 to 31), but fragile: dropping DeepSWE 1.1 or HLE removes it.")
     assert wording.badge(default) == "Targeted gains larger, but fragile"
     spread = steps["gemini-3-flash>3.5-flash"]  # fragile on the σ grid: the interval over the grid spans zero
@@ -69,12 +69,12 @@ def test_fragile_says_what_makes_it_fragile_and_the_other_direction_is_said_plai
     other_way = steps["qwen3-235b>qwen3-235b-2507"]
     assert other_way["verdict"] == "untargeted_larger" and wording.badge(other_way) == "Untargeted gains were larger"
     assert wording.headline_sentence(other_way).startswith(
-        "Qwen3-235B-A22B-Instruct-2507 gained more on maths and factual-recall benchmarks than on coding and agentic")
+        "Qwen3-235B-A22B-Instruct-2507 gained more on maths and knowledge benchmarks than on coding and agentic")
     leaning = steps["qwen3.6-plus>qwen3.7-max"]  # no difference shown, the estimate below zero
     assert leaning["verdict"] == "no_difference_shown" and leaning["asymmetry"]["primary"]["estimate"] < 0
     assert wording.badge(leaning) == "No clear difference, leaning untargeted"
     assert wording.headline_sentence(leaning).startswith(
-        "No clear difference for Qwen3.7-Max: gains on maths and factual-recall benchmarks were larger than on coding")
+        "No clear difference for Qwen3.7-Max: gains on maths and knowledge benchmarks were larger than on coding")
 
 
 def test_guard_lines_are_plain_and_the_most_serious_comes_first() -> None:
