@@ -53,6 +53,9 @@ CAVEAT_COLUMNS = ("caveat", "kind", "action", "transition", "source_id", "model"
 #: The alleged extraction window the 2026 case is about (first and last day). A release on the first day
 #: was trained before it, so it counts as "before".
 WINDOW = ("2026-04-22", "2026-06-05")
+#: Where the window's dates come from, said wherever the window is shown (an allegation, not a finding).
+WINDOW_SOURCE = ("the dates Anthropic gave for the alleged extraction in its letter of 10 June 2026 to the "
+                 "US Senate Banking Committee")
 
 
 def phase(released: str) -> str:
