@@ -1,5 +1,5 @@
 """asymmetry: a forensic benchmark harness that tests whether a model release's gains are concentrated in
-targeted capabilities (coding, agentic) rather than untargeted ones (math, factual recall)."""
+targeted capabilities (coding, agentic) rather than untargeted ones (math, knowledge)."""
 
 from importlib.metadata import PackageNotFoundError, version
 

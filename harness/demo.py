@@ -1,7 +1,8 @@
 """`asymmetry demo`: the whole pipeline, offline, on real published scores (harness/data/).
 
 The default is the 2026 case: Qwen3.7-Max -> Qwen3.8-Max, the first flagship step made entirely after the
-alleged extraction window (22 April - 5 June 2026), against every usable step of other developers in the
+alleged extraction window (22 April - 5 June 2026: the dates Anthropic gave in its letter of 10 June 2026
+to the US Senate Banking Committee), against every usable step of other developers in the
 same period. A control enters the triple difference only if it was released within CONTROL_MONTHS of the
 suspect and shares at least one targeted and one untargeted suite with it (compare measures every
 transition's asymmetry on the suspect's suites), so which controls are usable depends on the step.
@@ -281,12 +282,13 @@ def caveat_rows(inputs: DemoInputs) -> list[dict[str, str]]:
 def build_case(inputs: DemoInputs, steps: Sequence[Step]) -> Case:
     """What the report says around the one comparison: the timeline (for the 2026 case), the churn
     notes, the caveats and the controls left out."""
-    from harness.data.curate import WINDOW
+    from harness.data.curate import WINDOW, WINDOW_SOURCE
 
     in_case = bool(inputs.suspect.phase)
     return Case(
         title="The 2026 case: Qwen's steps around the alleged extraction window" if in_case else "",
         window=WINDOW if in_case else None,
+        window_source=WINDOW_SOURCE if in_case else "",
         steps=[s for s in steps if s.phase] if in_case else [s for s in steps if s.kind == "qwen"],
         churn=churn(inputs.suspect),
         caveats=caveat_rows(inputs),

@@ -17,7 +17,7 @@ app = typer.Typer(
     name="asymmetry",
     help=(
         "Test whether a model release's gains are concentrated in targeted capabilities (coding, agentic) "
-        "rather than untargeted ones (math, factual recall).\n\n"
+        "rather than untargeted ones (math, knowledge).\n\n"
         "Typical flow: [bold]run[/bold] two releases over the fixed suites → [bold]compare[/bold] them → "
         "[bold]report[/bold]. Start with [bold]asymmetry demo[/bold] (offline, real published scores)."
     ),

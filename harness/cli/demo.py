@@ -12,7 +12,8 @@ ORDER = 5
 HELP = (
     "Run the whole pipeline offline (no model, no network) on real published scores. The default is the 2026 "
     "case: Qwen3.7-Max → Qwen3.8-Max, the first Qwen flagship step made entirely after the alleged extraction "
-    "window of 22 April to 5 June 2026, both from Qwen's Qwen3.8 launch table, against every step of other "
+    "window of 22 April to 5 June 2026 (the dates Anthropic gave in its letter of 10 June 2026 to the US Senate "
+    "Banking Committee), both from Qwen's Qwen3.8 launch table, against every step of other "
     "developers in the same period that shares its benchmarks (GLM, Kimi, GPT, Claude, Gemini). The report adds "
     "a timeline of every Qwen step before, inside and after the window next to the other developers' steps, "
     "and says first what the new release's table stopped reporting. Writes a complete report to "
@@ -104,6 +105,10 @@ def demo_cmd(
             name = step.label.replace(" -> ", " → ") + (" (this step)" if step.current else "")
             table.add_row(name, step.released, step.phase or "", value, step.verdict.replace("_", " "))
         console.print(table)
+        window = wording.window_phrase(result.case)
+        if window and result.case.window_source:
+            console.print(f"  {escape(window[0].upper() + window[1:])}: {escape(result.case.window_source)}.",
+                          highlight=False)
         for sentence in (wording.change_sentence(result.case), wording.unusual_sentence(result.case)):
             if sentence:
                 console.print(Padding(escape(sentence), indented), highlight=False)

@@ -12,7 +12,7 @@ ORDER = 45
 HELP = (
     "Write the item table of run directories to a CSV or Parquet file: one row per model × suite × item × "
     "sample, with the columns model, suite, category, item_id, score, sample, cluster, capability, error, "
-    "item_hash, suite_version, release_date. The rows are exactly those [bold]compare --results[/bold] "
+    "item_hash, suite_version, release_date and flags (a record's code flags joined by ';', empty for none). The rows are exactly those [bold]compare --results[/bold] "
     "analyses, and [bold]compare --items FILE[/bold] reads the file back.\n\n"
     "[bold]Examples[/bold]\n\n"
     "  asymmetry export --results results/* --out items.parquet\n\n"
@@ -30,10 +30,12 @@ def export(
     results: Annotated[list[Path], typer.Option(
         "--results", "-r", help="Run directories (results/<run_id>). Repeat the flag, or list several after one "
                                 "--results (a shell glob works; files such as results/README.md are left out).",
-        show_default=False)],
+        metavar="DIR...", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="The file to write: .csv or .parquet.",
-                                      show_default=False)],
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing --out file.")] = False,
+                                      metavar="FILE", show_default=False)],
+    # a flag takes no value: an empty metavar keeps '<bool>' out of the help's type column
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing --out file.",
+                                            metavar="")] = False,
 ) -> None:
     from harness.errors import UserError
     from harness.export import export_items

@@ -126,7 +126,8 @@ def fit_cmd(
         say("held-out accuracy")
         acc = heldout(model, table)
         model.meta["heldout"] = {k: acc.get(k) for k in ("heldout_accuracy", "baselines", "per_class_recall",
-                                                          "n_test_prompts", "n_test_texts")}
+                                                          "n_test_prompts", "n_test_texts", "heldout_ci",
+                                                          "at_chance")}
         digest = save_model(model, out)
     _print_classifier(console, acc, model.classes)
     console.print(f"model: [bold]{out}[/bold]\nsha256: [bold]{digest}[/bold]", highlight=False)
@@ -144,6 +145,10 @@ def _print_classifier(console: Console, acc: dict[str, Any], classes: Sequence[s
         t.add_row(name.replace("_", " ") + " (baseline)", _fmt(value, 3, False))
     t.add_row("chance", _fmt(1 / len(classes), 3, False))
     console.print(t)
+    if acc.get("at_chance"):
+        from harness.provenance.stats import chance_reason
+
+        console.print(f"[bold yellow]Warning:[/bold yellow] {chance_reason(acc)}.", highlight=False)
     recall = acc.get("per_class_recall") or {}
     if recall:
         console.print("recall by class: " + ", ".join(f"{k} {v:.2f}" for k, v in recall.items()), highlight=False)

@@ -56,7 +56,7 @@ SCALE_CLAUSE = {
 }
 
 TARGETED_DESC = "targeted benchmarks (coding, agentic)"
-UNTARGETED_DESC = "untargeted benchmarks (math, factual recall)"
+UNTARGETED_DESC = "untargeted benchmarks (math, knowledge)"
 
 GROUP_PP_METHOD = ("equal-weight mean of the percentage-point changes of the suites in the layers (a suite left out "
                    "by the ceiling/floor or minimum-size rule is not averaged in); its interval treats suites as "
@@ -741,8 +741,10 @@ def join_nonempty(parts: Sequence[str], sep: str = "; ") -> str:
 
 HEADLINE_MAX_WORDS = 35
 CITATION_MAX_WORDS = 119
-#: A capability as a reader says it ("factual-recall benchmarks"; labels drop the hyphen).
-CAPABILITY_WORDS = {"coding": "coding", "agentic": "agentic", "math": "maths", "factual": "factual-recall"}
+#: A capability as a reader says it ("knowledge benchmarks"; labels drop any hyphen). "factual" holds factual
+#: recall (SimpleQA, TriviaQA) and expert-level knowledge and reasoning questions (GPQA, HLE, MMLU-Pro):
+#: "knowledge" is true of both, "factual recall" only of the first.
+CAPABILITY_WORDS = {"coding": "coding", "agentic": "agentic", "math": "maths", "factual": "knowledge"}
 GROUP_CAPABILITIES = {"targeted": ("coding", "agentic"), "untargeted": ("math", "factual")}
 
 BADGE = {"targeted_larger": "Targeted gains were larger", "untargeted_larger": "Untargeted gains were larger",
@@ -761,13 +763,13 @@ def held_capabilities(category: str, capabilities: Sequence[str | None]) -> tupl
 
 def group_words(doc: Doc, category: str) -> str:
     """'coding and agentic benchmarks', or only the capabilities the group's benchmarks really measure
-    ('factual-recall benchmarks' when a table reports no maths); the group's name when unknown."""
+    ('knowledge benchmarks' when a table reports no maths); the group's name when unknown."""
     known, _ = held_capabilities(category, [s.get("capability") for s in layer_suites_of(doc, category)])
     return " and ".join(CAPABILITY_WORDS[c] for c in known) + " benchmarks"
 
 
 def group_label(category: str, capabilities: Sequence[str | None]) -> str:
-    """A chart's group label: 'Targeted: coding, agentic', or 'Untargeted: factual recall only'."""
+    """A chart's group label: 'Targeted: coding, agentic', or 'Untargeted: knowledge only'."""
     known, whole = held_capabilities(category, capabilities)
     words = ", ".join(CAPABILITY_WORDS[c].replace("-", " ") for c in known)
     return f"{category.capitalize()}: {words}{'' if whole else ' only'}"

@@ -53,6 +53,9 @@ CAVEAT_COLUMNS = ("caveat", "kind", "action", "transition", "source_id", "model"
 #: The alleged extraction window the 2026 case is about (first and last day). A release on the first day
 #: was trained before it, so it counts as "before".
 WINDOW = ("2026-04-22", "2026-06-05")
+#: Where the window's dates come from, said wherever the window is shown (an allegation, not a finding).
+WINDOW_SOURCE = ("the dates Anthropic gave for the alleged extraction in its letter of 10 June 2026 to the "
+                 "US Senate Banking Committee")
 
 
 def phase(released: str) -> str:
@@ -479,7 +482,7 @@ CAVEATS: tuple[Caveat, ...] = (
            "hallucination rate from 44.2% to 22.9%: the model answered less often, so the drop measures abstention, "
            "not lost knowledge; left out", source_id="aa_officechai_qwen37max", benchmark_raw="AA-Omniscience accuracy"),
     *(Caveat("shared-questions", "shared_items", "exclude",
-             "HLE with tools asks the same questions as HLE without tools (kept, as factual recall); two suites "
+             "HLE with tools asks the same questions as HLE without tools (kept, as knowledge); two suites "
              "sharing their questions are not independent, so the with-tools row is left out",
              source_id=s, benchmark_raw=b) for s, b in _HLE_TOOLS),
     Caveat("ambiguous-item-set", "ambiguous_items", "exclude",

@@ -170,7 +170,7 @@ def provenance_document(table: pd.DataFrame, model: AttributionModel, *, before:
         common = d.index.intersection(dp.index)
         pre["exceeds"] = paired_one_sided((d[common] - dp[common]).to_numpy(), level=level) | {
             "method": "paired one-sided t: Δ(S0→S1) - Δ(S₋₁→S0) over shared prompts"}
-    decision = claim(calibration, spec, pre, did_cal, alpha=alpha)
+    decision = claim(calibration, spec, pre, did_cal, alpha=alpha, classifier=clf)
 
     doc: dict[str, Any] = {
         "schema": SCHEMA, "teacher": teacher, "before": before, "after": after,

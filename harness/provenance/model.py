@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from harness.errors import UserError
 from harness.provenance.features import LENGTH_FEATURES, STYLE_FEATURES, mask_names, style_matrix
 from harness.provenance.texts import IDENTITY_DOMAIN, table_sha256
+from harness.stats.proportions import wilson_ci
 
 FORMAT = "asymmetry.provenance-model/1"
 TOKEN_PATTERN = r"(?u)\b\w+\b|[^\w\s]"
@@ -247,6 +248,7 @@ def heldout(model: AttributionModel, table: pd.DataFrame) -> dict[str, Any]:
     pred = np.asarray(classes)[model.log_proba(test["text"].tolist()).argmax(axis=1)]
     truth = test["model"].to_numpy(str)
     out["heldout_accuracy"] = float((pred == truth).mean())
+    out.update(chance_check(out["heldout_accuracy"], out["n_test_prompts"], out["chance"]))
     out["per_class_recall"] = {c: float((pred[truth == c] == c).mean()) for c in classes if (truth == c).any()}
     s_tr, s_te = style_matrix(train["text"].tolist()), style_matrix(test["text"].tolist())
     y_tr = train["model"].to_numpy(str)
@@ -256,6 +258,17 @@ def heldout(model: AttributionModel, table: pd.DataFrame) -> dict[str, Any]:
         "style_only": _lr_accuracy(s_tr, y_tr, s_te, truth),
     }
     return out
+
+
+def chance_check(accuracy: float, n_prompts: int, chance: float, level: float = 0.95) -> dict[str, Any]:
+    """The held-out accuracy's interval and whether it includes chance. A model at chance cannot tell the
+    sources apart, so no shift it scores may be read as convergence toward the teacher. Conservative: the
+    Wilson interval counts each test prompt once (a prompt's texts are not independent draws)."""
+    n = max(int(n_prompts), 1)
+    lo, hi = wilson_ci(accuracy * n, n, level)
+    return {"heldout_ci": [float(lo), float(hi)], "heldout_ci_method":
+            f"Wilson {round(100 * level)}% interval with the {n} test prompts as the sample size",
+            "at_chance": bool(float(lo) <= chance)}
 
 
 def grouped_cv_accuracy(texts: Sequence[str], labels: Sequence[str], groups: Sequence[str], *, folds: int = 5,

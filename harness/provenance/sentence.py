@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from harness.provenance.stats import chance_reason
+
 CAVEAT = ("This is statistical evidence about writing style, not proof of how a model was trained: the same "
           "convergence can come from shared public or synthetic data (including other people's outputs of the "
           "teacher), from deliberate imitation of a popular style, or from changes in decoding, selection or "
@@ -39,11 +41,17 @@ def summary_sentence(doc: Mapping[str, Any]) -> str:
     sh = doc["shift"]
     lo, hi = sh["ci"]
     level = round(100 * (1 - doc.get("alpha", 0.05)))
-    direction = "more" if (sh["estimate"] or 0) > 0 else "less"
-    parts = [f"Compared with its predecessor {s0}, {s1}'s outputs were scored as {direction} {t}-like (mean shift "
+    est = sh["estimate"] or 0
+    # within the printed rounding a shift is no change: "+0.00" is never called "less"
+    direction = f"about as {t}-like as before" if round(est, 2) == 0 else f"more {t}-like" if est > 0 \
+        else f"less {t}-like"
+    parts = [f"Compared with its predecessor {s0}, {s1}'s outputs were scored as {direction} (mean shift "
              f"{_n(sh['estimate'])} log-odds of {t} authorship, {level}% CI {_n(lo)} to {_n(hi)}, over "
              f"{sh['n_prompts']} test prompts; attribution model held-out accuracy "
              f"{_pct(doc['classifier'].get('heldout_accuracy'))} across {doc['classifier']['n_classes']} training models)."]
+    at_chance = chance_reason(doc["classifier"]) if doc["classifier"].get("at_chance") else ""
+    if at_chance:
+        parts.append(f"Warning: {at_chance[0].upper()}{at_chance[1:]}.")
     cal = doc["calibration"]["shift"]
     c = cal.get("n_controls", 0)
     if c == 0:
@@ -76,8 +84,9 @@ def summary_sentence(doc: Mapping[str, Any]) -> str:
         parts.append(f"This is statistical evidence of stylistic convergence toward {t} and is consistent with "
                      f"training on {t}'s outputs.")
     else:
+        reasons = [r for r in doc["claim"].get("reasons", []) if r != at_chance] or ["see the warning above"]
         parts.append(f"This does not meet the pre-set criteria for a fingerprint of training on {t}'s outputs "
-                     f"({'; '.join(doc['claim'].get('reasons', [])[:2])}).")
+                     f"({'; '.join(reasons[:2])}).")
     return " ".join(parts) + " " + CAVEAT
 
 

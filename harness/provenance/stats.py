@@ -176,12 +176,30 @@ class Claim:
                 "method": "intersection-union: every part must reject at alpha; p = the largest part"}
 
 
+def chance_reason(classifier: Mapping[str, Any]) -> str:
+    """'the attribution model's held-out accuracy (22%, 95% CI 15% to 31%) does not exceed chance (20%): …'."""
+    acc, (lo, hi) = classifier.get("heldout_accuracy"), classifier.get("heldout_ci") or (None, None)
+
+    def pct(x: float | None) -> str:
+        return "n/a" if x is None else f"{100 * x:.0f}%"
+
+    return (f"the attribution model's held-out accuracy ({pct(acc)}, 95% CI {pct(lo)} to {pct(hi)}) does not "
+            f"exceed chance ({pct(classifier.get('chance'))}): the style measure cannot tell the sources apart, "
+            "so no convergence claim is made")
+
+
 def claim(calibration: Mapping[str, Any], spec: Sequence[Mapping[str, Any]], pretrend: Mapping[str, Any] | None,
-          did_calibration: Mapping[str, Any] | None, *, alpha: float = 0.05) -> Claim:
-    """Intersection-union logic of §4.3: every required part must reject at alpha."""
+          did_calibration: Mapping[str, Any] | None, *, alpha: float = 0.05,
+          classifier: Mapping[str, Any] | None = None) -> Claim:
+    """Intersection-union logic of §4.3: every required part must reject at alpha. An attribution model
+    whose held-out accuracy is not shown to beat chance cannot tell the sources apart, so it blocks the claim
+    whatever the tests say."""
     reasons: list[str] = []
     parts: list[float] = []
     ok = True
+    if classifier and classifier.get("at_chance"):
+        ok = False
+        reasons.append(chance_reason(classifier))
     if not calibration.get("testable") or calibration.get("p_value") is None:
         ok = False
         reasons.append(f"excess over controls not testable ({calibration.get('n_controls', 0)} control "

@@ -29,11 +29,12 @@ from harness.compare.fmt import (  # noqa: F401
 
 
 def csv_number(x: Any) -> Any:
-    """A number for a CSV cell without binary float noise: 4.600000000000004 -> 4.6 (12 significant
-    digits, far beyond any figure's precision); integers and non-numbers pass through."""
+    """A number for a chart's CSV cell, at the precision a reader can use: 3 decimals from 1 up
+    (-5.18358859017 -> -5.184, 4.600000000000004 -> 4.6), 4 significant digits below 1 (0.862301333 ->
+    0.8623, 1.2e-10 stays). The exact values stay in compare.json; integers and non-numbers pass through."""
     if isinstance(x, float) and math.isfinite(x):
-        text = f"{x:.12g}"
-        return int(float(text)) if float(text).is_integer() and "e" not in text and abs(x) < 1e15 else float(text)
+        y = round(x, 3) if abs(x) >= 1 else float(f"{x:.4g}")
+        return int(y) if y.is_integer() and abs(y) < 1e15 else y
     return x
 
 

@@ -168,8 +168,11 @@ def _case(doc: Mapping[str, Any], charts: Mapping[str, Chart], case: Case | None
     rows = benchmark_rows(case, doc)
     per_cap = (table(["Capability", "Benchmarks here", "What may be said"], rows, numeric=(1,))
                if rows else "")
+    window = wording.window_phrase(case)
+    source = (f'<p class="small">{e(window[0].upper() + window[1:])}: {e(case.window_source)}.</p>'
+              if window and case.window_source else "")
     return (f'<div id="timeline" class="case"><h3>{e(case.title or "Other steps of the period")}</h3>'
-            f"{''.join(answers)}{figure(charts['timeline'])}{where}"
+            f"{source}{''.join(answers)}{figure(charts['timeline'])}{where}"
             f"<h4>Benchmarks per capability in this comparison</h4>{per_cap}</div>")
 
 
@@ -307,7 +310,9 @@ def _samples(s: Mapping[str, Any]) -> str:
 def _suite_table(doc: Mapping[str, Any]) -> str:
     rows, classes = [], []
     for s in doc.get("suites") or []:
-        rows.append([s.get("suite"), s.get("category"), s.get("capability", ""), fmt.count(s.get("n_items")),
+        cap = s.get("capability") or ""
+        rows.append([s.get("suite"), s.get("category"), wording.CAPABILITY_WORDS.get(cap, cap),
+                     fmt.count(s.get("n_items")),
                      _samples(s),
                      _ci_cell(s.get("before"), s.get("before_ci"), 1), _ci_cell(s.get("after"), s.get("after_ci"), 1),
                      f"{fmt.signed(s.get('gain_pp'), 1)} {fmt.bracket(s.get('gain_pp_ci'), 1)}",

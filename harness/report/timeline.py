@@ -73,6 +73,7 @@ class Case:
 
     title: str = ""
     window: tuple[str, str] | None = None
+    window_source: str = ""  # where the window's dates come from; shown with the window
     steps: list[Step] = field(default_factory=list)
     churn: list[Churn] = field(default_factory=list)
     caveats: list[dict[str, str]] = field(default_factory=list)

@@ -112,7 +112,8 @@ def test_the_timeline_places_every_2026_step_against_the_window(demo_run) -> Non
                       "qwen3.6-27b>qwen3.8-27b": "after"}
     doc = json.loads((out / "compare.json").read_text())
     current = steps["qwen3.7-max>qwen3.8-max"]
-    assert float(current["asymmetry_logits"]) == pytest.approx(doc["asymmetry"]["primary"]["estimate"])
+    # the CSV rounds to 3 decimals for readers; compare.json keeps the exact value
+    assert float(current["asymmetry_logits"]) == pytest.approx(doc["asymmetry"]["primary"]["estimate"], abs=5e-4)
     assert current["verdict"] == doc["verdict"]
     assert steps["glm-5.1>glm-5.2"]["not_estimable_because"].startswith("its table reports no untargeted")
     assert steps["gemma-3-27b>gemma-4-31b"]["kind"] == "context"
@@ -205,3 +206,31 @@ def test_the_readme_quotes_what_the_default_demo_prints(tmp_path: Path) -> None:
     for row in rows:
         if row["kind"] == "qwen" and row["phase"] and row["asymmetry_logits"]:
             assert f"| {float(row['asymmetry_logits']):+.2f} (".replace("-", "−") in readme, row["step"]
+
+
+@pytest.fixture(scope="module")
+def default_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The default demo in a folder of its own (demo_run's report is replaced by an older step's here)."""
+    cwd = tmp_path_factory.mktemp("default-demo")
+    return cwd, asymmetry("demo", cwd=cwd)
+
+
+def test_the_window_is_shown_with_its_source(default_demo) -> None:
+    """Review finding 6: the window's dates are an allegation; wherever they are shown, so is their source."""
+    cwd, proc = default_demo
+    source = "letter of 10 June 2026 to the US Senate Banking Committee"
+    html = (cwd / "reports" / "demo" / "index.html").read_text()
+    assert f"The window of 22 April to 5 June 2026: the dates Anthropic gave for the alleged extraction in its {source}" \
+        in html
+    assert source in " ".join(proc.stdout.split())
+    assert source in " ".join(asymmetry("demo", "--help", cwd=cwd).stdout.split())
+
+
+def test_gpqa_and_hle_are_knowledge_not_factual_recall(default_demo) -> None:
+    """Review finding 7: GPQA and HLE are expert-level knowledge and reasoning questions, not recall."""
+    cwd, proc = default_demo
+    html = (cwd / "reports" / "demo" / "index.html").read_text()
+    for suite in ("GPQA Diamond", "HLE"):
+        assert f"<td>{suite}</td><td>untargeted</td><td>knowledge</td>" in html
+    for text in (html, proc.stdout):
+        assert "factual recall" not in text.lower() and "factual-recall" not in text.lower()

@@ -62,7 +62,7 @@ def test_fragile_says_what_makes_it_fragile_and_the_other_direction_is_said_plai
     lo, hi = default["asymmetry"]["primary"]["ci"]
     assert default["verdict"] == "fragile" and lo < 0 < hi
     headline = wording.headline_sentence(default)
-    assert headline.startswith("Qwen3.8-Max's gains leaned towards coding and agentic benchmarks over factual-recall "
+    assert headline.startswith("Qwen3.8-Max's gains leaned towards coding and agentic benchmarks over knowledge "
                                "ones") and "gained more" not in headline
     assert headline.endswith("but fragile: it holds only under some assumptions.")
     assert wording.badge(default) == "Fragile, leaning targeted"
@@ -72,7 +72,7 @@ def test_fragile_says_what_makes_it_fragile_and_the_other_direction_is_said_plai
     assert all(r.startswith("it does not survive leaving out suite ") for r in prim["verdict_reasons"])
     assert wording.badge(other_way) == "Untargeted gains larger, but fragile"
     headline = wording.headline_sentence(other_way)
-    assert headline.startswith("Qwen3-235B-A22B-Instruct-2507 gained more on maths and factual-recall benchmarks "
+    assert headline.startswith("Qwen3-235B-A22B-Instruct-2507 gained more on maths and knowledge benchmarks "
                                "than on coding and agentic") and "but fragile: dropping " in headline
     leaning = [d for d in steps.values() if d["verdict"] == "no_difference_shown"
                and d["asymmetry"]["primary"]["estimate"] < 0]

@@ -94,16 +94,21 @@ def test_chart_csvs_have_no_float_noise_and_no_empty_columns(tmp_path: Path) -> 
             assert any(r[column] != "" for r in rows), (path.name, column)  # no column empty in every row
         for value in (v for r in rows for v in r.values()):
             assert not re.search(r"\d\.\d*(0000000|9999999)\d", value), (path.name, value)
+            number = re.fullmatch(r"-?\d+\.(\d+)", value)
+            assert not number or len(number.group(1).lstrip("0")) <= 4, (path.name, value)  # readable digits
     slopes = _csv(out / "charts" / "slopes.csv")
     assert slopes[0]["gain_pp"] == "4.6"
     assert "capability" not in slopes[0]  # published scores carry no capability: the column is dropped
 
 
-def test_tidy_csv_rounds_noise_keeps_precision_and_defuses_formulas() -> None:
+def test_tidy_csv_rounds_to_readable_digits_and_defuses_formulas() -> None:
     text = fmt.tidy_csv(["a", "b", "c"], [{"a": 4.600000000000004, "b": None, "c": "=HYPERLINK(1)"},
                                           {"a": 0.12345678901234, "b": "", "c": -0.5}])
-    assert text.splitlines() == ["a,c", "4.6,'=HYPERLINK(1)", "0.123456789012,-0.5"]
+    assert text.splitlines() == ["a,c", "4.6,'=HYPERLINK(1)", "0.1235,-0.5"]
     assert fmt.csv_number(12032.0) == 12032 and fmt.csv_number(1.2e-10) == 1.2e-10
+    # review finding 14: no 12-digit cells; 3 decimals from 1 up, 4 significant digits below
+    assert fmt.csv_number(-5.18358859017) == -5.184 and fmt.csv_number(0.862301333232) == 0.8623
+    assert fmt.csv_number(-0.0223901218987) == -0.02239 and fmt.csv_number(92.4) == 92.4
 
 
 def test_every_report_ships_the_methods_document_rendered_safely(report) -> None:
