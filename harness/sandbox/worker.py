@@ -1138,8 +1138,8 @@ def _remove(path: str) -> None:
         pass
 
 
-def _descendants(root: int, skip: set) -> list:
-    """Every descendant of `root`, without the subtrees of the processes in `skip`."""
+def _children_of() -> dict:
+    """Parent pid -> the pids of its children, for every process we can see (one pass over /proc)."""
     children: dict = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -1149,6 +1149,12 @@ def _descendants(root: int, skip: set) -> list:
             except OSError:
                 continue
             children.setdefault(int(stat[stat.rindex(b")") + 2 :].split()[1]), []).append(int(entry))
+    return children
+
+
+def _descendants(root: int, skip: set) -> list:
+    """Every descendant of `root`, without the subtrees of the processes in `skip`."""
+    children = _children_of()
     found, todo = [], [root]
     while todo:
         for child in children.get(todo.pop(), []):
@@ -1159,17 +1165,7 @@ def _descendants(root: int, skip: set) -> list:
 
 
 def _children(parent: int) -> list:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            if int(stat[stat.rindex(b")") + 2 :].split()[1]) == parent:
-                found.append(int(entry))
-    return found
+    return _children_of().get(parent, [])
 
 
 def _become_namespace_init(proto_fds: tuple, server: int = 0) -> None:
