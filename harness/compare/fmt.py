@@ -63,8 +63,10 @@ def _end(x: Any, digits: int, f: Any) -> str:
     """One end of an interval: an open end is an unbounded side, and an end that is not zero is never written
     as 0 (more digits until it shows, so -0.2 is never '0' beside '33')."""
     places = digits
-    while x != 0 and float(num(x, places)) == 0 and places < digits + 6:
+    while x != 0 and float(num(x, places)) == 0 and places < digits + 3:
         places += 1
+    if x != 0 and float(num(x, places)) == 0:  # tinier still: its sign at the usual digits ('-0.00')
+        return ("-" if x < 0 else "+") + f(abs(x), digits).lstrip("+")
     return f(x, places)
 
 

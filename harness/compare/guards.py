@@ -101,6 +101,7 @@ def score_fractions(frame: pd.DataFrame, source: object, force: bool = False,
     fraction rows would be read as near-zero accuracies and drive a directional verdict). A score really
     below 1% is possible, so `force` turns the mixed case into the named warning instead. `lines`: the
     frame's index is the file's row order (line = index + 2, after the header)."""
+    frame = frame.reset_index(drop=True)  # positions, whatever index a parquet file carried
     score = pd.to_numeric(frame["score"], errors="coerce").dropna()
     if score.empty:
         return None, None

@@ -440,7 +440,7 @@ def primary(pair: Pair, included: np.ndarray, level: float, p_ref: float, cluste
         notes.add("nonconverged", f"suite(s) {', '.join(prim.nonconverged)}: the item-gain model did not converge, so "
                                   "their mean item gain may be off; a verdict must also hold without them", warnings)
     if prim.verdict == "fragile":
-        notes.add("fragile", "the primary interval excludes 0 only under some checks: " + "; ".join(prim.decision.reasons),
+        notes.add("fragile", "no verdict in either direction: " + "; ".join(prim.decision.reasons),
                   warnings)
     return prim, block
 

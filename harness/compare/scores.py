@@ -290,7 +290,7 @@ def _primary(frame: pd.DataFrame, t: np.ndarray, rows: list[dict[str, Any]], lat
         d = g.to_dict(level)
         r["primary_gain"], r["primary_gain_ci"], r["primary_sigma"] = d["estimate"], d["ci"], d["sigma"]
     if prim.verdict == "fragile":
-        notes.add("fragile", "the primary interval excludes 0 only under some checks: " + "; ".join(prim.decision.reasons),
+        notes.add("fragile", "no verdict in either direction: " + "; ".join(prim.decision.reasons),
                   warnings)
     if prim.sparse:
         notes.add("sparse_suite", f"suite(s) {', '.join(prim.sparse)} are at 0% or 100%: a verdict must also hold "

@@ -25,7 +25,7 @@ from harness.stats.triple import MIN_CONTROLS_T
 
 Doc = Mapping[str, Any] | CompareDoc
 
-CAVEAT = ("Disproportionate gains are consistent with targeted distillation, but also with other targeted "
+CAVEAT = ("Disproportionate targeted gains, where shown, are consistent with targeted distillation, but also with other targeted "
           "investments (coding-focused reinforcement learning, synthetic data, tool-use training) and with "
           "benchmark contamination. This analysis does not identify the source of the improvement.")
 
@@ -591,9 +591,7 @@ def sentence_test(doc: Doc) -> str:
 
 def sentence_caveat(doc: Doc) -> str:
     """Headline sentence 3: what the result cannot tell."""
-    return ("Such a pattern would be consistent with targeted distillation but equally with coding-focused "
-            "reinforcement learning, synthetic data, tool-use training or benchmark contamination; this "
-            "analysis does not identify the source of any improvement.")
+    return citation_closing(doc)  # by verdict: a null or opposite result is not 'consistent with distillation'
 
 
 def headline(doc: Doc) -> list[str]:
@@ -820,7 +818,8 @@ def _fragile_reason(doc: Doc, *, short: bool = False) -> str:
         return f"dropping any one of {len(suites)} benchmarks removes it"
     if any("spread of item gains" in r for r in reasons):
         return "it holds only under some assumptions" if short else \
-            "it depends on an assumption about how unevenly questions improved"
+            ("it depends on assumptions about how unevenly questions improved and how unevenly hard they are"
+             if doc.get("mode") == "scores" else "it depends on an assumption about how unevenly questions improved")
     if any("sparse" in r for r in reasons):
         return "it rests on benchmarks where few questions changed"
     return "it does not survive the checks"
@@ -1038,8 +1037,8 @@ CITATION_CLOSING = {
     "untargeted_larger": "The untargeted benchmarks gained more: the opposite of the pattern targeted distillation "
                          "would leave; this does not rule distillation out.",
     "no_difference_shown": "No disproportionate gain on the targeted benchmarks is shown, so these benchmarks give no "
-                           "support to targeted distillation; they do not rule out a smaller effect.",
-    "fragile": "A lean that does not survive the checks is not evidence of targeted distillation; even a firm one "
+                           "support to targeted distillation; they do not rule out a difference either.",
+    "fragile": "A lean the checks do not confirm is not evidence of targeted distillation; even a confirmed one "
                "would be consistent equally with coding-focused training, synthetic data or contamination.",
     "not_testable": "These benchmarks say nothing either way about targeted distillation.",
 }

@@ -71,8 +71,10 @@ def decide(full: Sequence[str], leave_one_out: Mapping[str, Sequence[str]] | Non
         return Decision("no_difference_shown", ["the primary interval includes 0"
                                                 + (" at every σ of the grid" if len(full) > 1 else "")])
     if len(kinds) > 1:
-        return Decision("fragile", ["the direction depends on the assumed spread of item gains (σ): the interval "
-                                    "excludes 0 at some σ of the pre-registered grid and not at others"])
+        # and every caveat too: a fragile report names all that stands in the way (starting levels, one suite...)
+        return Decision("fragile", ["the direction depends on the assumed spread of item gains (σ, and from "
+                                    "published scores of item difficulty): the interval excludes 0 under some "
+                                    "assumptions of the pre-registered grid and not under others", *(caveats or [])])
     (want,) = kinds
     verdict = "targeted_larger" if want == TARGETED else "untargeted_larger"
     reasons = []

@@ -72,6 +72,17 @@ def test_mixed_scores_are_refused_by_the_library_too(tmp_path):
         load_scores(write_scores(tmp_path / "m.csv", mixed_rows()))
 
 
+def test_mixed_scores_in_a_parquet_file_with_its_own_index_are_a_one_line_error(tmp_path):
+    # a parquet file keeps its index: the row numbers are positions, never the index's labels (review of 3 Dec)
+    frame = pd.DataFrame(mixed_rows(), columns=["model", "suite", "category", "score", "n_items"])
+    frame.index = [f"r{i}" for i in range(len(frame))]
+    path = tmp_path / "mixed.parquet"
+    frame.to_parquet(path)
+    out = run_cli("compare", "--before", "v1", "--after", "v2", "--scores", str(path))
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "mixed scales" in out.stderr and "v1 on nq" in out.stderr
+
+
 def test_all_fraction_scores_stay_an_error_and_percentages_pass(tmp_path):
     fractions = [(m, s, c, v / 100, n) for m, s, c, v, n in ROWS]
     with pytest.raises(UserError, match="every score is between 0 and 1.*multiply them by 100"):
@@ -111,8 +122,10 @@ def test_the_short_citation_follows_the_verdict_and_says_which_way_the_data_lean
     assert doc["verdict"] == expected
     text = wording.citation_short(doc)
     assert phrase in text
-    # "consistent with targeted distillation" only where the verdict states a targeted asymmetry
-    assert ("consistent with targeted distillation" in text) is (expected == "targeted_larger")
+    # "consistent with targeted distillation" only where the verdict states a targeted asymmetry, in the
+    # citation and in the headline's third sentence alike (review of 3 Dec: the headline kept it for every verdict)
+    for said in (text, " ".join(wording.headline(doc))):
+        assert ("consistent with targeted distillation" in said) is (expected == "targeted_larger"), said
     assert wording.check_wording(text) == []
 
 
@@ -259,7 +272,8 @@ def test_power_does_not_call_mantel_haenszel_the_primary():
 
 @pytest.mark.parametrize(("ci", "digits", "text"), [
     ((-0.2, 33.4), 0, "-0.2 to 33"), ((-0.004, 0.5), 2, "-0.004 to 0.50"), ((-12.0, 0.03), 0, "-12 to 0.03"),
-    ((0.0, 3.0), 0, "0 to 3"), ((1.2, 3.0), 0, "1 to 3"), ((0.4, 2.6), 0, "0.4 to 3")])
+    ((0.0, 3.0), 0, "0 to 3"), ((1.2, 3.0), 0, "1 to 3"), ((0.4, 2.6), 0, "0.4 to 3"),
+    ((-2.5e-7, 3.0), 0, "-0 to 3"), ((-1e-9, 33.0), 2, "-0.00 to 33.00")])  # tinier: the sign, no run of zeros
 def test_an_interval_end_that_is_not_zero_never_reads_as_zero(ci, digits, text):
     from harness.compare import fmt
 

@@ -26,6 +26,9 @@ def test_decide_every_outcome():
     assert decide(["none"] * 5).verdict == "no_difference_shown"
     mixed = decide(["targeted", "targeted", "none", "none", "none"])
     assert mixed.verdict == "fragile" and "σ" in mixed.reasons[0]
+    # a mixed-direction verdict still names every caveat (review of 3 Dec: they were dropped there)
+    caveat = "the groups started at different levels (…)"
+    assert decide(["targeted", "none"], caveats=[caveat]).reasons[1:] == [caveat]
     assert decide([], testable=False).verdict == "not_testable"
     assert decide(["targeted"], testable=False, not_testable_reason="why").reasons == ["why"]
 
