@@ -251,6 +251,9 @@ def test_the_groups_starting_levels_overlap_when_each_average_lies_in_the_other_
     # a group of one suite is a point; an empty group cannot be compared (not_testable says so)
     assert "untargeted suites at 30%)" in baseline_overlap(np.array([0.3, 0.5, 0.3]), np.array([True, True, False]))
     assert baseline_overlap(np.array([0.3, 0.5]), np.array([True, True])) == ""
+    # within 0.05 points is the same level; an unknown start fails closed (review of 3 Dec)
+    assert baseline_overlap(np.array([0.5, 0.50004]), np.array([True, False])) == ""
+    assert "unknown" in baseline_overlap(np.array([0.5, np.nan, 0.5]), np.array([True, False, False]))
 
 
 def _rho_design(**changes: object) -> HeteroScenario:
