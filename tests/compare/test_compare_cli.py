@@ -26,8 +26,11 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
                           cwd=cwd, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
 
 
-def records(model: str, shift: float, n: int = 120) -> list[dict]:
-    rng_items, rng = np.random.default_rng(1), np.random.default_rng(hash(model) % 2**32)
+def records(model: str, shift: float, n: int = 120, error_every: int = 0,
+            started: str = "2026-01-01T00:00:00Z") -> list[dict]:
+    """Item records of one release; every `error_every`-th math item ends in a timeout (an error, not a
+    wrong answer). Seeded by the model's name (not hash(), which changes with each process)."""
+    rng_items, rng = np.random.default_rng(1), np.random.default_rng(sum(map(ord, model)))
     out = []
     for suite, (category, base, gain) in SUITES.items():
         b = rng_items.normal(0, 1.5, n)
@@ -35,9 +38,11 @@ def records(model: str, shift: float, n: int = 120) -> list[dict]:
         for i in range(n):
             r = dict.fromkeys(RECORD_FIELDS)
             y = float(rng.random() < p[i])
+            error = "timeout" if error_every and suite == "math" and i % error_every == 0 else None
             r.update(run_id=f"r-{model}", model=model, suite=suite, suite_version="1", category=category,
-                     capability=None, item_id=str(i), item_hash=f"{suite}{i}", sample=0, score=y, correct=y == 1,
-                     response="", usage={}, started_at="2026-01-01T00:00:00Z")
+                     capability=None, item_id=str(i), item_hash=f"{suite}{i}", sample=0,
+                     score=0.0 if error else y, correct=bool(y == 1 and not error), error=error, response="",
+                     usage={}, started_at=started)
             out.append(r)
     return out
 

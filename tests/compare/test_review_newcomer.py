@@ -152,32 +152,11 @@ def test_control_counts_read_as_english_for_none_one_and_all(larger, n, says):
 
 # ---------------------------------------------------------------------------------------------- 3. named warnings
 
-SUITES = {"code": ("targeted", 0.0, 1.0), "agent": ("targeted", 0.3, 0.8),
-          "math": ("untargeted", 1.0, 0.2), "fact": ("untargeted", 0.5, 0.3)}
-
-
 def records(model: str, shift: float, n: int = 120, error_every: int = 0) -> list[dict]:
-    """Item records of one release; every `error_every`-th math item ends in a timeout (an error, not a
-    wrong answer)."""
-    import numpy as np
+    """The compare CLI tests' item records, their runs starting in 2020 (before any plan written now)."""
+    from tests.compare.test_compare_cli import records as cli_records
 
-    from harness.records import RECORD_FIELDS
-
-    rng_items, rng = np.random.default_rng(1), np.random.default_rng(sum(map(ord, model)))
-    out = []
-    for suite, (category, base, gain) in SUITES.items():
-        b = rng_items.normal(0, 1.5, n)
-        p = 1 / (1 + np.exp(b - base - gain * shift))
-        for i in range(n):
-            r = dict.fromkeys(RECORD_FIELDS)
-            y = float(rng.random() < p[i])
-            error = "timeout" if error_every and suite == "math" and i % error_every == 0 else None
-            r.update(run_id=f"r-{model}", model=model, suite=suite, suite_version="1", category=category,
-                     capability=None, item_id=str(i), item_hash=f"{suite}{i}", sample=0,
-                     score=0.0 if error else y, correct=bool(y == 1 and not error), error=error, response="",
-                     usage={}, started_at="2020-01-01T00:00:00Z")
-            out.append(r)
-    return out
+    return cli_records(model, shift, n, error_every, started="2020-01-01T00:00:00Z")
 
 
 def write_runs(root: Path, created: str = "2020-01-01T00:00:00Z", **releases: list[dict]) -> list[Path]:
